@@ -1,0 +1,186 @@
+import { MalformedPacketError } from './errors.ts';
+import { compressIPv6 } from './name.ts';
+import type { Edns, Message, Question, ResourceRecord } from './message.ts';
+import { RecordType, typeName } from './types.ts';
+
+const HEADER = 12;
+const MAX_POINTERS = 64;
+
+/**
+ * Parses a DNS message. Throws `MalformedPacketError` for anything that does
+ * not parse exactly: short buffers, counts that overrun, pointer loops.
+ */
+export function decodeMessage(buf: Uint8Array): Message {
+  if (buf.length < HEADER) throw new MalformedPacketError(`${buf.length} bytes, shorter than a header`);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const flags = view.getUint16(2);
+  const counts = [view.getUint16(4), view.getUint16(6), view.getUint16(8), view.getUint16(10)] as const;
+  const reader = { buf, view, offset: HEADER };
+  const questions: Question[] = [];
+  for (let i = 0; i < counts[0]; i++) {
+    const name = readName(reader);
+    need(reader, 4);
+    questions.push({ name, type: view.getUint16(reader.offset), class: view.getUint16(reader.offset + 2) });
+    reader.offset += 4;
+  }
+  const answers = readRecords(reader, counts[1]);
+  const authorities = readRecords(reader, counts[2]);
+  const rawAdditionals = readRecords(reader, counts[3]);
+  const additionals: ResourceRecord[] = [];
+  let edns: Edns | undefined;
+  let rcode = flags & 0xf;
+  for (const record of rawAdditionals) {
+    if (record.type !== RecordType.OPT) { additionals.push(record); continue; }
+    // OPT: class is the UDP size, TTL packs extended rcode, version and DO.
+    rcode |= (record.ttl >>> 24) << 4;
+    edns = { udpSize: record.class, version: (record.ttl >>> 16) & 0xff, dnssecOk: (record.ttl & 0x8000) !== 0 };
+  }
+  const message: Message = {
+    id: view.getUint16(0),
+    qr: (flags & 0x8000) !== 0,
+    opcode: (flags >> 11) & 0xf,
+    aa: (flags & 0x0400) !== 0,
+    tc: (flags & 0x0200) !== 0,
+    rd: (flags & 0x0100) !== 0,
+    ra: (flags & 0x0080) !== 0,
+    ad: (flags & 0x0020) !== 0,
+    cd: (flags & 0x0010) !== 0,
+    rcode,
+    questions,
+    answers,
+    authorities,
+    additionals,
+  };
+  if (edns) message.edns = edns;
+  return message;
+}
+
+interface Reader {
+  buf: Uint8Array;
+  view: DataView;
+  offset: number;
+}
+
+function need(r: Reader, n: number): void {
+  if (r.offset + n > r.buf.length) throw new MalformedPacketError(`needs ${n} bytes at offset ${r.offset}, has ${r.buf.length - r.offset}`);
+}
+
+/** Reads a possibly compressed name at the reader's offset and moves past it. */
+function readName(r: Reader): string {
+  const { name, end } = nameAt(r.buf, r.offset);
+  r.offset = end;
+  return name;
+}
+
+/** Decodes the name at `start`; `end` is where the name ends in place. */
+export function nameAt(buf: Uint8Array, start: number): { name: string; end: number } {
+  let labels = '';
+  let offset = start;
+  let end = -1;
+  let jumps = 0;
+  let length = 0;
+  for (;;) {
+    if (offset >= buf.length) throw new MalformedPacketError(`name runs past the end at offset ${offset}`);
+    const len = buf[offset]!;
+    if (len === 0) { offset++; break; }
+    const kind = len & 0xc0;
+    if (kind === 0xc0) {
+      if (offset + 1 >= buf.length) throw new MalformedPacketError('compression pointer cut short');
+      if (++jumps > MAX_POINTERS) throw new MalformedPacketError('compression pointer loop');
+      if (end < 0) end = offset + 2;
+      offset = ((len & 0x3f) << 8) | buf[offset + 1]!;
+      continue;
+    }
+    if (kind !== 0) throw new MalformedPacketError(`unsupported label type 0x${len.toString(16)}`);
+    if (offset + 1 + len > buf.length) throw new MalformedPacketError('label runs past the end');
+    length += len + 1;
+    if (length > 255) throw new MalformedPacketError('name longer than 255 bytes');
+    let label = '';
+    for (let i = offset + 1; i <= offset + len; i++) {
+      const c = buf[i]!;
+      // Dots and unprintable bytes inside a label are escaped as dig does.
+      label += c === 0x2e || c === 0x5c ? '\\' + String.fromCharCode(c)
+        : c > 0x20 && c < 0x7f ? String.fromCharCode(c)
+        : '\\' + String(c).padStart(3, '0');
+    }
+    labels = labels ? labels + '.' + label : label;
+    offset += len + 1;
+  }
+  return { name: labels, end: end < 0 ? offset : end };
+}
+
+function readRecords(r: Reader, count: number): ResourceRecord[] {
+  const records: ResourceRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = readName(r);
+    need(r, 10);
+    const type = r.view.getUint16(r.offset);
+    const klass = r.view.getUint16(r.offset + 2);
+    const ttl = r.view.getUint32(r.offset + 4);
+    const rdlength = r.view.getUint16(r.offset + 8);
+    r.offset += 10;
+    need(r, rdlength);
+    const start = r.offset;
+    const end = start + rdlength;
+    records.push(readData(r, { name, class: klass, ttl }, type, start, end));
+    r.offset = end;
+  }
+  return records;
+}
+
+function readData(r: Reader, base: { name: string; class: number; ttl: number }, type: number, start: number, end: number): ResourceRecord {
+  const { buf, view } = r;
+  const size = end - start;
+  const exact = (n: number) => { if (size !== n) throw new MalformedPacketError(`${typeName(type)} RDATA of ${size} bytes, expected ${n}`); };
+  const nameWithin = (at: number) => {
+    const { name, end: after } = nameAt(buf, at);
+    if (after > end) throw new MalformedPacketError(`${typeName(type)} name runs past its RDATA`);
+    return { name, after };
+  };
+  switch (type) {
+    case RecordType.A:
+      exact(4);
+      return { ...base, type, address: `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}` };
+    case RecordType.AAAA: {
+      exact(16);
+      const groups: string[] = [];
+      for (let i = 0; i < 16; i += 2) groups.push(view.getUint16(start + i).toString(16));
+      return { ...base, type, address: compressIPv6(groups.join(':')) };
+    }
+    case RecordType.SRV: {
+      if (size < 7) throw new MalformedPacketError(`SRV RDATA of ${size} bytes`);
+      const { name: target } = nameWithin(start + 6);
+      return { ...base, type, priority: view.getUint16(start), weight: view.getUint16(start + 2), port: view.getUint16(start + 4), target };
+    }
+    case RecordType.PTR:
+      return { ...base, type, target: nameWithin(start).name };
+    case RecordType.CNAME:
+      return { ...base, type, target: nameWithin(start).name };
+    case RecordType.NS:
+      return { ...base, type, target: nameWithin(start).name };
+    case RecordType.SOA: {
+      const m = nameWithin(start);
+      const rn = nameWithin(m.after);
+      if (end - rn.after !== 20) throw new MalformedPacketError('SOA RDATA has the wrong length');
+      const at = rn.after;
+      return {
+        ...base, type, mname: m.name, rname: rn.name,
+        serial: view.getUint32(at), refresh: view.getUint32(at + 4), retry: view.getUint32(at + 8),
+        expire: view.getUint32(at + 12), minimum: view.getUint32(at + 16),
+      };
+    }
+    case RecordType.TXT: {
+      const texts: string[] = [];
+      let at = start;
+      while (at < end) {
+        const len = buf[at]!;
+        if (at + 1 + len > end) throw new MalformedPacketError('TXT string runs past its RDATA');
+        texts.push(Buffer.from(buf.subarray(at + 1, at + 1 + len)).toString('latin1'));
+        at += 1 + len;
+      }
+      return { ...base, type, texts };
+    }
+    default:
+      return { ...base, type, data: buf.slice(start, end) };
+  }
+}

@@ -1,0 +1,51 @@
+/** DNS record types Herald reads or writes (RFC 1035, 2782, 3596, 6891). */
+export const RecordType = {
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+  SRV: 33,
+  OPT: 41,
+  ANY: 255,
+} as const;
+export type RecordTypeName = keyof typeof RecordType;
+
+/** Response codes (RFC 1035 §4.1.1). */
+export const Rcode = {
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  NOTIMP: 4,
+  REFUSED: 5,
+} as const;
+export type RcodeName = keyof typeof Rcode;
+
+export const CLASS_IN = 1;
+
+const typeNames = new Map<number, string>(Object.entries(RecordType).map(([k, v]) => [v, k]));
+const rcodeNames = new Map<number, string>(Object.entries(Rcode).map(([k, v]) => [v, k]));
+
+/** `33` → `SRV`; unknown types as RFC 3597 `TYPE123`. */
+export function typeName(type: number): string {
+  return typeNames.get(type) ?? `TYPE${type}`;
+}
+
+/** `SRV`, `srv` or `TYPE33` → 33; undefined when it is not a type. */
+export function parseType(text: string): number | undefined {
+  const upper = text.toUpperCase();
+  const known = (RecordType as Record<string, number>)[upper];
+  if (known !== undefined) return known;
+  const m = /^TYPE(\d{1,5})$/.exec(upper);
+  if (m && Number(m[1]) <= 0xffff) return Number(m[1]);
+  return undefined;
+}
+
+/** `3` → `NXDOMAIN`; unknown codes as `RCODE12`. */
+export function rcodeName(rcode: number): string {
+  return rcodeNames.get(rcode) ?? `RCODE${rcode}`;
+}

@@ -1,0 +1,5 @@
+// Herald's public API: everything a library user imports comes from here.
+export { HeraldError, InvalidArgumentError } from './errors.ts';
+export * as dns from './dns/index.ts';
+export type { Backend, BackendSource, BackendsState } from './resolver/backend.ts';
+export { StaticBackends } from './resolver/static-backends.ts';
