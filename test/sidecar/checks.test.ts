@@ -1,0 +1,76 @@
+import t from 'tap';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCheck } from '../../src/sidecar/checks.ts';
+import { runCommand } from '../../src/sidecar/run-command.ts';
+import { freePort } from '../fixtures/ports.ts';
+import { waitFor } from '../fixtures/wait.ts';
+
+const cmd = (command: string, extra: object = {}) => createCheck({ kind: 'command', command, ignoreExitStatus: false, ...extra }, 2000);
+
+t.test('command: exit status, ignoreExitStatus, stdoutMatch with flags and invert', async (t) => {
+  t.match(await cmd('true')(), { ok: true });
+  t.match(await cmd('exit 3')(), { ok: false, detail: 'exit status 3' });
+  t.match(await cmd('echo nope; exit 3', { ignoreExitStatus: true })(), { ok: true });
+  t.match(await cmd('echo STATUS OK', { stdoutMatch: { pattern: 'ok', flags: 'i', invert: false } })(), { ok: true });
+  t.match(await cmd('echo STATUS OK', { stdoutMatch: { pattern: 'ok', invert: false } })(), { ok: false, detail: 'stdout does not match /ok/' });
+  t.match(await cmd('echo degraded', { stdoutMatch: { pattern: 'degraded', invert: true } })(), { ok: false, detail: 'stdout matches /degraded/' });
+  t.match(await cmd('echo fine', { stdoutMatch: { pattern: 'degraded', invert: true } })(), { ok: true });
+  // As in registrar, a failing exit status fails before stdout is looked at.
+  t.match(await cmd('echo ok; exit 1', { stdoutMatch: { pattern: 'ok', invert: false } })(), { ok: false, detail: 'exit status 1' });
+  t.match(await cmd('echo bad; exit 1', { ignoreExitStatus: true, stdoutMatch: { pattern: 'ok', invert: false } })(), { ok: false });
+});
+
+t.test('command timeout kills the whole process group, grandchildren included', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'herald-check-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const pidFile = join(dir, 'pid');
+  const started = Date.now();
+  const out = await runCommand(`sleep 30 & echo $! > ${pidFile}; wait`, 300);
+  t.ok(out.timedOut);
+  t.ok(Date.now() - started < 2000, 'returns at the timeout');
+  const pid = Number(await readFile(pidFile, 'utf8'));
+  t.ok(pid > 0);
+  await waitFor('the grandchild to be gone', async () => {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // Gone, or a zombie waiting for init to reap it.
+    return stat === '' || / Z /.test(stat);
+  }, 3000);
+  t.match(await createCheck({ kind: 'command', command: 'sleep 5', ignoreExitStatus: true }, 200)(), { ok: false, detail: /timed out/ }, 'a timeout fails even with ignoreExitStatus');
+});
+
+t.test('http: 2xx/3xx or the listed statuses; body match; refused and timeouts fail', async (t) => {
+  let status = 200;
+  let body = 'ok';
+  let hang = false;
+  const server = createHttpServer((req, res) => {
+    if (hang) return; // never answers
+    res.statusCode = status;
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => { server.closeAllConnections(); server.close(); });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ping`;
+  const check = createCheck({ kind: 'http', url, statuses: [] }, 300);
+  t.match(await check(), { ok: true });
+  status = 503;
+  t.match(await check(), { ok: false, detail: 'HTTP 503' });
+  t.match(await createCheck({ kind: 'http', url, statuses: [503] }, 300)(), { ok: true });
+  status = 200; body = 'degraded';
+  t.match(await createCheck({ kind: 'http', url, statuses: [], bodyMatch: { pattern: '^ok$', invert: false } }, 300)(), { ok: false, detail: /body does not match/ });
+  hang = true;
+  t.match(await check(), { ok: false, detail: 'timed out' });
+  const closed = `http://127.0.0.1:${await freePort()}/`;
+  t.match(await createCheck({ kind: 'http', url: closed, statuses: [] }, 300)(), { ok: false, detail: /ECONNREFUSED/ });
+});
+
+t.test('tcp: connect succeeds or is refused', async (t) => {
+  const server = createTcpServer((s) => s.end());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  t.match(await createCheck({ kind: 'tcp', host: '127.0.0.1', port: (server.address() as AddressInfo).port }, 500)(), { ok: true });
+  t.match(await createCheck({ kind: 'tcp', host: '127.0.0.1', port: await freePort() }, 500)(), { ok: false, detail: 'ECONNREFUSED' });
+});
