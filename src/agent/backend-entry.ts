@@ -1,0 +1,62 @@
+import { Pool } from 'undici';
+import type { Backend } from '../resolver/backend.ts';
+import type { LatencyState } from './peak-ewma.ts';
+import type { Candidate } from './picker.ts';
+
+/**
+ * One backend as the agent sees it: its undici `Pool` (made on first use),
+ * the counters the picker reads, and its health.
+ */
+export class BackendEntry implements Candidate {
+  backend: Backend;
+  readonly origin: string;
+  readonly #poolOptions: Pool.Options;
+  #pool: Pool | null = null;
+
+  outstanding = 0;
+  requests = 0;
+  errors = 0;
+  retries = 0;
+  ejections = 0;
+  readonly latency: LatencyState = { ewma: 0, stamp: 0 };
+
+  consecutiveFailures = 0;
+  timesEjected = 0;
+  ejectedUntil = 0;
+  /** Date.now() since which it has not failed (for forgiving ejections). */
+  healthySince = 0;
+  /** Active health (pings); true when no ping is configured. */
+  healthy = true;
+  /** Removed by the resolver: takes no new requests, closes when idle. */
+  draining = false;
+
+  constructor(backend: Backend, poolOptions: Pool.Options) {
+    this.backend = backend;
+    const host = backend.address.includes(':') ? `[${backend.address}]` : backend.address;
+    this.origin = `http://${host}:${backend.port}`;
+    this.#poolOptions = poolOptions;
+  }
+
+  get key(): string {
+    return this.backend.key;
+  }
+  get priority(): number {
+    return this.backend.priority;
+  }
+  get weight(): number {
+    return this.backend.weight;
+  }
+
+  pool(): Pool {
+    return (this.#pool ??= new Pool(this.origin, this.#poolOptions));
+  }
+
+  /** Lets in-flight requests finish, then closes every connection. */
+  async close(): Promise<void> {
+    await this.#pool?.close();
+  }
+
+  async destroy(err: Error): Promise<void> {
+    await this.#pool?.destroy(err);
+  }
+}

@@ -1,0 +1,133 @@
+import { EventEmitter } from 'node:events';
+import { Dispatcher } from 'undici';
+import { InvalidArgumentError } from '../errors.ts';
+import type { BackendSource } from '../resolver/backend.ts';
+import { StaticBackends } from '../resolver/static-backends.ts';
+import { BackendSet } from './backend-set.ts';
+import { BalancedRequest, type RequestContext } from './balanced-request.ts';
+import { AgentClosedError, AgentDestroyedError } from './errors.ts';
+import { HealthCheck } from './health-check.ts';
+import { registerMetrics } from './metrics.ts';
+import { resolveOptions, type BalancedAgentOptions, type ResolvedOptions } from './options.ts';
+import { RetryBudget } from './retry-budget.ts';
+import { backendStats, type AgentStats } from './stats.ts';
+
+type Callback = (err: Error | null, data: null) => void;
+
+/**
+ * An undici Dispatcher that spreads requests over a service's backends (one
+ * undici Pool each), ejects sick ones, and retries only where it is safe.
+ *
+ * ```ts
+ * const agent = new BalancedAgent({ backends: ['10.0.0.1:80', '10.0.0.2:80'] });
+ * const res = await request('http://moray.example/ping', { dispatcher: agent });
+ * ```
+ */
+export class BalancedAgent extends Dispatcher {
+  readonly #options: ResolvedOptions;
+  readonly #set: BackendSet;
+  readonly #ctx: RequestContext;
+  readonly #health: HealthCheck | null;
+  readonly #unregister: (() => void) | null;
+  #closed = false;
+  #destroyed = false;
+
+  constructor(options: BalancedAgentOptions) {
+    super();
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('Expected options to be an object');
+    const given = [options.source, options.backends].filter((x) => x !== undefined).length;
+    if (given !== 1) throw new InvalidArgumentError('Expected exactly one of `source` (a BackendSource such as a Resolver) or `backends` (ADDRESS:PORT list)');
+    if (options.backends !== undefined && !Array.isArray(options.backends)) throw new InvalidArgumentError('Expected `backends` to be an array of ADDRESS:PORT strings');
+    this.#options = resolveOptions(options);
+    const o = this.#options;
+    const source: BackendSource = options.source ?? new StaticBackends(options.backends!);
+    this.#set = new BackendSet(source, {
+      ejection: o.ejection,
+      pick: { latency: o.latency, decayMs: o.decayMs },
+      pool: o.pool,
+      ownsSource: options.source === undefined,
+    });
+    this.#ctx = {
+      set: this.#set,
+      budget: new RetryBudget(o.budgetRatio, o.budgetFloor),
+      maxAttempts: o.maxAttempts,
+      claimTimeoutMs: o.claimTimeoutMs,
+      totals: { ok: 0, failed: 0, retries: 0, noBackends: 0 },
+    };
+    for (const event of ['ejected', 'readmitted', 'added', 'removed', 'healthy', 'unhealthy']) {
+      this.#set.on(event, (key: string) => EventEmitter.prototype.emit.call(this, event, key));
+    }
+    this.#set.start();
+    this.#health = o.ping === null ? null : new HealthCheck(this.#set, o.ping, o.pingIntervalMs, o.pingTimeoutMs);
+    this.#health?.start();
+    this.#unregister = options.metrics ? registerMetrics(options.metrics, { name: o.name, stats: () => this.stats() }) : null;
+  }
+
+  /** @internal The shared backend set (the http.Agent facade picks from it). */
+  get backendSet(): BackendSet {
+    return this.#set;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    if (!handler || typeof handler !== 'object') throw new InvalidArgumentError('handler must be an object');
+    if (this.#closed || this.#destroyed) {
+      const err = this.#destroyed ? new AgentDestroyedError() : new AgentClosedError();
+      if (typeof handler.onResponseError !== 'function') throw err;
+      handler.onResponseError(null as unknown as Dispatcher.DispatchController, err);
+      return false;
+    }
+    new BalancedRequest(this.#ctx, opts, handler).start();
+    return true;
+  }
+
+  stats(): AgentStats {
+    const now = Date.now();
+    const b = this.#ctx.budget;
+    return {
+      backends: this.#set.entries().map((e) => backendStats(e, now)),
+      requests: { ...this.#ctx.totals },
+      budget: { live: b.live, retrying: b.retrying, exhausted: b.exhausted },
+      panic: this.#set.panic,
+    };
+  }
+
+  close(): Promise<void>;
+  close(callback: Callback): void;
+  close(callback?: Callback): Promise<void> | void {
+    const p = this.#shutdown(false);
+    if (!callback) return p;
+    p.then(() => callback(null, null), (err: Error) => callback(err, null));
+  }
+
+  destroy(): Promise<void>;
+  destroy(err: Error | null): Promise<void>;
+  destroy(callback: Callback): void;
+  destroy(err: Error | null, callback: Callback): void;
+  destroy(a?: Error | null | Callback, b?: Callback): Promise<void> | void {
+    const callback = typeof a === 'function' ? a : b;
+    const err = typeof a === 'function' ? null : (a ?? null);
+    const p = this.#shutdown(true, err ?? new AgentDestroyedError());
+    if (!callback) return p;
+    p.then(() => callback(null, null), (e: Error) => callback(e, null));
+  }
+
+  async #shutdown(destroy: boolean, err?: Error): Promise<void> {
+    this.#closed = true;
+    this.#health?.stop();
+    this.#unregister?.();
+    if (destroy) {
+      this.#destroyed = true;
+      await this.#set.destroy(err!);
+    } else {
+      await this.#set.close();
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import type { BackendEntry } from './backend-entry.ts';
+
+export interface BackendStats {
+  key: string;
+  address: string;
+  port: number;
+  priority: number;
+  weight: number;
+  /** Attempts in flight now. */
+  inFlight: number;
+  /** Attempts sent to it (retries included). */
+  requests: number;
+  /** Failed attempts: connect or transport errors and 5xx. */
+  errors: number;
+  /** Attempts that failed here and were retried elsewhere. */
+  retries: number;
+  ejections: number;
+  ejected: boolean;
+  /** Active health; true when no ping is configured. */
+  healthy: boolean;
+  /** Peak-EWMA latency to response headers (ms). */
+  latencyMs: number;
+}
+
+export interface AgentStats {
+  backends: BackendStats[];
+  /** Requests that ended with a response, or with an error (no backends included). */
+  requests: { ok: number; failed: number; noBackends: number; retries: number };
+  budget: { live: number; retrying: number; exhausted: number };
+  /** The chosen priority group is below the panic threshold: health is ignored. */
+  panic: boolean;
+}
+
+export function backendStats(e: BackendEntry, now: number): BackendStats {
+  return {
+    key: e.key,
+    address: e.backend.address,
+    port: e.backend.port,
+    priority: e.priority,
+    weight: e.weight,
+    inFlight: e.outstanding,
+    requests: e.requests,
+    errors: e.errors,
+    retries: e.retries,
+    ejections: e.ejections,
+    ejected: e.ejectedUntil > now,
+    healthy: e.healthy,
+    latencyMs: e.latency.ewma,
+  };
+}

@@ -1,0 +1,123 @@
+// Real HTTP backends on loopback for the agent tests: in this process, or
+// in a child process that can be killed with SIGKILL. Every backend counts
+// what it handled, so tests can check server-side who served what.
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Behaviour {
+  /** Status to answer with. @default 200 */
+  status?: number;
+  /** Delay before answering (ms). @default 0 */
+  delayMs?: number;
+}
+
+export interface Backend {
+  readonly address: string;
+  readonly port: number;
+  /** `address:port`, as StaticBackends takes it. */
+  readonly target: string;
+  /** StaticBackends' key for it. */
+  readonly key: string;
+  /** Requests handled (answered or being answered), by method. */
+  readonly hits: Map<string, number>;
+  /** Request ids (x-request-id) handled. */
+  readonly ids: string[];
+  inFlight: number;
+  behaviour: Behaviour;
+  total(): number;
+  /** Drops every connection and stops listening. */
+  kill(): Promise<void>;
+}
+
+export function keyOf(address: string, port: number): string {
+  return `${address}:${port}@${address}`;
+}
+
+export async function startBackend(behaviour: Behaviour = {}, address = '127.0.0.1'): Promise<Backend> {
+  const hits = new Map<string, number>();
+  const ids: string[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const method = req.method ?? '';
+      hits.set(method, (hits.get(method) ?? 0) + 1);
+      const id = req.headers['x-request-id'];
+      if (typeof id === 'string') ids.push(id);
+      b.inFlight++;
+      const { status = 200, delayMs = 0 } = b.behaviour;
+      const answer = (): void => {
+        b.inFlight--;
+        res.writeHead(status, { 'content-type': 'text/plain', 'x-backend': String(port) });
+        res.end(`${port} ${Buffer.concat(chunks).length}`);
+      };
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
+    });
+  });
+  server.keepAliveTimeout = 10_000;
+  server.listen(0, address);
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  const b: Backend = {
+    address,
+    port,
+    target: address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`,
+    key: keyOf(address, port),
+    hits,
+    ids,
+    inFlight: 0,
+    behaviour,
+    total: () => [...hits.values()].reduce((a, n) => a + n, 0),
+    async kill() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return b;
+}
+
+export interface ChildBackend {
+  readonly target: string;
+  readonly key: string;
+  readonly port: number;
+  /** Request ids this child reported handling (reported before it answers). */
+  readonly ids: string[];
+  total(): number;
+  /** SIGKILL: the process dies with its connections. */
+  kill(): Promise<void>;
+}
+
+/** One backend in a child process (test/agent/backend-child.ts). */
+export async function startChildBackend(): Promise<ChildBackend> {
+  const child: ChildProcess = fork(new URL('./backend-child.ts', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ids: string[] = [];
+  let count = 0;
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`backend child exited (${code}) before listening`)));
+    child.on('message', (m: { port?: number; id?: string }) => {
+      if (m.port !== undefined) resolve(m.port);
+      else {
+        count++;
+        if (m.id !== undefined) ids.push(m.id);
+      }
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    target: `127.0.0.1:${port}`,
+    key: keyOf('127.0.0.1', port),
+    port,
+    ids,
+    total: () => count,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
