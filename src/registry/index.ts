@@ -1,0 +1,12 @@
+export * from './errors.ts';
+export { domainToPath, pathToDomain, parentPath, childPath, ancestors, isUnder, validatePath } from './path.ts';
+export {
+  HOST_TYPES, SERVICE_MEMBER_TYPES, parseRecord, recordFromJson, serviceRecordJson, hostRecordJson, isServiceMember, memberPorts,
+  type HostType, type HostRecord, type ServiceRecord, type DatabaseRecord, type UnknownRecord, type RegistryRecord, type ServiceRegistration,
+} from './records.ts';
+export { DEFAULT_TTL, hostTtl, serviceTtl, targetTtl, serviceAddressTtl } from './ttl.ts';
+export type { Store, StoreEvents, Mirror, MirrorEvents, SessionState, NodeData, Snapshot, SnapshotNode } from './store.ts';
+export { parseConnectString, type ConnectString } from './connect-string.ts';
+export { MemoryRegistry, MemoryStore } from './memory.ts';
+export { ZooKeeperStore, type ZooKeeperStoreOptions } from './zookeeper.ts';
+export { openStore } from './open.ts';

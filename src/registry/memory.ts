@@ -1,0 +1,207 @@
+import { EventEmitter } from 'node:events';
+import { NodeConflictError, NodeOwnedError, RegistryClosedError } from './errors.ts';
+import { MirrorBase } from './mirror-base.ts';
+import { ancestors, isUnder, parentPath, validatePath } from './path.ts';
+import { buildSnapshot, type TreeNode } from './snapshot.ts';
+import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store.ts';
+
+interface MemoryNode extends TreeNode {
+  owner: MemoryStore | undefined;
+}
+
+/**
+ * An in-memory registry: the tree that ZooKeeper would hold, in this
+ * process. Each `connect()` opens a session (`MemoryStore`) whose ephemeral
+ * nodes vanish when it closes or `expire()`s.
+ */
+export class MemoryRegistry extends EventEmitter<{ change: [paths: string[]] }> {
+  readonly #tree = new Map<string, MemoryNode>([['/', { data: null, children: new Set(), owner: undefined }]]);
+
+  /** Opens a session. */
+  connect(): MemoryStore {
+    return new MemoryStore(this);
+  }
+
+  /** @internal read access for stores and mirrors. */
+  node(path: string): MemoryNode | undefined {
+    return this.#tree.get(path);
+  }
+
+  /** @internal */
+  tree(): ReadonlyMap<string, TreeNode> {
+    return this.#tree;
+  }
+
+  /** @internal creates or overwrites one node; parents must exist. */
+  write(path: string, data: string | null, owner: MemoryStore | undefined): void {
+    const existing = this.#tree.get(path);
+    if (existing) {
+      existing.data = data;
+    } else {
+      const parent = this.#tree.get(parentPath(path))!;
+      parent.children.add(path.slice(path.lastIndexOf('/') + 1));
+      this.#tree.set(path, { data, children: new Set(), owner });
+    }
+    this.emit('change', [path]);
+  }
+
+  /** @internal removes a leaf. */
+  remove(path: string): void {
+    this.#tree.delete(path);
+    this.#tree.get(parentPath(path))?.children.delete(path.slice(path.lastIndexOf('/') + 1));
+    this.emit('change', [path]);
+  }
+
+  /** @internal removes every ephemeral of `owner` at once (one change event). */
+  removeOwnedBy(owner: MemoryStore): void {
+    const gone: string[] = [];
+    for (const [path, node] of this.#tree) if (node.owner === owner) gone.push(path);
+    for (const path of gone) {
+      this.#tree.delete(path);
+      this.#tree.get(parentPath(path))?.children.delete(path.slice(path.lastIndexOf('/') + 1));
+    }
+    if (gone.length > 0) this.emit('change', gone);
+  }
+}
+
+/** A session with a `MemoryRegistry`; the same interface as `ZooKeeperStore`. */
+export class MemoryStore extends EventEmitter<StoreEvents> implements Store {
+  readonly #registry: MemoryRegistry;
+  #state: SessionState = 'connected';
+  readonly #mirrors = new Set<Mirror>();
+
+  constructor(registry: MemoryRegistry) {
+    super();
+    this.#registry = registry;
+  }
+
+  get state(): SessionState { return this.#state; }
+
+  #open(): void {
+    if (this.#state === 'closed') throw new RegistryClosedError();
+  }
+
+  async ready(): Promise<void> {
+    this.#open();
+  }
+
+  async get(path: string): Promise<NodeData | undefined> {
+    this.#open();
+    validatePath(path);
+    const node = this.#registry.node(path);
+    if (!node) return undefined;
+    return { data: node.data, ephemeral: node.owner !== undefined, ownedByMe: node.owner === this };
+  }
+
+  async children(path: string): Promise<string[] | undefined> {
+    this.#open();
+    validatePath(path);
+    const node = this.#registry.node(path);
+    return node ? [...node.children].sort() : undefined;
+  }
+
+  #mkdirs(path: string): void {
+    for (const dir of ancestors(path)) {
+      const node = this.#registry.node(dir);
+      if (!node) this.#registry.write(dir, null, undefined);
+      else if (node.owner) throw new NodeConflictError(dir, 'is ephemeral and cannot have children');
+    }
+  }
+
+  async putPersistent(path: string, data: string | null): Promise<void> {
+    this.#open();
+    validatePath(path);
+    this.#mkdirs(path);
+    const node = this.#registry.node(path);
+    if (node?.owner) throw new NodeConflictError(path, 'is an ephemeral node');
+    this.#registry.write(path, data, undefined);
+  }
+
+  async putEphemeral(path: string, data: string | null): Promise<void> {
+    this.#open();
+    validatePath(path);
+    this.#mkdirs(path);
+    const node = this.#registry.node(path);
+    if (node && node.owner === undefined) throw new NodeConflictError(path, 'is a persistent node');
+    if (node && node.owner !== this) throw new NodeOwnedError(path);
+    this.#registry.write(path, data, this);
+  }
+
+  async delete(path: string): Promise<boolean> {
+    this.#open();
+    validatePath(path);
+    const node = this.#registry.node(path);
+    if (!node) return false;
+    if (node.children.size > 0) throw new NodeConflictError(path, 'has children');
+    this.#registry.remove(path);
+    return true;
+  }
+
+  mirror(root: string): Mirror {
+    this.#open();
+    validatePath(root);
+    const mirror = new MemoryMirror(this.#registry, root, () => this.#mirrors.delete(mirror));
+    this.#mirrors.add(mirror);
+    return mirror;
+  }
+
+  /**
+   * Ends the session as a ZooKeeper expiry would: ephemerals vanish, then
+   * `expired`, then a new session (`connected`). For tests and the demo.
+   */
+  expire(): void {
+    this.#open();
+    this.#registry.removeOwnedBy(this);
+    this.#setState('expired');
+    this.#setState('connected');
+  }
+
+  #setState(state: SessionState): void {
+    this.#state = state;
+    this.emit('state', state);
+    if (state === 'connected' || state === 'disconnected' || state === 'expired') this.emit(state);
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    for (const m of [...this.#mirrors]) m.close();
+    this.#registry.removeOwnedBy(this);
+    this.#setState('closed');
+  }
+}
+
+/** Mirror of a memory registry: changes are batched per microtask, so a burst of writes gives one snapshot. */
+class MemoryMirror extends MirrorBase {
+  readonly #registry: MemoryRegistry;
+  readonly #onClose: () => void;
+  #pending = false;
+  #closed = false;
+
+  constructor(registry: MemoryRegistry, root: string, onClose: () => void) {
+    super(root);
+    this.#registry = registry;
+    this.#onClose = onClose;
+    registry.on('change', this.#onChange);
+    this.#schedule();
+  }
+
+  #onChange = (paths: string[]): void => {
+    if (paths.some((p) => isUnder(p, this.root) || isUnder(this.root, p))) this.#schedule();
+  };
+
+  #schedule(): void {
+    if (this.#pending) return;
+    this.#pending = true;
+    queueMicrotask(() => {
+      this.#pending = false;
+      if (!this.#closed) this.publish(buildSnapshot(this.root, this.#registry.tree()));
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#registry.off('change', this.#onChange);
+    this.#onClose();
+  }
+}

@@ -1,0 +1,96 @@
+import type { EventEmitter } from 'node:events';
+
+/**
+ * A store's session with its registry. `connected`: reads and writes work and
+ * ephemeral nodes live. `disconnected`: the session may still be alive (the
+ * client is reconnecting); ephemerals may survive. `expired`: the session is
+ * gone with all its ephemeral nodes; a new session follows (`connected`).
+ * `closed`: `close()` was called; nothing follows.
+ */
+export type SessionState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed';
+
+/** One znode as read: its data (UTF-8 text, null when empty) and whether this session owns it as an ephemeral. */
+export interface NodeData {
+  data: string | null;
+  ephemeral: boolean;
+  /** True when the node is an ephemeral of this store's current session. */
+  ownedByMe: boolean;
+}
+
+/** An immutable node of a mirrored subtree. */
+export interface SnapshotNode {
+  readonly path: string;
+  readonly data: string | null;
+  /** Child names (not paths), sorted. */
+  readonly children: readonly string[];
+}
+
+/** An immutable, consistent copy of a subtree: path → node. Replaced whole on change. */
+export type Snapshot = ReadonlyMap<string, SnapshotNode>;
+
+export interface MirrorEvents {
+  /** The first complete copy of the subtree is ready. */
+  synced: [snapshot: Snapshot];
+  /** A new snapshot replaced the previous one. */
+  change: [snapshot: Snapshot];
+  /** Reading the registry failed; the mirror retries and keeps the last snapshot. */
+  error: [err: Error];
+}
+
+/**
+ * The read side: an in-memory copy of one subtree, kept current by watches.
+ * Until the first full sync `snapshot` is undefined (a server answers
+ * SERVFAIL then, never an empty answer).
+ */
+export interface Mirror extends EventEmitter<MirrorEvents> {
+  readonly root: string;
+  readonly snapshot: Snapshot | undefined;
+  /**
+   * When the mirror stopped being known current (the session left
+   * `connected`), in `Date.now()` ms; undefined while current.
+   */
+  readonly staleSince: number | undefined;
+  /** Resolves with the first full snapshot; rejects after `timeoutMs`. */
+  synced(timeoutMs?: number): Promise<Snapshot>;
+  close(): void;
+}
+
+export interface StoreEvents {
+  /** Every state change, including the ones below. */
+  state: [state: SessionState];
+  connected: [];
+  disconnected: [];
+  /** The session and every ephemeral node it owned are gone; a new session is being opened. */
+  expired: [];
+}
+
+/**
+ * A session with a registry (ZooKeeper or in-memory) — the write side for a
+ * sidecar and the read side for a server. Paths are absolute znode paths
+ * (see `domainToPath`). Every method rejects with a `HeraldError`
+ * (`HERALD_REGISTRY_UNAVAILABLE`, `HERALD_REGISTRY_CLOSED`, ...).
+ */
+export interface Store extends EventEmitter<StoreEvents> {
+  readonly state: SessionState;
+  /** Resolves once the session is connected; rejects after `timeoutMs`. */
+  ready(timeoutMs?: number): Promise<void>;
+  /** The node, or undefined when it does not exist. */
+  get(path: string): Promise<NodeData | undefined>;
+  /** Child names, sorted; undefined when the node does not exist. */
+  children(path: string): Promise<string[] | undefined>;
+  /** Creates or overwrites a persistent node, creating missing parents (persistent, null data). */
+  putPersistent(path: string, data: string | null): Promise<void>;
+  /**
+   * Creates an ephemeral node owned by this session (missing parents are
+   * created persistent), or updates its data when this session already owns
+   * it. Rejects with `NodeOwnedError` when another session owns it, and
+   * `NodeConflictError` when a persistent node is in the way.
+   */
+  putEphemeral(path: string, data: string | null): Promise<void>;
+  /** Deletes a node that has no children; resolves false when it was absent. */
+  delete(path: string): Promise<boolean>;
+  /** A mirror of the subtree at `root` (the root need not exist yet). */
+  mirror(root: string): Mirror;
+  /** Ends the session: this session's ephemeral nodes vanish at once. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,179 @@
+import type { Watcher, WatchEvent } from 'node-zookeeper-client';
+import { MirrorBase } from './mirror-base.ts';
+import { childPath, isUnder, parentPath } from './path.ts';
+import { buildSnapshot, type TreeNode } from './snapshot.ts';
+import type { SessionState } from './store.ts';
+
+/** The client calls a mirror needs, with the store's chroot and timeouts applied. */
+export interface WatchSource {
+  getData(path: string, watcher: Watcher): Promise<string | null>;
+  getChildren(path: string, watcher: Watcher): Promise<string[]>;
+  exists(path: string, watcher: Watcher): Promise<boolean>;
+  isNoNode(err: unknown): boolean;
+  state(): SessionState;
+}
+
+const NODE_DELETED = 2;
+const RETRY_MS = 500;
+
+/**
+ * Keeps a copy of a ZooKeeper subtree through one data watch and one child
+ * watch per node (the same function per path, which the client deduplicates,
+ * so re-reads never stack watchers). Reads run concurrently; a snapshot is
+ * published only when none is in flight, so every snapshot is a state the
+ * tree really passed through node by node, and never a half-loaded one.
+ * Every (re)connect re-reads the whole subtree: watches re-armed, and
+ * anything missed while away picked up.
+ */
+export class ZooKeeperMirror extends MirrorBase {
+  readonly #source: WatchSource;
+  readonly #onClose: () => void;
+  readonly #tree = new Map<string, TreeNode>();
+  readonly #dataWatchers = new Map<string, Watcher>();
+  readonly #childWatchers = new Map<string, Watcher>();
+  #inflight = 0;
+  #dirty = false;
+  #failed = false;
+  #closed = false;
+  #retry: NodeJS.Timeout | undefined;
+
+  constructor(root: string, source: WatchSource, onClose: () => void) {
+    super(root);
+    this.#source = source;
+    this.#onClose = onClose;
+  }
+
+  /** Called by the store on every session state change. */
+  sessionState(state: SessionState): void {
+    if (this.#closed) return;
+    if (state === 'connected') this.#resync();
+    else this.markStale(true);
+  }
+
+  #resync(): void {
+    this.#failed = false;
+    this.#dirty = true;
+    this.#load(this.root, true);
+  }
+
+  #track(work: () => Promise<void>): void {
+    this.#inflight++;
+    work().catch((err: unknown) => {
+      if (this.#closed) return;
+      this.#failed = true;
+      this.emit('error', err instanceof Error ? err : new Error(String(err)));
+    }).finally(() => {
+      if (--this.#inflight === 0) this.#settle();
+    });
+  }
+
+  /** Nothing in flight: publish, or after a failure re-read everything once the session allows. */
+  #settle(): void {
+    if (this.#closed) return;
+    if (this.#failed) {
+      if (this.#source.state() === 'connected' && !this.#retry) {
+        this.#retry = setTimeout(() => { this.#retry = undefined; if (!this.#closed && this.#source.state() === 'connected') this.#resync(); }, RETRY_MS);
+        this.#retry.unref();
+      }
+      return;
+    }
+    if (this.#source.state() === 'connected') this.markStale(false);
+    if (this.#dirty) {
+      this.#dirty = false;
+      this.publish(buildSnapshot(this.root, this.#tree));
+    }
+  }
+
+  #dataWatcher(path: string): Watcher {
+    let w = this.#dataWatchers.get(path);
+    if (!w) {
+      w = (event: WatchEvent) => {
+        if (this.#closed) return;
+        if (event.type === NODE_DELETED) { this.#remove(path); this.#track(async () => {}); return; }
+        this.#track(() => this.#readData(path));
+      };
+      this.#dataWatchers.set(path, w);
+    }
+    return w;
+  }
+
+  #childWatcher(path: string): Watcher {
+    let w = this.#childWatchers.get(path);
+    if (!w) {
+      w = (event: WatchEvent) => {
+        if (this.#closed || event.type === NODE_DELETED) return;
+        this.#track(() => this.#readChildren(path, false));
+      };
+      this.#childWatchers.set(path, w);
+    }
+    return w;
+  }
+
+  /** Reads a node and its children; `deep` re-reads every descendant too (a resync). */
+  #load(path: string, deep: boolean): void {
+    if (!this.#tree.has(path)) this.#tree.set(path, { data: null, children: new Set() });
+    this.#track(() => this.#readData(path));
+    this.#track(() => this.#readChildren(path, deep));
+  }
+
+  async #readData(path: string): Promise<void> {
+    try {
+      const data = await this.#source.getData(path, this.#dataWatcher(path));
+      const node = this.#tree.get(path);
+      if (node && node.data !== data) { node.data = data; this.#dirty = true; }
+    } catch (err) {
+      if (!this.#source.isNoNode(err)) throw err;
+      await this.#gone(path);
+    }
+  }
+
+  async #readChildren(path: string, deep: boolean): Promise<void> {
+    let names: string[];
+    try {
+      names = await this.#source.getChildren(path, this.#childWatcher(path));
+    } catch (err) {
+      if (!this.#source.isNoNode(err)) throw err;
+      await this.#gone(path);
+      return;
+    }
+    const node = this.#tree.get(path);
+    if (!node) return;
+    const next = new Set(names);
+    for (const name of node.children) {
+      if (!next.has(name)) { this.#remove(childPath(path, name)); node.children.delete(name); this.#dirty = true; }
+    }
+    for (const name of names) {
+      const child = childPath(path, name);
+      if (!node.children.has(name)) { node.children.add(name); this.#dirty = true; this.#load(child, deep); }
+      else if (deep) this.#load(child, true);
+    }
+  }
+
+  /** A node is gone: drop its subtree; for the root, watch for it to be created. */
+  async #gone(path: string): Promise<void> {
+    this.#remove(path);
+    if (path !== this.root) return;
+    if (await this.#source.exists(path, this.#rootCreated)) this.#load(this.root, true);
+  }
+
+  readonly #rootCreated: Watcher = () => { if (!this.#closed) this.#load(this.root, true); };
+
+  #remove(path: string): void {
+    const parent = this.#tree.get(parentPath(path));
+    if (parent && path !== this.root) parent.children.delete(path.slice(path.lastIndexOf('/') + 1));
+    for (const p of [...this.#tree.keys()]) {
+      if (!isUnder(p, path)) continue;
+      this.#tree.delete(p);
+      this.#dataWatchers.delete(p);
+      this.#childWatchers.delete(p);
+      this.#dirty = true;
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#onClose();
+  }
+}

@@ -1,0 +1,290 @@
+import { EventEmitter } from 'node:events';
+import zookeeper, { type Client, type Stat, type Watcher, type ZkError } from 'node-zookeeper-client';
+import { InvalidArgumentError } from '../errors.ts';
+import { parseConnectString, serversString, type ConnectString } from './connect-string.ts';
+import { NodeConflictError, NodeOwnedError, RegistryClosedError, RegistryUnavailableError } from './errors.ts';
+import { ancestors, validatePath } from './path.ts';
+import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store.ts';
+import { ZooKeeperMirror, type WatchSource } from './zookeeper-mirror.ts';
+
+const { CreateMode, Exception, State } = zookeeper;
+
+export interface ZooKeeperStoreOptions {
+  /** `host:port,host:port[/chroot]`. */
+  connect: string;
+  /** Session timeout asked of the server (it clamps to its own min/max). @default 30000 */
+  sessionTimeoutMs?: number;
+  /** A single operation fails with `HERALD_REGISTRY_UNAVAILABLE` after this. @default 10000 */
+  operationTimeoutMs?: number;
+  /** First delay before a new session after an expiry; doubles up to `maxBackoffMs`. @default 100 */
+  backoffMs?: number;
+  /** @default 5000 */
+  maxBackoffMs?: number;
+}
+
+function positive(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`\`${name}\` must be a positive number of milliseconds, got ${value}`);
+  return value;
+}
+
+/**
+ * A session with ZooKeeper through node-zookeeper-client. The chroot of the
+ * connect string is applied here (and created on the first write), so a
+ * fresh ensemble needs no preparation. After an expiry a new session is
+ * opened with backoff; mirrors resync on every (re)connect.
+ */
+export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
+  readonly #connect: ConnectString;
+  readonly #sessionTimeoutMs: number;
+  readonly #opTimeoutMs: number;
+  readonly #backoffMs: number;
+  readonly #maxBackoffMs: number;
+  #client: Client | undefined;
+  #state: SessionState = 'connecting';
+  #failures = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+  readonly #mirrors = new Set<ZooKeeperMirror>();
+
+  constructor(options: ZooKeeperStoreOptions) {
+    super();
+    this.#connect = parseConnectString(options.connect);
+    this.#sessionTimeoutMs = positive(options.sessionTimeoutMs, 'sessionTimeoutMs', 30_000);
+    this.#opTimeoutMs = positive(options.operationTimeoutMs, 'operationTimeoutMs', 10_000);
+    this.#backoffMs = positive(options.backoffMs, 'backoffMs', 100);
+    this.#maxBackoffMs = positive(options.maxBackoffMs, 'maxBackoffMs', 5000);
+  }
+
+  /** Opens a store and starts connecting (without waiting: see `ready()`). */
+  static open(options: ZooKeeperStoreOptions): ZooKeeperStore {
+    const store = new ZooKeeperStore(options);
+    store.#startSession();
+    return store;
+  }
+
+  get state(): SessionState { return this.#state; }
+
+  #startSession(): void {
+    const client = zookeeper.createClient(serversString(this.#connect), { sessionTimeout: this.#sessionTimeoutMs, spinDelay: 200, retries: 0 });
+    this.#client = client;
+    client.on('state', (s: { code: number }) => {
+      if (this.#client !== client) return;
+      if (s.code === State.SYNC_CONNECTED.code) { this.#failures = 0; this.#setState('connected'); }
+      else if (s.code === State.DISCONNECTED.code || s.code === State.CONNECTED_READ_ONLY.code) {
+        if (this.#state !== 'connecting') this.#setState('disconnected');
+      } else if (s.code === State.EXPIRED.code || s.code === State.AUTH_FAILED.code) this.#expire(client);
+    });
+    client.connect();
+  }
+
+  #expire(client: Client): void {
+    this.#client = undefined;
+    try { client.close(); } catch { /* already closing */ }
+    this.#setState('expired');
+    const delay = Math.min(this.#maxBackoffMs, this.#backoffMs * 2 ** this.#failures++) * (0.8 + Math.random() * 0.4);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#state !== 'closed') this.#startSession();
+    }, delay);
+    this.#retryTimer.unref();
+  }
+
+  #setState(state: SessionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('state', state);
+    if (state === 'connected' || state === 'disconnected' || state === 'expired') this.emit(state);
+    for (const m of this.#mirrors) m.sessionState(state);
+  }
+
+  async ready(timeoutMs = 30_000): Promise<void> {
+    if (this.#state === 'closed') throw new RegistryClosedError();
+    if (this.#state === 'connected') return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { this.off('connected', done); reject(new RegistryUnavailableError('connect', `no session within ${timeoutMs} ms`)); }, timeoutMs);
+      timer.unref();
+      const done = () => { clearTimeout(timer); resolve(); };
+      this.once('connected', done);
+    });
+  }
+
+  /** Store path → server path (the chroot applied). */
+  #abs(path: string): string {
+    validatePath(path);
+    const root = this.#connect.chroot;
+    return root === '' ? path : path === '/' ? root : root + path;
+  }
+
+  /** Server path → store path. */
+  rel(path: string): string {
+    const root = this.#connect.chroot;
+    if (root === '') return path;
+    return path === root ? '/' : path.slice(root.length);
+  }
+
+  /** Runs one client call with a timeout; ZooKeeper errors pass through with their numeric `code`. */
+  #call<T>(operation: string, fn: (client: Client, done: (err: ZkError | null, value?: T) => void) => void): Promise<T> {
+    if (this.#state === 'closed') return Promise.reject(new RegistryClosedError());
+    const client = this.#client;
+    if (!client || this.#state !== 'connected') {
+      return Promise.reject(new RegistryUnavailableError(operation, `session is ${this.#state}`));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new RegistryUnavailableError(operation, `no reply in ${this.#opTimeoutMs} ms`)), this.#opTimeoutMs);
+      timer.unref();
+      fn(client, (err, value) => {
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(value as T);
+      });
+    });
+  }
+
+  #fail(operation: string, err: unknown): never {
+    if (err instanceof Error && 'code' in err && typeof err.code === 'number') {
+      throw new RegistryUnavailableError(operation, err.message, { cause: err });
+    }
+    throw err;
+  }
+
+  async get(path: string): Promise<NodeData | undefined> {
+    const abs = this.#abs(path);
+    try {
+      const [data, stat] = await this.#call<[Buffer | undefined, Stat]>('get', (c, done) => c.getData(abs, undefined, (e, d, s) => done(e, [d, s])));
+      return { data: text(data), ...this.#ownership(stat) };
+    } catch (err) {
+      if (zkCode(err) === Exception.NO_NODE) return undefined;
+      this.#fail(`get ${path}`, err);
+    }
+  }
+
+  #ownership(stat: Stat): { ephemeral: boolean; ownedByMe: boolean } {
+    const owner = stat.ephemeralOwner;
+    const ephemeral = owner.some((b) => b !== 0);
+    return { ephemeral, ownedByMe: ephemeral && this.#client !== undefined && owner.equals(this.#client.getSessionId()) };
+  }
+
+  async children(path: string): Promise<string[] | undefined> {
+    const abs = this.#abs(path);
+    try {
+      const names = await this.#call<string[]>('children', (c, done) => c.getChildren(abs, undefined, (e, ch) => done(e, ch)));
+      return names.sort();
+    } catch (err) {
+      if (zkCode(err) === Exception.NO_NODE) return undefined;
+      this.#fail(`children ${path}`, err);
+    }
+  }
+
+  /** Creates every missing ancestor of the server path `abs` (the chroot included) as persistent with null data. */
+  async #mkdirs(abs: string): Promise<void> {
+    for (const dir of ancestors(abs)) {
+      try {
+        await this.#call('create', (c, done) => c.create(dir, null, CreateMode.PERSISTENT, (e) => done(e)));
+      } catch (err) {
+        if (zkCode(err) !== Exception.NODE_EXISTS) this.#fail(`create ${dir}`, err);
+      }
+    }
+  }
+
+  async #stat(abs: string): Promise<Stat | null> {
+    return this.#call<Stat | null>('exists', (c, done) => c.exists(abs, undefined, (e, s) => done(e, s)));
+  }
+
+  async putPersistent(path: string, data: string | null): Promise<void> {
+    const abs = this.#abs(path);
+    await this.#mkdirs(abs);
+    try {
+      await this.#call('create', (c, done) => c.create(abs, bytes(data), CreateMode.PERSISTENT, (e) => done(e)));
+      return;
+    } catch (err) {
+      if (zkCode(err) !== Exception.NODE_EXISTS) this.#fail(`create ${path}`, err);
+    }
+    const stat = await this.#stat(abs).catch((err) => this.#fail(`exists ${path}`, err));
+    if (stat && this.#ownership(stat).ephemeral) throw new NodeConflictError(path, 'is an ephemeral node');
+    await this.#call('setData', (c, done) => c.setData(abs, bytes(data), -1, (e) => done(e))).catch((err) => this.#fail(`set ${path}`, err));
+  }
+
+  async putEphemeral(path: string, data: string | null): Promise<void> {
+    const abs = this.#abs(path);
+    await this.#mkdirs(abs);
+    // Two rounds: the node may vanish between "exists" and "create".
+    for (let round = 0; round < 2; round++) {
+      try {
+        await this.#call('create', (c, done) => c.create(abs, bytes(data), CreateMode.EPHEMERAL, (e) => done(e)));
+        return;
+      } catch (err) {
+        const code = zkCode(err);
+        if (code === Exception.NO_CHILDREN_FOR_EPHEMERALS) throw new NodeConflictError(path, 'has an ephemeral parent');
+        if (code !== Exception.NODE_EXISTS) this.#fail(`create ${path}`, err);
+      }
+      const stat = await this.#stat(abs).catch((err) => this.#fail(`exists ${path}`, err));
+      if (!stat) continue;
+      const own = this.#ownership(stat);
+      if (!own.ephemeral) throw new NodeConflictError(path, 'is a persistent node');
+      if (!own.ownedByMe) throw new NodeOwnedError(path);
+      await this.#call('setData', (c, done) => c.setData(abs, bytes(data), -1, (e) => done(e))).catch((err) => this.#fail(`set ${path}`, err));
+      return;
+    }
+    throw new RegistryUnavailableError(`create ${path}`, 'the node kept appearing and vanishing');
+  }
+
+  async delete(path: string): Promise<boolean> {
+    const abs = this.#abs(path);
+    try {
+      await this.#call('remove', (c, done) => c.remove(abs, -1, (e) => done(e)));
+      return true;
+    } catch (err) {
+      const code = zkCode(err);
+      if (code === Exception.NO_NODE) return false;
+      if (code === Exception.NOT_EMPTY) throw new NodeConflictError(path, 'has children');
+      this.#fail(`delete ${path}`, err);
+    }
+  }
+
+  mirror(root: string): Mirror {
+    if (this.#state === 'closed') throw new RegistryClosedError();
+    validatePath(root);
+    const source: WatchSource = {
+      getData: (path, watcher) => this.#call('getData', (c, done) => c.getData(this.#abs(path), watcher, (e, d) => done(e, text(d)))),
+      getChildren: (path, watcher) => this.#call('getChildren', (c, done) => c.getChildren(this.#abs(path), watcher, (e, ch) => done(e, ch))),
+      exists: (path, watcher) => this.#call('exists', (c, done) => c.exists(this.#abs(path), watcher, (e, s) => done(e, s !== null))),
+      isNoNode: (err) => zkCode(err) === Exception.NO_NODE,
+      state: () => this.#state,
+    };
+    const mirror = new ZooKeeperMirror(root, source, () => this.#mirrors.delete(mirror));
+    this.#mirrors.add(mirror);
+    mirror.sessionState(this.#state);
+    return mirror;
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    for (const m of [...this.#mirrors]) m.close();
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    const client = this.#client;
+    this.#client = undefined;
+    this.#setState('closed');
+    if (!client) return;
+    // close() sends closeSession, so the ephemerals go now, not at the timeout.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      client.once('disconnected', () => { clearTimeout(timer); resolve(); });
+      client.once('state', () => { clearTimeout(timer); resolve(); });
+      try { client.close(); } catch { clearTimeout(timer); resolve(); }
+    });
+  }
+}
+
+export type { Watcher };
+
+function zkCode(err: unknown): number | undefined {
+  return err instanceof Error && 'code' in err && typeof err.code === 'number' ? err.code : undefined;
+}
+
+function text(data: Buffer | undefined | null): string | null {
+  return data && data.length > 0 ? data.toString('utf8') : null;
+}
+
+function bytes(data: string | null): Buffer | null {
+  return data === null ? null : Buffer.from(data, 'utf8');
+}

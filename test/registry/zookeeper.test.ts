@@ -1,0 +1,80 @@
+import t from 'tap';
+import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
+import type { Store } from '../../src/registry/store.ts';
+import { ZooKeeper } from '../fixtures/zookeeper.ts';
+import { freePort } from '../fixtures/ports.ts';
+import { waitFor } from '../fixtures/wait.ts';
+import { snapshotWhere, storeContract } from './contract.ts';
+
+const zk = await ZooKeeper.start();
+t.teardown(() => zk.stop());
+
+async function open(connect: string, sessionTimeoutMs = 4000): Promise<Store> {
+  const store = ZooKeeperStore.open({ connect, sessionTimeoutMs, operationTimeoutMs: 3000, backoffMs: 50 });
+  await store.ready(10_000);
+  return store;
+}
+
+t.test('validates options up front', async (t) => {
+  t.throws(() => new ZooKeeperStore({ connect: '' }), { code: 'HERALD_INVALID_CONNECT_STRING' });
+  t.throws(() => new ZooKeeperStore({ connect: 'a:99999' }), /out of range/);
+  t.throws(() => new ZooKeeperStore({ connect: '127.0.0.1:2181/x//y' }), /empty segment/);
+  t.throws(() => new ZooKeeperStore({ connect: '127.0.0.1', sessionTimeoutMs: -1 }), { code: 'HERALD_INVALID_ARGUMENT' });
+});
+
+t.test('ZooKeeper store keeps the Store contract (several servers, a chroot)', async (t) => {
+  // A dead server first in the list: the client moves on to the live one.
+  const dead = await freePort();
+  const connect = `127.0.0.1:${dead},${zk.connectString}/herald/contract`;
+  await storeContract(t, () => open(connect));
+  // The chroot is real: the same nodes seen without it.
+  const plain = await open(zk.connectString);
+  t.teardown(() => plain.close());
+  t.same(await plain.children('/herald/contract/us/joyent/coal'), ['mirrored', 'own', 'svc']);
+});
+
+t.test('ZooKeeper killed: the mirror keeps its last copy; back: watches re-armed', async (t) => {
+  const writer = await open(zk.connectString, 20_000);
+  const reader = await open(zk.connectString, 20_000);
+  t.teardown(async () => { await writer.close(); await reader.close(); });
+  await writer.putPersistent('/outage/svc', 'service');
+  await writer.putPersistent('/outage/svc/a', 'A');
+  const m = reader.mirror('/outage');
+  t.teardown(() => m.close());
+  await snapshotWhere(m, (s) => s.has('/outage/svc/a'), 'a mirrored');
+  const states: string[] = [];
+  reader.on('state', (s) => states.push(s));
+  await zk.kill();
+  await waitFor('disconnected', () => reader.state === 'disconnected', 10_000, 10);
+  t.ok(m.staleSince !== undefined, 'the mirror says it is stale');
+  t.equal(m.snapshot?.get('/outage/svc/a')?.data, 'A', 'last copy still there');
+  await zk.restart();
+  await waitFor(`reconnected (reader ${reader.state}, writer ${writer.state}, states ${states.join(',')})`, () => reader.state === 'connected' && writer.state === 'connected', 30_000, 20);
+  await writer.putPersistent('/outage/svc/b', 'B');
+  await writer.putPersistent('/outage/svc/a', 'A2');
+  await snapshotWhere(m, (s) => s.get('/outage/svc/b')?.data === 'B' && s.get('/outage/svc/a')?.data === 'A2', 'changes after the outage');
+  await waitFor('current again', () => m.staleSince === undefined, 5000, 10);
+  t.ok(states.includes('disconnected') && states.at(-1) === 'connected', `states: ${states.join(',')}`);
+});
+
+t.test('session expiry: expired, a new session, ephemerals re-creatable, mirror resynced', async (t) => {
+  const writer = await open(zk.connectString, 1000);
+  const other = await open(zk.connectString, 20_000);
+  t.teardown(async () => { await writer.close(); await other.close(); });
+  const m = other.mirror('/expiry');
+  t.teardown(() => m.close());
+  await writer.putEphemeral('/expiry/svc/inst', 'here');
+  await snapshotWhere(m, (s) => s.has('/expiry/svc/inst'), 'inst mirrored');
+  const states: string[] = [];
+  writer.on('state', (s) => states.push(s));
+  // Freeze the server past the writer's 1 s session: on resume the session is expired.
+  zk.signal('SIGSTOP');
+  await new Promise((r) => setTimeout(r, 2500));
+  zk.signal('SIGCONT');
+  await waitFor('expired', () => states.includes('expired'), 20_000, 10);
+  await snapshotWhere(m, (s) => !s.has('/expiry/svc/inst'), 'the ephemeral went with the session');
+  await waitFor('new session', () => writer.state === 'connected', 20_000, 10);
+  await writer.putEphemeral('/expiry/svc/inst', 'again');
+  await snapshotWhere(m, (s) => s.get('/expiry/svc/inst')?.data === 'again', 'registered again in the new session');
+  t.same(states.slice(states.indexOf('expired')), ['expired', 'connected']);
+});
