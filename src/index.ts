@@ -3,3 +3,4 @@ export { HeraldError, InvalidArgumentError } from './errors.ts';
 export * as dns from './dns/index.ts';
 export type { Backend, BackendSource, BackendsState } from './resolver/backend.ts';
 export { StaticBackends } from './resolver/static-backends.ts';
+export * as registry from './registry/index.ts';
