@@ -250,6 +250,9 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
   #mayRetry(): boolean {
     if (this.#attempts >= this.#ctx.maxAttempts) return false;
     if (this.#ctx.set.size <= (this.#tried?.length ?? 0) + 1) return false;
+    // An attempt that was never written cost the backend nothing, so moving
+    // it elsewhere spends no budget (maxAttempts still bounds it).
+    if (!this.#written) return true;
     if (!this.#retryToken) this.#retryToken = this.#ctx.budget.tryAcquire();
     return this.#retryToken;
   }

@@ -39,7 +39,7 @@ export interface BalancedAgentOptions {
   maxAttempts?: number;
   /** Retries in flight may be this share of requests in flight... @default 0.2 */
   retryBudgetRatio?: number;
-  /** ...or this many, whichever is more. @default 3 */
+  /** ...or this many, whichever is more. @default 10 */
   retryBudgetFloor?: number;
 
   /** How long a request waits for a backend when there are none (ms). @default 10000 */
@@ -104,7 +104,7 @@ export function resolveOptions(o: BalancedAgentOptions): ResolvedOptions {
     pool: { connections, keepAliveTimeout, connectTimeout, ...o.pool },
     maxAttempts: num('maxAttempts', o.maxAttempts, 3, 1, 100, true),
     budgetRatio: num('retryBudgetRatio', o.retryBudgetRatio, 0.2, 0, 1),
-    budgetFloor: num('retryBudgetFloor', o.retryBudgetFloor, 3, 0, Infinity, true),
+    budgetFloor: num('retryBudgetFloor', o.retryBudgetFloor, 10, 0, Infinity, true),
     claimTimeoutMs: num('claimTimeout', o.claimTimeout, 10_000, 0),
     ping: o.ping ?? null,
     pingIntervalMs: num('pingInterval', o.pingInterval, 5000, 10),

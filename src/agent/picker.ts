@@ -121,19 +121,19 @@ export function pick<C extends Candidate>(s: PickerSnapshot<C>, seq: number, ran
 
 /**
  * Latencies of equal backends differ by noise; letting noise decide would
- * send most requests to whichever looked fastest lately. So costs within
+ * send most requests to whichever looked fastest lately. So latencies within
  * this factor of each other count as equal, and outstanding requests (per
- * unit of weight) decide. A backend 20× slower is far outside it.
+ * unit of weight) alone decide. A backend 20× slower is far outside it.
  */
 const LATENCY_TOLERANCE = 1.5;
 
 function better<C extends Candidate>(a: C, b: C, now: number, opts: PickOptions): C {
-  const ca = cost(a, now, opts);
-  const cb = cost(b, now, opts);
-  if (opts.latency && cb <= ca * LATENCY_TOLERANCE && ca <= cb * LATENCY_TOLERANCE) {
-    return (b.outstanding + 1) / effectiveWeight(b.weight) < (a.outstanding + 1) / effectiveWeight(a.weight) ? b : a;
+  if (opts.latency) {
+    const la = Math.max(currentLatency(a.latency, now, opts.decayMs), LATENCY_FLOOR_MS);
+    const lb = Math.max(currentLatency(b.latency, now, opts.decayMs), LATENCY_FLOOR_MS);
+    if (lb > la * LATENCY_TOLERANCE || la > lb * LATENCY_TOLERANCE) return cost(b, now, opts) < cost(a, now, opts) ? b : a;
   }
-  return cb < ca ? b : a;
+  return (b.outstanding + 1) / effectiveWeight(b.weight) < (a.outstanding + 1) / effectiveWeight(a.weight) ? b : a;
 }
 
 function weightedIndex(cumulative: Float64Array, r: number): number {

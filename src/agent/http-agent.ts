@@ -1,0 +1,146 @@
+import http from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { InvalidArgumentError } from '../errors.ts';
+import type { BackendEntry } from './backend-entry.ts';
+import { BalancedAgent } from './balanced-agent.ts';
+import { BackendRequestError, NoBackendsError } from './errors.ts';
+import type { BalancedAgentOptions } from './options.ts';
+
+/** cueball's HttpAgent option names, where they mean something here. */
+export interface CueballOptions {
+  /** Idle connections kept for reuse (http.Agent `maxFreeSockets`). */
+  spares?: number;
+  /** Most connections open at once, over all backends (http.Agent `maxSockets`). */
+  maximum?: number;
+  /** cueball's retry spec: `default.timeout` → connect timeout, `default.retries` → attempts − 1. */
+  recovery?: { default?: { timeout?: number; retries?: number } };
+  /** Health-check path (as `ping`). */
+  ping?: string;
+  /** Between health checks (ms). */
+  pingInterval?: number;
+  /** Nameservers: need the DNS resolver, not available in this build. */
+  resolvers?: readonly string[];
+  /** Domains to resolve up front: need the DNS resolver, not available in this build. */
+  initialDomains?: readonly string[];
+}
+
+export interface HttpAgentOptions extends BalancedAgentOptions, CueballOptions {
+  /** Share backend state (health, ejections, load) with this BalancedAgent instead of making one. */
+  agent?: BalancedAgent;
+  /** Keep connections open between requests. @default true */
+  keepAlive?: boolean;
+  maxSockets?: number;
+  maxFreeSockets?: number;
+}
+
+const socketEntry = new WeakMap<Duplex, BackendEntry>();
+
+/**
+ * A node `http.Agent` whose connections go to the backend the balanced
+ * agent picks, so `http.request` and restify-clients get the same choice
+ * and health. A backend that refuses the connection is skipped: the
+ * request goes out on the next one and the caller never sees the refusal.
+ */
+export class HeraldHttpAgent extends http.Agent {
+  readonly balanced: BalancedAgent;
+  readonly #owns: boolean;
+  readonly #maxAttempts: number;
+  readonly #connectTimeout: number;
+  readonly #claimTimeout: number;
+
+  constructor(options: HttpAgentOptions) {
+    const o = mapCueball(options);
+    super({ keepAlive: o.keepAlive ?? true, ...(o.maxSockets !== undefined && { maxSockets: o.maxSockets }), ...(o.maxFreeSockets !== undefined && { maxFreeSockets: o.maxFreeSockets }) });
+    this.#owns = o.agent === undefined;
+    this.balanced = o.agent ?? new BalancedAgent(o);
+    this.#maxAttempts = o.maxAttempts ?? 3;
+    this.#connectTimeout = o.connectTimeout ?? 10_000;
+    this.#claimTimeout = o.claimTimeout ?? 10_000;
+  }
+
+  override createConnection(_options: object, cb: (err: Error | null, socket?: Duplex) => void): Duplex | undefined {
+    this.#connect([], cb, undefined);
+    return undefined;
+  }
+
+  // Passive health from responses: http.Agent has no hook for them, so watch
+  // each request as it is added.
+  addRequest(req: http.ClientRequest, options: object): void {
+    req.once('response', (res: http.IncomingMessage) => {
+      const entry = req.socket ? socketEntry.get(req.socket) : undefined;
+      if (!entry) return;
+      if ((res.statusCode ?? 0) >= 500) this.balanced.backendSet.failure(entry);
+      else this.balanced.backendSet.success(entry);
+    });
+    (http.Agent.prototype as unknown as { addRequest(r: http.ClientRequest, o: object): void }).addRequest.call(this, req, options);
+  }
+
+  override destroy(): void {
+    super.destroy();
+    if (this.#owns) void this.balanced.close();
+  }
+
+  #connect(tried: BackendEntry[], cb: (err: Error | null, socket?: Duplex) => void, lastError: Error | undefined): void {
+    const set = this.balanced.backendSet;
+    const entry = tried.length === 0 ? set.pick() : tried.length < this.#maxAttempts ? set.pickExcluding(tried) : undefined;
+    if (entry === undefined) {
+      if (tried.length > 0) {
+        const last = tried[tried.length - 1]!;
+        cb(new BackendRequestError(`connect to ${last.key} failed after ${tried.length} attempt(s): ${lastError?.message}`, last.key, tried.length, lastError));
+        return;
+      }
+      set.claim(this.#claimTimeout, (found) => {
+        if (found) this.#connect(tried, cb, undefined);
+        else cb(new NoBackendsError(`no backend became available within ${this.#claimTimeout} ms`));
+      });
+      return;
+    }
+    tried.push(entry);
+    const socket = net.connect({ host: entry.backend.address, port: entry.backend.port });
+    socket.setTimeout(this.#connectTimeout);
+    const onError = (err: Error): void => {
+      socket.removeListener('connect', onConnect);
+      socket.removeListener('timeout', onTimeout);
+      socket.destroy();
+      set.failure(entry);
+      entry.retries++;
+      this.#connect(tried, cb, err);
+    };
+    const onTimeout = (): void => onError(Object.assign(new Error(`connect timed out after ${this.#connectTimeout} ms`), { code: 'ETIMEDOUT' }));
+    const onConnect = (): void => {
+      socket.removeListener('error', onError);
+      socket.removeListener('timeout', onTimeout);
+      socket.setTimeout(0);
+      entry.outstanding++;
+      entry.requests++;
+      socketEntry.set(socket, entry);
+      socket.once('close', () => entry.outstanding--);
+      cb(null, socket);
+    };
+    socket.once('error', onError);
+    socket.once('timeout', onTimeout);
+    socket.once('connect', onConnect);
+  }
+}
+
+function mapCueball(o: HttpAgentOptions): HttpAgentOptions {
+  if (o.resolvers !== undefined || o.initialDomains !== undefined) {
+    throw new InvalidArgumentError('`resolvers` and `initialDomains` need the DNS resolver; pass `source` (a Resolver or StaticBackends) or `backends` instead');
+  }
+  const out: HttpAgentOptions = { ...o };
+  delete out.spares;
+  delete out.maximum;
+  delete out.recovery;
+  if (o.spares !== undefined) out.maxFreeSockets ??= o.spares;
+  if (o.maximum !== undefined) out.maxSockets ??= o.maximum;
+  const r = o.recovery?.default;
+  if (r?.timeout !== undefined) out.connectTimeout ??= r.timeout;
+  if (r?.retries !== undefined) out.maxAttempts ??= r.retries + 1;
+  return out;
+}
+
+/** A node http.Agent over the agent's backends (see HeraldHttpAgent). */
+export function createHttpAgent(options: HttpAgentOptions): HeraldHttpAgent {
+  return new HeraldHttpAgent(options);
+}

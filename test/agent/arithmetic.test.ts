@@ -1,0 +1,100 @@
+import t from 'tap';
+import { ejectionDuration, forgiveEjections, inPanic, mayEject, type EjectionPolicy } from '../../src/agent/ejection.ts';
+import { buildSnapshot, pick, type Candidate } from '../../src/agent/picker.ts';
+import { RetryBudget } from '../../src/agent/retry-budget.ts';
+import { isReplayable, mayRetryError, mayRetryStatus } from '../../src/agent/retry-policy.ts';
+import { observeLatency } from '../../src/agent/peak-ewma.ts';
+
+const policy: EjectionPolicy = { consecutiveFailures: 5, baseEjectionMs: 1000, maxEjectionMs: 2500, maxEjectedShare: 0.5, panicThreshold: 0.5 };
+
+t.test('ejection lasts base × times ejected, capped', async (t) => {
+  t.equal(ejectionDuration(policy, 1), 1000);
+  t.equal(ejectionDuration(policy, 2), 2000);
+  t.equal(ejectionDuration(policy, 7), 2500);
+});
+
+t.test('at most the configured share is ejected, but one always may be', async (t) => {
+  t.equal(mayEject(policy, 0, 3), true);
+  t.equal(mayEject(policy, 1, 3), false);
+  t.equal(mayEject(policy, 1, 4), true);
+  t.equal(mayEject(policy, 0, 1), true);
+  t.equal(inPanic(policy, 1, 3), true);
+  t.equal(inPanic(policy, 2, 3), false);
+});
+
+t.test('an ejection is forgiven after as long a healthy spell', async (t) => {
+  t.equal(forgiveEjections(policy, 2, 0, 1999), 2);
+  t.equal(forgiveEjections(policy, 2, 0, 2000), 1);
+  t.equal(forgiveEjections(policy, 0, 0, 9999), 0);
+});
+
+t.test('retry safety', async (t) => {
+  const post = { method: 'POST', replayable: true };
+  t.equal(mayRetryError({ ...post, written: false }), true, 'never written: any method');
+  t.equal(mayRetryError({ ...post, written: true }), false, 'POST that may have reached a backend');
+  t.equal(mayRetryError({ method: 'GET', replayable: true, written: true }), true);
+  t.equal(mayRetryError({ method: 'PUT', replayable: false, written: true }), false, 'a stream body cannot be sent again');
+  t.equal(mayRetryStatus({ method: 'DELETE', replayable: true, written: true }, 503), true);
+  t.equal(mayRetryStatus({ ...post, written: true }, 503), false);
+  t.equal(mayRetryStatus({ method: 'GET', replayable: true, written: true }, 404), false);
+  t.equal(isReplayable('x'), true);
+  t.equal(isReplayable(Buffer.from('x')), true);
+  t.equal(isReplayable({ pipe() {} }), false);
+});
+
+t.test('retry budget: a share of live requests, with a floor', async (t) => {
+  const b = new RetryBudget(0.2, 2);
+  b.live = 20;
+  const granted = Array.from({ length: 10 }, () => b.tryAcquire()).filter(Boolean).length;
+  t.equal(granted, 4);
+  t.equal(b.exhausted, 6);
+  b.live = 1;
+  b.retrying = 0;
+  t.equal(b.tryAcquire() && b.tryAcquire() && !b.tryAcquire(), true, 'the floor');
+});
+
+function cand(key: string, over: Partial<Candidate> = {}): Candidate {
+  return { key, priority: 0, weight: 10, outstanding: 0, latency: { ewma: 0, stamp: 0 }, ejectedUntil: 0, healthy: true, ...over };
+}
+
+t.test('snapshot: lowest priority group, ejected left out unless in panic', async (t) => {
+  const now = 1000;
+  const s = buildSnapshot([cand('b', { priority: 1 }), cand('a1'), cand('a2', { ejectedUntil: 2000 }), cand('a3')], now, policy);
+  t.same(s.members.map((c) => c.key), ['a1', 'a3']);
+  t.equal(s.validUntil, 2000);
+  const panic = buildSnapshot([cand('a1', { ejectedUntil: 2000 }), cand('a2', { healthy: false }), cand('a3'), cand('b', { priority: 1 })], now, policy);
+  t.equal(panic.panic, true);
+  t.same(panic.members.map((c) => c.key), ['a1', 'a2', 'a3']);
+  const spill = buildSnapshot([cand('a1', { healthy: false }), cand('b', { priority: 1 })], now, policy);
+  t.same(spill.members.map((c) => c.key), ['b'], 'an unavailable group gives way to the next');
+});
+
+t.test('pick: fewer outstanding wins; weights are honoured; a much slower backend loses', async (t) => {
+  const opts = { latency: true, decayMs: 10_000 };
+  const busy = cand('busy', { outstanding: 9 });
+  const idle = cand('idle');
+  const s = buildSnapshot([busy, idle], 0, policy);
+  for (let i = 0; i < 10; i++) t.equal(pick(s, i, Math.random, 0, opts)?.key, 'idle');
+
+  const heavy = cand('heavy', { weight: 30 });
+  const light = cand('light', { weight: 10 });
+  const w = buildSnapshot([heavy, light], 0, policy);
+  const counts = { heavy: 0, light: 0 };
+  const load = { heavy: 0, light: 0 };
+  for (let i = 0; i < 4000; i++) {
+    // Simulate requests that stay in flight: load follows the choice.
+    const c = pick({ ...w, members: [{ ...heavy, outstanding: load.heavy }, { ...light, outstanding: load.light }] }, i, Math.random, 0, { latency: false, decayMs: 1 })!;
+    const k = c.key as 'heavy' | 'light';
+    counts[k]++;
+    load[k]++;
+  }
+  t.ok(counts.heavy / 4000 > 0.7 && counts.heavy / 4000 < 0.8, `heavy got ${counts.heavy} of 4000 (weight 30 vs 10)`);
+
+  const fast = cand('fast', { outstanding: 5, latency: { ewma: 0, stamp: 0 } });
+  observeLatency(fast.latency, 1, 0, 10_000);
+  const slow = cand('slow', { outstanding: 1, latency: { ewma: 0, stamp: 0 } });
+  observeLatency(slow.latency, 40, 0, 10_000);
+  const l = buildSnapshot([fast, slow], 0, policy);
+  t.equal(pick(l, 0, Math.random, 0, opts)?.key, 'fast');
+  t.equal(pick(l, 1, Math.random, 0, opts)?.key, 'fast');
+});

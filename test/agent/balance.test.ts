@@ -1,0 +1,42 @@
+import t from 'tap';
+import { BalancedAgent } from '../../src/agent/balanced-agent.ts';
+import { startBackend } from './backends.ts';
+import { load, percentile } from './load.ts';
+
+t.test('three equal backends each take a third (±10%)', async (t) => {
+  const backends = await Promise.all([startBackend(), startBackend(), startBackend()]);
+  const agent = new BalancedAgent({ backends: backends.map((b) => b.target) });
+  t.teardown(async () => {
+    await agent.close();
+    await Promise.all(backends.map((b) => b.kill()));
+  });
+  const r = await load(agent, { count: 3000, concurrency: 8 });
+  t.equal(r.failed.length, 0);
+  for (const b of backends) {
+    const share = b.total() / 3000;
+    t.ok(share > 0.3 && share < 0.367, `backend ${b.port} took ${b.total()} of 3000`);
+  }
+});
+
+t.test('a backend 20× slower gets a falling share and p99 stays near the healthy p99', async (t) => {
+  const backends = await Promise.all([startBackend({ delayMs: 2 }), startBackend({ delayMs: 2 }), startBackend({ delayMs: 2 })]);
+  const agent = new BalancedAgent({ backends: backends.map((b) => b.target) });
+  t.teardown(async () => {
+    await agent.close();
+    await Promise.all(backends.map((b) => b.kill()));
+  });
+  await load(agent, { count: 300, concurrency: 16, prefix: 'warm' });
+  const healthy = await load(agent, { count: 1500, concurrency: 16, prefix: 'healthy' });
+  backends[0]!.behaviour = { delayMs: 40 };
+  // Until its first slow answer comes back, the agent cannot know: a few
+  // requests go there. Measure after that.
+  await load(agent, { count: 300, concurrency: 16, prefix: 'turn' });
+  const before = backends.map((b) => b.total());
+  const slow = await load(agent, { count: 1500, concurrency: 16, prefix: 'slow' });
+  const share = (backends[0]!.total() - before[0]!) / 1500;
+  const p99h = percentile(healthy.latencies, 99);
+  const p99s = percentile(slow.latencies, 99);
+  t.equal(slow.failed.length, 0);
+  t.ok(share < 0.02, `slow backend share ${(share * 100).toFixed(1)}% (a third when healthy)`);
+  t.ok(p99s < 2 * p99h + 5, `p99 ${p99s.toFixed(1)} ms with one slow vs ${p99h.toFixed(1)} ms healthy`);
+});
