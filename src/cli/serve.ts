@@ -1,0 +1,88 @@
+import { createServer, type Server } from 'node:http';
+import { parseArgs } from 'node:util';
+import { Registry } from 'prom-client';
+import { MemoryRegistry } from '../registry/memory.ts';
+import { domainToPath } from '../registry/path.ts';
+import type { Store } from '../registry/store.ts';
+import { ZooKeeperStore } from '../registry/zookeeper.ts';
+import { parseListen, type ListenAddress } from '../server/listen.ts';
+import { registerServerMetrics } from '../server/metrics.ts';
+import { DnsServer } from '../server/server.ts';
+import { UsageError, type Command, type CommandIO } from './command.ts';
+
+const usage = `usage: herald serve (--zk HOSTS | --registry memory) --domain DOMAIN [--listen ADDR:PORT]... [--metrics ADDR:PORT]
+
+Answers DNS for DOMAIN as binder does, from ZooKeeper (HOSTS: host:port,...[/chroot])
+or from an in-memory registry. UDP and TCP on each --listen (default 127.0.0.1:53).
+
+  --zk HOSTS              ZooKeeper connect string
+  --registry memory       serve an in-memory registry instead
+  --domain DOMAIN         the domain served (names outside it are REFUSED)
+  --listen ADDR:PORT      where to answer; repeatable; port 0 picks one
+  --metrics ADDR:PORT     Prometheus metrics at http://ADDR:PORT/metrics
+  --session-timeout MS    ZooKeeper session timeout (default 30000)`;
+
+function listenText(l: ListenAddress): string {
+  return l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`;
+}
+
+async function run(argv: string[], io: CommandIO): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        zk: { type: 'string' }, registry: { type: 'string' }, domain: { type: 'string' },
+        listen: { type: 'string', multiple: true }, metrics: { type: 'string' }, 'session-timeout': { type: 'string' },
+      },
+      strict: true, allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (!values.domain) throw new UsageError('--domain is required');
+  if ((values.zk === undefined) === (values.registry === undefined)) throw new UsageError('give exactly one of --zk HOSTS and --registry memory');
+  if (values.registry !== undefined && values.registry !== 'memory') throw new UsageError(`--registry takes only "memory", not "${values.registry}"`);
+  const sessionTimeoutMs = values['session-timeout'] === undefined ? 30_000 : Number(values['session-timeout']);
+  if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs <= 0) throw new UsageError('--session-timeout must be a positive number of milliseconds');
+  const listen = (values.listen ?? ['127.0.0.1:53']).map((l) => parseListen(l));
+  const metricsAt = values.metrics === undefined ? undefined : parseListen(values.metrics, 9153);
+
+  const store: Store = values.zk !== undefined
+    ? ZooKeeperStore.open({ connect: values.zk, sessionTimeoutMs })
+    : new MemoryRegistry().connect();
+  const log = (line: string) => io.stderr.write(`herald serve: ${line}\n`);
+  store.on('state', (state) => log(`registry session ${state}`));
+  const mirror = store.mirror(domainToPath(values.domain));
+  mirror.on('error', (err) => log(`registry read failed, will retry: ${err.message}`));
+  mirror.once('synced', (s) => log(`registry synced: ${s.size} nodes`));
+  const server = new DnsServer({ mirror, domain: values.domain, listen });
+  let http: Server | undefined;
+  try {
+    await server.start();
+    if (metricsAt) {
+      const registry = new Registry();
+      registerServerMetrics(server, registry);
+      http = createServer((req, res) => {
+        if (req.url !== '/metrics') { res.writeHead(404).end(); return; }
+        registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+          () => res.writeHead(500).end());
+      });
+      await new Promise<void>((resolve, reject) => { http!.once('error', reject); http!.listen(metricsAt.port, metricsAt.address, resolve); });
+      const port = (http.address() as { port: number }).port;
+      log(`metrics on http://${listenText({ address: metricsAt.address, port })}/metrics`);
+    }
+    io.stdout.write(`listening ${server.addresses.map(listenText).join(' ')} domain ${server.domain}\n`);
+    if (!io.signal.aborted) await new Promise((resolve) => io.signal.addEventListener('abort', resolve, { once: true }));
+    log('stopping');
+    return 0;
+  } finally {
+    await server.stop();
+    if (http) await new Promise((r) => http!.close(r));
+    mirror.close();
+    await store.close();
+  }
+}
+
+const serve: Command = { summary: 'answer DNS for a domain from ZooKeeper or memory, as binder does', usage, run };
+export default serve;

@@ -1,0 +1,66 @@
+/** What the hot path needs from a query, read without building a message object. */
+export interface QueryView {
+  /** Offset just past the question name (where QTYPE starts). */
+  nameEnd: number;
+  /** The question name's wire bytes, lower-cased, as a latin1 string: the cache key. */
+  key: string;
+  qtype: number;
+  qclass: number;
+  /** Bytes 2 and 3 of the header. */
+  flags: number;
+  /** EDNS UDP payload size, or 0 when the query has no OPT record. */
+  ednsSize: number;
+  /** True when the OPT record carried options or a non-zero version: answer through the slow path. */
+  ednsUnusual: boolean;
+}
+
+/** Why a packet gets no answer at all. */
+export type DropReason = 'malformed' | 'response' | 'oversized';
+
+/**
+ * Reads one standard query. Returns a drop reason for packets that must not
+ * be answered (responses, garbage), and undefined when the query is well
+ * formed but unusual (several questions, compressed question name, records
+ * in other sections): those take the slow path through `decodeMessage`.
+ */
+export function readQuery(buf: Buffer): QueryView | DropReason | undefined {
+  const length = buf.length;
+  if (length < 17) return 'malformed';
+  if ((buf[2]! & 0x80) !== 0) return 'response';
+  if (buf[4] !== 0 || buf[5] !== 1 || buf[6] !== 0 || buf[7] !== 0 || buf[8] !== 0 || buf[9] !== 0 || buf[10] !== 0 || buf[11]! > 1) return undefined;
+  let at = 12;
+  for (;;) {
+    if (at >= length) return 'malformed';
+    const len = buf[at]!;
+    if (len === 0) { at++; break; }
+    if (len > 63) return undefined;
+    at += len + 1;
+    if (at - 12 > 255) return 'malformed';
+  }
+  const nameEnd = at;
+  if (nameEnd + 4 > length) return 'malformed';
+  const qtype = (buf[nameEnd]! << 8) | buf[nameEnd + 1]!;
+  const qclass = (buf[nameEnd + 2]! << 8) | buf[nameEnd + 3]!;
+  at = nameEnd + 4;
+  let ednsSize = 0;
+  let ednsUnusual = false;
+  if (buf[11] === 1) {
+    // The one additional record must be an OPT with the root as owner.
+    if (at + 11 > length || buf[at] !== 0 || buf[at + 1] !== 0 || buf[at + 2] !== 41) return undefined;
+    // RFC 6891: sizes under 512 mean 512; non-zero marks "the query had EDNS".
+    ednsSize = Math.max(512, (buf[at + 3]! << 8) | buf[at + 4]!);
+    const version = buf[at + 6]!;
+    const rdlength = (buf[at + 9]! << 8) | buf[at + 10]!;
+    if (at + 11 + rdlength !== length) return 'malformed';
+    ednsUnusual = version !== 0 || rdlength !== 0;
+  }
+  return {
+    nameEnd,
+    key: buf.toString('latin1', 12, nameEnd).toLowerCase(),
+    qtype,
+    qclass,
+    flags: (buf[2]! << 8) | buf[3]!,
+    ednsSize,
+    ednsUnusual,
+  };
+}

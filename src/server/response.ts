@@ -1,0 +1,133 @@
+import { MessageWriter } from '../dns/encode.ts';
+import type { ResourceRecord } from '../dns/message.ts';
+import { CLASS_IN } from '../dns/types.ts';
+import type { Answer } from './answer.ts';
+
+/** A reply in wire form, ready to be patched for each query. */
+export interface WireAnswer {
+  rcode: number;
+  /** The full reply with ID 0, rd clear and the question lower-cased; one per answer order when shuffled. */
+  variants: Buffer[];
+  /** The same reply truncated: TC set, question kept, every other section empty. */
+  truncated: Buffer;
+}
+
+/** The UDP payload size Herald advertises and honours at most (binder's limit). */
+export const MAX_UDP = 1470;
+/** Classic DNS UDP limit without EDNS. */
+export const PLAIN_UDP = 512;
+/** binder's TCP limit. */
+export const MAX_TCP = 65530;
+const OPT_LENGTH = 11;
+/** Permutations beyond this many answers are sampled. */
+const ALL_PERMUTATIONS_UP_TO = 4;
+const SAMPLED_PERMUTATIONS = 16;
+
+/** All orders of `n` items for small n; else a fixed sample of random orders (each starts differently when it can). */
+export function orders(n: number): number[][] {
+  const identity = Array.from({ length: n }, (_, i) => i);
+  if (n <= 1) return [identity];
+  if (n <= ALL_PERMUTATIONS_UP_TO) {
+    const out: number[][] = [];
+    const permute = (prefix: number[], rest: number[]) => {
+      if (rest.length === 0) { out.push(prefix); return; }
+      rest.forEach((x, i) => permute([...prefix, x], [...rest.slice(0, i), ...rest.slice(i + 1)]));
+    };
+    permute([], identity);
+    return out;
+  }
+  return Array.from({ length: SAMPLED_PERMUTATIONS }, (_, k) => {
+    const order = [...identity];
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    // Rotate so that the first records take turns at the front.
+    const first = order.indexOf(k % n);
+    return [...order.slice(first), ...order.slice(0, first)];
+  });
+}
+
+function header(w: MessageWriter, a: Answer, tc: boolean, counts: [number, number, number]): void {
+  w.u16(0);
+  w.u16(0x8000 | (a.aa ? 0x0400 : 0) | (tc ? 0x0200 : 0) | (a.rcode & 0xf));
+  w.u16(1);
+  w.u16(counts[0]);
+  w.u16(counts[1]);
+  w.u16(counts[2]);
+}
+
+function encode(name: string, type: number, a: Answer, answers: ResourceRecord[]): Buffer {
+  const w = new MessageWriter(512);
+  header(w, a, false, [answers.length, a.authorities.length, a.additionals.length]);
+  w.name(name);
+  w.u16(type);
+  w.u16(CLASS_IN);
+  for (const r of answers) w.record(r);
+  for (const r of a.authorities) w.record(r);
+  for (const r of a.additionals) w.record(r);
+  return w.bytes();
+}
+
+/** Encodes an answer for the question (name lower-cased, type) in every order it will be served in. */
+export function encodeAnswer(name: string, type: number, a: Answer): WireAnswer {
+  const variants = a.shuffle
+    ? orders(a.answers.length).map((order) => encode(name, type, a, order.map((i) => a.answers[i]!)))
+    : [encode(name, type, a, a.answers)];
+  const w = new MessageWriter(64);
+  header(w, a, true, [0, 0, 0]);
+  w.name(name);
+  w.u16(type);
+  w.u16(CLASS_IN);
+  return { rcode: a.rcode, variants, truncated: w.bytes() };
+}
+
+/** The largest reply a query may get: 512 plain UDP, min(EDNS size, 1470) with EDNS, 65530 over TCP. */
+export function sizeLimit(tcp: boolean, ednsSize: number): number {
+  if (tcp) return MAX_TCP;
+  if (ednsSize === 0) return PLAIN_UDP;
+  return Math.min(Math.max(ednsSize, PLAIN_UDP), MAX_UDP);
+}
+
+/**
+ * The hot path: one copy of a cached reply with the query's ID, rd bit and
+ * question name (its original case: 0x20-safe) patched in, plus an OPT
+ * record when the query had one. Truncated when over the size limit.
+ */
+export function finish(cached: Buffer, truncated: Buffer, query: Buffer, nameEnd: number, ednsSize: number, tcp: boolean): Buffer {
+  const opt = ednsSize > 0 ? OPT_LENGTH : 0;
+  const src = cached.length + opt > sizeLimit(tcp, ednsSize) ? truncated : cached;
+  const out = Buffer.allocUnsafe(src.length + opt);
+  src.copy(out, 0);
+  out[0] = query[0]!;
+  out[1] = query[1]!;
+  out[2] = (out[2]! & 0xfe) | (query[2]! & 0x01);
+  query.copy(out, 12, 12, nameEnd);
+  if (opt) writeOpt(out, src.length);
+  return out;
+}
+
+/** Appends Herald's OPT record at `at` and counts it in ARCOUNT. */
+function writeOpt(out: Buffer, at: number): void {
+  out[at] = 0;
+  out.writeUInt16BE(41, at + 1);
+  out.writeUInt16BE(MAX_UDP, at + 3);
+  out.writeUInt32BE(0, at + 5);
+  out.writeUInt16BE(0, at + 9);
+  out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
+}
+
+/** A reply with only the question: REFUSED, SERVFAIL, NOTIMP, FORMERR. Copies the query's header and question. */
+export function bareReply(query: Buffer, questionEnd: number, rcode: number, hasOpt: boolean): Buffer {
+  const opt = hasOpt ? OPT_LENGTH : 0;
+  const out = Buffer.allocUnsafe(questionEnd + opt);
+  query.copy(out, 0, 0, questionEnd);
+  // qr set, opcode and rd kept, aa/tc/ra/ad/cd clear.
+  out[2] = 0x80 | (query[2]! & 0x79);
+  out[3] = rcode & 0xf;
+  out.writeUInt16BE(questionEnd > 12 ? 1 : 0, 4);
+  out.writeUInt32BE(0, 6);
+  out.writeUInt16BE(0, 10);
+  if (opt) writeOpt(out, questionEnd);
+  return out;
+}
