@@ -1,0 +1,163 @@
+// Agent throughput and tail latency, against its anchors in the same run:
+// undici Pool (one backend), undici BalancedPool and cueball's HttpAgent
+// (three backends). Concurrency 64. The HTTP servers run in a child process
+// so process.cpuUsage() here measures the client alone.
+//
+//   node_modules/.bin/node bench/agent-throughput.ts
+import { fork } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { BalancedPool, Pool, type Dispatcher } from 'undici';
+import { BalancedAgent } from '../src/agent/balanced-agent.ts';
+
+const CONCURRENCY = 64;
+const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 3000);
+const WARM_MS = 500;
+
+if (process.argv[2] === 'serve') {
+  // Child: three servers; server 0's delay is set by the parent.
+  let slowDelay = 0;
+  const ports: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const server = http.createServer((_req, res) => {
+      const reply = (): void => void res.end('ok');
+      if (i === 0 && slowDelay > 0) setTimeout(reply, slowDelay);
+      else reply();
+    });
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    ports.push((server.address() as AddressInfo).port);
+  }
+  process.on('message', (m: { slowDelay: number }) => {
+    slowDelay = m.slowDelay;
+    process.send!({ ack: true });
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ ports });
+} else {
+  await main();
+}
+
+interface Result {
+  name: string;
+  requests: number;
+  cpuSeconds: number;
+  perCpuSecond: number;
+  p50: number;
+  p99: number;
+}
+
+function pct(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+}
+
+async function run(name: string, one: () => Promise<void>): Promise<Result> {
+  let stop = false;
+  let latencies: number[] = [];
+  let errors = 0;
+  const worker = async (): Promise<void> => {
+    while (!stop) {
+      const t0 = performance.now();
+      try {
+        await one();
+        latencies.push(performance.now() - t0);
+      } catch {
+        errors++;
+      }
+    }
+  };
+  const workers = Array.from({ length: CONCURRENCY }, worker);
+  await new Promise((r) => setTimeout(r, WARM_MS));
+  latencies = [];
+  const cpu0 = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, RUN_MS));
+  const cpu = process.cpuUsage(cpu0);
+  const done = latencies.length;
+  stop = true;
+  await Promise.all(workers);
+  if (errors > 0) console.log(`  (${name}: ${errors} errors)`);
+  const sorted = Float64Array.from(latencies.slice(0, done)).sort();
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { name, requests: done, cpuSeconds, perCpuSecond: done / cpuSeconds, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99) };
+}
+
+function undiciOne(d: Dispatcher): () => Promise<void> {
+  return async () => {
+    const res = await d.request({ origin: 'http://service.test', path: '/', method: 'GET' });
+    await res.body.dump();
+  };
+}
+
+function show(r: Result, anchor?: Result): void {
+  const ratio = anchor ? `  ${(r.perCpuSecond / anchor.perCpuSecond).toFixed(2)}× ${anchor.name}` : '';
+  console.log(`${r.name.padEnd(28)} ${Math.round(r.perCpuSecond).toString().padStart(7)} req/client-CPU-s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.requests} req)${ratio}`);
+}
+
+async function main(): Promise<void> {
+  const child = fork(new URL(import.meta.url), ['serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ports = await new Promise<number[]>((r) => child.once('message', (m: { ports: number[] }) => r(m.ports)));
+  const setSlow = (slowDelay: number): Promise<unknown> => new Promise((r) => { child.once('message', r); child.send({ slowDelay }); });
+  const targets = ports.map((p) => `127.0.0.1:${p}`);
+  const origins = ports.map((p) => `http://127.0.0.1:${p}`);
+  try {
+    const herald = new BalancedAgent({ backends: targets });
+    const pool = new Pool(origins[1]!);
+    const balanced = new BalancedPool(origins);
+    const cueball = createRequire(import.meta.url)('cueball');
+    const resolver = new cueball.StaticIpResolver({ backends: ports.map((port) => ({ address: '127.0.0.1', port })) });
+    resolver.start();
+    const cagent = new cueball.HttpAgent({ spares: 16, maximum: 96, recovery: { default: { timeout: 2000, retries: 3, delay: 100, maxDelay: 1000 } } });
+    cagent.createPool('service.test', { resolver });
+    const clients: Array<[string, () => Promise<void>]> = [
+      ['herald BalancedAgent (3)', undiciOne(herald)],
+      ['undici Pool (1)', undiciOne(pool)],
+      ['undici BalancedPool (3)', undiciOne(balanced)],
+      [
+        'cueball HttpAgent (3)',
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const req = http.request({ host: 'service.test', port: 80, path: '/', agent: cagent }, (res) => {
+              res.resume();
+              res.on('end', resolve);
+            });
+            req.on('error', reject);
+            req.end();
+          }),
+      ],
+    ];
+    // Two interleaved rounds, best of each: the machine is shared, and the
+    // first run of anything also pays for JIT warm-up.
+    const results: Result[] = [];
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < clients.length; i++) {
+        const [name, one] = clients[i]!;
+        const r = await run(name, one);
+        if (!results[i] || r.perCpuSecond > results[i]!.perCpuSecond) results[i] = r;
+      }
+    }
+    const [h, p, b, c] = results as [Result, Result, Result, Result];
+    console.log(`\nconcurrency ${CONCURRENCY}, ${RUN_MS} ms per run, servers in a child process`);
+    show(h);
+    show(p);
+    show(b);
+    show(c);
+    console.log(`\nherald vs undici Pool:  ${(h.perCpuSecond / p.perCpuSecond).toFixed(2)}×  (target ≥ 0.9×)`);
+    console.log(`herald vs cueball:      ${(h.perCpuSecond / c.perCpuSecond).toFixed(2)}×  (target ≥ 2.5×)`);
+
+    // 1 of 3 backends 20× slower than the healthy median latency.
+    const delay = Math.max(1, Math.round(20 * h.p50));
+    await setSlow(delay);
+    const hs = await run('herald, 1 of 3 slow', undiciOne(herald));
+    const bs = await run('BalancedPool, 1 of 3 slow', undiciOne(balanced));
+    console.log(`\nslow backend: +${delay} ms per response (20× healthy p50 ${h.p50.toFixed(2)} ms)`);
+    show(hs);
+    show(bs);
+    console.log(`herald p99 slow / healthy: ${(hs.p99 / h.p99).toFixed(2)}×  (target ≤ 2×); BalancedPool p99 slow: ${bs.p99.toFixed(1)} ms (${(bs.p99 / hs.p99).toFixed(1)}× herald's)`);
+    await Promise.all([herald.close(), pool.close(), balanced.close()]);
+    cagent.stop();
+    resolver.stop();
+  } finally {
+    child.kill();
+  }
+}
