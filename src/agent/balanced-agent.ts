@@ -14,6 +14,7 @@ import { backendStats, type AgentStats } from './stats.ts';
 
 type Callback = (err: Error | null, data: null) => void;
 
+
 /**
  * An undici Dispatcher that spreads requests over a service's backends (one
  * undici Pool each), ejects sick ones, and retries only where it is safe.
@@ -54,13 +55,18 @@ export class BalancedAgent extends Dispatcher {
       claimTimeoutMs: o.claimTimeoutMs,
       totals: { ok: 0, failed: 0, retries: 0, noBackends: 0 },
     };
-    for (const event of ['ejected', 'readmitted', 'added', 'removed', 'healthy', 'unhealthy']) {
-      this.#set.on(event, (key: string) => EventEmitter.prototype.emit.call(this, event, key));
-    }
     this.#set.start();
     this.#health = o.ping === null ? null : new HealthCheck(this.#set, o.ping, o.pingIntervalMs, o.pingTimeoutMs);
     this.#health?.start();
     this.#unregister = options.metrics ? registerMetrics(options.metrics, { name: o.name, stats: () => this.stats() }) : null;
+  }
+
+  /**
+   * Backend events, each with the backend's key (`name:port@address`):
+   * `added`, `removed`, `ejected`, `readmitted`, `healthy`, `unhealthy`.
+   */
+  get events(): EventEmitter {
+    return this.#set;
   }
 
   /** @internal The shared backend set (the http.Agent facade picks from it). */

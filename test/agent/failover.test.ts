@@ -36,8 +36,8 @@ t.test('a backend answering 503 is ejected, then readmitted once it recovers', a
   const good = await Promise.all([startBackend(), startBackend()]);
   const agent = new BalancedAgent({ backends: [bad.target, ...good.map((b) => b.target)], baseEjectionTime: 300, consecutiveFailures: 3 });
   const events: string[] = [];
-  agent.on('ejected', (k: string) => events.push(`ejected ${k}`));
-  agent.on('readmitted', (k: string) => events.push(`readmitted ${k}`));
+  agent.events.on('ejected', (k: string) => events.push(`ejected ${k}`));
+  agent.events.on('readmitted', (k: string) => events.push(`readmitted ${k}`));
   t.teardown(async () => {
     await agent.close();
     await Promise.all([bad, ...good].map((b) => b.kill()));
