@@ -4,3 +4,5 @@ export * as dns from './dns/index.ts';
 export type { Backend, BackendSource, BackendsState } from './resolver/backend.ts';
 export { StaticBackends } from './resolver/static-backends.ts';
 export * as registry from './registry/index.ts';
+export * from './resolver/index.ts';
+export * from './agent/index.ts';
