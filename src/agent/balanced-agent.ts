@@ -54,6 +54,7 @@ export class BalancedAgent extends Dispatcher {
       maxAttempts: o.maxAttempts,
       claimTimeoutMs: o.claimTimeoutMs,
       totals: { ok: 0, failed: 0, retries: 0, noBackends: 0 },
+      state: { closed: false, destroyed: false },
     };
     this.#set.start();
     this.#health = o.ping === null ? null : new HealthCheck(this.#set, o.ping, o.pingIntervalMs, o.pingTimeoutMs);
@@ -127,6 +128,8 @@ export class BalancedAgent extends Dispatcher {
 
   async #shutdown(destroy: boolean, err?: Error): Promise<void> {
     this.#closed = true;
+    this.#ctx.state.closed = true;
+    if (destroy) this.#ctx.state.destroyed = true;
     this.#health?.stop();
     this.#unregister?.();
     if (destroy) {

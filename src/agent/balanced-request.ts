@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { BackendEntry } from './backend-entry.ts';
 import type { BackendSet } from './backend-set.ts';
-import { BackendRequestError, NoBackendsError } from './errors.ts';
+import { AgentClosedError, BackendRequestError, NoBackendsError } from './errors.ts';
 import type { RetryBudget } from './retry-budget.ts';
 import { isReplayable, mayRetryError, mayRetryStatus } from './retry-policy.ts';
 
@@ -18,6 +18,8 @@ export interface RequestContext {
   readonly claimTimeoutMs: number;
   /** Counts requests that ended, by outcome (for stats and metrics). */
   readonly totals: { ok: number; failed: number; retries: number; noBackends: number };
+  /** Set when the agent closes (no new attempts) or is destroyed (no retries). */
+  readonly state: { closed: boolean; destroyed: boolean };
 }
 
 // Errors about the request itself: the same on every backend, never retried
@@ -67,7 +69,9 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
     // The caller gets its controller at once, so an abort also reaches a
     // request that is still waiting for a backend.
     this.#handler.onRequestStart?.(this, null);
-    if (!this.#aborted) this.#attempt();
+    // An already-aborted caller may abort from inside onRequestStart.
+    if (this.#aborted) this.#fail(this.#reason!);
+    else this.#attempt();
   }
 
   // ---- controller, as seen by the caller's handler ----
@@ -183,7 +187,7 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
     const entry = this.#entry;
     this.#endAttempt();
     const code = (err as { code?: unknown }).code;
-    if (this.#aborted || this.#forwarded || entry === null || (typeof code === 'string' && CALLER_ERRORS.has(code))) {
+    if (this.#aborted || this.#forwarded || entry === null || this.#ctx.state.destroyed || (typeof code === 'string' && CALLER_ERRORS.has(code)) || this.#isBodyError(err)) {
       this.#fail(err);
       return;
     }
@@ -206,12 +210,14 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
     const entry = this.#tried === null ? set.pick() : set.pickExcluding(this.#tried);
     if (entry === undefined) {
       if (this.#tried !== null) {
-        this.#fail(lastError ? this.#wrap(lastError) : new NoBackendsError('no other backend to retry on'));
+        // Only when backends were removed meanwhile (retries are checked against the set's size).
+        this.#fail(lastError ? this.#wrap(lastError) : new NoBackendsError(`${this.#opts.method} ${this.#opts.path}: its backend answered 5xx and no other backend is left to retry on`));
         return;
       }
       this.#cancelClaim = set.claim(this.#ctx.claimTimeoutMs, (found) => {
         this.#cancelClaim = null;
         if (found) this.#attempt();
+        else if (this.#ctx.state.closed) this.#fail(new AgentClosedError());
         else {
           this.#ctx.totals.noBackends++;
           this.#fail(new NoBackendsError(`no backend became available within ${this.#ctx.claimTimeoutMs} ms`));
@@ -248,13 +254,20 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
   }
 
   #mayRetry(): boolean {
-    if (this.#attempts >= this.#ctx.maxAttempts) return false;
+    // After close() pools take no new requests: attempts in flight finish, no more.
+    if (this.#attempts >= this.#ctx.maxAttempts || this.#ctx.state.closed) return false;
     if (this.#ctx.set.size <= (this.#tried?.length ?? 0) + 1) return false;
     // An attempt that was never written cost the backend nothing, so moving
     // it elsewhere spends no budget (maxAttempts still bounds it).
     if (!this.#written) return true;
     if (!this.#retryToken) this.#retryToken = this.#ctx.budget.tryAcquire();
     return this.#retryToken;
+  }
+
+  /** The caller's own body stream failed: not the backend's doing. */
+  #isBodyError(err: Error): boolean {
+    const body = this.#opts.body as { errored?: unknown } | null | undefined;
+    return body != null && typeof body === 'object' && 'errored' in body && body.errored === err;
   }
 
   #outcome(): { method: string; replayable: boolean; written: boolean } {

@@ -24,6 +24,8 @@ export interface Backend {
   readonly hits: Map<string, number>;
   /** Request ids (x-request-id) handled. */
   readonly ids: string[];
+  /** Requests handled, by path. */
+  readonly paths: Map<string, number>;
   inFlight: number;
   behaviour: Behaviour;
   total(): number;
@@ -38,12 +40,14 @@ export function keyOf(address: string, port: number): string {
 export async function startBackend(behaviour: Behaviour = {}, address = '127.0.0.1'): Promise<Backend> {
   const hits = new Map<string, number>();
   const ids: string[] = [];
+  const paths = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const method = req.method ?? '';
       hits.set(method, (hits.get(method) ?? 0) + 1);
+      paths.set(req.url ?? '', (paths.get(req.url ?? '') ?? 0) + 1);
       const id = req.headers['x-request-id'];
       if (typeof id === 'string') ids.push(id);
       b.inFlight++;
@@ -68,6 +72,7 @@ export async function startBackend(behaviour: Behaviour = {}, address = '127.0.0
     key: keyOf(address, port),
     hits,
     ids,
+    paths,
     inFlight: 0,
     behaviour,
     total: () => [...hits.values()].reduce((a, n) => a + n, 0),
