@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { NodeConflictError, NodeOwnedError, RegistryClosedError } from './errors.ts';
+import { NodeConflictError, NodeOwnedError, RegistryClosedError, RegistryUnavailableError } from './errors.ts';
 import { MirrorBase } from './mirror-base.ts';
 import { ancestors, isUnder, parentPath, validatePath } from './path.ts';
 import { buildSnapshot, type TreeNode } from './snapshot.ts';
@@ -16,6 +16,14 @@ interface MemoryNode extends TreeNode {
  */
 export class MemoryRegistry extends EventEmitter<{ change: [paths: string[]] }> {
   readonly #tree = new Map<string, MemoryNode>([['/', { data: null, children: new Set(), owner: undefined }]]);
+  readonly #sequences = new Map<string, number>();
+
+  /** @internal the next sequence number for a child of `parent` (never reused, as in ZooKeeper). */
+  nextSequence(parent: string): number {
+    const next = this.#sequences.get(parent) ?? 0;
+    this.#sequences.set(parent, next + 1);
+    return next;
+  }
 
   /** Opens a session. */
   connect(): MemoryStore {
@@ -77,6 +85,9 @@ export class MemoryStore extends EventEmitter<StoreEvents> implements Store {
 
   get state(): SessionState { return this.#state; }
 
+  /** Memory sessions never time out. */
+  get sessionTimeoutMs(): number { return Number.POSITIVE_INFINITY; }
+
   #open(): void {
     if (this.#state === 'closed') throw new RegistryClosedError();
   }
@@ -135,6 +146,38 @@ export class MemoryStore extends EventEmitter<StoreEvents> implements Store {
     if (node.children.size > 0) throw new NodeConflictError(path, 'has children');
     this.#registry.remove(path);
     return true;
+  }
+
+  async createSequential(prefix: string, data: string | null): Promise<string> {
+    this.#open();
+    validatePath(prefix);
+    this.#mkdirs(prefix);
+    const path = prefix + String(this.#registry.nextSequence(parentPath(prefix))).padStart(10, '0');
+    this.#registry.write(path, data, this);
+    return path;
+  }
+
+  watchGone(path: string, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#open();
+      validatePath(path);
+      const finish = (err?: unknown): void => {
+        this.#registry.off('change', onChange);
+        this.off('state', onState);
+        signal?.removeEventListener('abort', onAbort);
+        if (err === undefined) resolve(); else reject(err);
+      };
+      const onChange = (): void => { if (!this.#registry.node(path)) finish(); };
+      const onState = (state: SessionState): void => {
+        if (state === 'expired' || state === 'closed') finish(new RegistryUnavailableError(`watch ${path}`, `session ${state}`));
+      };
+      const onAbort = (): void => finish(signal?.reason);
+      if (signal?.aborted) { finish(signal.reason); return; }
+      if (!this.#registry.node(path)) { finish(); return; }
+      this.#registry.on('change', onChange);
+      this.on('state', onState);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   mirror(root: string): Mirror {

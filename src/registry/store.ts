@@ -89,6 +89,26 @@ export interface Store extends EventEmitter<StoreEvents> {
   putEphemeral(path: string, data: string | null): Promise<void>;
   /** Deletes a node that has no children; resolves false when it was absent. */
   delete(path: string): Promise<boolean>;
+  /**
+   * Creates an EPHEMERAL node owned by this session at `prefix` followed by a
+   * 10-digit sequence number that increases with every child created under
+   * the parent (ZooKeeper's ephemeral-sequential mode); missing parents are
+   * created persistent. Resolves with the path created. For queues and leases.
+   */
+  createSequential(prefix: string, data: string | null): Promise<string>;
+  /**
+   * Resolves once `path` does not exist (at once when it is absent now). The
+   * watch survives a disconnection; it rejects with
+   * `RegistryUnavailableError` when the session expires or the store closes
+   * first (watches end with their session), and with `signal.reason` on abort.
+   */
+  watchGone(path: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * The session timeout in ms: for ZooKeeper the value negotiated with the
+   * server once connected (the one asked for before); `Infinity` where
+   * sessions never time out (memory). Leases derive their safety window from it.
+   */
+  readonly sessionTimeoutMs: number;
   /** A mirror of the subtree at `root` (the root need not exist yet). */
   mirror(root: string): Mirror;
   /** Ends the session: this session's ephemeral nodes vanish at once. */

@@ -13,6 +13,7 @@ declare module 'node-zookeeper-client' {
     close(): void;
     getState(): State;
     getSessionId(): Buffer;
+    getSessionTimeout(): number;
     create(path: string, data: Buffer | null, mode: number, cb: (err: ZkError | null, path: string) => void): void;
     remove(path: string, version: number, cb: (err: ZkError | null) => void): void;
     setData(path: string, data: Buffer | null, version: number, cb: (err: ZkError | null, stat: Stat) => void): void;
@@ -22,7 +23,7 @@ declare module 'node-zookeeper-client' {
   }
 
   export function createClient(connect: string, options?: { sessionTimeout?: number; spinDelay?: number; retries?: number }): Client;
-  export const CreateMode: { PERSISTENT: number; EPHEMERAL: number };
+  export const CreateMode: { PERSISTENT: number; EPHEMERAL: number; EPHEMERAL_SEQUENTIAL: number };
   export const State: {
     DISCONNECTED: State; SYNC_CONNECTED: State; AUTH_FAILED: State; CONNECTED_READ_ONLY: State; EXPIRED: State;
   };

@@ -64,6 +64,9 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
 
   get state(): SessionState { return this.#state; }
 
+  /** Negotiated with the server once connected; the value asked for before. */
+  get sessionTimeoutMs(): number { return this.#client?.getSessionTimeout() ?? this.#sessionTimeoutMs; }
+
   #startSession(): void {
     const client = zookeeper.createClient(serversString(this.#connect), { sessionTimeout: this.#sessionTimeoutMs, spinDelay: 200, retries: 0 });
     this.#client = client;
@@ -239,6 +242,57 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
       if (code === Exception.NOT_EMPTY) throw new NodeConflictError(path, 'has children');
       this.#fail(`delete ${path}`, err);
     }
+  }
+
+  async createSequential(prefix: string, data: string | null): Promise<string> {
+    const abs = this.#abs(prefix);
+    await this.#mkdirs(abs);
+    try {
+      const created = await this.#call<string>('create', (c, done) => c.create(abs, bytes(data), CreateMode.EPHEMERAL_SEQUENTIAL, (e, p) => done(e, p)));
+      return this.rel(created);
+    } catch (err) {
+      if (zkCode(err) === Exception.NO_CHILDREN_FOR_EPHEMERALS) throw new NodeConflictError(prefix, 'has an ephemeral parent');
+      this.#fail(`create ${prefix}`, err);
+    }
+  }
+
+  watchGone(path: string, signal?: AbortSignal): Promise<void> {
+    const abs = this.#abs(path);
+    return new Promise<void>((resolve, reject) => {
+      let done = false;
+      let retryOnConnect = false;
+      const finish = (err?: unknown): void => {
+        if (done) return;
+        done = true;
+        this.off('state', onState);
+        signal?.removeEventListener('abort', onAbort);
+        if (err === undefined) resolve(); else reject(err);
+      };
+      const onAbort = (): void => finish(signal?.reason);
+      const onState = (state: SessionState): void => {
+        if (state === 'expired' || state === 'closed') finish(new RegistryUnavailableError(`watch ${path}`, `session ${state}`));
+        else if (state === 'connected' && retryOnConnect) check();
+      };
+      // An exists-watch fires on deletion (and on data changes: look again).
+      // The client re-sends it after a reconnect; a call lost to a
+      // disconnection is retried on the next `connected`.
+      const check = (): void => {
+        retryOnConnect = false;
+        if (done) return;
+        this.#call<Stat | null>('exists', (c, cb) => c.exists(abs, () => check(), (e, s) => cb(e, s))).then(
+          (stat) => { if (!stat) finish(); },
+          (err) => {
+            if (this.#state === 'disconnected' || this.#state === 'connecting') retryOnConnect = true;
+            else if (this.#state !== 'connected') finish(err);
+            else if (zkCode(err) === Exception.CONNECTION_LOSS) retryOnConnect = true;
+            else finish(err instanceof RegistryUnavailableError ? err : new RegistryUnavailableError(`watch ${path}`, String(err), { cause: err }));
+          });
+      };
+      if (signal?.aborted) { finish(signal.reason); return; }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.on('state', onState);
+      check();
+    });
   }
 
   mirror(root: string): Mirror {
