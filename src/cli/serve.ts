@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { MemoryRegistry } from '../registry/memory.ts';
@@ -20,6 +21,7 @@ or from an in-memory registry. UDP and TCP on each --listen (default 127.0.0.1:5
   --domain DOMAIN         the domain served (names outside it are REFUSED)
   --listen ADDR:PORT      where to answer; repeatable; port 0 picks one
   --metrics ADDR:PORT     Prometheus metrics at http://ADDR:PORT/metrics
+  --threads N             threads answering UDP (default: one per CPU)
   --session-timeout MS    ZooKeeper session timeout (default 30000)`;
 
 function listenText(l: ListenAddress): string {
@@ -33,7 +35,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       args: argv,
       options: {
         zk: { type: 'string' }, registry: { type: 'string' }, domain: { type: 'string' },
-        listen: { type: 'string', multiple: true }, metrics: { type: 'string' }, 'session-timeout': { type: 'string' },
+        listen: { type: 'string', multiple: true }, metrics: { type: 'string' }, 'session-timeout': { type: 'string' }, threads: { type: 'string' },
       },
       strict: true, allowPositionals: false,
     }));
@@ -45,6 +47,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   if (values.registry !== undefined && values.registry !== 'memory') throw new UsageError(`--registry takes only "memory", not "${values.registry}"`);
   const sessionTimeoutMs = values['session-timeout'] === undefined ? 30_000 : Number(values['session-timeout']);
   if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs <= 0) throw new UsageError('--session-timeout must be a positive number of milliseconds');
+  const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new UsageError('--threads must be an integer 1..64');
   const listen = (values.listen ?? ['127.0.0.1:53']).map((l) => parseListen(l));
   const metricsAt = values.metrics === undefined ? undefined : parseListen(values.metrics, 9153);
 
@@ -56,7 +60,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const mirror = store.mirror(domainToPath(values.domain));
   mirror.on('error', (err) => log(`registry read failed, will retry: ${err.message}`));
   mirror.once('synced', (s) => log(`registry synced: ${s.size} nodes`));
-  const server = new DnsServer({ mirror, domain: values.domain, listen });
+  const server = new DnsServer({ mirror, domain: values.domain, listen, threads });
   let http: Server | undefined;
   try {
     await server.start();

@@ -8,28 +8,27 @@ import type { DnsServer } from './server.ts';
  * so the hot path pays nothing for them.
  */
 export function registerServerMetrics(server: DnsServer, registry: Registry): void {
-  const s = server.stats;
   const registers = [registry];
   new Counter({
     name: 'herald_server_responses_total', help: 'Replies sent, by rcode', labelNames: ['rcode'], registers,
     collect() {
       this.reset();
-      s.rcodes.forEach((n, rcode) => { if (n > 0) this.inc({ rcode: rcodeName(rcode) }, n); });
+      server.stats.rcodes.forEach((n, rcode) => { if (n > 0) this.inc({ rcode: rcodeName(rcode) }, n); });
     },
   });
   new Counter({
     name: 'herald_server_queries_total', help: 'Query packets received, by transport', labelNames: ['transport'], registers,
-    collect() { this.reset(); this.inc({ transport: 'udp' }, s.udp); this.inc({ transport: 'tcp' }, s.tcp); },
+    collect() { const s = server.stats; this.reset(); this.inc({ transport: 'udp' }, s.udp); this.inc({ transport: 'tcp' }, s.tcp); },
   });
   new Counter({
     name: 'herald_server_dropped_total', help: 'Packets dropped without a reply: malformed, a response, oversized', labelNames: ['reason'], registers,
-    collect() { this.reset(); for (const [reason, n] of Object.entries(s.dropped)) this.inc({ reason }, n); },
+    collect() { this.reset(); for (const [reason, n] of Object.entries(server.stats.dropped)) this.inc({ reason }, n); },
   });
-  new Counter({ name: 'herald_server_truncated_total', help: 'Replies sent truncated (TC)', registers, collect() { this.reset(); this.inc(s.truncated); } });
-  new Counter({ name: 'herald_server_cache_hits_total', help: 'Replies served from cached wire bytes', registers, collect() { this.reset(); this.inc(s.cacheHits); } });
-  new Counter({ name: 'herald_server_cache_misses_total', help: 'Replies worked out from the zone', registers, collect() { this.reset(); this.inc(s.cacheMisses); } });
-  new Counter({ name: 'herald_server_zone_changes_total', help: 'Registry snapshots applied', registers, collect() { this.reset(); this.inc(s.zoneChanges); } });
-  new Counter({ name: 'herald_server_tcp_connections_total', help: 'TCP connections accepted', registers, collect() { this.reset(); this.inc(s.tcpConnections); } });
+  new Counter({ name: 'herald_server_truncated_total', help: 'Replies sent truncated (TC)', registers, collect() { this.reset(); this.inc(server.stats.truncated); } });
+  new Counter({ name: 'herald_server_cache_hits_total', help: 'Replies served from cached wire bytes', registers, collect() { this.reset(); this.inc(server.stats.cacheHits); } });
+  new Counter({ name: 'herald_server_cache_misses_total', help: 'Replies worked out from the zone', registers, collect() { this.reset(); this.inc(server.stats.cacheMisses); } });
+  new Counter({ name: 'herald_server_zone_changes_total', help: 'Registry snapshots applied', registers, collect() { this.reset(); this.inc(server.stats.zoneChanges); } });
+  new Counter({ name: 'herald_server_tcp_connections_total', help: 'TCP connections accepted', registers, collect() { this.reset(); this.inc(server.stats.tcpConnections); } });
   new Gauge({ name: 'herald_server_ready', help: '1 once the first full copy of the registry is loaded', registers, collect() { this.set(server.ready ? 1 : 0); } });
   new Gauge({ name: 'herald_server_zone_names', help: 'Names held', registers, collect() { this.set(server.zoneSize); } });
   new Gauge({

@@ -1,20 +1,14 @@
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { isIP, createServer, type Server as TcpServer, type Socket } from 'node:net';
-import { decodeMessage } from '../dns/decode.ts';
-import { encodeMessage } from '../dns/encode.ts';
-import { emptyMessage } from '../dns/message.ts';
+import type { Socket as UdpSocket } from 'node:dgram';
+import { createServer, isIP, type Server as TcpServer, type Socket } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { normalizeName } from '../dns/name.ts';
-import { nameAt } from '../dns/decode.ts';
-import { Rcode } from '../dns/types.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { Mirror, Snapshot } from '../registry/store.ts';
-import { answer } from './answer.ts';
 import { ListenError } from './errors.ts';
 import { parseListen, type ListenAddress } from './listen.ts';
-import { readQuery } from './query.ts';
-import { bareReply, encodeAnswer, finish, MAX_UDP, sizeLimit, type WireAnswer } from './response.ts';
-import { ServerStats } from './stats.ts';
-import { buildZone, type Zone } from './zone.ts';
+import { MAX_QUERY, Responder } from './responder.ts';
+import { sumStats, type ServerStats } from './stats.ts';
+import { bindUdp } from './udp-socket.ts';
 
 export interface DnsServerOptions {
   /** The registry's view of the domain's subtree (`store.mirror(domainToPath(domain))`). */
@@ -23,6 +17,11 @@ export interface DnsServerOptions {
   domain: string;
   /** Where to answer, UDP and TCP: `ADDRESS:PORT` strings or objects. Port 0 picks a free one. */
   listen: (string | ListenAddress)[];
+  /**
+   * Threads answering UDP on each address (SO_REUSEPORT; the kernel spreads
+   * clients over them). 1 answers in this thread only. @default 1
+   */
+  threads?: number;
   /** A TCP connection idle this long is closed. @default 10000 */
   tcpIdleMs?: number;
   /** TCP connections beyond this many are refused. @default 256 */
@@ -31,8 +30,7 @@ export interface DnsServerOptions {
   maxCacheEntries?: number;
 }
 
-/** A query larger than this is not a query Herald serves. */
-const MAX_QUERY = 4096;
+const WORKER_URL = new URL('./udp-worker.ts', import.meta.url);
 
 /**
  * binder-compatible DNS server over a registry mirror: UDP and TCP, answers
@@ -41,19 +39,17 @@ const MAX_QUERY = 4096;
  * full sync; the last snapshot keeps being served while the registry is away.
  */
 export class DnsServer {
-  readonly stats = new ServerStats();
   readonly #mirror: Mirror;
   readonly #domain: string;
   readonly #listen: ListenAddress[];
+  readonly #threads: number;
   readonly #tcpIdleMs: number;
   readonly #maxTcp: number;
   readonly #maxCache: number;
-  #zone: Zone | undefined;
-  /** qtype → lower-cased wire name → reply. */
-  #cache = new Map<number, Map<string, WireAnswer>>();
-  #cacheSize = 0;
+  readonly #responder: Responder;
   #udp: UdpSocket[] = [];
   #tcp: TcpServer[] = [];
+  #workers: { worker: Worker; stats: ServerStats | undefined }[] = [];
   readonly #connections = new Set<Socket>();
   #bound: ListenAddress[] = [];
   #lastChange = 0;
@@ -64,18 +60,20 @@ export class DnsServer {
     this.#domain = normalizeName(options.domain);
     if (!Array.isArray(options.listen) || options.listen.length === 0) throw new InvalidArgumentError('`listen` needs at least one address');
     this.#listen = options.listen.map((l) => (typeof l === 'string' ? parseListen(l) : parseListen(`${isIP(l.address) === 6 ? `[${l.address}]` : l.address}:${l.port}`)));
+    this.#threads = positiveInt(options.threads, 'threads', 1);
     this.#tcpIdleMs = positiveInt(options.tcpIdleMs, 'tcpIdleMs', 10_000);
     this.#maxTcp = positiveInt(options.maxTcpConnections, 'maxTcpConnections', 256);
     this.#maxCache = positiveInt(options.maxCacheEntries, 'maxCacheEntries', 10_000);
+    this.#responder = new Responder(this.#domain, this.#maxCache);
   }
 
   get domain(): string { return this.#domain; }
   /** The addresses actually bound (ports resolved), after `start()`. */
   get addresses(): readonly ListenAddress[] { return this.#bound; }
   /** True once the mirror delivered its first full copy. */
-  get ready(): boolean { return this.#zone !== undefined; }
+  get ready(): boolean { return this.#responder.ready; }
   /** Names held in the current zone. */
-  get zoneSize(): number { return this.#zone?.names.size ?? 0; }
+  get zoneSize(): number { return this.#responder.zoneSize; }
   /** `Date.now()` of the last zone change applied. */
   get lastChange(): number { return this.#lastChange; }
   /** Seconds the served state may be behind the registry (0 while the session is up). */
@@ -83,13 +81,20 @@ export class DnsServer {
     const since = this.#mirror.staleSince;
     return since === undefined ? 0 : (Date.now() - since) / 1000;
   }
+  /** Counters of every thread (worker threads report once a second). */
+  get stats(): ServerStats {
+    return sumStats([this.#responder.stats, ...this.#workers.flatMap((w) => (w.stats ? [w.stats] : []))]);
+  }
+
+  /** Answers one query packet in this thread (the UDP and TCP paths use it); undefined means dropped. */
+  handle(msg: Buffer, tcp: boolean): Buffer | undefined {
+    return this.#responder.handle(msg, tcp);
+  }
 
   #onSnapshot = (snapshot: Snapshot): void => {
-    this.#zone = buildZone(snapshot, this.#domain, this.#zone);
-    this.#cache = new Map();
-    this.#cacheSize = 0;
+    this.#responder.setSnapshot(snapshot);
+    for (const w of this.#workers) w.worker.postMessage({ snapshot });
     this.#lastChange = Date.now();
-    this.stats.zoneChanges++;
   };
 
   async start(): Promise<void> {
@@ -98,8 +103,11 @@ export class DnsServer {
     if (this.#mirror.snapshot) this.#onSnapshot(this.#mirror.snapshot);
     try {
       for (const l of this.#listen) {
-        const port = await this.#bindUdp(l.address, l.port);
+        const udp = await bindUdp(this.#responder, l.address, l.port, this.#threads > 1);
+        this.#udp.push(udp);
+        const port = udp.address().port;
         await this.#bindTcp(l.address, port);
+        for (let i = 1; i < this.#threads; i++) await this.#startWorker(l.address, port);
         this.#bound.push({ address: l.address, port });
       }
     } catch (err) {
@@ -108,23 +116,19 @@ export class DnsServer {
     }
   }
 
-  #bindUdp(address: string, port: number): Promise<number> {
-    const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
-    this.#udp.push(socket);
-    socket.on('message', (msg, rinfo) => {
-      this.stats.udp++;
-      const reply = this.handle(msg, false);
-      if (reply) socket.send(reply, rinfo.port, rinfo.address);
+  async #startWorker(address: string, port: number): Promise<void> {
+    const worker = new Worker(WORKER_URL, { workerData: { domain: this.#domain, address, port, maxCacheEntries: this.#maxCache } });
+    const entry: { worker: Worker; stats: ServerStats | undefined } = { worker, stats: undefined };
+    this.#workers.push(entry);
+    worker.on('message', (msg: { stats?: ServerStats }) => { if (msg.stats) entry.stats = msg.stats; });
+    if (this.#mirror.snapshot) worker.postMessage({ snapshot: this.#mirror.snapshot });
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (msg: { bound?: boolean }) => { if (msg.bound) { worker.off('message', onMessage); worker.off('error', onError); resolve(); } };
+      const onError = (err: Error) => reject(new ListenError(address, port, err));
+      worker.on('message', onMessage);
+      worker.once('error', onError);
     });
-    return new Promise((resolve, reject) => {
-      socket.once('error', (err) => reject(new ListenError(address, port, err)));
-      socket.bind(port, address, () => {
-        socket.removeAllListeners('error');
-        // A send error (an ICMP unreachable reported back) must not end the server.
-        socket.on('error', () => {});
-        resolve(socket.address().port);
-      });
-    });
+    worker.on('error', () => {});
   }
 
   #bindTcp(address: string, port: number): Promise<void> {
@@ -139,7 +143,8 @@ export class DnsServer {
   #onConnection(conn: Socket): void {
     if (this.#connections.size >= this.#maxTcp) { conn.destroy(); return; }
     this.#connections.add(conn);
-    this.stats.tcpConnections++;
+    const stats = this.#responder.stats;
+    stats.tcpConnections++;
     conn.setNoDelay(true);
     conn.setTimeout(this.#tcpIdleMs, () => conn.destroy());
     conn.on('error', () => conn.destroy());
@@ -149,126 +154,35 @@ export class DnsServer {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       while (pending.length >= 2) {
         const length = pending.readUInt16BE(0);
-        if (length > MAX_QUERY) { this.stats.dropped.oversized++; conn.destroy(); return; }
+        if (length > MAX_QUERY) { stats.dropped.oversized++; conn.destroy(); return; }
         if (pending.length < 2 + length) break;
         const msg = pending.subarray(2, 2 + length);
         pending = pending.subarray(2 + length);
-        this.stats.tcp++;
-        const reply = this.handle(msg, true);
+        stats.tcp++;
+        const reply = this.#responder.handle(msg, true);
         if (reply) {
-          const frame = Buffer.allocUnsafe(2);
+          const frame = Buffer.allocUnsafe(2 + reply.length);
           frame.writeUInt16BE(reply.length, 0);
+          reply.copy(frame, 2);
           conn.write(frame);
-          conn.write(reply);
         }
       }
     });
-  }
-
-  /**
-   * Answers one query packet; undefined when it gets no reply (dropped and
-   * counted). Never throws on any input.
-   */
-  handle(msg: Buffer, tcp: boolean): Buffer | undefined {
-    if (msg.length > MAX_QUERY) { this.stats.dropped.oversized++; return undefined; }
-    const view = readQuery(msg);
-    if (typeof view === 'string') { this.stats.dropped[view]++; return undefined; }
-    if (view === undefined || view.ednsUnusual || ((view.flags >> 11) & 0xf) !== 0 || view.qclass !== 1) return this.#slow(msg, tcp);
-    const questionEnd = view.nameEnd + 4;
-    const zone = this.#zone;
-    if (!zone) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
-    let byName = this.#cache.get(view.qtype);
-    let cached = byName?.get(view.key);
-    if (cached) {
-      this.stats.cacheHits++;
-    } else {
-      this.stats.cacheMisses++;
-      const computed = this.#compute(zone, msg, view.qtype);
-      if (!computed) return this.#bare(msg, questionEnd, Rcode.REFUSED, view.ednsSize > 0);
-      if (!computed.cacheable) return this.#bare(msg, questionEnd, computed.wire.rcode, view.ednsSize > 0);
-      cached = computed.wire;
-      if (this.#cacheSize >= this.#maxCache) { this.#cache = new Map(); this.#cacheSize = 0; byName = undefined; }
-      if (!byName) { byName = new Map(); this.#cache.set(view.qtype, byName); }
-      byName.set(view.key, cached);
-      this.#cacheSize++;
-    }
-    const variants = cached.variants;
-    const variant = variants.length === 1 ? variants[0]! : variants[(Math.random() * variants.length) | 0]!;
-    const out = finish(variant, cached.truncated, msg, view.nameEnd, view.ednsSize, tcp);
-    this.stats.rcodes[cached.rcode]!++;
-    if ((out[2]! & 0x02) !== 0) this.stats.truncated++;
-    return out;
-  }
-
-  /** Works out the reply for a question not in the cache; undefined when the name cannot even be a DNS name here. */
-  #compute(zone: Zone, msg: Buffer, qtype: number): { wire: WireAnswer; cacheable: boolean } | undefined {
-    let name: string;
-    try {
-      name = normalizeName(nameAt(msg, 12).name);
-    } catch {
-      return undefined;
-    }
-    const a = answer(zone, name, qtype);
-    return { wire: encodeAnswer(name, qtype, a), cacheable: a.cacheable };
-  }
-
-  #bare(msg: Buffer, questionEnd: number, rcode: number, opt: boolean): Buffer {
-    this.stats.rcodes[rcode]!++;
-    return bareReply(msg, questionEnd, rcode, opt);
-  }
-
-  /** Anything unusual: several questions, compressed question, EDNS options, other opcodes or classes. */
-  #slow(msg: Buffer, tcp: boolean): Buffer | undefined {
-    let query;
-    try {
-      query = decodeMessage(msg);
-    } catch {
-      this.stats.dropped.malformed++;
-      return undefined;
-    }
-    if (query.qr) { this.stats.dropped.response++; return undefined; }
-    const reply = emptyMessage(query.id);
-    reply.qr = true;
-    reply.opcode = query.opcode;
-    reply.rd = query.rd;
-    reply.questions = query.questions;
-    if (query.edns) reply.edns = { udpSize: MAX_UDP, version: 0, dnssecOk: false };
-    const q = query.questions[0];
-    if (query.opcode !== 0) reply.rcode = Rcode.NOTIMP;
-    else if (query.questions.length !== 1 || !q) reply.rcode = Rcode.FORMERR;
-    else if (!this.#zone) reply.rcode = Rcode.SERVFAIL;
-    else {
-      let name: string | undefined;
-      try { name = normalizeName(q.name); } catch { name = undefined; }
-      if (name === undefined) reply.rcode = Rcode.REFUSED;
-      else {
-        const a = answer(this.#zone, name, q.type, q.class);
-        Object.assign(reply, { rcode: a.rcode, aa: a.aa, answers: a.answers, authorities: a.authorities, additionals: a.additionals });
-      }
-    }
-    let out: Buffer;
-    try {
-      out = encodeMessage(reply);
-    } catch {
-      this.stats.dropped.malformed++;
-      return undefined;
-    }
-    if (out.length > sizeLimit(tcp, query.edns ? Math.max(512, query.edns.udpSize) : 0)) {
-      Object.assign(reply, { tc: true, answers: [], authorities: [], additionals: [] });
-      out = encodeMessage(reply);
-      this.stats.truncated++;
-    }
-    this.stats.rcodes[reply.rcode & 0xf]!++;
-    return out;
   }
 
   async stop(): Promise<void> {
     this.#mirror.off('synced', this.#onSnapshot);
     this.#mirror.off('change', this.#onSnapshot);
     for (const conn of this.#connections) conn.destroy();
+    const workers = this.#workers;
     await Promise.all([
       ...this.#udp.map((s) => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } })),
       ...this.#tcp.map((s) => new Promise<void>((r) => s.close(() => r()))),
+      ...workers.map(({ worker }) => new Promise<void>((r) => {
+        const timer = setTimeout(() => { void worker.terminate(); }, 2000);
+        worker.once('exit', () => { clearTimeout(timer); r(); });
+        worker.postMessage({ stop: true });
+      })),
     ]);
     this.#udp = [];
     this.#tcp = [];

@@ -1,0 +1,32 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
+import { ListenError } from './errors.ts';
+import type { Responder } from './responder.ts';
+
+/**
+ * Binds a UDP socket that answers through `responder`. With `reusePort`
+ * several threads bind the same address and the kernel spreads queries
+ * over them.
+ */
+export function bindUdp(responder: Responder, address: string, port: number, reusePort: boolean): Promise<Socket> {
+  const family = isIP(address) === 6 ? 6 : 4;
+  const socket = createSocket({
+    type: family === 6 ? 'udp6' : 'udp4', reusePort, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20,
+    // Replies go to the literal address a query came from: skip dns.lookup's deferred callback.
+    lookup: (host, _options, callback) => (callback as (err: null, address: string, family: number) => void)(null, host, family),
+  });
+  socket.on('message', (msg, rinfo) => {
+    responder.stats.udp++;
+    const reply = responder.handle(msg, false);
+    if (reply) socket.send(reply, rinfo.port, rinfo.address);
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('error', (err) => reject(new ListenError(address, port, err)));
+    socket.bind(port, address, () => {
+      socket.removeAllListeners('error');
+      // A send error (an ICMP unreachable reported back) must not end the server.
+      socket.on('error', () => {});
+      resolve(socket);
+    });
+  });
+}

@@ -1,0 +1,24 @@
+// A worker thread that answers UDP on the server's address (SO_REUSEPORT),
+// from snapshots the main thread posts. Messages in: {snapshot} | {stop};
+// out: {bound} once listening, {stats} every second and before exit.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Snapshot } from '../registry/store.ts';
+import { Responder } from './responder.ts';
+import { bindUdp } from './udp-socket.ts';
+
+interface WorkerData { domain: string; address: string; port: number; maxCacheEntries: number }
+
+const data = workerData as WorkerData;
+const port = parentPort!;
+const responder = new Responder(data.domain, data.maxCacheEntries);
+const socket = await bindUdp(responder, data.address, data.port, true);
+const timer = setInterval(() => port.postMessage({ stats: responder.stats }), 1000);
+timer.unref();
+port.on('message', (msg: { snapshot?: Snapshot; stop?: true }) => {
+  if (msg.snapshot) responder.setSnapshot(msg.snapshot);
+  if (msg.stop) {
+    clearInterval(timer);
+    socket.close(() => { port.postMessage({ stats: responder.stats, stopped: true }); port.close(); });
+  }
+});
+port.postMessage({ bound: true });
