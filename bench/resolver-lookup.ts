@@ -1,0 +1,132 @@
+// Figure: SRV lookup as a library call, against its anchors in one run on the
+// same BIND and record: the floor (a raw dgram socket sending a pre-encoded
+// query), node:dns Resolver (c-ares), and a `dig` shell-out (node-dig-dns).
+// Prints p50/p99 and CPU per sequential lookup, lookups/s at concurrency 32,
+// and each ratio. Bounded: fixed counts, well under a minute.
+import { createSocket } from 'node:dgram';
+import { Resolver as CaresResolver } from 'node:dns/promises';
+import { performance } from 'node:perf_hooks';
+import dig from 'node-dig-dns';
+import { encodeQuery, RecordType } from '../src/dns/index.ts';
+import { DnsClient, lookup } from '../src/index.ts';
+import { Bind } from '../test/fixtures/bind.ts';
+
+const NAME = '_moray._tcp.moray.coal.joyent.us';
+const SEQUENTIAL = 4000;
+const ROUNDS = 4;
+const CONCURRENT = 32;
+const CONCURRENT_TOTAL = 20_000;
+const DIG_COUNT = 30;
+
+type Once = () => Promise<unknown>;
+
+// A lost UDP reply would stall the floor (it has no timeout): bound the whole run.
+setTimeout(() => { console.error('resolver-lookup: did not finish in 120 s'); process.exit(1); }, 120_000).unref();
+
+const bind = await Bind.start([{ origin: 'coal.joyent.us', records: `
+moray 60 IN A 10.0.0.1
+a.moray 30 IN A 10.0.0.1
+b.moray 30 IN A 10.0.0.2
+c.moray 30 IN A 10.0.0.3
+_moray._tcp.moray 60 IN SRV 0 10 2021 a.moray
+_moray._tcp.moray 60 IN SRV 0 10 2021 b.moray
+_moray._tcp.moray 60 IN SRV 0 10 2021 c.moray
+` }]);
+
+try {
+  // The floor: one bound socket, the query bytes built once, only the ID changes.
+  const raw = createSocket('udp4');
+  await new Promise<void>((r) => raw.bind(0, '127.0.0.1', r));
+  // A ring of pre-encoded copies: a buffer must not change while a send is queued.
+  const template = encodeQuery({ id: 0, name: NAME, type: RecordType.SRV, rd: true, udpSize: 1232 });
+  const ring = Array.from({ length: 64 }, () => Buffer.from(template));
+  const waiting = new Map<number, () => void>();
+  let nextId = 0;
+  raw.on('message', (msg) => { const done = waiting.get(msg.readUInt16BE(0)); if (done) { waiting.delete(msg.readUInt16BE(0)); done(); } });
+  const floor: Once = () => new Promise<void>((resolve) => {
+    const id = (nextId = (nextId + 1) & 0xffff);
+    const query = ring[id & 63]!;
+    query.writeUInt16BE(id, 0);
+    waiting.set(id, resolve);
+    raw.send(query, bind.port, bind.address);
+  });
+
+  const client = new DnsClient();
+  const nameservers = [bind.nameserver];
+  const herald: Once = () => lookup(NAME, 'SRV', { nameservers, client });
+
+  const cares = new CaresResolver({ timeout: 2000, tries: 1 });
+  cares.setServers([bind.nameserver]);
+  const caresOnce: Once = () => cares.resolveSrv(NAME);
+
+  // Sanity: every contender gets the same 3 targets.
+  const h = await lookup(NAME, 'SRV', { nameservers, client });
+  const c = await cares.resolveSrv(NAME);
+  if (h.answers.length !== 3 || c.length !== 3) throw new Error(`unexpected answers: herald ${h.answers.length}, c-ares ${c.length}`);
+
+  const seq = new Map<string, { lat: number[]; cpuUs: number; n: number }>();
+  const contenders: [string, Once][] = [['floor', floor], ['herald', herald], ['c-ares', caresOnce]];
+  for (const [, once] of contenders) for (let i = 0; i < 300; i++) await once(); // warm up JIT
+  // Interleaved rounds, so that drift on a shared machine hits everyone alike.
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [label, once] of contenders) {
+      const entry = seq.get(label) ?? { lat: [], cpuUs: 0, n: 0 };
+      seq.set(label, entry);
+      const cpu0 = process.cpuUsage();
+      for (let i = 0; i < SEQUENTIAL / ROUNDS; i++) {
+        const t0 = performance.now();
+        await once();
+        entry.lat.push(performance.now() - t0);
+      }
+      const cpu = process.cpuUsage(cpu0);
+      entry.cpuUs += cpu.user + cpu.system;
+      entry.n += SEQUENTIAL / ROUNDS;
+    }
+  }
+
+  const digLat: number[] = [];
+  for (let i = 0; i < DIG_COUNT; i++) {
+    const t0 = performance.now();
+    await dig([`@${bind.address}`, '-p', String(bind.port), 'SRV', NAME, '+short']);
+    digLat.push(performance.now() - t0);
+  }
+
+  const concurrent = async (once: Once): Promise<number> => {
+    let left = CONCURRENT_TOTAL;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENT }, async () => { while (left-- > 0) await once(); }));
+    return CONCURRENT_TOTAL / ((performance.now() - t0) / 1000);
+  };
+  const rate = new Map<string, number[]>();
+  for (let r = 0; r < 2; r++) {
+    for (const [label, once] of contenders) {
+      const list = rate.get(label) ?? [];
+      list.push(await concurrent(once));
+      rate.set(label, list);
+    }
+  }
+
+  const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]!; };
+  const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
+  const stat = (label: string) => {
+    const e = seq.get(label)!;
+    return { p50: pct(e.lat, 0.5), p99: pct(e.lat, 0.99), cpu: e.cpuUs / e.n / 1000 };
+  };
+  const best = (label: string) => Math.max(...rate.get(label)!);
+  console.log(`resolver-lookup: SRV ${NAME} (3 targets) from BIND on loopback, ${SEQUENTIAL} sequential lookups each, ${CONCURRENT_TOTAL} at concurrency ${CONCURRENT}`);
+  for (const [label] of contenders) {
+    const s = stat(label);
+    console.log(`  ${label.padEnd(8)} p50 ${us(s.p50)}  p99 ${us(s.p99)}  CPU ${us(s.cpu)}/lookup  ${best(label).toFixed(0)} lookups/s at c=${CONCURRENT}`);
+  }
+  console.log(`  dig      p50 ${(pct(digLat, 0.5)).toFixed(1)} ms  p99 ${(pct(digLat, 0.99)).toFixed(1)} ms  (node-dig-dns shell-out, ${DIG_COUNT} runs)`);
+  const hs = stat('herald');
+  const fs = stat('floor');
+  console.log(`herald vs dig shell-out, p50: ${(pct(digLat, 0.5) / hs.p50).toFixed(0)}× faster (target ≥ 100×)`);
+  console.log(`herald vs floor, p50: ${(hs.p50 / fs.p50).toFixed(2)}× (target ≤ 1.3×)`);
+  console.log(`herald vs floor, CPU per lookup: ${(hs.cpu / fs.cpu).toFixed(2)}× (target ≤ 1.3×)`);
+  console.log(`herald vs c-ares, lookups/s at c=${CONCURRENT}: ${(best('herald') / best('c-ares')).toFixed(2)}× (target ≥ 1.0×)`);
+  raw.close();
+  client.close();
+} finally {
+  await bind.stop();
+}

@@ -1,0 +1,68 @@
+import { HeraldError } from '../errors.ts';
+
+/** A nameserver string that is not `ip`, `ip:port`, `[ipv6]` or `[ipv6]:port`. */
+export class InvalidNameserverError extends HeraldError {
+  readonly input: string;
+  constructor(input: string, reason: string) {
+    super('HERALD_INVALID_NAMESERVER', `invalid nameserver ${JSON.stringify(input)}: ${reason} (expected IP, IP:PORT or [IPv6]:PORT)`);
+    this.input = input;
+  }
+}
+
+/** No nameserver to ask: an empty list, or a resolv.conf without `nameserver` lines. */
+export class NoNameserversError extends HeraldError {
+  constructor(where: string) {
+    super('HERALD_NO_NAMESERVERS', `no nameservers found in ${where}`);
+  }
+}
+
+/** One query got no usable reply within its timeout. */
+export class QueryTimeoutError extends HeraldError {
+  readonly nameserver: string;
+  constructor(nameserver: string, timeoutMs: number) {
+    super('HERALD_QUERY_TIMEOUT', `no reply from ${nameserver} within ${timeoutMs} ms`);
+    this.nameserver = nameserver;
+  }
+}
+
+/** A socket-level failure talking to one nameserver (TCP refused, reset, UDP send error). */
+export class TransportError extends HeraldError {
+  readonly nameserver: string;
+  constructor(nameserver: string, reason: string, options?: { cause?: unknown }) {
+    super('HERALD_TRANSPORT', `${nameserver}: ${reason}`, options);
+    this.nameserver = nameserver;
+  }
+}
+
+/** What one nameserver did with a lookup that did not succeed. */
+export interface FailedAttempt {
+  nameserver: string;
+  /** `timeout`, `REFUSED`, `SERVFAIL`, `FORMERR`, or `error`. */
+  reason: string;
+  error?: Error;
+}
+
+/**
+ * Every nameserver refused, failed or timed out, on every try. `attempts`
+ * says what each one did, the last try of each.
+ */
+export class LookupFailedError extends HeraldError {
+  readonly attempts: readonly FailedAttempt[];
+  constructor(name: string, type: string, attempts: readonly FailedAttempt[]) {
+    const said = attempts.map((a) => `${a.nameserver} ${a.reason}`).join(', ');
+    super('HERALD_LOOKUP_FAILED', `${type} ${name}: no nameserver answered (${said || 'none asked'})`);
+    this.attempts = attempts;
+  }
+
+  /** True when every nameserver timed out (dig's "no servers could be reached"). */
+  get timedOut(): boolean {
+    return this.attempts.length > 0 && this.attempts.every((a) => a.reason === 'timeout');
+  }
+}
+
+/** The resolver was stopped while a lookup was under way. */
+export class ResolverStoppedError extends HeraldError {
+  constructor() {
+    super('HERALD_RESOLVER_STOPPED', 'the resolver was stopped');
+  }
+}

@@ -1,0 +1,7 @@
+// The resolver's public surface, re-exported by src/index.ts.
+export * from './errors.ts';
+export { DnsClient, type DnsClientOptions, type Reply } from './dns-client.ts';
+export { lookup, negativeTtl, type LookupOptions, type LookupResult, type NameserverOutcome } from './lookup.ts';
+export { parseNameserver, parseNameservers, type Nameserver } from './nameserver.ts';
+export { parseResolvConf, readResolvConf } from './resolv-conf.ts';
+export { LATENCY_BUCKETS_MS, type NameserverStats } from './stats.ts';
