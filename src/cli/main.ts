@@ -5,6 +5,7 @@ import { HeraldError } from '../errors.ts';
 // Each subcommand is loaded only when asked for, so `herald dig` starts fast.
 const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.ts')).default,
+  lease: async () => (await import('./lease.ts')).default,
 };
 
 function help(): string {
