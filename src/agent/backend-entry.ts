@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import type { Backend } from '../resolver/backend.ts';
-import type { LatencyState } from './peak-ewma.ts';
+import { newLatencyState, type LatencyState } from './peak-ewma.ts';
 import type { Candidate } from './picker.ts';
 
 /**
@@ -18,7 +18,7 @@ export class BackendEntry implements Candidate {
   errors = 0;
   retries = 0;
   ejections = 0;
-  readonly latency: LatencyState = { ewma: 0, stamp: 0 };
+  readonly latency: LatencyState = newLatencyState();
 
   consecutiveFailures = 0;
   timesEjected = 0;

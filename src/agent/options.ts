@@ -21,7 +21,7 @@ export interface BalancedAgentOptions {
 
   /** Weigh choices by Peak-EWMA latency as well as outstanding requests. @default true */
   latencyWeighting?: boolean;
-  /** How quickly old latency is forgotten (ms). @default 10000 */
+  /** How quickly old latency is forgotten (ms). @default 2000 */
   latencyDecay?: number;
 
   /** Consecutive connect errors or 5xx that eject a backend. @default 5 */
@@ -100,7 +100,7 @@ export function resolveOptions(o: BalancedAgentOptions): ResolvedOptions {
   return {
     ejection,
     latency: o.latencyWeighting ?? true,
-    decayMs: num('latencyDecay', o.latencyDecay, 10_000, 1),
+    decayMs: num('latencyDecay', o.latencyDecay, 2000, 1),
     pool: { connections, keepAliveTimeout, connectTimeout, ...o.pool },
     maxAttempts: num('maxAttempts', o.maxAttempts, 3, 1, 100, true),
     budgetRatio: num('retryBudgetRatio', o.retryBudgetRatio, 0.2, 0, 1),

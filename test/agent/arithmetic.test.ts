@@ -3,7 +3,7 @@ import { ejectionDuration, forgiveEjections, inPanic, mayEject, type EjectionPol
 import { buildSnapshot, pick, type Candidate } from '../../src/agent/picker.ts';
 import { RetryBudget } from '../../src/agent/retry-budget.ts';
 import { isReplayable, mayRetryError, mayRetryStatus } from '../../src/agent/retry-policy.ts';
-import { observeLatency } from '../../src/agent/peak-ewma.ts';
+import { currentLatency, newLatencyState, observeLatency, WARMUP_SAMPLES } from '../../src/agent/peak-ewma.ts';
 
 const policy: EjectionPolicy = { consecutiveFailures: 5, baseEjectionMs: 1000, maxEjectionMs: 2500, maxEjectedShare: 0.5, panicThreshold: 0.5 };
 
@@ -54,7 +54,7 @@ t.test('retry budget: a share of live requests, with a floor', async (t) => {
 });
 
 function cand(key: string, over: Partial<Candidate> = {}): Candidate {
-  return { key, priority: 0, weight: 10, outstanding: 0, latency: { ewma: 0, stamp: 0 }, ejectedUntil: 0, healthy: true, ...over };
+  return { key, priority: 0, weight: 10, outstanding: 0, latency: newLatencyState(), ejectedUntil: 0, healthy: true, ...over };
 }
 
 t.test('snapshot: lowest priority group, ejected left out unless in panic', async (t) => {
@@ -90,11 +90,30 @@ t.test('pick: fewer outstanding wins; weights are honoured; a much slower backen
   }
   t.ok(counts.heavy / 4000 > 0.7 && counts.heavy / 4000 < 0.8, `heavy got ${counts.heavy} of 4000 (weight 30 vs 10)`);
 
-  const fast = cand('fast', { outstanding: 5, latency: { ewma: 0, stamp: 0 } });
-  observeLatency(fast.latency, 1, 0, 10_000);
-  const slow = cand('slow', { outstanding: 1, latency: { ewma: 0, stamp: 0 } });
-  observeLatency(slow.latency, 40, 0, 10_000);
+  const fast = cand('fast', { outstanding: 5 });
+  const slow = cand('slow', { outstanding: 1 });
+  for (let i = 0; i < WARMUP_SAMPLES; i++) {
+    observeLatency(fast.latency, 1, 0, 10_000);
+    observeLatency(slow.latency, 40, 0, 10_000);
+  }
+  t.equal(slow.latency.ewma, 40);
   const l = buildSnapshot([fast, slow], 0, policy);
   t.equal(pick(l, 0, Math.random, 0, opts)?.key, 'fast');
   t.equal(pick(l, 1, Math.random, 0, opts)?.key, 'fast');
+});
+
+t.test('peak-EWMA: warm-up samples are not peaks; later a worse sample is taken at once, a better one slowly', async (t) => {
+  const s = newLatencyState();
+  observeLatency(s, 30, 0, 1000);
+  t.equal(currentLatency(s, 0, 1000), 0, 'unknown during warm-up');
+  observeLatency(s, 1, 1, 1000);
+  observeLatency(s, 2, 2, 1000);
+  t.equal(currentLatency(s, 2, 1000), 1, 'the best warm-up sample');
+  observeLatency(s, 8, 3, 1000);
+  t.ok(s.ewma < 1.5, `one slow sample is noise (${s.ewma.toFixed(2)})`);
+  observeLatency(s, 8, 3, 1000);
+  t.equal(s.ewma, 8, 'a second in a row is a peak');
+  observeLatency(s, 1, 4, 1000);
+  t.ok(s.ewma > 7 && s.ewma < 8, `decays slowly (${s.ewma.toFixed(2)})`);
+  t.ok(currentLatency(s, 3004, 1000) < 0.5, 'an unobserved backend looks better with time, so it is tried again');
 });
