@@ -47,6 +47,9 @@ interface SocketState {
   pending: Map<number, Pending>;
   sent: number;
   retired: boolean;
+  closed: boolean;
+  /** Queries waiting for the connect to finish; undefined once connected. */
+  queue: Buffer[] | undefined;
 }
 
 /**
@@ -113,7 +116,8 @@ export class DnsClient {
       pending.set(id, p);
       sock.sent++;
       p.start = performance.now();
-      sock.socket.send(query);
+      if (sock.queue === undefined) sock.socket.send(query);
+      else sock.queue.push(query);
     });
   }
 
@@ -122,15 +126,18 @@ export class DnsClient {
     if (s !== undefined && s.sent < this.#rotateAfter) return s;
     if (s !== undefined) {
       s.retired = true;
-      if (s.pending.size === 0) s.socket.close();
+      if (s.pending.size === 0) this.#closeSocket(s);
       else this.#retired.add(s);
     }
     const socket = createSocket(ns.family === 4 ? 'udp4' : 'udp6');
-    const state: SocketState = { ns, socket, stats: this.statsFor(ns), pending: new Map(), sent: 0, retired: false };
+    const state: SocketState = { ns, socket, stats: this.statsFor(ns), pending: new Map(), sent: 0, retired: false, closed: false, queue: [] };
     socket.on('message', (msg, rinfo) => this.#onMessage(state, msg, rinfo));
     socket.on('error', (err) => this.#onError(state, err));
-    // Sends made before the connect completes are queued by node.
-    socket.connect(ns.port, ns.address);
+    socket.connect(ns.port, ns.address, () => {
+      const queue = state.queue ?? [];
+      state.queue = undefined;
+      for (const query of queue) socket.send(query);
+    });
     socket.unref();
     this.#sockets.set(ns.key, state);
     return state;
@@ -166,6 +173,12 @@ export class DnsClient {
 
   /** ICMP unreachable (ECONNREFUSED) and the like: nothing will answer on this socket, fail its queries now. */
   #onError(sock: SocketState, err: Error): void {
+    if (sock.queue !== undefined && this.#sockets.get(sock.ns.key) === sock) {
+      // The connect itself failed: the next query starts over with a fresh socket.
+      this.#sockets.delete(sock.ns.key);
+      sock.retired = true;
+      this.#retired.add(sock);
+    }
     for (const p of [...sock.pending.values()]) {
       this.#settle(p);
       sock.stats.errors++;
@@ -178,9 +191,16 @@ export class DnsClient {
     const sock = p.sock;
     sock.pending.delete(p.id);
     if (sock.pending.size === 0) {
-      if (sock.retired) { sock.socket.close(); this.#retired.delete(sock); }
+      if (sock.retired) this.#closeSocket(sock);
       else sock.socket.unref();
     }
+  }
+
+  #closeSocket(sock: SocketState): void {
+    this.#retired.delete(sock);
+    if (sock.closed) return;
+    sock.closed = true;
+    sock.socket.close();
   }
 
   // A field, not a method: every timer shares one function instead of a closure per query.
@@ -220,7 +240,7 @@ export class DnsClient {
         this.#settle(p);
         p.reject(new TransportError(sock.ns.key, 'the DNS client was closed'));
       }
-      if (idle) sock.socket.close();
+      if (idle) this.#closeSocket(sock);
     }
     this.#sockets.clear();
     this.#retired.clear();

@@ -66,3 +66,10 @@ export class ResolverStoppedError extends HeraldError {
     super('HERALD_RESOLVER_STOPPED', 'the resolver was stopped');
   }
 }
+
+/** A lookup came back with nothing usable (an odd rcode), or the service has no backends left. */
+export class EmptyAnswerError extends HeraldError {
+  constructor(name: string, what: string) {
+    super('HERALD_EMPTY_ANSWER', `${name}: ${what}`);
+  }
+}

@@ -5,3 +5,8 @@ export { lookup, negativeTtl, type LookupOptions, type LookupResult, type Namese
 export { parseNameserver, parseNameservers, type Nameserver } from './nameserver.ts';
 export { parseResolvConf, readResolvConf } from './resolv-conf.ts';
 export { LATENCY_BUCKETS_MS, type NameserverStats } from './stats.ts';
+export { Resolver } from './resolver.ts';
+export type { ResolverOptions } from './resolver-options.ts';
+export type { ResolverStats } from './resolver-stats.ts';
+export { bootstrapNameservers, type BootstrapOptions, type Bootstrapped } from './bootstrap.ts';
+export { clampTtl, refreshDelayMs, MAX_TIMER_MS } from './ttl.ts';
