@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { MemoryRegistry } from '../registry/memory.ts';
+import { MemoryRegistryServer } from '../registry/memory-server.ts';
 import { domainToPath } from '../registry/path.ts';
 import type { Store } from '../registry/store.ts';
 import { ZooKeeperStore } from '../registry/zookeeper.ts';
@@ -11,13 +12,16 @@ import { registerServerMetrics } from '../server/metrics.ts';
 import { DnsServer } from '../server/server.ts';
 import { UsageError, type Command, type CommandIO } from './command.ts';
 
-const usage = `usage: herald serve (--zk HOSTS | --registry memory) --domain DOMAIN [--listen ADDR:PORT]... [--metrics ADDR:PORT]
+const usage = `usage: herald serve (--zk HOSTS | --registry memory [--registry-listen ADDR:PORT]) --domain DOMAIN
+                    [--listen ADDR:PORT]... [--metrics ADDR:PORT] [--threads N]
 
 Answers DNS for DOMAIN as binder does, from ZooKeeper (HOSTS: host:port,...[/chroot])
 or from an in-memory registry. UDP and TCP on each --listen (default 127.0.0.1:53).
 
   --zk HOSTS              ZooKeeper connect string
   --registry memory       serve an in-memory registry instead
+  --registry-listen A:P   let other processes (sidecars) write to that memory registry:
+                          they use --zk memory://A:P; loopback addresses only
   --domain DOMAIN         the domain served (names outside it are REFUSED)
   --listen ADDR:PORT      where to answer; repeatable; port 0 picks one
   --metrics ADDR:PORT     Prometheus metrics at http://ADDR:PORT/metrics
@@ -36,6 +40,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       options: {
         zk: { type: 'string' }, registry: { type: 'string' }, domain: { type: 'string' },
         listen: { type: 'string', multiple: true }, metrics: { type: 'string' }, 'session-timeout': { type: 'string' }, threads: { type: 'string' },
+        'registry-listen': { type: 'string' },
       },
       strict: true, allowPositionals: false,
     }));
@@ -50,11 +55,13 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new UsageError('--threads must be an integer 1..64');
   const listen = (values.listen ?? ['127.0.0.1:53']).map((l) => parseListen(l));
+  if (values['registry-listen'] !== undefined && values.registry === undefined) throw new UsageError('--registry-listen goes with --registry memory');
+  const registryAt = values['registry-listen'] === undefined ? undefined : parseListen(values['registry-listen'], 2181);
   const metricsAt = values.metrics === undefined ? undefined : parseListen(values.metrics, 9153);
 
-  const store: Store = values.zk !== undefined
-    ? ZooKeeperStore.open({ connect: values.zk, sessionTimeoutMs })
-    : new MemoryRegistry().connect();
+  const memory = values.zk === undefined ? new MemoryRegistry() : undefined;
+  const store: Store = memory ? memory.connect() : ZooKeeperStore.open({ connect: values.zk!, sessionTimeoutMs });
+  const registryServer = memory && registryAt ? new MemoryRegistryServer(memory) : undefined;
   const log = (line: string) => io.stderr.write(`herald serve: ${line}\n`);
   store.on('state', (state) => log(`registry session ${state}`));
   const mirror = store.mirror(domainToPath(values.domain));
@@ -64,6 +71,10 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   let http: Server | undefined;
   try {
     await server.start();
+    if (registryServer && registryAt) {
+      const port = await registryServer.listen(registryAt.address, registryAt.port);
+      io.stdout.write(`registry memory://${listenText({ address: registryAt.address, port })}\n`);
+    }
     if (metricsAt) {
       const registry = new Registry();
       registerServerMetrics(server, registry);
@@ -82,6 +93,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     return 0;
   } finally {
     await server.stop();
+    await registryServer?.close();
     if (http) await new Promise((r) => http!.close(r));
     mirror.close();
     await store.close();

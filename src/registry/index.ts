@@ -10,3 +10,5 @@ export { parseConnectString, type ConnectString } from './connect-string.ts';
 export { MemoryRegistry, MemoryStore } from './memory.ts';
 export { ZooKeeperStore, type ZooKeeperStoreOptions } from './zookeeper.ts';
 export { openStore } from './open.ts';
+export { MemoryRegistryServer } from './memory-server.ts';
+export { RemoteStore } from './remote.ts';

@@ -1,0 +1,108 @@
+import { createServer, isIP, type Server, type Socket } from 'node:net';
+import { HeraldError, InvalidArgumentError } from '../errors.ts';
+import type { MemoryRegistry } from './memory.ts';
+import type { RemoteMessage, RemoteRequest } from './remote-protocol.ts';
+import type { Mirror } from './store.ts';
+
+const MAX_LINE = 1 << 20;
+
+/**
+ * Serves a `MemoryRegistry` to other processes on a loopback TCP port (see
+ * `RemoteStore`): each connection is a session whose ephemeral nodes vanish
+ * when it closes. Loopback only: there is no authentication.
+ */
+export class MemoryRegistryServer {
+  readonly #registry: MemoryRegistry;
+  #server: Server | undefined;
+  readonly #sockets = new Set<Socket>();
+
+  constructor(registry: MemoryRegistry) {
+    this.#registry = registry;
+  }
+
+  /** Listens; resolves with the bound port. */
+  async listen(address: string, port: number): Promise<number> {
+    if (!isLoopback(address)) throw new InvalidArgumentError(`the memory registry listens on loopback only, not ${address}`);
+    const server = createServer((socket) => this.#session(socket));
+    this.#server = server;
+    await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, address, () => { server.off('error', reject); resolve(); }); });
+    return (server.address() as { port: number }).port;
+  }
+
+  #session(socket: Socket): void {
+    this.#sockets.add(socket);
+    const store = this.#registry.connect();
+    const mirrors = new Map<string, Mirror>();
+    const send = (m: RemoteMessage) => { if (!socket.destroyed) socket.write(JSON.stringify(m) + '\n'); };
+    socket.setNoDelay(true);
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.#sockets.delete(socket);
+      for (const m of mirrors.values()) m.close();
+      void store.close();
+    });
+    let buffered = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      if (buffered.length > MAX_LINE) { socket.destroy(); return; }
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        let req: RemoteRequest;
+        try {
+          req = JSON.parse(line) as RemoteRequest;
+        } catch {
+          socket.destroy();
+          return;
+        }
+        void this.#serve(store, mirrors, req, send);
+      }
+    });
+  }
+
+  async #serve(store: ReturnType<MemoryRegistry['connect']>, mirrors: Map<string, Mirror>, req: RemoteRequest, send: (m: RemoteMessage) => void): Promise<void> {
+    try {
+      let value: unknown;
+      switch (req.op) {
+        case 'get': value = await store.get(req.path); break;
+        case 'children': value = await store.children(req.path); break;
+        case 'delete': value = await store.delete(req.path); break;
+        case 'putPersistent': await store.putPersistent(req.path, req.data); break;
+        case 'putEphemeral': await store.putEphemeral(req.path, req.data); break;
+        case 'createSequential': value = await store.createSequential(req.path, req.data); break;
+        // Answered when the node is gone; ends with the connection otherwise.
+        case 'watchGone': await store.watchGone(req.path); break;
+        case 'mirror': {
+          if (!mirrors.has(req.path)) {
+            const mirror = store.mirror(req.path);
+            mirrors.set(req.path, mirror);
+            const push = (s: ReadonlyMap<string, unknown>) => send({ mirror: req.path, nodes: [...s.values()] as never });
+            mirror.on('synced', push);
+            mirror.on('change', push);
+          }
+          break;
+        }
+        case 'unmirror': mirrors.get(req.path)?.close(); mirrors.delete(req.path); break;
+        default: throw new InvalidArgumentError(`unknown operation ${JSON.stringify((req as { op: unknown }).op)}`);
+      }
+      send(value === undefined ? { id: req.id, ok: true } : { id: req.id, ok: true, value });
+    } catch (err) {
+      const e = err instanceof HeraldError ? err : new HeraldError('HERALD_REGISTRY_UNAVAILABLE', String(err));
+      const path = (e as { path?: string }).path;
+      send(path === undefined ? { id: req.id, ok: false, code: e.code, message: e.message } : { id: req.id, ok: false, code: e.code, message: e.message, path });
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.#sockets) s.destroy();
+    const server = this.#server;
+    if (server) await new Promise((r) => server.close(r));
+  }
+}
+
+function isLoopback(address: string): boolean {
+  if (isIP(address) === 4) return address.startsWith('127.');
+  return address === '::1';
+}

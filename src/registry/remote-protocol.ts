@@ -1,0 +1,17 @@
+import type { SnapshotNode } from './store.ts';
+
+/**
+ * The line protocol between `RemoteStore` and `MemoryRegistryServer`: one
+ * JSON object per line each way. One TCP connection is one session.
+ */
+export type RemoteRequest =
+  | { id: number; op: 'get' | 'children' | 'delete' | 'watchGone'; path: string }
+  | { id: number; op: 'putPersistent' | 'putEphemeral' | 'createSequential'; path: string; data: string | null }
+  | { id: number; op: 'mirror'; path: string }
+  | { id: number; op: 'unmirror'; path: string };
+
+export type RemoteMessage =
+  | { id: number; ok: true; value?: unknown }
+  | { id: number; ok: false; code: string; message: string; path?: string }
+  /** A mirror's new snapshot, pushed whenever it changes (the first one is its full sync). */
+  | { mirror: string; nodes: SnapshotNode[] };

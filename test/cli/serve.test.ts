@@ -1,0 +1,86 @@
+import t from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { openStore } from '../../src/registry/open.ts';
+import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
+import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
+import { ZooKeeper, fourLetter } from '../fixtures/zookeeper.ts';
+import { waitFor } from '../fixtures/wait.ts';
+import { dig } from '../server/helpers.ts';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+interface Running { child: ChildProcess; stdout: string; stderr: string; exit: Promise<number | null> }
+
+function herald(args: string[]): Running {
+  const child = spawn(process.execPath, [MAIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const r: Running = { child, stdout: '', stderr: '', exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+  child.stdout!.on('data', (d: Buffer) => { r.stdout += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { r.stderr += d.toString(); });
+  return r;
+}
+
+async function stop(r: Running): Promise<number | null> {
+  if (r.child.exitCode === null) r.child.kill('SIGTERM');
+  const timer = setTimeout(() => r.child.kill('SIGKILL'), 5000);
+  const code = await r.exit;
+  clearTimeout(timer);
+  return code;
+}
+
+t.test('bad usage exits 2 with one clear line', async (t) => {
+  for (const args of [[], ['--domain', 'x.us'], ['--zk', '127.0.0.1:1', '--registry', 'memory', '--domain', 'x.us'], ['--registry', 'disk', '--domain', 'x.us'],
+    ['--registry', 'memory', '--domain', 'x.us', '--threads', '0'], ['--zk', '127.0.0.1:1', '--domain', 'x.us', '--registry-listen', '127.0.0.1:0']]) {
+    const r = herald(args);
+    t.equal(await r.exit, 2, args.join(' '));
+    t.match(r.stderr, /^herald serve: .+\nusage:/);
+  }
+});
+
+t.test('--registry memory: sidecars in other processes register through memory://; metrics; SIGTERM stops cleanly', async (t) => {
+  const r = herald(['--registry', 'memory', '--registry-listen', '127.0.0.1:0', '--domain', 'coal.joyent.us', '--listen', '127.0.0.1:0', '--metrics', '127.0.0.1:0', '--threads', '2']);
+  t.teardown(() => stop(r));
+  await waitFor('herald serve to listen', () => /listening 127\.0\.0\.1:(\d+)/.test(r.stdout) && /metrics on/.test(r.stderr), 15_000, 20).catch((err) => { throw new Error(`${err.message}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`); });
+  const port = Number(/listening 127\.0\.0\.1:(\d+)/.exec(r.stdout)![1]);
+  const registryUrl = /registry (memory:\/\/\S+)/.exec(r.stdout)![1]!;
+  const metricsUrl = /metrics on (\S+)/.exec(r.stderr)![1]!;
+  const store = openStore(registryUrl);
+  await store.ready(5000);
+  await store.putPersistent('/us/joyent/coal/web', serviceRecordJson({ service: { srvce: '_http', proto: '_tcp', port: 80 } }));
+  await store.putEphemeral('/us/joyent/coal/web/w1', hostRecordJson({ type: 'load_balancer', address: '10.0.0.5', ports: [8080], ttl: 30 }));
+  const answer = async () => (await dig(port, ['SRV', '_http._tcp.web.coal.joyent.us'])).answer;
+  await waitFor('the instance in DNS', async () => (await answer()).length === 1, 5000, 20);
+  t.same(await answer(), ['_http._tcp.web.coal.joyent.us. 60 IN SRV 0 10 8080 w1.web.coal.joyent.us.']);
+  // Both UDP threads answer: many source ports, every reply right.
+  for (let i = 0; i < 10; i++) t.equal((await dig(port, ['+short', 'A', 'w1.web.coal.joyent.us'])).raw.trim(), '10.0.0.5');
+  await store.close();
+  await waitFor('the instance gone with its session', async () => (await answer()).length === 0, 5000, 20);
+  const metrics = await (await fetch(metricsUrl)).text();
+  t.match(metrics, /herald_server_ready 1/);
+  t.match(metrics, /herald_server_responses_total\{rcode="NOERROR"\} \d+/);
+  t.match(metrics, /herald_server_queries_total\{transport="udp"\} \d+/);
+  t.match(metrics, /herald_server_registry_stale_seconds 0/);
+  t.equal(await stop(r), 0, 'SIGTERM: exit 0');
+  t.match(r.stderr, /stopping/);
+});
+
+t.test('--zk: SIGTERM closes the ZooKeeper session at once', async (t) => {
+  const zk = await ZooKeeper.start();
+  t.teardown(() => zk.stop());
+  const writer = ZooKeeperStore.open({ connect: zk.connectString });
+  t.teardown(() => writer.close());
+  await writer.ready(10_000);
+  await writer.putPersistent('/us/joyent/coal/db', '{"type":"host","address":"10.0.0.9","ttl":15}');
+  const connections = async () => Number(/zk_num_alive_connections\s+(\d+)/.exec(await fourLetter(zk.ports[0]!, 'mntr'))?.[1]);
+  const before = await connections();
+  const r = herald(['--zk', zk.connectString, '--domain', 'coal.joyent.us', '--listen', '127.0.0.1:0']);
+  t.teardown(() => stop(r));
+  await waitFor('listening', () => /listening 127\.0\.0\.1:(\d+)/.test(r.stdout), 15_000, 20);
+  const port = Number(/listening 127\.0\.0\.1:(\d+)/.exec(r.stdout)![1]);
+  await waitFor('answer', async () => (await dig(port, ['A', 'db.coal.joyent.us'])).answer.length === 1, 10_000, 20);
+  t.same((await dig(port, ['A', 'db.coal.joyent.us'])).answer, ['db.coal.joyent.us. 15 IN A 10.0.0.9']);
+  t.equal(await connections(), before + 1, 'one session while serving');
+  t.equal(await stop(r), 0);
+  await waitFor('session closed', async () => (await connections()) === before, 3000, 20);
+  t.match(r.stderr, /registry session closed/);
+});
