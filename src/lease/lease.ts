@@ -1,0 +1,163 @@
+import { performance } from 'node:perf_hooks';
+import type { SessionState, Store } from '../registry/store.ts';
+import { LeaseLostError, type LeaseEndReason } from './errors.ts';
+import { renewInterval, trustedUntil } from './validity.ts';
+
+/** What `acquireLease` hands to a new `Lease`. */
+export interface LeaseGrant {
+  name: string;
+  instance: string;
+  /** The lease's own ephemeral node. */
+  path: string;
+  token: number;
+  store: Store;
+  /** Close the store when the lease ends (it was opened for this lease). */
+  ownsStore: boolean;
+  /** `performance.now()` when the request that proved the lease held was sent. */
+  confirmedAt: number;
+  marginMs: number;
+}
+
+/**
+ * A held lease. Obtained from `acquireLease`; `start()` is called there.
+ *
+ * `signal` aborts (reason: `LeaseLostError`) as soon as the lease may be
+ * lost: on session expiry, when the node is gone, and when no reply has come
+ * from ZooKeeper for the session timeout less the safety margin. Reading
+ * `signal` or `held` also checks the clock, so a process that was frozen
+ * (SIGSTOP, a paused VM) sees the loss on its first look after waking,
+ * before any timer runs. Check it before each unit of work.
+ */
+export class Lease {
+  readonly name: string;
+  readonly instance: string;
+  /** The fencing token: strictly greater than every earlier holder's. Pass it to what the work writes to. */
+  readonly token: number;
+  /** The lease's ephemeral node. */
+  readonly path: string;
+  readonly #store: Store;
+  readonly #ownsStore: boolean;
+  readonly #marginMs: number;
+  readonly #controller = new AbortController();
+  #trustedUntil: number;
+  #deadlineTimer: NodeJS.Timeout | undefined;
+  #renewTimer: NodeJS.Timeout | undefined;
+  #ended: Promise<void> | undefined;
+
+  constructor(grant: LeaseGrant) {
+    this.name = grant.name;
+    this.instance = grant.instance;
+    this.token = grant.token;
+    this.path = grant.path;
+    this.#store = grant.store;
+    this.#ownsStore = grant.ownsStore;
+    this.#marginMs = grant.marginMs;
+    this.#trustedUntil = trustedUntil(grant.confirmedAt, grant.store.sessionTimeoutMs, grant.marginMs);
+  }
+
+  /** @internal Arms the watchdog; called once by `acquireLease`. */
+  start(): void {
+    this.#store.on('state', this.#onState);
+    if (this.#store.state !== 'connected') this.#onState(this.#store.state);
+    this.#armDeadline();
+    this.#scheduleRenew();
+  }
+
+  /** Aborts as soon as the lease may be lost, and on `release()`. Reading it checks the clock first. */
+  get signal(): AbortSignal {
+    this.#checkClock();
+    return this.#controller.signal;
+  }
+
+  /** True while the lease is held (checks the clock). */
+  get held(): boolean {
+    return !this.signal.aborted;
+  }
+
+  /** Milliseconds the lease can still be trusted without another reply from ZooKeeper; 0 once ended. */
+  get remainingMs(): number {
+    return this.held ? Math.max(0, this.#trustedUntil - performance.now()) : 0;
+  }
+
+  /**
+   * Gives the lease up: `signal` aborts (reason `released`), the node is
+   * deleted so the next in the queue holds at once, and a store opened for
+   * the lease is closed. Safe to call more than once, and after a loss.
+   */
+  release(): Promise<void> {
+    this.#end('released');
+    return this.#ended!;
+  }
+
+  #onState = (state: SessionState): void => {
+    if (state === 'expired' || state === 'closed') this.#end(state);
+  };
+
+  #checkClock(): void {
+    if (!this.#controller.signal.aborted && performance.now() >= this.#trustedUntil) this.#end('deadline');
+  }
+
+  #armDeadline(): void {
+    if (this.#deadlineTimer) clearTimeout(this.#deadlineTimer);
+    if (!Number.isFinite(this.#trustedUntil)) return;
+    this.#deadlineTimer = setTimeout(() => this.#checkClock(), Math.max(0, this.#trustedUntil - performance.now()) + 1);
+    this.#deadlineTimer.unref();
+  }
+
+  #scheduleRenew(): void {
+    const every = renewInterval(this.#store.sessionTimeoutMs, this.#marginMs);
+    if (!Number.isFinite(every) || this.#controller.signal.aborted) return;
+    this.#renewTimer = setTimeout(() => void this.#renew(), every);
+    this.#renewTimer.unref();
+  }
+
+  /** One round trip: proves the session alive at the send time and the node still ours. */
+  async #renew(): Promise<void> {
+    this.#checkClock();
+    if (this.#controller.signal.aborted) return;
+    const sentAt = performance.now();
+    try {
+      const node = await this.#store.get(this.path);
+      if (this.#controller.signal.aborted) return;
+      if (!node || !node.ownedByMe) { this.#end('gone'); return; }
+      const until = trustedUntil(sentAt, this.#store.sessionTimeoutMs, this.#marginMs);
+      if (until > this.#trustedUntil) { this.#trustedUntil = until; this.#armDeadline(); }
+    } catch {
+      // Disconnected or slow: the deadline decides; keep asking.
+    }
+    this.#scheduleRenew();
+  }
+
+  #end(reason: LeaseEndReason): void {
+    if (this.#ended) return;
+    clearTimeout(this.#deadlineTimer);
+    clearTimeout(this.#renewTimer);
+    this.#store.off('state', this.#onState);
+    // The work stops first; then the node goes, so the next holder starts after.
+    this.#controller.abort(new LeaseLostError(this.name, reason));
+    this.#ended = this.#cleanUp(reason);
+  }
+
+  async #cleanUp(reason: LeaseEndReason): Promise<void> {
+    // After 'released' or 'deadline' the session may still be alive: delete
+    // the node so the queue moves on (for us the loss is final). While
+    // disconnected, wait: the session comes back (delete then) or expires
+    // (the node goes with it). After an expiry or a close it is gone already.
+    // A store opened for this lease is simply closed: that ends the session
+    // and its node at once (or at the timeout, if the server is away).
+    if (this.#ownsStore) await this.#store.close().catch(() => undefined);
+    else if (reason === 'released' || reason === 'deadline') await deleteWhenPossible(this.#store, this.path);
+  }
+}
+
+async function deleteWhenPossible(store: Store, path: string): Promise<void> {
+  for (;;) {
+    const state = store.state;
+    if (state === 'expired' || state === 'closed') return;
+    if (state === 'connected') {
+      try { await store.delete(path); return; } catch { if (store.state === 'connected') return; }
+      continue;
+    }
+    await new Promise<void>((resolve) => store.once('state', () => resolve()));
+  }
+}
