@@ -59,7 +59,11 @@ export async function runDrain(actions: DrainActions, options: DrainOptions): Pr
   // removing: retried until it works (the registry may be away for a moment).
   for (;;) {
     try {
-      const removed = await actions.remove();
+      // The registry may be away: removal waits for it, but not past the deadline.
+      const removed = await Promise.race([actions.remove(), new Promise<never>((_, reject) => {
+        if (stop.aborted) reject(stop.reason);
+        stop.addEventListener('abort', () => reject(stop.reason), { once: true });
+      })]);
       publish({ ...enterPhase(p, 'absent', now()), removedNodes: removed });
       break;
     } catch (err) {
