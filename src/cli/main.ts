@@ -4,6 +4,8 @@ import { HeraldError } from '../errors.ts';
 
 // Each subcommand is loaded only when asked for, so `herald dig` starts fast.
 const commands: Record<string, () => Promise<Command>> = {
+  dig: async () => (await import('./dig.ts')).default,
+  wait: async () => (await import('./wait.ts')).default,
   serve: async () => (await import('./serve.ts')).default,
   lease: async () => (await import('./lease.ts')).default,
 };
