@@ -7,7 +7,7 @@ import { ancestors, validatePath } from './path.ts';
 import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store.ts';
 import { ZooKeeperMirror, type WatchSource } from './zookeeper-mirror.ts';
 
-const { CreateMode, Exception, State } = zookeeper;
+const { CreateMode, Event, Exception, State } = zookeeper;
 
 export interface ZooKeeperStoreOptions {
   /** `host:port,host:port[/chroot]`. */
@@ -273,16 +273,19 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
         if (state === 'expired' || state === 'closed') finish(new RegistryUnavailableError(`watch ${path}`, `session ${state}`));
         else if (state === 'connected' && retryOnConnect) check();
       };
-      // An exists-watch fires on deletion (and on data changes: look again).
+      // A data watch (not exists: on a missing node that would stay armed
+      // for its creation) fires on deletion, or on a data change: look again.
       // The client re-sends it after a reconnect; a call lost to a
       // disconnection is retried on the next `connected`.
       const check = (): void => {
         retryOnConnect = false;
         if (done) return;
-        this.#call<Stat | null>('exists', (c, cb) => c.exists(abs, () => check(), (e, s) => cb(e, s))).then(
-          (stat) => { if (!stat) finish(); },
+        const watcher: Watcher = (event) => { if (event.type === Event.NODE_DELETED) finish(); else check(); };
+        this.#call<void>('getData', (c, cb) => c.getData(abs, watcher, (e) => cb(e))).then(
+          () => undefined,
           (err) => {
-            if (this.#state === 'disconnected' || this.#state === 'connecting') retryOnConnect = true;
+            if (zkCode(err) === Exception.NO_NODE) finish();
+            else if (this.#state === 'disconnected' || this.#state === 'connecting') retryOnConnect = true;
             else if (this.#state !== 'connected') finish(err);
             else if (zkCode(err) === Exception.CONNECTION_LOSS) retryOnConnect = true;
             else finish(err instanceof RegistryUnavailableError ? err : new RegistryUnavailableError(`watch ${path}`, String(err), { cause: err }));
