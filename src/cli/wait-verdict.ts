@@ -29,7 +29,7 @@ export function verdict(outcomes: readonly NameserverOutcome[], addresses: reado
     if (r.rcode !== Rcode.NOERROR) return { nameserver, agrees: false, said: r.status };
     for (const a of r.answers) if (isType(a, RecordType.A) || isType(a, RecordType.AAAA)) found.add(a.address);
   }
-  const answer = found.size > 0 ? `answers ${[...found].join(', ')}` : said.length > 0 ? said.join(', ') : 'no addresses (NOERROR)';
+  const answer = found.size > 0 ? `answers ${[...found].sort().join(', ')}` : said.length > 0 ? said.join(', ') : 'no addresses (NOERROR)';
   const agrees = direction === 'in' ? addresses.every((a) => found.has(a)) : addresses.every((a) => !found.has(a));
   return { nameserver, agrees, said: answer };
 }
