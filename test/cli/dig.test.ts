@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { Bind } from '../fixtures/bind.ts';
 import { HostileResponder } from '../resolver/hostile.ts';
 import { COAL, REVERSE } from '../resolver/zones.ts';
-import { herald } from './run-cli.ts';
+import { herald } from './dig-run.ts';
 
 const run = promisify(execFile);
 const bind = await Bind.start([COAL, REVERSE]);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Bind, type Zone } from '../fixtures/bind.ts';
-import { herald } from './run-cli.ts';
+import { herald } from './dig-run.ts';
 
 const zone = (records: string): Zone => ({ origin: 'wait.test', minimum: 1, records });
 const both = 'web 1 IN A 10.5.0.1\n';
