@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Test } from 'tap';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+export const NODE = join(ROOT, 'node_modules/.bin/node');
+export const MAIN = join(ROOT, 'src/cli/main.ts');
+export const WORKER = join(ROOT, 'test/lease/worker.sh');
+export const CANDIDATE = join(ROOT, 'test/lease/candidate.ts');
+
+export interface LogLine { at: number; what: 'start' | 'work' | 'stop'; token: number; instance: string; pid: number }
+
+export async function readLog(path: string): Promise<LogLine[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean).map((line) => {
+    const [at, what, token, instance, pid] = line.split(' ');
+    return { at: Number(at), what: what as LogLine['what'], token: Number(token), instance: instance!, pid: Number(pid) };
+  });
+}
+
+export interface Interval { token: number; instance: string; pid: number; start: number; end: number; stopped: boolean; lines: LogLine[] }
+
+/** One interval per token: from its start line to its stop line (or its last line, when it was killed). */
+export function intervals(lines: LogLine[]): Interval[] {
+  const byToken = new Map<number, Interval>();
+  for (const l of lines) {
+    let i = byToken.get(l.token);
+    if (!i) byToken.set(l.token, i = { token: l.token, instance: l.instance, pid: l.pid, start: Infinity, end: -Infinity, stopped: false, lines: [] });
+    i.lines.push(l);
+    if (l.what === 'start') i.start = Math.min(i.start, l.at);
+    i.end = Math.max(i.end, l.at);
+    if (l.what === 'stop') i.stopped = true;
+  }
+  return [...byToken.values()].sort((a, b) => a.start - b.start);
+}
+
+/** No two intervals overlap, and tokens strictly increase in the order the intervals started. */
+export function assertExclusive(t: Test, list: Interval[]): void {
+  for (let i = 1; i < list.length; i++) {
+    const prev = list[i - 1]!;
+    const cur = list[i]!;
+    t.ok(cur.start >= prev.end, `${cur.instance} (token ${cur.token}) started at ${cur.start}, after ${prev.instance} (token ${prev.token}) ended at ${prev.end}`);
+    t.ok(cur.token > prev.token, `token ${cur.token} > ${prev.token}`);
+  }
+}
+
+export interface Candidate { child: ChildProcess; instance: string; stderr: string; exited: Promise<number | null> }
+
+/** `herald lease run` in a process group of its own (an instance), running worker.sh. */
+export function startCandidate(opts: { zk: string; name: string; instance: string; log: string; sessionMs: number; workUnits?: number; extra?: string[] }): Candidate {
+  const child = spawn(NODE, [MAIN, 'lease', 'run', '--zk', opts.zk, '--session-timeout', String(opts.sessionMs), '--instance', opts.instance, '--grace', '2',
+    ...(opts.extra ?? []), opts.name, '--', 'sh', WORKER], {
+    detached: true, stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, LEASE_LOG: opts.log, ...(opts.workUnits === undefined ? {} : { WORK_UNITS: String(opts.workUnits) }) },
+  });
+  const c: Candidate = { child, instance: opts.instance, stderr: '', exited: new Promise((r) => child.once('exit', (code) => r(code))) };
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { c.stderr += d; });
+  return c;
+}
+
+/** Sends `sig` to a whole process group; quiet when it is gone. */
+export function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try { process.kill(-pid, sig); } catch { /* gone */ }
+}
+
+/** Kills every candidate and every command it started (by the pids in the log). */
+export async function cleanUp(candidates: Candidate[], log: string): Promise<void> {
+  for (const line of await readLog(log)) { killGroup(line.pid, 'SIGCONT'); killGroup(line.pid, 'SIGKILL'); }
+  for (const c of candidates) { killGroup(c.child.pid, 'SIGCONT'); killGroup(c.child.pid, 'SIGKILL'); }
+  await Promise.all(candidates.map((c) => c.exited));
+}
