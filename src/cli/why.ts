@@ -1,0 +1,40 @@
+import { parseArgs } from 'node:util';
+import { gatherWhy } from '../operator/gather.ts';
+import { renderWhy } from '../operator/why-render.ts';
+import { UsageError, type Command, type CommandIO } from './command.ts';
+import { operatorOptions, useColor, withRegistry } from './status.ts';
+
+const usage = `usage: herald why NAME [--zk HOSTS] [--nameservers LIST | --bootstrap DOMAIN] [--json]
+
+Explains what a client asking for NAME (a service, its _srvce._proto SRV name,
+or an instance) gets and why: the znodes and their records, the TTLs that
+apply, each nameserver's answer and rcode and whether they disagree, any
+drain intent, and each sidecar's status and health. The last line is a
+one-line verdict. Exit 1 when the registry holds nothing for NAME.
+
+  --zk HOSTS              ZooKeeper connect string, or memory://HOST:PORT
+                          (default $HERALD_ZK, else 127.0.0.1:2181)
+  --nameservers LIST      nameservers to ask, ip[:port],... (default /etc/resolv.conf)
+  --bootstrap DOMAIN      ask the nameservers that _dns._udp.DOMAIN lists (that SRV is
+                          looked up through --nameservers when given, else resolv.conf)
+  --timeout S             per-query timeout (default 1)
+  --connect-timeout S     fail when the registry cannot be reached (default 5)
+  --json                  the explanation as JSON`;
+
+async function run(argv: string[], io: CommandIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: operatorOptions, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new UsageError(`expected one NAME, got ${positionals.length}`);
+  const name = positionals[0]!;
+  const report = await withRegistry(values, io, (o) => gatherWhy(name, o));
+  io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderWhy(report, Date.now(), { color: useColor(io) }));
+  return report.kind === 'unknown' ? 1 : 0;
+}
+
+const why: Command = { summary: 'what a client asking for a name gets, and why', usage, run };
+export default why;
