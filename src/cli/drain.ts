@@ -1,0 +1,132 @@
+import { hostname, userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { normalizeName } from '../dns/index.ts';
+import { openStore } from '../registry/index.ts';
+import { adminRequest } from '../sidecar/admin-socket.ts';
+import { drainInstance } from '../sidecar/drain-client.ts';
+import { DrainRequestError } from '../sidecar/errors.ts';
+import type { SidecarStatus } from '../sidecar/drain-intent.ts';
+import { describeProgress, type DrainProgress } from '../sidecar/drain-progress.ts';
+import { UsageError, type Command, type CommandIO } from './command.ts';
+
+const usage = `usage: herald drain [--zk HOSTS | --socket PATH] DOMAIN [INSTANCE] [--timeout S] [--reason TEXT] [--json]
+
+Takes INSTANCE (default: this host's name) of DOMAIN out of DNS and waits for
+it to go quiet: removed → absent from every nameserver → client caches
+expired → no work in flight → drained. The request is a znode, so it can be
+made from anywhere and survives a sidecar restart; 'herald resume' lifts it.
+Exits 0 when drained, 1 at the deadline (saying which condition was unmet)
+or when no sidecar took the request up, 2 on bad usage.
+
+  --zk HOSTS       ZooKeeper connect string (default $HERALD_ZK, else 127.0.0.1:2181)
+  --socket PATH    ask the local sidecar through its admin socket instead
+  --timeout S      the drain's deadline (default: the sidecar's drain.deadline)
+  --reason TEXT    recorded with the request
+  --json           print the final status as JSON`;
+
+export function parseTarget(positionals: string[]): { domain: string; instance: string } {
+  const [domain, instance, ...rest] = positionals;
+  if (!domain) throw new UsageError('DOMAIN is required');
+  if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  let name: string;
+  try {
+    name = normalizeName(domain);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const inst = instance ?? hostname();
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(inst)) throw new UsageError(`INSTANCE must be one DNS label, got "${inst}"`);
+  return { domain: name, instance: inst };
+}
+
+/** Shows progress: on a terminal one updating line, otherwise one line per phase. */
+export function progressPrinter(out: CommandIO['stdout']): { show(p: DrainProgress): void; end(): void } {
+  let lastPhase: string | undefined;
+  let open = false;
+  return {
+    show(p) {
+      const line = describeProgress(p, Date.now());
+      if (out.isTTY) {
+        out.write(`\r\x1b[K${line}`);
+        open = true;
+        if (p.phase === 'drained' || p.phase === 'deadline') { out.write('\n'); open = false; }
+      } else if (p.phase !== lastPhase) {
+        out.write(`${line}\n`);
+      }
+      lastPhase = p.phase;
+    },
+    end() {
+      if (open) out.write('\n');
+      open = false;
+    },
+  };
+}
+
+async function run(argv: string[], io: CommandIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { zk: { type: 'string' }, socket: { type: 'string' }, timeout: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } },
+      strict: true, allowPositionals: true,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.zk !== undefined && values.socket !== undefined) throw new UsageError('give --zk or --socket, not both');
+  let deadlineMs: number | undefined;
+  if (values.timeout !== undefined) {
+    const s = Number(values.timeout);
+    if (values.timeout.trim() === '' || !Number.isFinite(s) || s < 0) throw new UsageError(`--timeout must be a non-negative number of seconds, got "${values.timeout}"`);
+    deadlineMs = Math.round(s * 1000);
+  }
+  const reason = values.reason ?? 'herald drain';
+  const printer = progressPrinter(io.stdout);
+  let final: SidecarStatus | undefined;
+  const onStatus = (s: SidecarStatus): void => {
+    final = s;
+    if (s.drain && !values.json) printer.show(s.drain);
+  };
+
+  if (values.socket !== undefined) {
+    await adminRequest(values.socket, { op: 'drain', reason, follow: true, ...(deadlineMs === undefined ? {} : { deadlineMs }) }, (line) => {
+      if (typeof line['error'] === 'string') throw new DrainRequestError(`the sidecar refused: ${line['error']}`);
+      onStatus(line as unknown as SidecarStatus);
+    }, io.signal);
+    printer.end();
+    return report(final, io, values.json === true);
+  }
+
+  const { domain, instance } = parseTarget(positionals);
+  const store = openStore(values.zk ?? io.env['HERALD_ZK'] ?? '127.0.0.1:2181');
+  try {
+    await store.ready(10_000);
+    const by = `${userInfo().username}@${hostname()}`;
+    const outcome = await drainInstance(store, domain, instance, { reason, by, onStatus, signal: io.signal, ...(deadlineMs === undefined ? {} : { deadlineMs }) });
+    printer.end();
+    if (outcome.outcome === 'no-sidecar') {
+      const state = outcome.status?.state;
+      io.stderr.write(`herald drain: no sidecar of ${instance}.${domain} ${state ? `finished the drain (last state: ${state})` : 'took the request up'}; the request stays until 'herald resume'\n`);
+      return 1;
+    }
+    return report(outcome.status, io, values.json === true);
+  } finally {
+    await store.close();
+  }
+}
+
+function report(status: SidecarStatus | undefined, io: CommandIO, json: boolean): number {
+  if (json && status) io.stdout.write(`${JSON.stringify(status)}\n`);
+  const p = status?.drain;
+  if (p?.phase === 'drained') return 0;
+  if (p?.phase === 'deadline') {
+    io.stderr.write(`herald drain: ${describeProgress(p, Date.now())}\n`);
+    return 1;
+  }
+  io.stderr.write('herald drain: the sidecar stopped answering before the drain finished\n');
+  return 1;
+}
+
+const drain: Command = { summary: 'take an instance out of DNS and wait until it is quiet', usage, run };
+export default drain;

@@ -1,0 +1,114 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { Server as NetServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../log.ts';
+import { openStore } from '../registry/index.ts';
+import { parseListen } from '../server/listen.ts';
+import { listenAdmin } from '../sidecar/admin-socket.ts';
+import { parseConfigText, type SidecarConfig } from '../sidecar/config.ts';
+import { describeProgress } from '../sidecar/drain-progress.ts';
+import { SidecarConfigError } from '../sidecar/errors.ts';
+import { createPresenceProbe } from '../sidecar/presence.ts';
+import { Sidecar } from '../sidecar/sidecar.ts';
+import { UsageError, type Command, type CommandIO } from './command.ts';
+
+export const DEFAULT_ADMIN_SOCKET = '/var/run/herald-sidecar.sock';
+
+const usage = `usage: herald sidecar --config FILE [--zk HOSTS] [--admin-socket PATH] [--metrics ADDR:PORT]
+
+Registers this instance in ZooKeeper while it is healthy, as registrar does
+(its config file is accepted verbatim), follows drain requests (herald drain),
+and on SIGTERM/SIGINT leaves DNS at once, drains briefly and exits 0.
+
+  --config FILE           registrar's JSON config, with Herald's extensions (src/sidecar/README.md)
+  --zk HOSTS              ZooKeeper connect string (default: the config's zookeeper.servers)
+  --admin-socket PATH     local drain/resume/status socket, mode 0600
+                          (default: the config's adminSocket, else ${DEFAULT_ADMIN_SOCKET}; "none" disables)
+  --metrics ADDR:PORT     Prometheus metrics at http://ADDR:PORT/metrics`;
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: { config: { type: 'string' }, zk: { type: 'string' }, 'admin-socket': { type: 'string' }, metrics: { type: 'string' } },
+      strict: true, allowPositionals: false,
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function connectString(config: SidecarConfig, flag: string | undefined): string {
+  if (flag !== undefined) return flag;
+  const servers = config.zookeeper?.servers;
+  if (!servers) throw new UsageError('no ZooKeeper: give --zk HOSTS or zookeeper.servers in the config');
+  return servers.map((s) => (s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`)).join(',');
+}
+
+async function run(argv: string[], io: CommandIO): Promise<number> {
+  const values = parse(argv);
+  if (!values.config) throw new UsageError('--config FILE is required');
+  let text: string;
+  try {
+    text = await readFile(values.config, 'utf8');
+  } catch (err) {
+    io.stderr.write(`herald sidecar: cannot read ${values.config}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    return 2;
+  }
+  let parsed;
+  try {
+    parsed = parseConfigText(text);
+  } catch (err) {
+    if (!(err instanceof SidecarConfigError)) throw err;
+    io.stderr.write(`herald sidecar: ${values.config}: ${err.message}\n`);
+    return 2;
+  }
+  const { config, warnings } = parsed;
+  const zk = connectString(config, values.zk);
+  const metricsAt = values.metrics ?? config.metrics;
+  const listenMetrics = metricsAt === undefined ? undefined : parseListen(metricsAt, 9154);
+  const socketPath = values['admin-socket'] ?? config.adminSocket ?? DEFAULT_ADMIN_SOCKET;
+
+  const log = createLogger('herald-sidecar', { level: config.logLevel });
+  for (const w of warnings) log.warn({ config: values.config }, w);
+  const store = openStore(zk, { sessionTimeoutMs: config.zookeeper?.timeout ?? 30_000 });
+  store.on('state', (state) => log.info({ state }, `registry session ${state}`));
+  const sidecar = new Sidecar({ config, store, presence: createPresenceProbe(config), logger: log });
+  let admin: NetServer | undefined;
+  let http: Server | undefined;
+  try {
+    await sidecar.start();
+    if (socketPath !== 'none') {
+      try {
+        admin = await listenAdmin(socketPath, sidecar);
+        io.stdout.write(`admin socket ${socketPath}\n`);
+      } catch (err) {
+        log.warn({ err: { message: (err as Error).message } }, `no admin socket at ${socketPath}`);
+      }
+    }
+    if (listenMetrics) {
+      const registry = sidecar.metrics.registry;
+      http = createServer((req, res) => {
+        if (req.url !== '/metrics') { res.writeHead(404).end(); return; }
+        registry.metrics().then((m) => res.writeHead(200, { 'content-type': registry.contentType }).end(m), () => res.writeHead(500).end());
+      });
+      await new Promise<void>((resolve, reject) => { http!.once('error', reject); http!.listen(listenMetrics.port, listenMetrics.address, resolve); });
+      io.stdout.write(`metrics http://${listenMetrics.address}:${(http.address() as { port: number }).port}/metrics\n`);
+    }
+    io.stdout.write(`sidecar ${config.instance}.${config.registration.domain} started\n`);
+    if (!io.signal.aborted) await new Promise((resolve) => io.signal.addEventListener('abort', resolve, { once: true }));
+    log.info('stopping: leaving the registry, short drain');
+    const progress = await sidecar.stop();
+    if (progress) log.info({ drain: progress }, `stopped: ${describeProgress(progress, Date.now())}`);
+    return 0;
+  } finally {
+    await sidecar.stop();
+    admin?.close();
+    if (http) await new Promise((r) => http!.close(r));
+    await store.close();
+  }
+}
+
+const sidecar: Command = { summary: 'register this instance while healthy; drain on request; leave DNS at once on SIGTERM', usage, run };
+export default sidecar;

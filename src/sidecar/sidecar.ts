@@ -1,0 +1,280 @@
+import { EventEmitter } from 'node:events';
+import { domainToPath, type Mirror, type Store } from '../registry/index.ts';
+import type { Logger } from '../log.ts';
+import type { Check } from './checks.ts';
+import { createCheck } from './checks.ts';
+import type { SidecarConfig } from './config.ts';
+import { runDrain } from './drain.ts';
+import { describeProgress, type DrainProgress, type NameserverPresence } from './drain-progress.ts';
+import {
+  intentPath, newIntent, parseIntent, parseStatus, statusPath, type DrainIntent, type SidecarState, type SidecarStatus,
+} from './drain-intent.ts';
+import { HealthMonitor } from './health-monitor.ts';
+import { createInFlightProbe, type InFlightProbe } from './in-flight.ts';
+import { SidecarMetrics } from './metrics.ts';
+import { hostRecord, instanceAddress, longestTtl, recordText, serviceRecord } from './records.ts';
+import { Registration } from './registration.ts';
+import { LatestWriter } from './latest-writer.ts';
+
+export interface SidecarOptions {
+  config: SidecarConfig;
+  /** The registry session; the caller opens and closes it. */
+  store: Store;
+  /** Asks every nameserver whether it still serves this instance (see presence.ts). */
+  presence: () => Promise<NameserverPresence[]>;
+  logger?: Logger;
+  metrics?: SidecarMetrics;
+  /** Overrides the check built from `config.healthCheck`. */
+  check?: Check;
+  /** Overrides the probe built from `config.drain.inFlight`. */
+  inFlight?: InFlightProbe;
+}
+
+interface DrainRun {
+  intent: DrainIntent;
+  abort: AbortController;
+  done: Promise<DrainProgress>;
+}
+
+/**
+ * One instance's sidecar: registers it while healthy and not draining,
+ * follows the drain intent in the registry, publishes its status beside it,
+ * and on `stop()` leaves the registry at once.
+ *
+ * The decision is one line (`#want`); everything else is bookkeeping.
+ */
+export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
+  readonly config: SidecarConfig;
+  readonly metrics: SidecarMetrics;
+  readonly #store: Store;
+  readonly #log: Logger | undefined;
+  readonly #presence: () => Promise<NameserverPresence[]>;
+  readonly #inFlight: InFlightProbe;
+  readonly #registration: Registration;
+  readonly #monitor: HealthMonitor | undefined;
+  readonly #intentPath: string;
+  readonly #statusWriter: LatestWriter<SidecarStatus>;
+  #status: SidecarStatus;
+  #healthy: boolean;
+  #intent: DrainIntent | undefined;
+  /** A finished drain for the current intent (kept across a restart through the status node). */
+  #finished: { intentId: string; progress: DrainProgress } | undefined;
+  #drain: DrainRun | undefined;
+  /** The running drain's latest progress. */
+  #progress: DrainProgress | undefined;
+  #stopping = false;
+  #mirror: Mirror | undefined;
+
+  constructor(options: SidecarOptions) {
+    super();
+    const { config, store } = options;
+    this.config = config;
+    this.#store = store;
+    this.#log = options.logger;
+    this.#presence = options.presence;
+    const reg = config.registration;
+    this.metrics = options.metrics ?? new SidecarMetrics({ domain: reg.domain, instance: config.instance });
+    this.#inFlight = options.inFlight ?? createInFlightProbe(config.drain.inFlight, config.drain.lookupTimeout);
+    const address = instanceAddress(config);
+    const hostText = recordText(hostRecord(reg, address));
+    const service = serviceRecord(reg);
+    const servicePath = domainToPath(reg.domain);
+    this.#registration = new Registration(store, {
+      ephemeral: [`${servicePath}/${config.instance}`, ...reg.aliases.map((a) => domainToPath(a))].map((path) => ({ path, data: hostText })),
+      ...(service ? { service: { path: servicePath, data: recordText(service) } } : {}),
+    }, { heartbeatMs: reg.heartbeatInterval });
+    const hc = config.healthCheck;
+    this.#healthy = hc === undefined;
+    if (hc) this.#monitor = new HealthMonitor(options.check ?? createCheck(hc.check, hc.timeout), { interval: hc.interval, rise: hc.rise, fall: hc.fall });
+    this.#intentPath = intentPath(reg.domain, config.instance);
+    const statusAt = statusPath(reg.domain, config.instance);
+    this.#statusWriter = new LatestWriter((s) => store.putPersistent(statusAt, JSON.stringify(s)), (err) => this.#log?.debug({ err }, 'status not published yet'));
+    this.#status = { state: 'starting', domain: reg.domain, instance: config.instance, healthy: this.#healthy, registered: false, updatedAt: Date.now(), pid: process.pid };
+    this.#wire();
+  }
+
+  get status(): SidecarStatus {
+    return this.#status;
+  }
+
+  get nodePaths(): string[] {
+    const reg = this.config.registration;
+    return [`${domainToPath(reg.domain)}/${this.config.instance}`, ...reg.aliases.map((a) => domainToPath(a))];
+  }
+
+  #wire(): void {
+    const m = this.metrics;
+    m.healthy.set(this.#healthy ? 1 : 0);
+    this.#registration.on('registered', () => { m.registered.set(1); this.#log?.info({ nodes: this.nodePaths }, 'registered'); this.#publish(); });
+    this.#registration.on('unregistered', () => { m.registered.set(0); this.#log?.info('unregistered'); this.#publish(); });
+    this.#registration.on('leftover', (path) => { m.leftoversReplaced.inc(); this.#log?.info({ path }, 'replaced a leftover node of a previous session'); });
+    this.#registration.on('failed', (err) => { m.registryErrors.inc(); this.#log?.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'registry write failed; retrying'); });
+    this.#monitor?.on('result', (r) => m.checks.inc({ result: r.ok ? 'ok' : 'fail' }));
+    this.#monitor?.on('up', (r) => this.#onHealth(true, r.detail));
+    this.#monitor?.on('down', (r) => this.#onHealth(false, r.detail));
+  }
+
+  #onHealth(healthy: boolean, detail: string): void {
+    this.#healthy = healthy;
+    this.metrics.healthy.set(healthy ? 1 : 0);
+    this.metrics.transitions.inc({ to: healthy ? 'up' : 'down' });
+    this.#log?.info({ detail }, healthy ? 'health check rose' : 'health check fell');
+    this.#decide();
+  }
+
+  /** Starts checking, registering and following the drain intent. */
+  async start(): Promise<void> {
+    // A drain finished before a restart stays finished: read our last status first.
+    try {
+      await this.#store.ready(this.config.zookeeper?.connectTimeout ?? 4000);
+      const previous = parseStatus((await this.#store.get(statusPath(this.config.registration.domain, this.config.instance)))?.data ?? null);
+      if (previous?.intent && previous.drain && previous.state === 'drained') this.#finished = { intentId: previous.intent, progress: previous.drain };
+    } catch (err) {
+      this.#log?.warn({ err: { message: (err as Error).message } }, 'registry not reachable at start; continuing');
+    }
+    this.#mirror = this.#store.mirror(this.#intentPath);
+    this.#mirror.on('synced', () => this.#onIntent());
+    this.#mirror.on('change', () => this.#onIntent());
+    this.#registration.start();
+    this.#monitor?.start();
+    this.#decide();
+  }
+
+  #onIntent(): void {
+    const node = this.#mirror?.snapshot?.get(this.#intentPath);
+    const intent = node ? parseIntent(node.data, this.config.drain.deadline) : undefined;
+    if (intent?.id === this.#intent?.id) return;
+    this.#intent = intent;
+    this.#log?.info({ intent }, intent ? 'drain requested' : 'drain lifted');
+    this.#decide();
+  }
+
+  /** The whole policy: registered iff healthy, not asked to drain, not stopping. */
+  #want(): boolean {
+    return this.#healthy && this.#intent === undefined && !this.#stopping;
+  }
+
+  #decide(): void {
+    void this.#registration.set(this.#want());
+    const intent = this.#intent;
+    if (intent && !this.#stopping && this.#drain?.intent.id !== intent.id && this.#finished?.intentId !== intent.id) this.#startDrain(intent);
+    if (!intent && this.#drain) this.#cancelDrain();
+    if (!intent) this.#finished = undefined;
+    this.metrics.draining.set(intent ? 1 : 0);
+    this.#publish();
+  }
+
+  #startDrain(intent: DrainIntent, deadlineMs = intent.deadlineMs ?? this.config.drain.deadline): DrainRun {
+    if (this.#drain) this.#cancelDrain();
+    const d = this.config.drain;
+    // Registered as current before it starts: the drain reports progress at once.
+    const run = { intent, abort: new AbortController() } as DrainRun;
+    this.#drain = run;
+    run.done = runDrain({
+      remove: async () => { await this.#registration.set(false); return this.nodePaths.length; },
+      presence: this.#presence,
+      inFlight: this.#inFlight,
+    }, {
+      deadlineMs,
+      ttlMs: longestTtl(this.config.registration) * 1000 + d.ttlMargin,
+      pollMs: d.pollInterval,
+      reason: intent.reason,
+      signal: run.abort.signal,
+      onProgress: (p) => {
+        if (this.#drain !== run) return;
+        this.#progress = p;
+        this.#publish();
+      },
+    });
+    void run.done.then((p) => this.#drainEnded(run, p));
+    return run;
+  }
+
+  #drainEnded(run: DrainRun, p: DrainProgress): void {
+    const outcome = run.abort.signal.aborted ? 'cancelled' : p.phase;
+    this.metrics.drains.inc({ outcome });
+    for (const ph of p.phases) this.metrics.drainPhaseSeconds.observe({ phase: ph.phase }, ph.ms / 1000);
+    if (this.#drain !== run) return;
+    this.#drain = undefined;
+    if (outcome === 'cancelled') return;
+    this.#finished = { intentId: run.intent.id, progress: p };
+    this.#progress = p;
+    this.#log?.info({ drain: p }, describeProgress(p, Date.now()));
+    this.#publish();
+  }
+
+  #cancelDrain(): void {
+    this.#drain?.abort.abort();
+    this.#drain = undefined;
+    this.#progress = undefined;
+  }
+
+  #publish(): void {
+    let state: SidecarState;
+    if (this.#stopping) state = this.#status.state === 'stopped' ? 'stopped' : 'stopping';
+    else if (this.#intent) state = this.#finished?.intentId === this.#intent.id ? 'drained' : 'draining';
+    else if (!this.#healthy) state = 'unhealthy';
+    else state = this.#registration.registered ? 'registered' : 'starting';
+    const status: SidecarStatus = {
+      state,
+      domain: this.config.registration.domain,
+      instance: this.config.instance,
+      healthy: this.#healthy,
+      registered: this.#registration.registered,
+      updatedAt: Date.now(),
+      pid: process.pid,
+    };
+    const finished = this.#intent && this.#finished?.intentId === this.#intent.id ? this.#finished.progress : undefined;
+    const shown = finished ?? (this.#intent || this.#stopping ? this.#progress : undefined);
+    if (this.#intent) status.intent = this.#intent.id;
+    if (shown) status.drain = shown;
+    if (shown?.inFlight !== undefined) this.metrics.inFlight.set(shown.inFlight);
+    this.#status = status;
+    this.emit('status', status);
+    this.#statusWriter.write(status);
+  }
+
+  /** Asks for a drain the way `herald drain` does: through the intent node, so it outlives this process. */
+  async requestDrain(reason: string, deadlineMs = this.config.drain.deadline): Promise<DrainIntent> {
+    const intent = newIntent(reason, deadlineMs, 'admin-socket');
+    await this.#store.putPersistent(this.#intentPath, JSON.stringify(intent));
+    // Act now rather than on the watch's echo (the mirror then sees the same id).
+    this.#intent = intent;
+    this.#decide();
+    return intent;
+  }
+
+  /** Lifts the drain intent; the instance re-registers once healthy. */
+  async resume(): Promise<void> {
+    await this.#store.delete(this.#intentPath);
+    this.#intent = undefined;
+    this.#decide();
+  }
+
+  /**
+   * SIGTERM/SIGINT: leave the registry at once, run a short drain (bounded
+   * by `drain.signalDeadline`), publish `stopped`. The caller then closes
+   * the store, which ends the session.
+   */
+  async stop(): Promise<DrainProgress | undefined> {
+    if (this.#stopping) return undefined;
+    this.#stopping = true;
+    this.#cancelDrain();
+    this.#decide(); // the nodes go now, before anything else is waited for
+    const monitorStopped = this.#monitor?.stop();
+    let progress: DrainProgress | undefined;
+    const alreadyDrained = this.#intent !== undefined && this.#finished?.intentId === this.#intent.id;
+    if (!alreadyDrained) {
+      const run = this.#startDrain(newIntent('stopping', this.config.drain.signalDeadline), this.config.drain.signalDeadline);
+      progress = await run.done;
+      this.#drain = undefined;
+    }
+    await monitorStopped;
+    this.#mirror?.close();
+    await this.#registration.close();
+    this.#status = { ...this.#status, state: 'stopped', updatedAt: Date.now() };
+    this.emit('status', this.#status);
+    await this.#statusWriter.flush(this.#status, 1000);
+    return progress;
+  }
+}

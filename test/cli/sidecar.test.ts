@@ -1,0 +1,93 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { stat, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ZooKeeperStore } from '../../src/registry/index.ts';
+import { ZooKeeper } from '../fixtures/zookeeper.ts';
+import { waitFor } from '../fixtures/wait.ts';
+import { dig } from '../server/helpers.ts';
+import { heraldRun, serve, sidecarDir, startSidecar } from '../sidecar/processes.ts';
+
+const zk = await ZooKeeper.start();
+t.teardown(() => zk.stop());
+const { port, proc: server } = await serve(zk.connectString, 'coal.joyent.us');
+t.teardown(() => server.stop());
+const reader = ZooKeeperStore.open({ connect: zk.connectString });
+t.teardown(() => reader.close());
+await reader.ready(10_000);
+
+const srv = async (name: string) => (await dig(port, ['SRV', name])).answer;
+
+t.test('bad config: one line naming the field, exit 2; unreadable file too', async (t) => {
+  const d = await sidecarDir();
+  t.teardown(() => d.cleanup());
+  const file = await d.write({ registration: { domain: 'x.coal.joyent.us', type: 'rr_host', ports: [0] } });
+  const r = await heraldRun(['sidecar', '--config', file, '--zk', zk.connectString]);
+  t.equal(r.code, 2);
+  t.equal(r.stderr, `herald sidecar: ${file}: registration.ports[0]: expected a port number from 1 to 65535, got 0\n`);
+  const missing = await heraldRun(['sidecar', '--config', join(d.dir, 'nope.json')]);
+  t.equal(missing.code, 2);
+  t.match(missing.stderr, /^herald sidecar: cannot read .*nope\.json: ENOENT\n$/);
+  const usage = await heraldRun(['sidecar']);
+  t.equal(usage.code, 2);
+  t.match(usage.stderr, /^herald sidecar: --config FILE is required\nusage:/);
+});
+
+t.test('moray_host with ports, alias and adminIp: exact znodes, DNS answers, health flapping, SIGTERM gone in < 1 s', async (t) => {
+  const d = await sidecarDir();
+  t.teardown(() => d.cleanup());
+  const health = join(d.dir, 'healthy');
+  await writeFile(health, 'ok\n');
+  const socket = join(d.dir, 'admin.sock');
+  const file = await d.write({
+    registration: {
+      domain: 'moray.coal.joyent.us', type: 'moray_host', aliases: ['moray-a.coal.joyent.us'], ttl: 30, ports: [2021, 2022], heartbeatInterval: 3000,
+      service: { type: 'service', service: { srvce: '_moray', proto: '_tcp', port: 2020 }, ttl: 60 },
+    },
+    adminIp: '127.0.0.12',
+    instance: 'zone-a',
+    healthCheck: { command: `cat ${health}`, interval: 100, timeout: 1000, rise: 2, fall: 2, stdoutMatch: { pattern: '^ok', flags: 'm' } },
+    drain: { nameservers: [`127.0.0.1:${port}`], signalDeadline: 300, ttlMargin: 0 },
+    zookeeper: { servers: [{ host: '127.0.0.1', port: zk.ports[0] }], timeout: 4000, connectTimeout: 4000 },
+    logLevel: 'info',
+    colour: 'blue',
+  });
+  const sidecar = await startSidecar(['--config', file, '--admin-socket', socket]);
+  t.teardown(() => sidecar.stop('SIGKILL'));
+  t.equal((await stat(socket)).mode & 0o777, 0o600, 'admin socket mode 0600');
+  t.match(sidecar.stderr, /colour: unknown field, ignored/, 'unknown fields are warned about');
+
+  const host = '{"type":"moray_host","address":"127.0.0.12","ttl":30,"moray_host":{"address":"127.0.0.12","ports":[2021,2022]}}';
+  await waitFor('registered', async () => (await reader.get('/us/joyent/coal/moray-a'))?.data === host, 10_000);
+  t.same(await reader.get('/us/joyent/coal/moray'), { data: '{"type":"service","service":{"type":"service","service":{"srvce":"_moray","proto":"_tcp","port":2020,"ttl":60},"ttl":60}}', ephemeral: false, ownedByMe: false });
+  t.same(await reader.get('/us/joyent/coal/moray-a'), { data: host, ephemeral: true, ownedByMe: false }, 'the alias');
+  await waitFor('in DNS', async () => (await srv('_moray._tcp.moray.coal.joyent.us')).length === 2, 5000);
+  t.same((await srv('_moray._tcp.moray.coal.joyent.us')).sort(), [
+    '_moray._tcp.moray.coal.joyent.us. 60 IN SRV 0 10 2021 zone-a.moray.coal.joyent.us.',
+    '_moray._tcp.moray.coal.joyent.us. 60 IN SRV 0 10 2022 zone-a.moray.coal.joyent.us.',
+  ]);
+  t.same((await dig(port, ['A', 'zone-a.moray.coal.joyent.us'])).answer, ['zone-a.moray.coal.joyent.us. 30 IN A 127.0.0.12']);
+  t.same((await dig(port, ['A', 'moray-a.coal.joyent.us'])).answer, ['moray-a.coal.joyent.us. 30 IN A 127.0.0.12']);
+
+  // Flapping: fall after 2 failures, rise after 2 successes, every cycle; aliases follow.
+  for (let cycle = 0; cycle < 2; cycle++) {
+    await writeFile(health, 'degraded\n');
+    await waitFor('out of DNS', async () => (await srv('_moray._tcp.moray.coal.joyent.us')).length === 0, 5000);
+    t.equal(await reader.get('/us/joyent/coal/moray-a'), undefined, `cycle ${cycle}: alias removed too`);
+    await writeFile(health, 'ok\n');
+    await waitFor('back in DNS', async () => (await srv('_moray._tcp.moray.coal.joyent.us')).length === 2, 5000);
+    t.ok(await reader.get('/us/joyent/coal/moray-a'), `cycle ${cycle}: alias back`);
+  }
+  t.notMatch(sidecar.stderr, /NODE_EXISTS|HERALD_NODE_OWNED/, 'no overlapping registrations');
+
+  // SIGTERM: out of DNS at once, exit 0.
+  const started = Date.now();
+  sidecar.child.kill('SIGTERM');
+  await waitFor('gone from DNS', async () => (await srv('_moray._tcp.moray.coal.joyent.us')).length === 0, 5000, 10);
+  const gone = Date.now() - started;
+  t.ok(gone < 1000, `gone from DNS ${gone} ms after SIGTERM`);
+  t.equal(await sidecar.exit, 0, 'exit 0');
+  t.equal(await reader.get('/us/joyent/coal/moray-a'), undefined);
+  await sleep(50);
+  await t.rejects(stat(socket), { code: 'ENOENT' }, 'the admin socket is removed');
+});
