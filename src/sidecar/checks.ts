@@ -51,7 +51,9 @@ export function statusOk(status: number, statuses: number[]): boolean {
 
 async function httpCheck(url: string, statuses: number[], bodyMatch: StdoutMatch | undefined, timeoutMs: number): Promise<CheckResult> {
   try {
-    const res = await request(url, { signal: AbortSignal.timeout(timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    // `reset`: no keep-alive. An idle pooled connection would count as in-flight work on the
+    // served port (drain.inFlight "connections") and hold every drain until its deadline.
+    const res = await request(url, { signal: AbortSignal.timeout(timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs, reset: true });
     const body = bodyMatch ? await res.body.text() : (await res.body.dump(), '');
     if (!statusOk(res.statusCode, statuses)) return { ok: false, detail: `HTTP ${res.statusCode}` };
     return judgeMatch(bodyMatch, body, 'body');
