@@ -319,9 +319,13 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
     for (const m of [...this.#mirrors]) m.close();
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     const client = this.#client;
+    const neverConnected = this.#state === 'connecting';
     this.#client = undefined;
     this.#setState('closed');
     if (!client) return;
+    // No session was ever made (an unreachable server): nothing to close on
+    // the server, and no state event would come to end the wait below.
+    if (neverConnected) { try { client.close(); } catch { /* not connected */ } return; }
     // close() sends closeSession, so the ephemerals go now, not at the timeout.
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 2000);
