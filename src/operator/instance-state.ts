@@ -48,7 +48,7 @@ export function instanceState(info: InstanceInfo): StateView {
     case 'draining':
       return withDrain({ state: 'draining', phase: drain?.phase ?? 'removing', ...opt('since', at(drain?.startedAt ?? status.updatedAt)), ...opt('reason', drain?.reason ?? intent?.reason) });
     case 'drained':
-      return withDrain({ state: 'drained', ...opt('phase', drain?.phase), ...opt('since', at(drain?.endedAt ?? status.updatedAt)), ...opt('reason', drain?.reason ?? intent?.reason) });
+      return withDrain({ state: 'drained', ...opt<'phase', ShownPhase>('phase', drain?.phase === 'deadline' ? 'deadline' : undefined), ...opt('since', at(drain?.endedAt ?? status.updatedAt)), ...opt('reason', drain?.reason ?? intent?.reason) });
     case 'unhealthy':
       return { state: 'unhealthy', ...opt('since', at(status.updatedAt)), reason: present ? 'health check fell (host node still present)' : 'health check fell' };
     case 'registered':
