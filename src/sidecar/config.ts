@@ -7,6 +7,7 @@ import {
   type Json,
 } from './config-fields.ts';
 import { parseCheck, parseInFlight, type CheckSpec, type InFlightSpec } from './config-probes.ts';
+import { parseSingleton, type SingletonConfig } from './singleton.ts';
 
 export type { CheckSpec, InFlightSpec, StdoutMatch } from './config-probes.ts';
 
@@ -69,6 +70,8 @@ export interface SidecarConfig {
   drain: DrainConfig;
   adminSocket?: string;
   metrics?: string;
+  /** Run a command only while this instance holds a lease (src/lease). */
+  singleton?: SingletonConfig;
 }
 
 export interface ParsedConfig {
@@ -91,7 +94,7 @@ export function parseConfigText(text: string): ParsedConfig {
 export function parseConfig(input: unknown): ParsedConfig {
   const warnings: string[] = [];
   const root = object(input, '(config)');
-  warnUnknown(root, '', ['registration', 'adminIp', 'instance', 'healthCheck', 'zookeeper', 'logLevel', 'drain', 'adminSocket', 'metrics'], warnings);
+  warnUnknown(root, '', ['registration', 'adminIp', 'instance', 'healthCheck', 'zookeeper', 'logLevel', 'drain', 'adminSocket', 'metrics', 'singleton'], warnings);
   const registration = parseRegistration(object(root['registration'], 'registration'), warnings);
   const adminIp = optString(root, 'adminIp', '');
   if (adminIp !== undefined && isIP(adminIp) === 0) throw new SidecarConfigError('adminIp', 'an IPv4 or IPv6 address', adminIp);
@@ -117,6 +120,7 @@ export function parseConfig(input: unknown): ParsedConfig {
   if (adminSocket !== undefined) config.adminSocket = adminSocket;
   const metrics = optString(root, 'metrics', '');
   if (metrics !== undefined) config.metrics = metrics;
+  if (root['singleton'] !== undefined) config.singleton = parseSingleton(root['singleton'], warnings);
   return { config, warnings };
 }
 

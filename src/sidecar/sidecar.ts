@@ -15,6 +15,7 @@ import { SidecarMetrics } from './metrics.ts';
 import { hostRecord, instanceAddress, longestTtl, recordText, serviceRecord } from './records.ts';
 import { Registration } from './registration.ts';
 import { LatestWriter } from './latest-writer.ts';
+import { SingletonSwitch } from '../lease/singleton-switch.ts';
 
 export interface SidecarOptions {
   config: SidecarConfig;
@@ -63,7 +64,10 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
   /** The running drain's latest progress. */
   #progress: DrainProgress | undefined;
   #stopping = false;
+  #started = false;
   #mirror: Mirror | undefined;
+  /** `config.singleton`: on while not draining or stopping. */
+  readonly #singleton: SingletonSwitch | undefined;
 
   constructor(options: SidecarOptions) {
     super();
@@ -87,6 +91,12 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#healthy = hc === undefined;
     if (hc) this.#monitor = new HealthMonitor(options.check ?? createCheck(hc.check, hc.timeout), { interval: hc.interval, rise: hc.rise, fall: hc.fall });
     this.#intentPath = intentPath(reg.domain, config.instance);
+    const single = config.singleton;
+    if (single) {
+      this.#singleton = new SingletonSwitch({
+        name: single.name, command: single.command, graceMs: single.grace, restartDelayMs: single.restartDelay, store, instance: config.instance,
+      }, this.#log);
+    }
     const statusAt = statusPath(reg.domain, config.instance);
     this.#statusWriter = new LatestWriter((s) => store.putPersistent(statusAt, JSON.stringify(s)), (err) => this.#log?.debug({ err }, 'status not published yet'));
     this.#status = { state: 'starting', domain: reg.domain, instance: config.instance, healthy: this.#healthy, registered: false, updatedAt: Date.now(), pid: process.pid };
@@ -137,6 +147,7 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#mirror.on('change', () => this.#onIntent());
     this.#registration.start();
     this.#monitor?.start();
+    this.#started = true;
     this.#decide();
   }
 
@@ -157,6 +168,8 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
   #decide(): void {
     void this.#registration.set(this.#want());
     const intent = this.#intent;
+    // The singleton gives its lease up as soon as a drain is asked (the next instance takes over at once).
+    void this.#singleton?.set(this.#started && intent === undefined && !this.#stopping);
     if (intent && !this.#stopping && this.#drain?.intent.id !== intent.id && this.#finished?.intentId !== intent.id) this.#startDrain(intent);
     if (!intent && this.#drain) this.#cancelDrain();
     if (!intent) this.#finished = undefined;
@@ -270,6 +283,7 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
       this.#drain = undefined;
     }
     await monitorStopped;
+    await this.#singleton?.set(false);
     this.#mirror?.close();
     await this.#registration.close();
     this.#status = { ...this.#status, state: 'stopped', updatedAt: Date.now() };
