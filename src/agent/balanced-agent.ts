@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Dispatcher } from 'undici';
 import { InvalidArgumentError } from '../errors.ts';
 import type { BackendSource } from '../resolver/backend.ts';
+import { Resolver } from '../resolver/resolver.ts';
 import { StaticBackends } from '../resolver/static-backends.ts';
 import { BackendSet } from './backend-set.ts';
 import { BalancedRequest, type RequestContext } from './balanced-request.ts';
@@ -36,12 +37,13 @@ export class BalancedAgent extends Dispatcher {
   constructor(options: BalancedAgentOptions) {
     super();
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('Expected options to be an object');
-    const given = [options.source, options.backends].filter((x) => x !== undefined).length;
-    if (given !== 1) throw new InvalidArgumentError('Expected exactly one of `source` (a BackendSource such as a Resolver) or `backends` (ADDRESS:PORT list)');
+    const given = [options.source, options.backends, options.domain].filter((x) => x !== undefined).length;
+    if (given !== 1) throw new InvalidArgumentError('Expected exactly one of `source` (a BackendSource such as a Resolver), `backends` (ADDRESS:PORT list) or `domain` (with resolver options)');
     if (options.backends !== undefined && !Array.isArray(options.backends)) throw new InvalidArgumentError('Expected `backends` to be an array of ADDRESS:PORT strings');
     this.#options = resolveOptions(options);
     const o = this.#options;
-    const source: BackendSource = options.source ?? new StaticBackends(options.backends!);
+    const source: BackendSource =
+      options.source ?? (options.domain !== undefined ? new Resolver({ ...options, domain: options.domain }) : new StaticBackends(options.backends!));
     this.#set = new BackendSet(source, {
       ejection: o.ejection,
       pick: { latency: o.latency, decayMs: o.decayMs },

@@ -19,9 +19,9 @@ export interface CueballOptions {
   ping?: string;
   /** Between health checks (ms). */
   pingInterval?: number;
-  /** Nameservers: need the DNS resolver, not available in this build. */
+  /** Nameservers (`ip` or `ip:port`), as the resolver's `nameservers`. */
   resolvers?: readonly string[];
-  /** Domains to resolve up front: need the DNS resolver, not available in this build. */
+  /** The service domain, as `domain`: one agent serves one service, so exactly one. */
   initialDomains?: readonly string[];
 }
 
@@ -125,13 +125,19 @@ export class HeraldHttpAgent extends http.Agent {
 }
 
 function mapCueball(o: HttpAgentOptions): HttpAgentOptions {
-  if (o.resolvers !== undefined || o.initialDomains !== undefined) {
-    throw new InvalidArgumentError('`resolvers` and `initialDomains` need the DNS resolver; pass `source` (a Resolver or StaticBackends) or `backends` instead');
-  }
   const out: HttpAgentOptions = { ...o };
   delete out.spares;
   delete out.maximum;
   delete out.recovery;
+  delete out.resolvers;
+  delete out.initialDomains;
+  if (o.initialDomains !== undefined) {
+    if (!Array.isArray(o.initialDomains) || o.initialDomains.length !== 1) {
+      throw new InvalidArgumentError('Expected `initialDomains` to list exactly one domain: a Herald http.Agent serves one service (make one per service)');
+    }
+    out.domain ??= o.initialDomains[0]!;
+  }
+  if (o.resolvers !== undefined) out.nameservers ??= o.resolvers;
   if (o.spares !== undefined) out.maxFreeSockets ??= o.spares;
   if (o.maximum !== undefined) out.maxSockets ??= o.maximum;
   const r = o.recovery?.default;

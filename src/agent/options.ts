@@ -2,13 +2,21 @@ import type { Pool } from 'undici';
 import type { Registry } from 'prom-client';
 import { InvalidArgumentError } from '../errors.ts';
 import type { BackendSource } from '../resolver/backend.ts';
+import type { ResolverOptions } from '../resolver/resolver-options.ts';
 import type { EjectionPolicy } from './ejection.ts';
 
-export interface BalancedAgentOptions {
-  /** Where the backends come from: a `Resolver`, `StaticBackends`, or any BackendSource. */
+/**
+ * Where the backends come from — exactly one of `source`, `backends` or
+ * `domain` (with the DNS `Resolver`'s options beside it: `service`,
+ * `nameservers`, `bootstrap`, `defaultPort`, TTL bounds...).
+ */
+export interface BalancedAgentOptions extends Omit<Partial<ResolverOptions>, 'domain'> {
+  /** A `Resolver`, `StaticBackends`, or any BackendSource (started by the agent, stopped by its owner). */
   source?: BackendSource;
-  /** Or a fixed list of `address:port` (no DNS at all). */
+  /** A fixed list of `address:port` (no DNS at all). */
   backends?: readonly string[];
+  /** A service domain: the agent makes, starts and stops a `Resolver` for it. */
+  domain?: string;
 
   /** Connections per backend. @default 64 */
   connections?: number;
@@ -21,7 +29,7 @@ export interface BalancedAgentOptions {
 
   /** Weigh choices by Peak-EWMA latency as well as outstanding requests. @default true */
   latencyWeighting?: boolean;
-  /** How quickly old latency is forgotten (ms). @default 2000 */
+  /** How quickly old latency is forgotten (ms). @default 500 */
   latencyDecay?: number;
 
   /** Consecutive connect errors or 5xx that eject a backend. @default 5 */
@@ -100,7 +108,7 @@ export function resolveOptions(o: BalancedAgentOptions): ResolvedOptions {
   return {
     ejection,
     latency: o.latencyWeighting ?? true,
-    decayMs: num('latencyDecay', o.latencyDecay, 2000, 1),
+    decayMs: num('latencyDecay', o.latencyDecay, 500, 1),
     pool: { connections, keepAliveTimeout, connectTimeout, ...o.pool },
     maxAttempts: num('maxAttempts', o.maxAttempts, 3, 1, 100, true),
     budgetRatio: num('retryBudgetRatio', o.retryBudgetRatio, 0.2, 0, 1),

@@ -1,8 +1,8 @@
-// Peak-EWMA latency: jumps up to a worse latency at once, decays towards
-// better ones, and decays towards zero while unobserved so that a backend
-// once slow is tried again after a while. A peak must be confirmed by a
-// second spike in a row: a single pause (GC, a page fault) is noise
-// that would otherwise steer traffic away from a healthy backend for seconds.
+// Peak-EWMA latency: jumps up to a worse latency at once and decays towards
+// better ones. Unobserved for `decayMs`, it is unknown again, so a backend
+// once slow gets one request to measure it anew. A peak must be confirmed by
+// PEAK_AFTER spikes in a row: single pauses (GC, a descheduled process) are
+// noise that would otherwise steer traffic away from a healthy backend.
 
 /** Every sample moves the average at least this much (see observeLatency). */
 const MIN_SAMPLE_WEIGHT = 0.1;
@@ -12,8 +12,10 @@ const MIN_SAMPLE_WEIGHT = 0.1;
  * latency is the best one seen, and it counts as unknown when choosing.
  */
 export const WARMUP_SAMPLES = 3;
-/** A sample this many times the average is a spike: a peak only if the next one is too. */
+/** A sample this many times the average is a spike... */
 const SPIKE = 2;
+/** ...and this many in a row are a peak, taken at once. */
+const PEAK_AFTER = 3;
 
 export interface LatencyState {
   /** Smoothed latency in ms; 0 until the first sample. */
@@ -21,12 +23,12 @@ export interface LatencyState {
   /** performance.now() of the last sample. */
   stamp: number;
   samples: number;
-  /** The last sample was a spike (an unconfirmed peak). */
-  spiked: boolean;
+  /** Spikes in a row so far. */
+  spikes: number;
 }
 
 export function newLatencyState(): LatencyState {
-  return { ewma: 0, stamp: 0, samples: 0, spiked: false };
+  return { ewma: 0, stamp: 0, samples: 0, spikes: 0 };
 }
 
 export function observeLatency(state: LatencyState, sampleMs: number, now: number, decayMs: number): void {
@@ -36,7 +38,7 @@ export function observeLatency(state: LatencyState, sampleMs: number, now: numbe
     state.ewma = sampleMs;
   } else if (state.samples <= WARMUP_SAMPLES) {
     state.ewma = Math.min(state.ewma, sampleMs);
-  } else if (spike && state.spiked) {
+  } else if (spike && state.spikes + 1 >= PEAK_AFTER) {
     state.ewma = sampleMs;
   } else {
     // Time-based weight, but every sample moves the average a little, so a
@@ -45,14 +47,12 @@ export function observeLatency(state: LatencyState, sampleMs: number, now: numbe
     const w = Math.min(Math.exp(-(now - state.stamp) / decayMs), 1 - MIN_SAMPLE_WEIGHT);
     state.ewma = state.ewma * w + Math.min(sampleMs, SPIKE * state.ewma) * (1 - w);
   }
-  state.spiked = spike && state.samples > WARMUP_SAMPLES;
+  state.spikes = spike && state.samples > WARMUP_SAMPLES ? state.spikes + 1 : 0;
   state.stamp = now;
 }
 
-/** The latency to weigh choices by, decayed for the time since the last sample; 0 while unknown. */
+/** The latency to weigh choices by; 0 while unknown (warming up, or not measured for `decayMs`). */
 export function currentLatency(state: LatencyState, now: number, decayMs: number): number {
-  if (state.samples < WARMUP_SAMPLES) return 0;
-  const idle = now - state.stamp;
-  // Under load samples arrive every few ms: skip the exp() when it cannot matter.
-  return idle < decayMs / 100 ? state.ewma : state.ewma * Math.exp(-idle / decayMs);
+  if (state.samples < WARMUP_SAMPLES || now - state.stamp > decayMs) return 0;
+  return state.ewma;
 }

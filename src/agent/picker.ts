@@ -84,16 +84,20 @@ function cumulativeWeights(members: readonly Candidate[]): Float64Array | null {
 
 const NEW_BACKEND_PENALTY = 1e9;
 /** Below this (ms), latency differences are scheduling noise (loopback, idle processes). */
-const LATENCY_FLOOR_MS = 0.25;
+const LATENCY_FLOOR_MS = 1;
 
-/** Lower is better: outstanding requests (+1 for this one), by latency, per unit of weight. */
+/** Lower is better: outstanding requests (+1 for this one), by latency squared, per unit of weight. */
 export function cost(c: Candidate, now: number, opts: PickOptions): number {
   const load = c.outstanding + 1;
   if (!opts.latency) return load / effectiveWeight(c.weight);
   const latency = currentLatency(c.latency, now, opts.decayMs);
   // No sample yet: try it once, but do not pile requests onto it before the first answer.
   if (latency === 0) return c.outstanding === 0 ? 0 : NEW_BACKEND_PENALTY + load;
-  return (Math.max(latency, LATENCY_FLOOR_MS) * load) / effectiveWeight(c.weight);
+  // Squared: Peak-EWMA's plain product equalises the expected wait, which
+  // still leaves a few percent of requests on a 5-20× slower backend — the
+  // whole p99. Squaring the latency keeps it to a trickle.
+  const l = Math.max(latency, LATENCY_FLOOR_MS);
+  return (l * l * load) / effectiveWeight(c.weight);
 }
 
 /**
@@ -125,7 +129,7 @@ export function pick<C extends Candidate>(s: PickerSnapshot<C>, seq: number, ran
  * this factor of each other count as equal, and outstanding requests (per
  * unit of weight) alone decide. A backend 20× slower is far outside it.
  */
-const LATENCY_TOLERANCE = 1.5;
+const LATENCY_TOLERANCE = 3;
 
 function better<C extends Candidate>(a: C, b: C, now: number, opts: PickOptions): C {
   if (opts.latency) {

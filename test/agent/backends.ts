@@ -91,20 +91,24 @@ export interface ChildBackend {
   /** Request ids this child reported handling (reported before it answers). */
   readonly ids: string[];
   total(): number;
+  /** Changes how long it waits before answering. */
+  setDelay(ms: number): Promise<void>;
   /** SIGKILL: the process dies with its connections. */
   kill(): Promise<void>;
 }
 
-/** One backend in a child process (test/agent/backend-child.ts). */
-export async function startChildBackend(): Promise<ChildBackend> {
-  const child: ChildProcess = fork(new URL('./backend-child.ts', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** One backend in a child process (test/agent/backend-child.ts), answering after `delayMs`. */
+export async function startChildBackend(delayMs = 2): Promise<ChildBackend> {
+  const child: ChildProcess = fork(new URL('./backend-child.ts', import.meta.url), [String(delayMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let onAck: (() => void) | null = null;
   const ids: string[] = [];
   let count = 0;
   const port = await new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`backend child exited (${code}) before listening`)));
-    child.on('message', (m: { port?: number; id?: string }) => {
+    child.on('message', (m: { port?: number; id?: string; ack?: boolean }) => {
       if (m.port !== undefined) resolve(m.port);
+      else if (m.ack) onAck?.();
       else {
         count++;
         if (m.id !== undefined) ids.push(m.id);
@@ -118,6 +122,11 @@ export async function startChildBackend(): Promise<ChildBackend> {
     port,
     ids,
     total: () => count,
+    setDelay: (ms) =>
+      new Promise<void>((resolve) => {
+        onAck = resolve;
+        child.send({ delayMs: ms });
+      }),
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');

@@ -1,9 +1,10 @@
 import t from 'tap';
 import { BalancedAgent } from '../../src/agent/balanced-agent.ts';
-import { startBackend } from './backends.ts';
+import { startBackend, startChildBackend } from './backends.ts';
 import { load, percentile } from './load.ts';
 
 t.test('three equal backends each take a third (±10%)', async (t) => {
+  // In this process: a pause here delays all three alike, as equal backends should be.
   const backends = await Promise.all([startBackend(), startBackend(), startBackend()]);
   const agent = new BalancedAgent({ backends: backends.map((b) => b.target) });
   t.teardown(async () => {
@@ -19,7 +20,7 @@ t.test('three equal backends each take a third (±10%)', async (t) => {
 });
 
 t.test('a backend 20× slower gets a falling share and p99 stays near the healthy p99', async (t) => {
-  const backends = await Promise.all([startBackend({ delayMs: 2 }), startBackend({ delayMs: 2 }), startBackend({ delayMs: 2 })]);
+  const backends = await Promise.all([startChildBackend(10), startChildBackend(10), startChildBackend(10)]);
   const agent = new BalancedAgent({ backends: backends.map((b) => b.target) });
   t.teardown(async () => {
     await agent.close();
@@ -27,10 +28,10 @@ t.test('a backend 20× slower gets a falling share and p99 stays near the health
   });
   await load(agent, { count: 300, concurrency: 16, prefix: 'warm' });
   const healthy = await load(agent, { count: 1500, concurrency: 16, prefix: 'healthy' });
-  backends[0]!.behaviour = { delayMs: 40 };
+  await backends[0]!.setDelay(200);
   // Until its first slow answer comes back, the agent cannot know: a few
   // requests go there. Measure after that.
-  await load(agent, { count: 300, concurrency: 16, prefix: 'turn' });
+  await load(agent, { count: 600, concurrency: 16, prefix: 'turn' });
   const before = backends.map((b) => b.total());
   const slow = await load(agent, { count: 1500, concurrency: 16, prefix: 'slow' });
   const share = (backends[0]!.total() - before[0]!) / 1500;
