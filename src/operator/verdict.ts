@@ -1,3 +1,4 @@
+import { NO_ANSWER } from './answers.ts';
 import { clock, duration } from './format.ts';
 import type { NameserverState, InstanceStatus } from './status-report.ts';
 
@@ -6,7 +7,8 @@ export function instanceClause(i: InstanceStatus, now: number): string | undefin
   const d = i.drain;
   const since = i.since ? ` since ${clock(Date.parse(i.since))}` : '';
   // Only a nameserver that answered without it says anything; a silent one is reported once, below.
-  const notServedBy = i.nameservers.filter((n) => n.served === 'no').map((n) => n.nameserver);
+  const notServedBy = i.nameservers.filter((n) => n.served !== 'yes' && n.status !== NO_ANSWER)
+    .map((n) => (n.served === 'no' ? n.nameserver : `${n.nameserver} (${n.status})`));
   switch (i.state) {
     case 'registered':
       if (notServedBy.length === 0) return undefined;
