@@ -74,7 +74,8 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     const { config, store } = options;
     this.config = config;
     this.#store = store;
-    this.#log = options.logger;
+    // Every line names the instance, so one log stream can hold several sidecars (bunyan -c 'this.instance == ...').
+    this.#log = options.logger?.child({ domain: config.registration.domain, instance: config.instance });
     this.#presence = options.presence;
     const reg = config.registration;
     this.metrics = options.metrics ?? new SidecarMetrics({ domain: reg.domain, instance: config.instance });
@@ -122,6 +123,17 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#monitor?.on('result', (r) => m.checks.inc({ result: r.ok ? 'ok' : 'fail' }));
     this.#monitor?.on('up', (r) => this.#onHealth(true, r.detail));
     this.#monitor?.on('down', (r) => this.#onHealth(false, r.detail));
+    // One log line per state change, with why; the gauges follow every published status.
+    let last: SidecarState = this.#status.state;
+    m.observeStatus(this.#status);
+    this.on('status', (s) => {
+      m.observeStatus(s);
+      if (s.state === last) return;
+      this.#log?.info({ from: last, to: s.state, reason: transitionReason(s) }, `state ${last} -> ${s.state}: ${transitionReason(s)}`);
+      last = s.state;
+    });
+    this.#store.on('state', (state) => m.observeSession(state));
+    m.observeSession(this.#store.state);
   }
 
   #onHealth(healthy: boolean, detail: string): void {
@@ -290,5 +302,23 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.emit('status', this.#status);
     await this.#statusWriter.flush(this.#status, 1000);
     return progress;
+  }
+}
+
+/** Why a sidecar is in its state, in a few words, for its transition log line. */
+function transitionReason(s: SidecarStatus): string {
+  switch (s.state) {
+    case 'draining':
+    case 'drained':
+      return s.drain ? `${s.drain.reason}; ${describeProgress(s.drain, Date.now())}` : 'drain requested';
+    case 'unhealthy':
+      return 'health check failing';
+    case 'registered':
+      return 'health check passing and not draining';
+    case 'starting':
+      return s.healthy ? 'registering' : 'waiting for the health check';
+    case 'stopping':
+    case 'stopped':
+      return 'stop requested (signal)';
   }
 }
