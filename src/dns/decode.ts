@@ -15,7 +15,7 @@ export function decodeMessage(buf: Uint8Array): Message {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const flags = view.getUint16(2);
   const counts = [view.getUint16(4), view.getUint16(6), view.getUint16(8), view.getUint16(10)] as const;
-  const reader = { buf, view, offset: HEADER };
+  const reader: Reader = { buf, view, offset: HEADER, names: new Map() };
   const questions: Question[] = [];
   for (let i = 0; i < counts[0]; i++) {
     const name = readName(reader);
@@ -59,7 +59,16 @@ interface Reader {
   buf: Uint8Array;
   view: DataView;
   offset: number;
+  /** Names already decoded in this message, by the offset they start at. */
+  names: NameCache;
 }
+
+/**
+ * Decoded names by start offset, within one message. Compression points
+ * most names at one decoded before (answer owners at the question, glue
+ * owners at SRV targets): each is then decoded once.
+ */
+export type NameCache = Map<number, { name: string; length: number }>;
 
 function need(r: Reader, n: number): void {
   if (r.offset + n > r.buf.length) throw new MalformedPacketError(`needs ${n} bytes at offset ${r.offset}, has ${r.buf.length - r.offset}`);
@@ -67,14 +76,26 @@ function need(r: Reader, n: number): void {
 
 /** Reads a possibly compressed name at the reader's offset and moves past it. */
 function readName(r: Reader): string {
-  const { name, end } = nameAt(r.buf, r.offset);
-  r.offset = end;
+  const name = decodeName(r.buf, r.offset, r.names);
+  r.offset = nameEnd;
   return name;
 }
 
+// Names are written here as text bytes, then made into one string: a name
+// costs one string allocation instead of one per character.
+const scratch = Buffer.allocUnsafe(255 * 4);
+
 /** Decodes the name at `start`; `end` is where the name ends in place. */
-export function nameAt(buf: Uint8Array, start: number): { name: string; end: number } {
-  let labels = '';
+export function nameAt(buf: Uint8Array, start: number, cache?: NameCache): { name: string; end: number } {
+  const name = decodeName(buf, start, cache);
+  return { name, end: nameEnd };
+}
+
+// Where the name last decoded ends in place: a second return value without an object per name.
+let nameEnd = 0;
+
+function decodeName(buf: Uint8Array, start: number, cache: NameCache | undefined): string {
+  let n = 0;
   let offset = start;
   let end = -1;
   let jumps = 0;
@@ -89,24 +110,36 @@ export function nameAt(buf: Uint8Array, start: number): { name: string; end: num
       if (++jumps > MAX_POINTERS) throw new MalformedPacketError('compression pointer loop');
       if (end < 0) end = offset + 2;
       offset = ((len & 0x3f) << 8) | buf[offset + 1]!;
+      const known = cache?.get(offset);
+      if (known !== undefined) {
+        length += known.length;
+        if (length > 255) throw new MalformedPacketError('name longer than 255 bytes');
+        const prefix = n > 0 ? scratch.toString('latin1', 0, n) : '';
+        const name = prefix ? (known.name ? prefix + '.' + known.name : prefix) : known.name;
+        cache!.set(start, { name, length });
+        nameEnd = end;
+        return name;
+      }
       continue;
     }
     if (kind !== 0) throw new MalformedPacketError(`unsupported label type 0x${len.toString(16)}`);
     if (offset + 1 + len > buf.length) throw new MalformedPacketError('label runs past the end');
     length += len + 1;
     if (length > 255) throw new MalformedPacketError('name longer than 255 bytes');
-    let label = '';
+    if (n > 0) scratch[n++] = 0x2e;
     for (let i = offset + 1; i <= offset + len; i++) {
       const c = buf[i]!;
       // Dots and unprintable bytes inside a label are escaped as dig does.
-      label += c === 0x2e || c === 0x5c ? '\\' + String.fromCharCode(c)
-        : c > 0x20 && c < 0x7f ? String.fromCharCode(c)
-        : '\\' + String(c).padStart(3, '0');
+      if (c === 0x2e || c === 0x5c) { scratch[n++] = 0x5c; scratch[n++] = c; }
+      else if (c > 0x20 && c < 0x7f) scratch[n++] = c;
+      else { scratch[n++] = 0x5c; scratch[n++] = 0x30 + ((c / 100) | 0); scratch[n++] = 0x30 + (((c / 10) | 0) % 10); scratch[n++] = 0x30 + (c % 10); }
     }
-    labels = labels ? labels + '.' + label : label;
     offset += len + 1;
   }
-  return { name: labels, end: end < 0 ? offset : end };
+  const name = n > 0 ? scratch.toString('latin1', 0, n) : '';
+  cache?.set(start, { name, length });
+  nameEnd = end < 0 ? offset : end;
+  return name;
 }
 
 function readRecords(r: Reader, count: number): ResourceRecord[] {
@@ -122,49 +155,55 @@ function readRecords(r: Reader, count: number): ResourceRecord[] {
     need(r, rdlength);
     const start = r.offset;
     const end = start + rdlength;
-    records.push(readData(r, { name, class: klass, ttl }, type, start, end));
+    records.push(readData(r, name, klass, ttl, type, start, end));
     r.offset = end;
   }
   return records;
 }
 
-function readData(r: Reader, base: { name: string; class: number; ttl: number }, type: number, start: number, end: number): ResourceRecord {
+function exactSize(type: number, size: number, n: number): void {
+  if (size !== n) throw new MalformedPacketError(`${typeName(type)} RDATA of ${size} bytes, expected ${n}`);
+}
+
+/** A name inside RDATA that must end within it; `nameEnd` is set past it. */
+function nameWithin(r: Reader, at: number, end: number, type: number): string {
+  const name = decodeName(r.buf, at, r.names);
+  if (nameEnd > end) throw new MalformedPacketError(`${typeName(type)} name runs past its RDATA`);
+  return name;
+}
+
+// Literal objects and no closures on the A/SRV/PTR paths: every resolver reply goes through them.
+function readData(r: Reader, name: string, klass: number, ttl: number, type: number, start: number, end: number): ResourceRecord {
   const { buf, view } = r;
   const size = end - start;
-  const exact = (n: number) => { if (size !== n) throw new MalformedPacketError(`${typeName(type)} RDATA of ${size} bytes, expected ${n}`); };
-  const nameWithin = (at: number) => {
-    const { name, end: after } = nameAt(buf, at);
-    if (after > end) throw new MalformedPacketError(`${typeName(type)} name runs past its RDATA`);
-    return { name, after };
-  };
   switch (type) {
     case RecordType.A:
-      exact(4);
-      return { ...base, type, address: `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}` };
+      exactSize(type, size, 4);
+      return { name, class: klass, ttl, type, address: `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}` };
     case RecordType.AAAA: {
-      exact(16);
+      exactSize(type, size, 16);
       const groups: string[] = [];
       for (let i = 0; i < 16; i += 2) groups.push(view.getUint16(start + i).toString(16));
-      return { ...base, type, address: compressIPv6(groups.join(':')) };
+      return { name, class: klass, ttl, type, address: compressIPv6(groups.join(':')) };
     }
     case RecordType.SRV: {
       if (size < 7) throw new MalformedPacketError(`SRV RDATA of ${size} bytes`);
-      const { name: target } = nameWithin(start + 6);
-      return { ...base, type, priority: view.getUint16(start), weight: view.getUint16(start + 2), port: view.getUint16(start + 4), target };
+      const target = nameWithin(r, start + 6, end, type);
+      return { name, class: klass, ttl, type, priority: view.getUint16(start), weight: view.getUint16(start + 2), port: view.getUint16(start + 4), target };
     }
     case RecordType.PTR:
-      return { ...base, type, target: nameWithin(start).name };
+      return { name, class: klass, ttl, type, target: nameWithin(r, start, end, type) };
     case RecordType.CNAME:
-      return { ...base, type, target: nameWithin(start).name };
+      return { name, class: klass, ttl, type, target: nameWithin(r, start, end, type) };
     case RecordType.NS:
-      return { ...base, type, target: nameWithin(start).name };
+      return { name, class: klass, ttl, type, target: nameWithin(r, start, end, type) };
     case RecordType.SOA: {
-      const m = nameWithin(start);
-      const rn = nameWithin(m.after);
-      if (end - rn.after !== 20) throw new MalformedPacketError('SOA RDATA has the wrong length');
-      const at = rn.after;
+      const mname = nameWithin(r, start, end, type);
+      const rname = nameWithin(r, nameEnd, end, type);
+      const at = nameEnd;
+      if (end - at !== 20) throw new MalformedPacketError('SOA RDATA has the wrong length');
       return {
-        ...base, type, mname: m.name, rname: rn.name,
+        name, class: klass, ttl, type, mname, rname,
         serial: view.getUint32(at), refresh: view.getUint32(at + 4), retry: view.getUint32(at + 8),
         expire: view.getUint32(at + 12), minimum: view.getUint32(at + 16),
       };
@@ -178,9 +217,9 @@ function readData(r: Reader, base: { name: string; class: number; ttl: number },
         texts.push(Buffer.from(buf.subarray(at + 1, at + 1 + len)).toString('latin1'));
         at += 1 + len;
       }
-      return { ...base, type, texts };
+      return { name, class: klass, ttl, type, texts };
     }
     default:
-      return { ...base, type, data: buf.slice(start, end) };
+      return { name, class: klass, ttl, type, data: buf.slice(start, end) };
   }
 }

@@ -32,8 +32,9 @@ interface Pending {
   id: number;
   q: EncodedQuestion;
   sock: SocketState;
-  timer: NodeJS.Timeout | undefined;
   start: number;
+  /** performance.now() by which a reply must come. */
+  deadline: number;
   timeoutMs: number;
   resolve: (reply: Reply) => void;
   reject: (err: Error) => void;
@@ -48,6 +49,9 @@ interface SocketState {
   sent: number;
   retired: boolean;
   closed: boolean;
+  /** The timeout sweeper, and the deadline it is armed for. */
+  sweep: NodeJS.Timeout | undefined;
+  sweepAt: number;
   /** Queries waiting for the connect to finish; undefined once connected. */
   queue: Buffer[] | undefined;
 }
@@ -109,13 +113,12 @@ export class DnsClient {
     query[0] = id >>> 8;
     query[1] = id & 0xff;
     return new Promise<Reply>((resolve, reject) => {
-      const p: Pending = { id, q, sock, timer: undefined, start: 0, timeoutMs, resolve, reject };
-      p.timer = setTimeout(this.#onTimeout, timeoutMs, p);
-      p.timer.unref(); // the socket holds the process while this query is pending
+      const start = performance.now();
+      const p: Pending = { id, q, sock, start, deadline: start + timeoutMs, timeoutMs, resolve, reject };
+      if (sock.sweep === undefined || p.deadline < sock.sweepAt) this.#arm(sock, p.deadline);
       if (pending.size === 0) sock.socket.ref();
       pending.set(id, p);
       sock.sent++;
-      p.start = performance.now();
       if (sock.queue === undefined) sock.socket.send(query);
       else sock.queue.push(query);
     });
@@ -130,7 +133,7 @@ export class DnsClient {
       else this.#retired.add(s);
     }
     const socket = createSocket(ns.family === 4 ? 'udp4' : 'udp6');
-    const state: SocketState = { ns, socket, stats: this.statsFor(ns), pending: new Map(), sent: 0, retired: false, closed: false, queue: [] };
+    const state: SocketState = { ns, socket, stats: this.statsFor(ns), pending: new Map(), sent: 0, retired: false, closed: false, sweep: undefined, sweepAt: 0, queue: [] };
     socket.on('message', (msg, rinfo) => this.#onMessage(state, msg, rinfo));
     socket.on('error', (err) => this.#onError(state, err));
     socket.connect(ns.port, ns.address, () => {
@@ -187,7 +190,6 @@ export class DnsClient {
   }
 
   #settle(p: Pending): void {
-    clearTimeout(p.timer);
     const sock = p.sock;
     sock.pending.delete(p.id);
     if (sock.pending.size === 0) {
@@ -200,15 +202,39 @@ export class DnsClient {
     this.#retired.delete(sock);
     if (sock.closed) return;
     sock.closed = true;
+    clearTimeout(sock.sweep);
+    sock.sweep = undefined;
     sock.socket.close();
   }
 
-  // A field, not a method: every timer shares one function instead of a closure per query.
-  readonly #onTimeout = (p: Pending): void => {
-    if (p.sock.pending.get(p.id) !== p) return;
-    this.#settle(p);
-    p.sock.stats.timeouts++;
-    p.reject(new QueryTimeoutError(p.sock.ns.key, p.timeoutMs));
+  /**
+   * Timeouts: one timer per socket, armed for the earliest deadline, instead
+   * of a timer per query. Replies do not disarm it; when it fires it fails
+   * what is due and re-arms for the next deadline, if any query still waits.
+   */
+  #arm(sock: SocketState, at: number): void {
+    clearTimeout(sock.sweep);
+    sock.sweepAt = at;
+    sock.sweep = setTimeout(this.#sweep, Math.max(0, at - performance.now()), sock);
+    sock.sweep.unref(); // the socket itself holds the process while queries are pending
+  }
+
+  // A field, not a method: the timer calls it with the socket as its argument.
+  readonly #sweep = (sock: SocketState): void => {
+    sock.sweep = undefined;
+    // Timers count whole milliseconds: anything due within the next one is due now.
+    const now = performance.now() + 1;
+    let next = Infinity;
+    for (const p of [...sock.pending.values()]) {
+      if (p.deadline <= now) {
+        this.#settle(p);
+        sock.stats.timeouts++;
+        p.reject(new QueryTimeoutError(sock.ns.key, p.timeoutMs));
+      } else if (p.deadline < next) {
+        next = p.deadline;
+      }
+    }
+    if (next !== Infinity && !sock.closed) this.#arm(sock, next);
   };
 
   async #viaTcp(ns: Nameserver, q: EncodedQuestion, timeoutMs: number, start: number, stats: NameserverStats): Promise<Reply> {

@@ -126,15 +126,28 @@ export function systemNameservers(): Promise<Nameserver[]> {
   return resolvConf.list;
 }
 
-async function askInTurn(q: EncodedQuestion, list: Nameserver[], o: Resolved): Promise<LookupResult> {
+/**
+ * The common case, one nameserver that answers, costs one promise and one
+ * `then`: the first query is made directly and the general path (next
+ * nameservers, retries with backoff) is entered only when it fails.
+ */
+function askInTurn(q: EncodedQuestion, list: Nameserver[], o: Resolved): Promise<LookupResult> {
+  if (o.signal?.aborted) return Promise.reject(o.signal.reason);
+  const ns = list[0]!;
+  return o.client.query(ns, q, o.timeoutMs, o.tcp).then(
+    (reply) => (movesOn(reply.message.rcode) ? onFirstFailure(q, list, o, rcodeFailure(o.client, ns, reply.message.rcode)) : toResult(q, ns, reply)),
+    (err: unknown) => onFirstFailure(q, list, o, errorFailure(ns, err)),
+  );
+}
+
+async function onFirstFailure(q: EncodedQuestion, list: Nameserver[], o: Resolved, first: FailedAttempt): Promise<LookupResult> {
   try {
-    return await round(q, list, o);
+    return await round(q, list, o, 1, [first]);
   } catch (err) {
     if (o.tries === 1 || !(err instanceof LookupFailedError)) throw err;
   }
-  // The failure path only: the common case above pays nothing for retries.
   await sleep(o.backoffMs * (1 + Math.random()), undefined, o.signal ? { signal: o.signal } : {});
-  return pRetry(() => round(q, list, o), {
+  return pRetry(() => round(q, list, o, 0, []), {
     retries: o.tries - 2,
     minTimeout: o.backoffMs * 2,
     factor: 2,
@@ -144,23 +157,29 @@ async function askInTurn(q: EncodedQuestion, list: Nameserver[], o: Resolved): P
   });
 }
 
-async function round(q: EncodedQuestion, list: Nameserver[], o: Resolved): Promise<LookupResult> {
-  let attempts: FailedAttempt[] | undefined;
-  for (const ns of list) {
+/** One pass over the nameservers from index `from`; throws `LookupFailedError` saying what each did. */
+async function round(q: EncodedQuestion, list: Nameserver[], o: Resolved, from: number, attempts: FailedAttempt[]): Promise<LookupResult> {
+  for (let i = from; i < list.length; i++) {
+    const ns = list[i]!;
     o.signal?.throwIfAborted();
-    let failed: FailedAttempt;
     try {
       const reply = await o.client.query(ns, q, o.timeoutMs, o.tcp);
-      const rcode = reply.message.rcode;
-      if (!movesOn(rcode)) return toResult(q, ns, reply);
-      countRcode(o.client, ns, rcode);
-      failed = { nameserver: ns.key, reason: rcodeName(rcode) };
+      if (!movesOn(reply.message.rcode)) return toResult(q, ns, reply);
+      attempts.push(rcodeFailure(o.client, ns, reply.message.rcode));
     } catch (err) {
-      failed = { nameserver: ns.key, reason: err instanceof QueryTimeoutError ? 'timeout' : 'error', error: err as Error };
+      attempts.push(errorFailure(ns, err));
     }
-    (attempts ??= []).push(failed);
   }
-  throw new LookupFailedError(q.name, q.typeName, attempts ?? []);
+  throw new LookupFailedError(q.name, q.typeName, attempts);
+}
+
+function rcodeFailure(client: DnsClient, ns: Nameserver, rcode: number): FailedAttempt {
+  countRcode(client, ns, rcode);
+  return { nameserver: ns.key, reason: rcodeName(rcode) };
+}
+
+function errorFailure(ns: Nameserver, err: unknown): FailedAttempt {
+  return { nameserver: ns.key, reason: err instanceof QueryTimeoutError ? 'timeout' : 'error', error: err as Error };
 }
 
 /** REFUSED (binder: "not my name"), SERVFAIL and FORMERR say nothing about the name: ask the next server. */

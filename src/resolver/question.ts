@@ -39,15 +39,19 @@ export function toType(type: string | number): number {
  * endless distinct names only costs re-encoding, never memory.
  */
 export class QuestionCache {
-  #map = new Map<string, EncodedQuestion>();
+  // Type → name → question: no key string is built per lookup.
+  #byType = new Map<number, Map<string, EncodedQuestion>>();
+  #size = 0;
 
   get(name: string, type: number): EncodedQuestion {
-    const key = `${type} ${name}`;
-    let q = this.#map.get(key);
+    let names = this.#byType.get(type);
+    if (names === undefined) { names = new Map(); this.#byType.set(type, names); }
+    let q = names.get(name);
     if (q === undefined) {
       q = encodeQuestion(name, type);
-      if (this.#map.size >= CACHE_LIMIT) this.#map.clear();
-      this.#map.set(key, q);
+      if (this.#size >= CACHE_LIMIT) { this.#byType.clear(); this.#size = 0; names = new Map(); this.#byType.set(type, names); }
+      names.set(name, q);
+      this.#size++;
     }
     return q;
   }
