@@ -6,3 +6,4 @@ export { StaticBackends } from './resolver/static-backends.ts';
 export * as registry from './registry/index.ts';
 export * from './resolver/index.ts';
 export * from './agent/index.ts';
+export * from './lease/index.ts';
