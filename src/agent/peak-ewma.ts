@@ -23,22 +23,33 @@ export interface LatencyState {
   /** performance.now() of the last sample. */
   stamp: number;
   samples: number;
-  /** Spikes in a row so far. */
+  /** Spikes in a row so far, each from a request sent after the previous one was seen. */
   spikes: number;
+  /** performance.now() when the last counted spike was seen. */
+  spikeSeenAt: number;
 }
 
 export function newLatencyState(): LatencyState {
-  return { ewma: 0, stamp: 0, samples: 0, spikes: 0 };
+  return { ewma: 0, stamp: 0, samples: 0, spikes: 0, spikeSeenAt: -Infinity };
 }
 
 export function observeLatency(state: LatencyState, sampleMs: number, now: number, decayMs: number): void {
   state.samples++;
-  const spike = sampleMs > SPIKE * state.ewma;
+  const spike = state.samples > WARMUP_SAMPLES && sampleMs > SPIKE * state.ewma;
+  if (!spike) {
+    state.spikes = 0;
+  } else if (now - sampleMs > state.spikeSeenAt) {
+    // Only a request sent after the last spike was seen confirms it: when
+    // this process stalls, every request in flight comes back late at once,
+    // and that is one event, not several.
+    state.spikes++;
+    state.spikeSeenAt = now;
+  }
   if (state.samples === 1) {
     state.ewma = sampleMs;
   } else if (state.samples <= WARMUP_SAMPLES) {
     state.ewma = Math.min(state.ewma, sampleMs);
-  } else if (spike && state.spikes + 1 >= PEAK_AFTER) {
+  } else if (spike && state.spikes >= PEAK_AFTER) {
     state.ewma = sampleMs;
   } else {
     // Time-based weight, but every sample moves the average a little, so a
@@ -47,7 +58,6 @@ export function observeLatency(state: LatencyState, sampleMs: number, now: numbe
     const w = Math.min(Math.exp(-(now - state.stamp) / decayMs), 1 - MIN_SAMPLE_WEIGHT);
     state.ewma = state.ewma * w + Math.min(sampleMs, SPIKE * state.ewma) * (1 - w);
   }
-  state.spikes = spike && state.samples > WARMUP_SAMPLES ? state.spikes + 1 : 0;
   state.stamp = now;
 }
 

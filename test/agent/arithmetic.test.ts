@@ -109,13 +109,18 @@ t.test('peak-EWMA: warm-up samples are not peaks; later a worse sample is taken 
   observeLatency(s, 1, 1, 1000);
   observeLatency(s, 2, 2, 1000);
   t.equal(currentLatency(s, 2, 1000), 1, 'the best warm-up sample');
-  observeLatency(s, 8, 3, 1000);
-  observeLatency(s, 8, 3, 1000);
-  t.ok(s.ewma < 1.5, `one or two slow samples are noise (${s.ewma.toFixed(2)})`);
-  observeLatency(s, 8, 3, 1000);
+  // A stall: three requests in flight come back late at the same moment.
+  observeLatency(s, 8, 10, 1000);
+  observeLatency(s, 8, 10, 1000);
+  observeLatency(s, 8, 10, 1000);
+  t.ok(s.ewma < 1.5, `late answers to requests sent before the first was seen are one event (${s.ewma.toFixed(2)})`);
+  // A slow backend: each request sent after the previous slow answer.
+  observeLatency(s, 8, 20, 1000);
+  t.ok(s.ewma < 2, 'two spikes in a row are still noise');
+  observeLatency(s, 8, 30, 1000);
   t.equal(s.ewma, 8, 'a third in a row is a peak');
-  observeLatency(s, 1, 4, 1000);
+  observeLatency(s, 1, 31, 1000);
   t.ok(s.ewma > 7 && s.ewma < 8, `decays slowly (${s.ewma.toFixed(2)})`);
   t.ok(currentLatency(s, 900, 1000) > 7, 'remembered for a while');
-  t.equal(currentLatency(s, 1005, 1000), 0, 'unobserved for the decay time: unknown, so it gets a request to measure it');
+  t.equal(currentLatency(s, 1032, 1000), 0, 'unobserved for the decay time: unknown, so it gets a request to measure it');
 });
