@@ -10,7 +10,8 @@ export interface SrvTarget {
 /**
  * Backends from SRV records and each target's addresses. The lowest priority
  * group that has at least one address wins (RFC 2782: higher groups are
- * fallbacks); a target listed twice with the same port counts once; output is
+ * fallbacks); a target listed twice with the same port counts once (the
+ * larger weight); output is
  * sorted by key, so equal inputs give equal lists.
  */
 export function srvBackends(srv: readonly SrvTarget[], addresses: (target: string) => readonly string[] | undefined): Backend[] {
@@ -22,7 +23,9 @@ export function srvBackends(srv: readonly SrvTarget[], addresses: (target: strin
     if (group === undefined) { group = new Map(); groups.set(r.priority, group); }
     for (const address of list) {
       const b = makeBackend({ name: r.target, address, port: r.port, priority: r.priority, weight: r.weight });
-      if (!group.has(b.key)) group.set(b.key, b);
+      // A target and port listed twice counts once, with the larger weight, whatever order the records came in.
+      const seen = group.get(b.key);
+      if (seen === undefined || seen.weight < b.weight) group.set(b.key, b);
     }
   }
   if (groups.size === 0) return [];
