@@ -1,5 +1,6 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
-import { rcodeName } from '../dns/types.ts';
+import { Counter, Gauge, type Metric, type Registry } from 'prom-client';
+import { rcodeName, typeName } from '../dns/types.ts';
+import { ANSWER_BUCKETS_US } from './stats.ts';
 import type { DnsServer } from './server.ts';
 
 /**
@@ -31,8 +32,42 @@ export function registerServerMetrics(server: DnsServer, registry: Registry): vo
   new Counter({ name: 'herald_server_tcp_connections_total', help: 'TCP connections accepted', registers, collect() { this.reset(); this.inc(server.stats.tcpConnections); } });
   new Gauge({ name: 'herald_server_ready', help: '1 once the first full copy of the registry is loaded', registers, collect() { this.set(server.ready ? 1 : 0); } });
   new Gauge({ name: 'herald_server_zone_names', help: 'Names held', registers, collect() { this.set(server.zoneSize); } });
+  new Counter({
+    name: 'herald_server_queries_by_type_total', help: 'Questions received, by query type (other: types above 255)', labelNames: ['type'], registers,
+    collect() {
+      this.reset();
+      server.stats.qtypes.forEach((n, t) => { if (n > 0) this.inc({ type: t === 0 ? 'other' : typeName(t) }, n); });
+    },
+  });
+  registry.registerMetric(answerHistogram(server));
+  new Gauge({
+    name: 'herald_server_registry_connected', help: '1 while the registry session is connected and the mirror current, else 0', registers,
+    collect() { this.set(server.ready && server.staleSeconds === 0 ? 1 : 0); },
+  });
   new Gauge({
     name: 'herald_server_registry_stale_seconds', help: 'Age of the served state while the registry session is away (0 when current)', registers,
     collect() { this.set(server.staleSeconds); },
   });
+}
+
+/**
+ * `herald_server_answer_seconds`: time to work out each reply, as a
+ * Prometheus histogram built at scrape time from the threads' bucket
+ * counts (prom-client's Histogram can only be fed one observation at a time).
+ */
+function answerHistogram(server: DnsServer): Metric {
+  const name = 'herald_server_answer_seconds';
+  const help = 'Time to work out a reply, packet in to packet out, socket not counted; a sample of one packet in 16';
+  const get = () => {
+    const s = server.stats;
+    let acc = 0;
+    const values = ANSWER_BUCKETS_US.map((bound, i) => {
+      acc += s.answerBuckets[i] ?? 0;
+      return { metricName: `${name}_bucket`, labels: { le: bound === Infinity ? '+Inf' : bound / 1e6 }, value: acc };
+    });
+    values.push({ metricName: `${name}_sum`, labels: {} as { le: string }, value: s.answerUsSum / 1e6 });
+    values.push({ metricName: `${name}_count`, labels: {} as { le: string }, value: acc });
+    return { name, help, type: 'histogram', values, aggregator: 'sum' };
+  };
+  return { name, help, type: 'histogram', aggregator: 'sum', get: async () => get(), reset: () => {}, labels: () => ({}) } as unknown as Metric;
 }

@@ -12,12 +12,28 @@ export interface ServerStats {
   dropped: Record<DropReason, number>;
   zoneChanges: number;
   tcpConnections: number;
+  /** Queries by qtype (index; 0 counts types above 255). */
+  qtypes: number[];
+  /** Time to work out each reply, by bucket of `ANSWER_BUCKETS_US` (not cumulative), and their sum in µs. */
+  answerBuckets: number[];
+  answerUsSum: number;
+}
+
+/** Upper bounds (µs) of the answer-time histogram. */
+export const ANSWER_BUCKETS_US = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10_000, Infinity] as const;
+
+export function observeAnswer(s: ServerStats, us: number): void {
+  s.answerUsSum += us;
+  let i = 0;
+  while (us > ANSWER_BUCKETS_US[i]!) i++;
+  s.answerBuckets[i]!++;
 }
 
 export function newStats(): ServerStats {
   return {
     rcodes: new Array<number>(16).fill(0), udp: 0, tcp: 0, truncated: 0, cacheHits: 0, cacheMisses: 0,
     dropped: { malformed: 0, response: 0, oversized: 0 }, zoneChanges: 0, tcpConnections: 0,
+    qtypes: new Array<number>(256).fill(0), answerBuckets: ANSWER_BUCKETS_US.map(() => 0), answerUsSum: 0,
   };
 }
 
@@ -30,6 +46,10 @@ export function sumStats(all: readonly ServerStats[]): ServerStats {
     total.cacheHits += s.cacheHits; total.cacheMisses += s.cacheMisses;
     total.tcpConnections += s.tcpConnections;
     for (const k of Object.keys(total.dropped) as DropReason[]) total.dropped[k] += s.dropped[k];
+    // A worker built before these fields existed reports none.
+    s.qtypes?.forEach((n, i) => { total.qtypes[i]! += n; });
+    s.answerBuckets?.forEach((n, i) => { total.answerBuckets[i]! += n; });
+    total.answerUsSum += s.answerUsSum ?? 0;
   }
   // Every thread applies every change: count them once.
   total.zoneChanges = all[0]?.zoneChanges ?? 0;
