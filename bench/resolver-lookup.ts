@@ -129,6 +129,8 @@ try {
   const ratios = seq.get('herald')!.perRound.map((h, i) => h / seq.get('floor')!.perRound[i]!);
   console.log(`herald vs floor, CPU per lookup: ${(hs.cpu / fs.cpu).toFixed(2)}× overall, median of ${ROUNDS} interleaved rounds ${pct(ratios, 0.5).toFixed(2)}× (target ≤ 1.3×)`);
   console.log(`herald vs c-ares, lookups/s at c=${CONCURRENT}: ${(best('herald') / best('c-ares')).toFixed(2)}× (target ≥ 1.0×)`);
+  const st = client.stats.get(bind.nameserver)!;
+  console.log(`  (herald client: ${st.queries} queries, ${st.timeouts} timeouts, ${st.rejected} rejected replies)`);
   raw.close();
   client.close();
 } finally {
