@@ -39,5 +39,7 @@ t.test('a backend 20× slower gets a falling share and p99 stays near the health
   const p99s = percentile(slow.latencies, 99);
   t.equal(slow.failed.length, 0);
   t.ok(share < 0.02, `slow backend share ${(share * 100).toFixed(1)}% (a third when healthy)`);
-  t.ok(p99s < 2 * p99h + 5, `p99 ${p99s.toFixed(1)} ms with one slow vs ${p99h.toFixed(1)} ms healthy`);
+  // The tail is not the slow backend's (200 ms); against the healthy p99 with
+  // slack, since the machine's load moves between the two windows.
+  t.ok(p99s < 150 && p99s < 3 * p99h + 20, `p99 ${p99s.toFixed(1)} ms with one slow vs ${p99h.toFixed(1)} ms healthy`);
 });
