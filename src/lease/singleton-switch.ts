@@ -23,7 +23,10 @@ export class SingletonSwitch {
   /** Switches on or off; resolves once that state is reached (an "off" once the lease is given up). */
   set(on: boolean): Promise<void> {
     this.#want = on;
-    this.#settled = this.#settled.then(() => this.#apply());
+    // One failed transition must not wedge the ones after it.
+    this.#settled = this.#settled.then(() => this.#apply()).catch((err: unknown) => {
+      this.#log?.error({ lease: this.#options.name, err: { message: (err as Error).message } }, 'singleton: switch failed');
+    });
     return this.#settled;
   }
 
