@@ -103,16 +103,29 @@ export class DnsServer {
     if (this.#mirror.snapshot) this.#onSnapshot(this.#mirror.snapshot);
     try {
       for (const l of this.#listen) {
-        const udp = await bindUdp(this.#responder, l.address, l.port, this.#threads > 1);
-        this.#udp.push(udp);
-        const port = udp.address().port;
-        await this.#bindTcp(l.address, port);
+        const port = await this.#bindBoth(l.address, l.port);
         for (let i = 1; i < this.#threads; i++) await this.#startWorker(l.address, port);
         this.#bound.push({ address: l.address, port });
       }
     } catch (err) {
       await this.stop();
       throw err;
+    }
+  }
+
+  /** UDP then TCP on the same port; for port 0, a port free for both (UDP's pick may be taken for TCP). */
+  async #bindBoth(address: string, port: number): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const udp = await bindUdp(this.#responder, address, port, this.#threads > 1);
+      const bound = udp.address().port;
+      try {
+        await this.#bindTcp(address, bound);
+        this.#udp.push(udp);
+        return bound;
+      } catch (err) {
+        await new Promise<void>((r) => udp.close(() => r()));
+        if (port !== 0 || attempt >= 20) throw err;
+      }
     }
   }
 
@@ -133,10 +146,14 @@ export class DnsServer {
 
   #bindTcp(address: string, port: number): Promise<void> {
     const server = createServer((conn) => this.#onConnection(conn));
-    this.#tcp.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', (err) => reject(new ListenError(address, port, err)));
-      server.listen(port, address, () => { server.removeAllListeners('error'); server.on('error', () => {}); resolve(); });
+      server.listen(port, address, () => {
+        server.removeAllListeners('error');
+        server.on('error', () => {});
+        this.#tcp.push(server);
+        resolve();
+      });
     });
   }
 

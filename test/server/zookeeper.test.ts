@@ -17,6 +17,9 @@ await writer.ready(10_000);
 await writer.putPersistent('/us/joyent/coal/moray', serviceRecordJson({ service: { srvce: '_moray', proto: '_tcp', port: 2021 } }));
 await writer.putEphemeral('/us/joyent/coal/moray/a', hostRecordJson({ type: 'moray_host', address: '10.0.0.1', ports: [2021], ttl: 30 }));
 const mirror = reader.mirror('/us/joyent/coal');
+const states: string[] = [];
+reader.on('state', (st) => states.push(`reader ${st}`));
+writer.on('state', (st) => states.push(`writer ${st}`));
 // Two threads: the worker thread must follow changes as fast as the main one.
 const server = new DnsServer({ mirror, domain: D, listen: ['127.0.0.1:0'], threads: 2 });
 await server.start();
@@ -84,7 +87,8 @@ t.test('ZooKeeper killed: last state still served, staleness exported; back: wat
   t.equal(during.answer.length, 1, 'the last state is served while ZooKeeper is away');
   await waitFor('staleness reported', () => server.staleSeconds > 0, 5000, 10);
   await zk.restart();
-  await waitFor('sessions back', () => reader.state === 'connected' && writer.state === 'connected', 30_000, 20);
+  await waitFor('sessions back', () => reader.state === 'connected' && writer.state === 'connected', 30_000, 20)
+    .catch((err: Error) => { throw new Error(`${err.message}; now reader ${reader.state}, writer ${writer.state}; history ${states.join(', ')}`); });
   await writer.putEphemeral('/us/joyent/coal/moray/c', hostRecordJson({ type: 'moray_host', address: '10.0.0.3', ports: [2021], ttl: 30 }));
   await until((a) => a.includes('10.0.0.3'), 10_000);
   await waitFor('current again', () => server.staleSeconds === 0, 5000, 10);
