@@ -7,6 +7,7 @@ import { MemoryRegistry } from '../../src/registry/memory.ts';
 import type { Store } from '../../src/registry/store.ts';
 import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
 import { freePort } from '../fixtures/ports.ts';
+import { TcpProxy } from '../fixtures/tcp-proxy.ts';
 import { ZooKeeper, fourLetter } from '../fixtures/zookeeper.ts';
 
 const SESSION_MS = 2000;
@@ -162,3 +163,51 @@ t.test('in memory: the same lease, and an expiry ends it', async (t) => {
   await second.release();
   await first.release();
 });
+
+t.test('a partitioned holder gives up before the survivor takes over; its waiter rejoins after the expiry', async (t) => {
+  const proxy = await TcpProxy.start({ host: '127.0.0.1', port: zk.ports[0]! });
+  const cut = ZooKeeperStore.open({ connect: `127.0.0.1:${proxy.port}`, sessionTimeoutMs: SESSION_MS });
+  await cut.ready(10_000);
+  const b = await open();
+  t.teardown(async () => { await cut.close(); await b.close(); await proxy.stop(); });
+  const first = await acquireLease('partition', { store: cut, instance: 'cut' });
+  const next = acquireLease('partition', { store: b, instance: 'b' });
+  await sleep(300);
+  let lostAt = 0;
+  first.signal.addEventListener('abort', () => { lostAt = performance.now(); }, { once: true });
+  const cutAt = performance.now();
+  proxy.blackhole();
+  const second = await next;
+  const tookOverAt = performance.now();
+  t.ok(lostAt > 0 && lostAt < tookOverAt, `the cut-off holder gave up ${Math.round(lostAt - cutAt)} ms after the cut, before the takeover at ${Math.round(tookOverAt - cutAt)} ms`);
+  t.equal((first.signal.reason as { reason: string }).reason, 'deadline');
+  t.ok(second.token > first.token);
+  // Back on the network: the old session is expired; a new one queues behind the holder.
+  proxy.restore();
+  const again = acquireLease('partition', { store: cut, instance: 'cut' });
+  await waitForState(cut, 'connected');
+  for (let i = 0; i < 200 && (await leaseStatus(b, 'partition')).queue[0]?.instance !== 'cut'; i++) await sleep(20);
+  const s = await leaseStatus(b, 'partition');
+  t.same([s.holder?.instance, ...s.queue.map((c) => c.instance)], ['b', 'cut'], 'rejoined at the back');
+  await second.release();
+  const third = await again;
+  t.ok(third.token > second.token);
+  await third.release();
+});
+
+t.test('the node deleted under the holder (by an operator): the signal fires with reason gone', async (t) => {
+  const a = await open();
+  const other = await open();
+  t.teardown(async () => { await a.close(); await other.close(); });
+  const lease = await acquireLease('deleted', { store: a, instance: 'a' });
+  await other.delete(lease.path);
+  const started = performance.now();
+  await new Promise((resolve) => lease.signal.addEventListener('abort', resolve, { once: true }));
+  t.equal((lease.signal.reason as { reason: string }).reason, 'gone');
+  t.ok(performance.now() - started < SESSION_MS, `noticed within ${Math.round(performance.now() - started)} ms`);
+  await lease.release();
+});
+
+async function waitForState(store: Store, state: string): Promise<void> {
+  for (let i = 0; i < 500 && store.state !== state; i++) await sleep(20);
+}
