@@ -7,3 +7,4 @@ export * as registry from './registry/index.ts';
 export * from './resolver/index.ts';
 export * from './agent/index.ts';
 export * from './lease/index.ts';
+export * as operator from './operator/index.ts';
