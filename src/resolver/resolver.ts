@@ -282,8 +282,13 @@ export class Resolver extends EventEmitter implements BackendSource {
     const kept = now - set.failingSince;
     if (kept >= this.#o.keepStaleMs) {
       // Kept long enough: this set's data is no longer trusted.
-      if (set.type === RecordType.SRV) { this.#srv = []; }
-      else this.#addresses.get(set.name)?.delete(set.type);
+      if (set.type === RecordType.SRV) {
+        this.#srv = [];
+        // Its targets' sets go too; the SRV retry brings them back with the next answer.
+        for (const name of [...this.#addresses.keys()]) if (name !== this.#o.domain) for (const t of this.#o.addressTypes) this.#forget(name, RecordType[t]);
+      } else {
+        this.#addresses.get(set.name)?.delete(set.type);
+      }
     }
     const remaining = this.#o.keepStaleMs - kept;
     const delay = retryDelayMs(set.failures, this.#o.retryMs, this.#o.maxRetryMs);
