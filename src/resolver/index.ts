@@ -9,4 +9,3 @@ export { Resolver } from './resolver.ts';
 export type { ResolverOptions } from './resolver-options.ts';
 export type { ResolverStats } from './resolver-stats.ts';
 export { bootstrapNameservers, type BootstrapOptions, type Bootstrapped } from './bootstrap.ts';
-export { clampTtl, refreshDelayMs, MAX_TIMER_MS } from './ttl.ts';
