@@ -12,6 +12,8 @@ export interface InstanceProcessOptions {
   workMs?: number;
   /** Milliseconds to wait for `listening`. @default 10000 */
   startTimeoutMs?: number;
+  /** Each graceful exit appends the request ids it served here (tests count server-side). */
+  idsFile?: string;
 }
 
 /**
@@ -25,6 +27,7 @@ export class InstanceProcess {
   #port: number;
   readonly #workMs: number;
   readonly #startTimeoutMs: number;
+  readonly #idsFile: string | undefined;
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
 
@@ -34,6 +37,7 @@ export class InstanceProcess {
     this.#port = options.port ?? 0;
     this.#workMs = options.workMs ?? 5;
     this.#startTimeoutMs = options.startTimeoutMs ?? 10_000;
+    this.#idsFile = options.idsFile;
   }
 
   get port(): number { return this.#port; }
@@ -45,6 +49,7 @@ export class InstanceProcess {
     if (this.#child) throw new Error(`${this.name} is already running`);
     const child = spawn(process.execPath, [
       PROGRAM, '--name', this.name, '--host', this.host, '--port', String(this.#port), '--work-ms', String(this.#workMs), '--watch-stdin',
+      ...(this.#idsFile ? ['--ids-file', this.#idsFile] : []),
     ], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once('exit', () => {

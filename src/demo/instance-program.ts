@@ -7,18 +7,20 @@
 //   GET /health   → "ok" (the sidecar's health check; not counted)
 //   GET /_served  → {"instance","served","inFlight","ids"}: request ids seen
 //                   (x-request-id), so a test can prove each request was
-//                   served by one and only one instance
+//                   served by one and only one instance (with --ids-file
+//                   PATH they are also appended there on a graceful exit)
 //
 // SIGTERM/SIGINT: stop accepting, let requests in hand finish (answered with
 // `Connection: close`), close idle keep-alive connections, exit 0. It also
 // exits when its stdin closes, so it never outlives a parent that crashed.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
   options: {
     name: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'work-ms': { type: 'string' },
-    'watch-stdin': { type: 'boolean' },
+    'watch-stdin': { type: 'boolean' }, 'ids-file': { type: 'string' },
   },
   strict: true,
 });
@@ -68,7 +70,11 @@ function stop(): void {
   stopping = true;
   // close() stops accepting and ends when the last connection is gone;
   // idle keep-alive connections are closed now, busy ones after their reply.
-  server.close(() => process.exit(0));
+  server.close(() => {
+    // Tests count every request server-side across restarts: keep this process's ids.
+    if (values['ids-file']) appendFileSync(values['ids-file'], ids.map((id) => `${id}\n`).join(''));
+    process.exit(0);
+  });
   server.closeIdleConnections();
   // A client that holds a connection open without a request cannot keep us here.
   setTimeout(() => { server.closeAllConnections(); }, 5000).unref();
