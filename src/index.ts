@@ -8,3 +8,4 @@ export * from './resolver/index.ts';
 export * from './agent/index.ts';
 export * from './lease/index.ts';
 export * as operator from './operator/index.ts';
+export * as server from './server/index.ts';
