@@ -6,7 +6,7 @@ import type { Lease } from '../lease/lease.ts';
 import { validateLeaseName } from '../lease/path.ts';
 import { runUnderLease } from '../lease/run.ts';
 import { leaseStatus, type LeaseContender } from '../lease/status.ts';
-import { ZooKeeperStore } from '../registry/zookeeper.ts';
+import { openStore } from '../registry/open.ts';
 import { UsageError, type Command, type CommandIO } from './command.ts';
 
 const usage = `usage: herald lease status [--zk HOSTS] NAME [--json]
@@ -19,7 +19,8 @@ run:    waits for the lease, runs CMD while holding it (HERALD_LEASE_TOKEN,
         and gives the lease up when CMD ends. Exits with CMD's status; 1 when the
         lease was lost or the wait timed out.
 
-  --zk HOSTS              ZooKeeper connect string (default $HERALD_ZK, else 127.0.0.1:2181)
+  --zk HOSTS              ZooKeeper connect string, or memory://HOST:PORT
+                          (default $HERALD_ZK, else 127.0.0.1:2181)
   --instance ID           the holder's name shown by status (default the host name)
   --timeout S             give up waiting for the lease after S seconds
   --grace S               SIGTERM to SIGKILL (default 10)
@@ -77,7 +78,7 @@ function describe(c: LeaseContender): string {
 async function status(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(argv);
   const name = oneName(positionals);
-  const store = ZooKeeperStore.open({ connect: zkOf(values, io) });
+  const store = openStore(zkOf(values, io));
   try {
     await store.ready(seconds(values['connect-timeout'], '--connect-timeout', 10_000));
     const s = await leaseStatus(store, name);

@@ -4,13 +4,13 @@ import { performance } from 'node:perf_hooks';
 import { HeraldError, InvalidArgumentError } from '../errors.ts';
 import { RegistryClosedError } from '../registry/errors.ts';
 import type { Store } from '../registry/store.ts';
-import { ZooKeeperStore } from '../registry/zookeeper.ts';
+import { openStore } from '../registry/open.ts';
 import { Lease } from './lease.ts';
 import { contenderPrefix, leasePath, queueOrder, validateLeaseName } from './path.ts';
 import { safetyMargin } from './validity.ts';
 
 export interface AcquireLeaseOptions {
-  /** A ZooKeeper connect string: the lease opens a session of its own and closes it when the lease ends. */
+  /** A connect string (ZooKeeper, or `memory://HOST:PORT`): the lease opens a session of its own and closes it when the lease ends. */
   zk?: string;
   /** An open store to share (a sidecar's session); it stays open after the lease. Give `zk` or `store`. */
   store?: Store;
@@ -43,7 +43,7 @@ export async function acquireLease(name: string, options: AcquireLeaseOptions): 
   const { signal } = options;
   signal?.throwIfAborted();
   const ownsStore = options.store === undefined;
-  const store = options.store ?? ZooKeeperStore.open({ connect: options.zk!, ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }) });
+  const store = options.store ?? openStore(options.zk!, options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs });
   let mine: string | undefined;
   try {
     await abortable(store.ready(options.connectTimeoutMs ?? 10_000), signal);
