@@ -57,7 +57,7 @@ t.test('kill -9 of the holder: another holds within the session timeout', async 
   killGroup(first.pid, 'SIGKILL');
   const next = await waitFor('the next holder', async () => intervals(await readLog(log)).find((i) => i.token > first.token), 15_000, 20);
   const takeover = next.start - killedAt;
-  t.ok(takeover < SESSION_MS + 1500, `taken over ${takeover} ms after the kill (session timeout ${SESSION_MS} ms)`);
+  t.ok(takeover < SESSION_MS + 2500, `taken over ${takeover} ms after the kill (session timeout ${SESSION_MS} ms)`);
   t.not(next.instance, first.instance);
   const list = intervals(await readLog(log));
   assertExclusive(t, list);
@@ -102,7 +102,7 @@ t.test('a library holder frozen in its work loop: no unit of work after waking',
   killGroup(holder.child.pid, 'SIGSTOP');
   const frozenAt = Date.now();
   const next = await waitFor('the next holder', async () => intervals(await readLog(log)).find((i) => i.token > first.token), 15_000, 20);
-  t.ok(next.start - frozenAt < SESSION_MS + 1500, `the next holder started ${next.start - frozenAt} ms after the freeze`);
+  t.ok(next.start - frozenAt < SESSION_MS + 2500, `the next holder started ${next.start - frozenAt} ms after the freeze`);
   await sleep(300);
   killGroup(holder.child.pid, 'SIGCONT');
   t.equal(await holder.exited, 0);
@@ -122,7 +122,7 @@ t.test('drain (SIGTERM) of the holder: the lease moves at once, not after a time
   const drainedAt = Date.now();
   holder.child.kill('SIGTERM');
   const next = await waitFor('the next holder', async () => intervals(await readLog(log)).find((i) => i.token > first.token), 5000, 10);
-  t.ok(next.start - drainedAt < 1500, `moved ${next.start - drainedAt} ms after the drain (session timeout ${long} ms)`);
+  t.ok(next.start - drainedAt < 3000, `moved ${next.start - drainedAt} ms after the drain (session timeout ${long} ms)`);
   t.equal(await holder.exited, 0, 'the command stopped cleanly (its TERM trap exits 0)');
   assertExclusive(t, intervals(await readLog(log)));
 });

@@ -48,7 +48,7 @@ t.test('sidecar singleton: one runs; drain and SIGTERM move the lease at once; r
   await store.putPersistent(intentPath(DOMAIN, first.instance), JSON.stringify(newIntent('test', 500)));
   const second = await waitFor('the other holds', async () => intervals(await readLog(log)).find((i) => i.token > first.token), 5000, 10);
   t.equal(second.instance, other);
-  t.ok(second.start - drainedAt < 1500, `moved ${second.start - drainedAt} ms after the drain (session timeout ${SESSION_MS} ms)`);
+  t.ok(second.start - drainedAt < 3000, `moved ${second.start - drainedAt} ms after the drain (session timeout ${SESSION_MS} ms)`);
   t.ok(intervals(await readLog(log)).find((i) => i.token === first.token)?.stopped, 'the drained one stopped its command');
   await waitFor('the drained one left the queue', async () => (await leaseStatus(store, 'publisher')).queue.length === 0, 5000, 20);
 
@@ -61,7 +61,7 @@ t.test('sidecar singleton: one runs; drain and SIGTERM move the lease at once; r
   const stopping = sidecars.get(other)!.stop('SIGTERM');
   const third = await waitFor('back to the first', async () => intervals(await readLog(log)).find((i) => i.token > second.token), 5000, 10);
   t.equal(third.instance, first.instance);
-  t.ok(third.start - stoppedAt < 1500, `moved ${third.start - stoppedAt} ms after SIGTERM`);
+  t.ok(third.start - stoppedAt < 3000, `moved ${third.start - stoppedAt} ms after SIGTERM`);
   t.equal(await stopping, 0, 'the sidecar exits 0');
   sidecars.delete(other);
   assertExclusive(t, intervals(await readLog(log)));
