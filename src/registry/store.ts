@@ -33,7 +33,7 @@ export interface MirrorEvents {
   synced: [snapshot: Snapshot];
   /** A new snapshot replaced the previous one. */
   change: [snapshot: Snapshot];
-  /** Reading the registry failed; the mirror retries and keeps the last snapshot. */
+  /** Reading the registry failed; the mirror retries and keeps the last snapshot. Optional: unheard errors are not thrown. */
   error: [err: Error];
 }
 

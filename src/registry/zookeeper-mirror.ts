@@ -61,7 +61,8 @@ export class ZooKeeperMirror extends MirrorBase {
     work().catch((err: unknown) => {
       if (this.#closed) return;
       this.#failed = true;
-      this.emit('error', err instanceof Error ? err : new Error(String(err)));
+      // An EventEmitter throws an 'error' nobody listens to: report it only when someone does.
+      if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new Error(String(err)));
     }).finally(() => {
       if (--this.#inflight === 0) this.#settle();
     });
