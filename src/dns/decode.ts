@@ -1,5 +1,4 @@
 import { MalformedPacketError } from './errors.ts';
-import { compressIPv6 } from './name.ts';
 import type { Edns, Message, Question, ResourceRecord } from './message.ts';
 import { RecordType, typeName } from './types.ts';
 
@@ -161,6 +160,30 @@ function readRecords(r: Reader, count: number): ResourceRecord[] {
   return records;
 }
 
+/**
+ * RFC 5952 text of the 16 bytes at `at`: lower-case hex groups, the longest
+ * run of two or more zero groups (the first, on a tie) as `::`. Written out
+ * directly: the generic string round trip costs several times more.
+ */
+function ipv6Text(view: DataView, at: number): string {
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (view.getUint16(at + i * 2) !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && view.getUint16(at + j * 2) === 0) j++;
+    if (j - i > bestLen && j - i > 1) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) { text += '::'; i += bestLen - 1; continue; }
+    if (text !== '' && !text.endsWith(':')) text += ':';
+    text += view.getUint16(at + i * 2).toString(16);
+  }
+  return text;
+}
+
 function exactSize(type: number, size: number, n: number): void {
   if (size !== n) throw new MalformedPacketError(`${typeName(type)} RDATA of ${size} bytes, expected ${n}`);
 }
@@ -182,9 +205,7 @@ function readData(r: Reader, name: string, klass: number, ttl: number, type: num
       return { name, class: klass, ttl, type, address: `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}` };
     case RecordType.AAAA: {
       exactSize(type, size, 16);
-      const groups: string[] = [];
-      for (let i = 0; i < 16; i += 2) groups.push(view.getUint16(start + i).toString(16));
-      return { name, class: klass, ttl, type, address: compressIPv6(groups.join(':')) };
+      return { name, class: klass, ttl, type, address: ipv6Text(view, start) };
     }
     case RecordType.SRV: {
       if (size < 7) throw new MalformedPacketError(`SRV RDATA of ${size} bytes`);
@@ -219,6 +240,9 @@ function readData(r: Reader, name: string, klass: number, ttl: number, type: num
       }
       return { name, class: klass, ttl, type, texts };
     }
+    case RecordType.OPT:
+      // Lifted into `edns` and dropped by decodeMessage: a view, not a copy.
+      return { name, class: klass, ttl, type, data: buf.subarray(start, end) };
     default:
       return { name, class: klass, ttl, type, data: buf.slice(start, end) };
   }
