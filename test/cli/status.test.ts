@@ -1,18 +1,21 @@
 import t from 'tap';
-import { run, SERVICE, startStates, stop, type Cluster } from '../operator/cluster.ts';
+
+// Clock times in the output are local: make them UTC here, as the expected values are.
+process.env['TZ'] = 'UTC';
+import { cli, run, SERVICE, startStates, stop, type Cluster } from '../operator/cluster.ts';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 t.test('bad usage exits 2 with one line', async (t) => {
   for (const args of [['status', 'a.us', 'b.us'], ['status', '--timeout', 'soon'], ['status', '--nameservers', 'not-an-ip'], ['status', '--bogus']]) {
-    const r = await run(args);
+    const r = await cli(args);
     t.equal(r.code, 2, args.join(' '));
     t.match(r.stderr, /^herald status: .+\nusage: herald status/);
   }
 });
 
 t.test('an unreachable registry: exit 1 and one line', async (t) => {
-  const r = await run(['status', '--zk', '127.0.0.1:1', '--connect-timeout', '0.5', '--nameservers', '127.0.0.1:1']);
+  const r = await cli(['status', '--zk', '127.0.0.1:1', '--connect-timeout', '0.5', '--nameservers', '127.0.0.1:1']);
   t.equal(r.code, 1);
   t.match(r.stderr, /^herald status: cannot read the registry: .+ \(HERALD_OPERATOR_REGISTRY_READ\)\n$/);
 });
@@ -24,6 +27,7 @@ t.test('status against real ZooKeeper, two herald serve nameservers and sidecars
   const ns = c.nameservers;
 
   t.test('--json reports each instance exactly', async (t) => {
+    // A real `herald` process once; the rest run in this process (same code, no start-up cost).
     const r = await run(['status', '--zk', zk, '--nameservers', ns.join(','), DOMAIN_ARG, '--json']);
     t.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
@@ -55,7 +59,7 @@ t.test('status against real ZooKeeper, two herald serve nameservers and sidecars
   });
 
   t.test('a terminal-less table: sorted, aligned, no colour codes', async (t) => {
-    const r = await run(['status', '--zk', zk, '--nameservers', ns.join(',')], { TZ: 'UTC' });
+    const r = await cli(['status', '--zk', zk, '--nameservers', ns.join(',')]);
     t.equal(r.code, 0, r.stderr);
     t.notMatch(r.stdout, /\u001b\[/, 'no ANSI codes when stdout is not a TTY');
     const lines = r.stdout.trimEnd().split('\n');
@@ -73,14 +77,14 @@ t.test('status against real ZooKeeper, two herald serve nameservers and sidecars
   t.test('a stopped nameserver shows as not answering', async (t) => {
     const stopped = c.servers[1]!;
     t.equal(await stop(stopped), 0);
-    const r = await run(['status', '--zk', zk, '--nameservers', ns.join(','), '--json', '--timeout', '0.5']);
+    const r = await cli(['status', '--zk', zk, '--nameservers', ns.join(','), '--json', '--timeout', '0.5']);
     t.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     t.match(report.nameservers, [{ nameserver: ns[0], answering: true }, { nameserver: ns[1], answering: false, error: /./ }]);
     const ok = report.services[0].instances.find((i: { instance: string }) => i.instance === 'ok');
     t.same(ok.nameservers, [{ nameserver: ns[0], served: 'yes', status: 'NOERROR' }, { nameserver: ns[1], served: 'unknown', status: 'NO ANSWER' }]);
     t.equal(ok.served, true, 'served: every nameserver that answers serves it');
-    const text = await run(['status', '--zk', zk, '--nameservers', ns.join(','), '--timeout', '0.5']);
+    const text = await cli(['status', '--zk', zk, '--nameservers', ns.join(','), '--timeout', '0.5']);
     t.match(text.stdout, new RegExp(`ok .+ yes +no answer\\n`));
     t.match(text.stdout, new RegExp(`nameserver ${ns[1]!.replace(/\./g, '\\.')} is not answering`));
   });

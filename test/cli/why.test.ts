@@ -1,12 +1,18 @@
 import t from 'tap';
-import { run, SERVICE, startStates, stop, type Cluster } from '../operator/cluster.ts';
+
+// Clock times in the output are local: make them UTC here, as the expected values are.
+process.env['TZ'] = 'UTC';
+import { lookup } from '../../src/resolver/lookup.ts';
+import { waitFor } from '../fixtures/wait.ts';
+import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
+import { cli, run, SERVICE, startStates, stop, type Cluster } from '../operator/cluster.ts';
 
 const utc = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 const re = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 t.test('bad usage exits 2', async (t) => {
   for (const args of [['why'], ['why', 'a.us', 'b.us'], ['why', 'a.us', '--connect-timeout=0']]) {
-    const r = await run(args);
+    const r = await cli(args);
     t.equal(r.code, 2, args.join(' '));
     t.match(r.stderr, /^herald why: .+\nusage: herald why/);
   }
@@ -19,6 +25,7 @@ t.test('why against real ZooKeeper, two herald serve nameservers and sidecars in
   const [ns0, ns1] = c.nameservers as [string, string];
 
   t.test('a service: znodes, TTLs, each answer, every instance, and the verdict last', async (t) => {
+    // A real `herald` process once; the rest run in this process (same code, no start-up cost).
     const r = await run(['why', SERVICE, ...common], { TZ: 'UTC' });
     t.equal(r.code, 0, r.stderr);
     const [sick, drn, dnd] = await Promise.all(['sick', 'drn', 'dnd'].map((i) => c.status(i)));
@@ -50,7 +57,7 @@ t.test('why against real ZooKeeper, two herald serve nameservers and sidecars in
   });
 
   t.test('an instance name, and the SRV name, --json', async (t) => {
-    const r = await run(['why', `drn.${SERVICE}`, ...common, '--json'], { TZ: 'UTC' });
+    const r = await cli(['why', `drn.${SERVICE}`, ...common, '--json']);
     t.equal(r.code, 0, r.stderr);
     const w = JSON.parse(r.stdout);
     t.match(w, { name: `drn.${SERVICE}`, kind: 'instance', service: SERVICE, questions: [{ type: 'SRV', name: `_http._tcp.${SERVICE}` }, { type: 'A', name: `drn.${SERVICE}` }] });
@@ -60,19 +67,33 @@ t.test('why against real ZooKeeper, two herald serve nameservers and sidecars in
     // binder answers REFUSED for a name it no longer holds.
     const a = w.answers.find((s: { question: { type: string } }) => s.question.type === 'A');
     t.same(a.replies.map((x: { status: string }) => x.status), ['REFUSED', 'REFUSED']);
-    const srv = await run(['why', `_http._tcp.${SERVICE}`, ...common, '--json']);
+    const srv = await cli(['why', `_http._tcp.${SERVICE}`, ...common, '--json']);
     t.match(JSON.parse(srv.stdout), { kind: 'service', service: SERVICE, verdict: new RegExp(`^${re(SERVICE)}: 1 of 4 instances served;`) });
   });
 
   t.test('a name the registry does not hold: exit 1', async (t) => {
-    const r = await run(['why', `nope.${SERVICE}`, ...common]);
+    const r = await cli(['why', `nope.${SERVICE}`, ...common]);
     t.equal(r.code, 1);
     t.match(r.stdout.trimEnd().split('\n').at(-1), `nope.${SERVICE}: not in the registry (no service or instance at /us/joyent/coal/web/nope); binder-compatible servers answer REFUSED`);
   });
 
+  t.test('--bootstrap: the nameservers that _dns._udp.DOMAIN lists, found through --nameservers', async (t) => {
+    // binder registers itself this way: a _dns._udp service with rr_host children.
+    await c.store.putPersistent('/us/joyent/coal', serviceRecordJson({ service: { srvce: '_dns', proto: '_udp', port: 53 } }));
+    for (const [i, ns] of c.nameservers.entries()) {
+      await c.store.putEphemeral(`/us/joyent/coal/ns${i}`, hostRecordJson({ type: 'rr_host', address: '127.0.0.1', ports: [Number(ns.split(':')[1])] }));
+    }
+    await waitFor('the _dns._udp SRV served', async () => (await lookup('_dns._udp.coal.joyent.us', 'SRV', { nameservers: [ns1] }).catch(() => undefined))?.answers.length === 2, 5000);
+    const r = await cli(['why', SERVICE, '--zk', c.zk.connectString, '--bootstrap', 'coal.joyent.us', '--nameservers', ns1, '--json']);
+    t.equal(r.code, 0, r.stderr);
+    const w = JSON.parse(r.stdout);
+    t.same(w.nameservers.map((n: { nameserver: string }) => n.nameserver).sort(), [...c.nameservers].sort());
+    t.match(w.verdict, new RegExp(`^${re(SERVICE)}: 1 of 4 instances served;`));
+  });
+
   t.test('a stopped nameserver is named in the verdict', async (t) => {
     t.equal(await stop(c.servers[0]!), 0);
-    const r = await run(['why', SERVICE, ...common, '--timeout', '0.5']);
+    const r = await cli(['why', SERVICE, ...common, '--timeout', '0.5']);
     t.equal(r.code, 0, r.stderr);
     t.match(r.stdout, new RegExp(`    ${re(ns0)}  NO ANSWER \\(`));
     t.match(r.stdout.trimEnd().split('\n').at(-1), new RegExp(`^${re(SERVICE)}: 1 of 4 instances served; .*; not answering: ${re(ns0)}$`));

@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.ts';
 import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
 import { intentPath, newIntent, parseStatus, statusPath, type SidecarStatus } from '../../src/sidecar/drain-intent.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
@@ -44,6 +46,18 @@ export async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
   const code = await p.exit;
   clearTimeout(timer);
   return { code, stdout: p.stdout, stderr: p.stderr };
+}
+
+/** Runs `herald ARGV` in this process (the same code, no process start-up), output captured. */
+export async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => { out += c.toString(); });
+  stderr.on('data', (c: Buffer) => { err += c.toString(); });
+  const code = await main(argv, { stdout, stderr, env: process.env, signal: new AbortController().signal });
+  return { code, stdout: out, stderr: err };
 }
 
 interface SidecarSpec {
