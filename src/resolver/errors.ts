@@ -60,13 +60,6 @@ export class LookupFailedError extends HeraldError {
   }
 }
 
-/** The resolver was stopped while a lookup was under way. */
-export class ResolverStoppedError extends HeraldError {
-  constructor() {
-    super('HERALD_RESOLVER_STOPPED', 'the resolver was stopped');
-  }
-}
-
 /** A lookup came back with nothing usable (an odd rcode), or the service has no backends left. */
 export class EmptyAnswerError extends HeraldError {
   constructor(name: string, what: string) {
