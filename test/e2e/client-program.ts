@@ -5,7 +5,7 @@
 //   stop       stop the load, print {"ev":"done",...}, exit
 // Reports: {"ev":"backends","at","ports":[...]} on every resolver change,
 //          {"ev":"failure",...} for each failed request,
-//          {"ev":"stats","at",...} every 200 ms, {"ev":"done","stats"} at the end.
+//          {"ev":"stats","at",...} every --tick-ms (200), {"ev":"done","stats"} at the end.
 // It exits when stdin closes, so it never outlives its test.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -14,7 +14,7 @@ import { LoadLoop, type LoadStats } from '../../src/demo/load-loop.ts';
 import { Resolver } from '../../src/resolver/resolver.ts';
 
 const { values } = parseArgs({
-  options: { domain: { type: 'string' }, nameservers: { type: 'string' }, rps: { type: 'string' } },
+  options: { domain: { type: 'string' }, nameservers: { type: 'string' }, rps: { type: 'string' }, 'tick-ms': { type: 'string' } },
   strict: true,
 });
 const nameservers = (values.nameservers ?? '').split(',').filter(Boolean);
@@ -73,7 +73,7 @@ async function stop(): Promise<void> {
 const ticker = setInterval(() => {
   const s = current();
   say({ ev: 'stats', at: Date.now(), sent: s.sent, ok: s.ok, failed: s.failed, inFlight: s.inFlight, byInstance: s.byInstance, retries: agent.stats().requests.retries });
-}, 200);
+}, Number(values['tick-ms'] ?? '200'));
 
 createInterface({ input: process.stdin }).on('line', (line) => {
   const [cmd, arg] = line.trim().split(/\s+/);

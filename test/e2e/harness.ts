@@ -189,8 +189,13 @@ export class Client {
   done: LoadStats | undefined;
   #buffer = '';
 
-  constructor(domain: string, nameservers: string[], rps: number) {
-    this.proc = new Proc([CLIENT, '--domain', domain, '--nameservers', nameservers.join(','), '--rps', String(rps)], { stdin: true });
+  /** Every stats report, when `keepStats` (benches read the times of the last retries). */
+  readonly statsHistory: Extract<ClientEvent, { ev: 'stats' }>[] = [];
+  readonly #keepStats: boolean;
+
+  constructor(domain: string, nameservers: string[], rps: number, options: { tickMs?: number; keepStats?: boolean } = {}) {
+    this.#keepStats = options.keepStats ?? false;
+    this.proc = new Proc([CLIENT, '--domain', domain, '--nameservers', nameservers.join(','), '--rps', String(rps), '--tick-ms', String(options.tickMs ?? 200)], { stdin: true });
     this.proc.child.stdout!.on('data', (d: Buffer) => {
       this.#buffer += d.toString();
       let nl;
@@ -207,7 +212,10 @@ export class Client {
       this.ports = e.ports;
       this.history.push({ at: e.at, ports: e.ports });
     } else if (e.ev === 'failure') this.failures.push(e);
-    else if (e.ev === 'stats') this.stats = e;
+    else if (e.ev === 'stats') {
+      this.stats = e;
+      if (this.#keepStats) this.statsHistory.push(e);
+    }
     else if (e.ev === 'done') this.done = e.stats;
   }
 
@@ -248,6 +256,8 @@ export interface ClusterOptions {
   ttl?: number;
   sessionTimeoutMs?: number;
   serves?: number;
+  /** Client stats every this many ms, all kept (benches). */
+  clientTickMs?: number;
 }
 
 /** ZooKeeper, the nameservers, the instances and the client, started in that order. */
@@ -277,7 +287,7 @@ export class Cluster {
       }
       await Promise.all(c.instances.map((i) => i.start()));
       await c.waitInDns(c.instances);
-      c.client = new Client(c.domain, c.nameservers, o.rps ?? 300);
+      c.client = new Client(c.domain, c.nameservers, o.rps ?? 300, o.clientTickMs ? { tickMs: o.clientTickMs, keepStats: true } : {});
       await c.waitInRotation(c.instances);
       await c.client.answered(100);
     } catch (err) {
