@@ -45,7 +45,8 @@ export function observeLatency(state: LatencyState, sampleMs: number, now: numbe
     state.spikes++;
     state.spikeSeenAt = now;
   }
-  if (state.samples === 1) {
+  if (state.samples === 1 || now - state.stamp > decayMs) {
+    // First, or after so long unobserved that the old average says nothing.
     state.ewma = sampleMs;
   } else if (state.samples <= WARMUP_SAMPLES) {
     state.ewma = Math.min(state.ewma, sampleMs);

@@ -129,7 +129,7 @@ export function pick<C extends Candidate>(s: PickerSnapshot<C>, seq: number, ran
  * this factor of each other count as equal, and outstanding requests (per
  * unit of weight) alone decide. A backend 20× slower is far outside it.
  */
-const LATENCY_TOLERANCE = 3;
+const LATENCY_TOLERANCE = 2;
 
 function better<C extends Candidate>(a: C, b: C, now: number, opts: PickOptions): C {
   if (opts.latency) {

@@ -17,7 +17,7 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     const id = req.headers['x-request-id'];
     send({ id: typeof id === 'string' ? id : undefined }, () => {
-      setTimeout(() => res.end('child'), delayMs);
+      setTimeout(() => res.end(String((server.address() as AddressInfo).port)), delayMs);
     });
   });
 });

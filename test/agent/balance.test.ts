@@ -29,17 +29,20 @@ t.test('a backend 20× slower gets a falling share and p99 stays near the health
   await load(agent, { count: 300, concurrency: 16, prefix: 'warm' });
   const healthy = await load(agent, { count: 1500, concurrency: 16, prefix: 'healthy' });
   await backends[0]!.setDelay(200);
-  // Until its first slow answer comes back, the agent cannot know: a few
-  // requests go there. Measure after that.
-  await load(agent, { count: 600, concurrency: 16, prefix: 'turn' });
+  // Until three slow answers in a row (each to a request sent after the last
+  // one came back) the agent takes it for noise: a few requests go there.
+  // Measure after that.
+  await load(agent, { count: 1200, concurrency: 16, prefix: 'turn' });
   const before = backends.map((b) => b.total());
   const slow = await load(agent, { count: 1500, concurrency: 16, prefix: 'slow' });
   const share = (backends[0]!.total() - before[0]!) / 1500;
   const p99h = percentile(healthy.latencies, 99);
   const p99s = percentile(slow.latencies, 99);
+  // The same window's requests that healthy backends served: the machine's
+  // load is the same for both, unlike between windows.
+  const slowPort = String(backends[0]!.port);
+  const p99rest = percentile(slow.latencies.filter((_, i) => slow.bodies[i] !== slowPort), 99);
   t.equal(slow.failed.length, 0);
   t.ok(share < 0.02, `slow backend share ${(share * 100).toFixed(1)}% (a third when healthy)`);
-  // The tail is not the slow backend's (200 ms); against the healthy p99 with
-  // slack, since the machine's load moves between the two windows.
-  t.ok(p99s < 150 && p99s < 3 * p99h + 20, `p99 ${p99s.toFixed(1)} ms with one slow vs ${p99h.toFixed(1)} ms healthy`);
+  t.ok(p99s <= 2 * p99rest + 5, `p99 ${p99s.toFixed(1)} ms with one slow backend; ${p99rest.toFixed(1)} ms over the healthy ones in the same window (all healthy before: ${p99h.toFixed(1)} ms)`);
 });

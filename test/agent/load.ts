@@ -6,12 +6,14 @@ export interface LoadResult {
   failed: Array<{ id: string; error: Error }>;
   statuses: Map<number, number>;
   latencies: number[];
+  /** The response body of each success, in the order of `latencies`. */
+  bodies: string[];
   succeededIds: string[];
 }
 
 /** Sends `count` requests with `concurrency` in flight, each with an x-request-id. */
 export async function load(agent: Dispatcher, opts: { count: number; concurrency: number; method?: string; body?: string; prefix?: string; path?: string; deadlineMs?: number }): Promise<LoadResult> {
-  const result: LoadResult = { ok: 0, failed: [], statuses: new Map(), latencies: [], succeededIds: [] };
+  const result: LoadResult = { ok: 0, failed: [], statuses: new Map(), latencies: [], bodies: [], succeededIds: [] };
   const deadline = Date.now() + (opts.deadlineMs ?? 20_000);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -20,8 +22,9 @@ export async function load(agent: Dispatcher, opts: { count: number; concurrency
       const start = performance.now();
       try {
         const res = await request(`http://service.test${opts.path ?? '/'}`, { dispatcher: agent, method: (opts.method ?? 'GET') as 'GET', headers: { 'x-request-id': id }, body: opts.body ?? null });
-        await res.body.text();
+        const body = await res.body.text();
         result.latencies.push(performance.now() - start);
+        result.bodies.push(body);
         result.statuses.set(res.statusCode, (result.statuses.get(res.statusCode) ?? 0) + 1);
         result.ok++;
         result.succeededIds.push(id);
