@@ -64,7 +64,7 @@ t.test('first nameserver dead (silent), second alive → answer within one query
   const r = await lookup('web.coal.joyent.us', 'A', { nameservers: [silent.nameserver, bind.nameserver], client, timeoutMs: 300 });
   const took = performance.now() - t0;
   t.equal(r.nameserver, bind.nameserver);
-  t.ok(took < 300 + 250, `answered in ${took.toFixed(0)} ms`);
+  t.ok(took >= 290 && took < 300 + 700, `answered in ${took.toFixed(0)} ms: one 300 ms timeout, then the second nameserver`);
   t.equal(silent.queries, 1);
 });
 

@@ -82,7 +82,7 @@ t.test('first nameserver silent, second alive → first answer within one query 
   const { rec } = start(t, { domain: 'svc.fail.test', service: '_svc._tcp', nameservers: [silent.nameserver, bind.nameserver], timeoutMs: 400 });
   await rec.updated((s) => s.backends.length === 2, 3000);
   const took = performance.now() - t0;
-  t.ok(took < 400 + 400, `first state after ${took.toFixed(0)} ms (timeout 400 ms)`);
+  t.ok(took < 400 + 900, `first state after ${took.toFixed(0)} ms (one 400 ms timeout, then the second nameserver; slack for load)`);
 });
 
 t.test('REFUSED from the first nameserver → answer from the second', async (t) => {

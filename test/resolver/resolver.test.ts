@@ -65,10 +65,12 @@ t.test('an SRV target removed → exactly one removed within TTL + jitter', asyn
   await rec.updated((s) => s.backends.length === 3, 3000);
   const t0 = performance.now();
   await bind.setZone(live(base.replace('_svc._tcp.svc 1 IN SRV 0 10 2021 c.svc\n', '')));
+  const served = performance.now(); // BIND serves the new zone from here on
   await rec.updated((s) => s.backends.length === 2, 3000, t0);
   const removed = rec.of('removed', t0);
   t.same(removed.map((e) => e.key), ['c.svc.live.test:2021@10.2.0.3']);
-  t.ok(removed[0]!.at - t0 < 1000 * 1.1 + 400, `removed after ${(removed[0]!.at - t0).toFixed(0)} ms (TTL 1 s)`);
+  // At most one TTL (1 s) plus 10% jitter after BIND serves it, with slack for a loaded machine.
+  t.ok(removed[0]!.at - served < 1000 * 1.1 + 500, `removed ${(removed[0]!.at - served).toFixed(0)} ms after BIND served the change (TTL 1 s)`);
   await new Promise((r) => setTimeout(r, 1300));
   t.equal(rec.of('removed', t0).length, 1, 'and nothing else in the next refresh');
   t.equal(rec.of('added', t0).length, 0);
