@@ -6,7 +6,7 @@ import { adminRequest } from '../sidecar/admin-socket.ts';
 import { drainInstance } from '../sidecar/drain-client.ts';
 import { DrainRequestError } from '../sidecar/errors.ts';
 import type { SidecarStatus } from '../sidecar/drain-intent.ts';
-import { describeProgress, type DrainProgress } from '../sidecar/drain-progress.ts';
+import { describeProgress, phaseLine, type DrainProgress } from '../sidecar/drain-progress.ts';
 import { UsageError, type Command, type CommandIO } from './command.ts';
 
 const usage = `usage: herald drain [--zk HOSTS | --socket PATH] DOMAIN [INSTANCE] [--timeout S] [--reason TEXT] [--json]
@@ -39,21 +39,33 @@ export function parseTarget(positionals: string[]): { domain: string; instance: 
   return { domain: name, instance: inst };
 }
 
-/** Shows progress: on a terminal one updating line, otherwise one line per phase. */
+/**
+ * Shows progress: on a terminal one updating line; otherwise one line per
+ * phase, written as the phase ends (so it carries the phase's outcome).
+ */
 export function progressPrinter(out: CommandIO['stdout']): { show(p: DrainProgress): void; end(): void } {
-  let lastPhase: string | undefined;
+  let printed = 0;
+  let final = false;
   let open = false;
   return {
     show(p) {
-      const line = describeProgress(p, Date.now());
+      const done = p.phase === 'drained' || p.phase === 'deadline';
       if (out.isTTY) {
-        out.write(`\r\x1b[K${line}`);
-        open = true;
-        if (p.phase === 'drained' || p.phase === 'deadline') { out.write('\n'); open = false; }
-      } else if (p.phase !== lastPhase) {
-        out.write(`${line}\n`);
+        out.write(`\r\x1b[K${describeProgress(p, Date.now())}`);
+        open = !done;
+        if (done) out.write('\n');
+        return;
       }
-      lastPhase = p.phase;
+      // Statuses may be skipped (only the latest is published): the finished phases are all in p.phases.
+      for (; printed < p.phases.length; printed++) {
+        const ph = p.phases[printed]!;
+        out.write(`${phaseLine(p, ph.phase, ph.ms)}\n`);
+      }
+      if (done && !final) {
+        if (p.phase === 'deadline' && p.unmet === 'in-flight') out.write(`in flight: ${p.inFlight ?? '?'}\n`);
+        out.write(`${describeProgress(p, Date.now())}\n`);
+        final = true;
+      }
     },
     end() {
       if (open) out.write('\n');

@@ -1,4 +1,4 @@
-import type { Store } from '../registry/index.ts';
+import { parentPath, type Store } from '../registry/index.ts';
 import { intentPath, newIntent, parseStatus, statusPath, type DrainIntent, type SidecarStatus } from './drain-intent.ts';
 
 export interface DrainRequestOptions {
@@ -27,8 +27,9 @@ export type DrainOutcome =
 export async function drainInstance(store: Store, domain: string, instance: string, options: DrainRequestOptions): Promise<DrainOutcome> {
   const intent = newIntent(options.reason, options.deadlineMs, options.by);
   await store.putPersistent(intentPath(domain, instance), JSON.stringify(intent));
-  const mirror = store.mirror(statusPath(domain, instance));
   const at = statusPath(domain, instance);
+  // Its directory: a mirror does not see a deleted root come back.
+  const mirror = store.mirror(parentPath(at));
   try {
     return await new Promise<DrainOutcome>((resolve) => {
       let last: SidecarStatus | undefined;

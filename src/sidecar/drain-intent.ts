@@ -69,6 +69,10 @@ export interface SidecarStatus {
   drain?: DrainProgress;
   updatedAt: number;
   pid: number;
+  /** When `state` last changed (`Date.now()` ms): what `herald status` shows as "since". */
+  since?: number;
+  /** The latest health check result as of this status (published at once when pass/fail flips). */
+  lastCheck?: { ok: boolean; detail: string; at: number };
 }
 
 export function parseStatus(data: string | null): SidecarStatus | undefined {

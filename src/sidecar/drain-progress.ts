@@ -90,7 +90,7 @@ export function describeProgress(p: DrainProgress, now: number): string {
       return `removed (${p.removedNodes ?? 0} nodes); absent from ${absent}/${total} nameservers${waiting.length ? ` (waiting on ${waiting.join(', ')})` : ''}`;
     }
     case 'ttl':
-      return `absent from every nameserver; waiting out client caches: ${Math.max(0, Math.ceil(((p.ttlEndsAt ?? now) - now) / 1000))} s left of ${seconds(p.ttlMs ?? 0)}`;
+      return `absent from every nameserver; waiting out client caches (${seconds(p.ttlMs ?? 0)}): ${Math.max(0, Math.ceil(((p.ttlEndsAt ?? now) - now) / 1000))} s left`;
     case 'in-flight':
       return `in flight: ${p.inFlight ?? '?'}${p.error ? ` (probe: ${p.error})` : ''}`;
     case 'drained':
@@ -114,5 +114,22 @@ function unmetText(p: DrainProgress): string {
       return `in-flight work did not reach zero (${p.inFlight ?? '?'} left)`;
     default:
       return 'unknown';
+  }
+}
+
+/** One line for a phase that has ended: what was achieved and how long it took (the non-terminal display). */
+export function phaseLine(p: DrainProgress, phase: WaitPhase, ms: number): string {
+  const took = seconds(ms);
+  switch (phase) {
+    case 'removing':
+      return `removed from the registry (${p.removedNodes ?? 0} nodes) in ${took}`;
+    case 'absent': {
+      const { absent, total } = absentCount(p);
+      return `absent from ${absent}/${total} nameservers after ${took}`;
+    }
+    case 'ttl':
+      return `client caches expired (longest TTL + margin ${seconds(p.ttlMs ?? 0)}) after ${took}`;
+    case 'in-flight':
+      return `no work in flight after ${took}`;
   }
 }

@@ -23,6 +23,8 @@ export interface RegistrationEvents {
   unregistered: [at: number];
   /** A leftover ephemeral of this instance's previous session (a restart, a crash) was deleted or replaced. */
   leftover: [path: string];
+  /** A pass completed (whether or not anything changed). */
+  passed: [];
   /** An attempt failed; it is retried with backoff. (Not `error`: nothing here is fatal.) */
   failed: [err: Error];
 }
@@ -91,16 +93,15 @@ export class Registration extends EventEmitter<RegistrationEvents> {
   async set(registered: boolean): Promise<void> {
     this.#want = registered;
     this.#wake();
-    if (this.settled) return;
-    const event = registered ? 'registered' : 'unregistered';
     await new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.off(event, done);
-        this.#closed.signal.removeEventListener('abort', done);
+      const check = (): void => {
+        if (!this.settled && !this.#closed.signal.aborted) return;
+        this.off('passed', check);
+        this.#closed.signal.removeEventListener('abort', check);
         resolve();
       };
-      this.on(event, done);
-      this.#closed.signal.addEventListener('abort', done);
+      this.on('passed', check);
+      this.#closed.signal.addEventListener('abort', check);
     });
   }
 
@@ -180,6 +181,7 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     const changed = this.#actual !== want;
     this.#actual = want;
     if (changed) this.emit(want ? 'registered' : 'unregistered', Date.now());
+    this.emit('passed');
   }
 
   async #putOwned(node: OwnedNode): Promise<void> {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { domainToPath, type Mirror, type Store } from '../registry/index.ts';
+import { domainToPath, parentPath, type Mirror, type Store } from '../registry/index.ts';
 import type { Logger } from '../log.ts';
 import type { Check } from './checks.ts';
 import { createCheck } from './checks.ts';
@@ -57,6 +57,9 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
   readonly #statusWriter: LatestWriter<SidecarStatus>;
   #status: SidecarStatus;
   #healthy: boolean;
+  /** For `herald status` / `herald why`: when the state last changed, and the latest check. */
+  #since = Date.now();
+  #lastCheck: { ok: boolean; detail: string; at: number } | undefined;
   #intent: DrainIntent | undefined;
   /** A finished drain for the current intent (kept across a restart through the status node). */
   #finished: { intentId: string; progress: DrainProgress } | undefined;
@@ -120,7 +123,12 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#registration.on('unregistered', () => { m.registered.set(0); this.#log?.info('unregistered'); this.#publish(); });
     this.#registration.on('leftover', (path) => { m.leftoversReplaced.inc(); this.#log?.info({ path }, 'replaced a leftover node of a previous session'); });
     this.#registration.on('failed', (err) => { m.registryErrors.inc(); this.#log?.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'registry write failed; retrying'); });
-    this.#monitor?.on('result', (r) => m.checks.inc({ result: r.ok ? 'ok' : 'fail' }));
+    this.#monitor?.on('result', (r) => {
+      m.checks.inc({ result: r.ok ? 'ok' : 'fail' });
+      const flipped = this.#lastCheck?.ok !== r.ok;
+      this.#lastCheck = { ok: r.ok, detail: r.detail, at: Date.now() };
+      if (flipped) this.#publish();
+    });
     this.#monitor?.on('up', (r) => this.#onHealth(true, r.detail));
     this.#monitor?.on('down', (r) => this.#onHealth(false, r.detail));
     // One log line per state change, with why; the gauges follow every published status.
@@ -154,7 +162,10 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     } catch (err) {
       this.#log?.warn({ err: { message: (err as Error).message } }, 'registry not reachable at start; continuing');
     }
-    this.#mirror = this.#store.mirror(this.#intentPath);
+    // The domain's intent directory, not the intent node itself: the directory
+    // is never deleted, and the registry's mirror does not see a deleted root
+    // come back (noticed 2026-11-22; the leaf under a live root works).
+    this.#mirror = this.#store.mirror(parentPath(this.#intentPath));
     this.#mirror.on('synced', () => this.#onIntent());
     this.#mirror.on('change', () => this.#onIntent());
     this.#registration.start();
@@ -249,6 +260,9 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
       updatedAt: Date.now(),
       pid: process.pid,
     };
+    if (state !== this.#status.state) this.#since = status.updatedAt;
+    status.since = this.#since;
+    if (this.#lastCheck) status.lastCheck = this.#lastCheck;
     const finished = this.#intent && this.#finished?.intentId === this.#intent.id ? this.#finished.progress : undefined;
     const shown = finished ?? (this.#intent || this.#stopping ? this.#progress : undefined);
     if (this.#intent) status.intent = this.#intent.id;
@@ -298,7 +312,7 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     await this.#singleton?.set(false);
     this.#mirror?.close();
     await this.#registration.close();
-    this.#status = { ...this.#status, state: 'stopped', updatedAt: Date.now() };
+    this.#status = { ...this.#status, state: 'stopped', updatedAt: Date.now(), since: Date.now() };
     this.emit('status', this.#status);
     await this.#statusWriter.flush(this.#status, 1000);
     return progress;
