@@ -3,3 +3,17 @@ export { SidecarConfigError, ProbeError, DrainRequestError, AdminSocketError } f
 export { parseConfig, parseConfigText, registeredPorts } from './config.ts';
 export type { SidecarConfig, RegistrationConfig, HealthCheckConfig, DrainConfig, ZooKeeperConfig, ParsedConfig, CheckSpec, InFlightSpec, StdoutMatch } from './config.ts';
 export { hostRecord, serviceRecord, recordText, instanceAddress, longestTtl } from './records.ts';
+export { createCheck, judgeCommand, type Check, type CheckResult } from './checks.ts';
+export { observe as observeHealth, INITIAL_HEALTH, type HealthCount, type Thresholds, type Transition } from './health-counter.ts';
+export { HealthMonitor } from './health-monitor.ts';
+export { createInFlightProbe, parseCount, type InFlightProbe } from './in-flight.ts';
+export { parseProcNetTcp, countEstablished, readTcpSockets, type TcpSocket } from './proc-net-tcp.ts';
+export { runDrain, type DrainActions, type DrainOptions } from './drain.ts';
+export { describeProgress, phaseLine, type DrainProgress, type DrainPhase, type NameserverPresence, type Presence } from './drain-progress.ts';
+export { presencePlan, judgePresence, askPresence, createPresenceProbe, drainNameservers, type PresencePlan } from './presence.ts';
+export { Registration, type RegistrationNodes, type OwnedNode, type RegistrationOptions } from './registration.ts';
+export { intentPath, statusPath, parseIntent, parseStatus, DRAIN_ROOT, STATUS_ROOT, type DrainIntent, type SidecarStatus, type SidecarState } from './drain-intent.ts';
+export { drainInstance, resumeInstance, type DrainRequestOptions, type DrainOutcome } from './drain-client.ts';
+export { listenAdmin, adminRequest, type AdminRequest } from './admin-socket.ts';
+export { SidecarMetrics } from './metrics.ts';
+export { Sidecar, type SidecarOptions } from './sidecar.ts';
