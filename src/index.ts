@@ -9,3 +9,4 @@ export * from './agent/index.ts';
 export * from './lease/index.ts';
 export * as operator from './operator/index.ts';
 export * as server from './server/index.ts';
+export * as sidecar from './sidecar/index.ts';
