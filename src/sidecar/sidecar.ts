@@ -93,7 +93,18 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     }, { heartbeatMs: reg.heartbeatInterval });
     const hc = config.healthCheck;
     this.#healthy = hc === undefined;
-    if (hc) this.#monitor = new HealthMonitor(options.check ?? createCheck(hc.check, hc.timeout), { interval: hc.interval, rise: hc.rise, fall: hc.fall });
+    if (hc) {
+      const check = options.check ?? createCheck(hc.check, hc.timeout);
+      const timed: Check = async () => {
+        const end = this.metrics.checkSeconds.startTimer();
+        try {
+          return await check();
+        } finally {
+          end();
+        }
+      };
+      this.#monitor = new HealthMonitor(timed, { interval: hc.interval, rise: hc.rise, fall: hc.fall });
+    }
     this.#intentPath = intentPath(reg.domain, config.instance);
     const single = config.singleton;
     if (single) {
