@@ -25,9 +25,9 @@ export interface StateView {
   drain?: DrainProgress;
 }
 
-/** The optional `since` a sidecar may publish with its status (when it entered its state). */
+/** The `since` a sidecar publishes with its status (when it entered its state); older sidecars publish none. */
 function publishedSince(info: InstanceInfo): number | undefined {
-  const since = (info.status as { since?: unknown } | undefined)?.since;
+  const since = info.status?.since;
   return typeof since === 'number' ? since : undefined;
 }
 
@@ -46,9 +46,10 @@ export function instanceState(info: InstanceInfo): StateView {
   const withDrain = (v: StateView): StateView => (drain ? { ...v, drain } : v);
   switch (status.state) {
     case 'draining':
-      return withDrain({ state: 'draining', phase: drain?.phase ?? 'removing', ...opt('since', at(drain?.startedAt ?? status.updatedAt)), ...opt('reason', drain?.reason ?? intent?.reason) });
+      // The drain's own times are the precise ones here.
+      return withDrain({ state: 'draining', phase: drain?.phase ?? 'removing', ...opt('since', drain?.startedAt ?? at(status.updatedAt)), ...opt('reason', drain?.reason ?? intent?.reason) });
     case 'drained':
-      return withDrain({ state: 'drained', ...opt<'phase', ShownPhase>('phase', drain?.phase === 'deadline' ? 'deadline' : undefined), ...opt('since', at(drain?.endedAt ?? status.updatedAt)), ...opt('reason', drain?.reason ?? intent?.reason) });
+      return withDrain({ state: 'drained', ...opt<'phase', ShownPhase>('phase', drain?.phase === 'deadline' ? 'deadline' : undefined), ...opt('since', drain?.endedAt ?? at(status.updatedAt)), ...opt('reason', drain?.reason ?? intent?.reason) });
     case 'unhealthy':
       return { state: 'unhealthy', ...opt('since', at(status.updatedAt)), reason: present ? 'health check fell (host node still present)' : 'health check fell' };
     case 'registered':

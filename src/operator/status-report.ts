@@ -21,6 +21,8 @@ export interface InstanceStatus {
   /** From the sidecar's status, when it publishes one. */
   healthy?: boolean;
   sidecar?: { pid: number; updatedAt: string };
+  /** The sidecar's latest health check result, when it publishes one. */
+  lastCheck?: { ok: boolean; detail: string; at: string };
   drain?: DrainProgress;
   /** Every nameserver asked, and whether it serves the instance. */
   nameservers: ServedBy[];
@@ -73,6 +75,8 @@ export function instanceStatus(service: ServiceInfo, info: InstanceInfo, answers
   if (info.status) {
     out.healthy = info.status.healthy;
     out.sidecar = { pid: info.status.pid, updatedAt: iso(info.status.updatedAt) };
+    const c = info.status.lastCheck;
+    if (c && typeof c.at === 'number') out.lastCheck = { ok: c.ok === true, detail: String(c.detail), at: iso(c.at) };
   }
   if (sv.drain) out.drain = sv.drain;
   return out;

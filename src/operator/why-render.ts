@@ -12,6 +12,7 @@ function instanceLines(i: InstanceStatus, now: number): string {
   if (i.reason) parts.push(`reason: ${i.reason}`);
   if (i.healthy !== undefined && i.sidecar) parts.push(`health: ${i.healthy ? 'passing' : 'failing'} (sidecar pid ${i.sidecar.pid}, status of ${clock(Date.parse(i.sidecar.updatedAt))})`);
   else parts.push('health: no sidecar status');
+  if (i.lastCheck) parts.push(`last check: ${i.lastCheck.ok ? 'ok' : 'failed'} at ${clock(Date.parse(i.lastCheck.at))}${i.lastCheck.detail ? `: ${i.lastCheck.detail}` : ''}`);
   if (i.drain) {
     parts.push(`drain: ${describeProgress(i.drain, now)}`);
     if (i.drain.phase !== 'drained' && i.drain.phase !== 'deadline') parts.push(`deadline in ${duration(i.drain.deadlineAt - now)}`);

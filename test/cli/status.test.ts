@@ -42,11 +42,12 @@ t.test('status against real ZooKeeper, two herald serve nameservers and sidecars
     const yes = ns.map((n) => ({ nameserver: n, served: 'yes', status: 'NOERROR' }));
     const no = ns.map((n) => ({ nameserver: n, served: 'no', status: 'NOERROR' }));
 
-    t.match(by.ok, { name: `ok.${SERVICE}`, address: '10.0.0.1', ports: [18080], type: 'load_balancer', state: 'registered', session: 'live', healthy: true, served: true, since: iso(ok!.updatedAt) });
+    t.match(by.ok, { name: `ok.${SERVICE}`, address: '10.0.0.1', ports: [18080], type: 'load_balancer', state: 'registered', session: 'live', healthy: true, served: true, since: iso(ok!.since), lastCheck: { ok: true } });
     t.same(by.ok.nameservers, yes);
     t.notOk('phase' in by.ok);
 
-    t.match(by.sick, { state: 'unhealthy', session: 'none', healthy: false, served: false, address: null, since: iso(sick!.updatedAt), sidecar: { pid: sick!.pid } });
+    t.match(by.sick, { state: 'unhealthy', session: 'none', healthy: false, served: false, address: null, since: iso(sick!.since), sidecar: { pid: sick!.pid }, lastCheck: { ok: false } });
+    t.ok(sick!.since! <= sick!.updatedAt, 'since: when the state began, not the last publish');
     t.same(by.sick.nameservers, no);
 
     t.match(by.drn, { state: 'draining', phase: 'ttl', session: 'none', served: false, reason: 'update drn', since: iso(drn!.drain!.startedAt) });

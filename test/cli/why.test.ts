@@ -44,12 +44,13 @@ t.test('why against real ZooKeeper, two herald serve nameservers and sidecars in
     for (const ns of [ns0, ns1]) t.match(out, `    ${ns}  NOERROR\n      1 SRV 0 10 18080 ok.web.coal.joyent.us.\n`);
     t.notMatch(out, /DISAGREE/);
     // The sidecars' status and health.
-    t.match(out, `  sick  unhealthy since ${utc(sick!.updatedAt)}\n    reason: health check fell\n    health: failing (sidecar pid ${sick!.pid}`);
+    t.match(out, `  sick  unhealthy since ${utc(sick!.since!)}\n    reason: health check fell\n    health: failing (sidecar pid ${sick!.pid}`);
     t.match(out, `  drn  draining (ttl) since ${utc(drn!.drain!.startedAt)}\n    reason: update drn\n    health: passing`);
     t.match(out, /drn .+\n(?: {4}.+\n)* {4}drain: absent from every nameserver; waiting out client caches/);
+    t.match(out, new RegExp(`  sick  .+\\n(?: {4}.+\\n)* {4}last check: failed at ${utc(sick!.lastCheck!.at).slice(0, 5)}:\\d\\d`), 'the sidecar\'s last health result');
     const lines = out.trimEnd().split('\n');
     const verdict = lines.at(-1)!;
-    const m = new RegExp(`^${re(SERVICE)}: 1 of 4 instances served; dnd drained since ${utc(dnd!.drain!.endedAt!)}; drn draining since ${utc(drn!.drain!.startedAt)} \\(phase: ttl, (\\d+) s left\\); sick unhealthy since ${utc(sick!.updatedAt)}$`).exec(verdict);
+    const m = new RegExp(`^${re(SERVICE)}: 1 of 4 instances served; dnd drained since ${utc(dnd!.drain!.endedAt!)}; drn draining since ${utc(drn!.drain!.startedAt)} \\(phase: ttl, (\\d+) s left\\); sick unhealthy since ${utc(sick!.since!)}$`).exec(verdict);
     t.ok(m, `verdict: ${verdict}`);
     const left = Number(m?.[1]);
     const expected = Math.ceil((drn!.drain!.ttlEndsAt! - Date.now()) / 1000);

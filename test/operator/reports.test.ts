@@ -21,7 +21,7 @@ function fixture() {
     '/herald/status/us/joyent/coal/web/a': status('a', { state: 'registered', registered: true }),
     '/herald/status/us/joyent/coal/web/c': status('c', { state: 'draining', intent: 'i-c', drain }),
     '/herald/status/us/joyent/coal/web/d': status('d', { state: 'registered', registered: true }),
-    '/herald/status/us/joyent/coal/web/e': status('e', { state: 'unhealthy', healthy: false }),
+    '/herald/status/us/joyent/coal/web/e': status('e', { state: 'unhealthy', healthy: false, since: NOW - 60_000 }),
   });
   const intents = tree({
     '/herald/drain/us/joyent/coal/web/c': JSON.stringify({ id: 'i-c', reason: 'update', deadlineMs: 300_000, requestedAt: started - 50 }),
@@ -39,7 +39,7 @@ t.test('instances come from host nodes, sidecar status and drain intents; each g
   t.same(states['b'], { state: 'registered' }, 'a host node without a sidecar (registrar) counts as registered');
   t.match(states['c'], { state: 'draining', phase: 'ttl', since: Date.UTC(2026, 10, 22, 12, 1, 3), reason: 'update' });
   t.match(states['d'], { state: 'absent', reason: /no host node/ }, 'a sidecar that says registered without a host node is stale');
-  t.match(states['e'], { state: 'unhealthy' });
+  t.match(states['e'], { state: 'unhealthy', since: NOW - 60_000 }, 'the published since wins over the last publish');
   t.match(states['f'], { state: 'draining', phase: 'requested', reason: 'later' }, 'an intent no sidecar took up');
 });
 
@@ -59,7 +59,7 @@ t.test('status report and verdict: served by every answering nameserver; a silen
   const why = whyReport('web.coal.joyent.us', services, new Map(), ['ns1:53', 'ns2:53'], answers, NOW);
   t.equal(why.verdict, 'web.coal.joyent.us: 3 of 7 instances served; c draining since ' + /\d\d:01:03/.exec(text)![0]
     + ' (phase: ttl, 41 s left); d absent (sidecar status says registered, but there is no host node (sidecar gone?)); e unhealthy since '
-    + /\d\d:01:39/.exec(new Date(NOW - 5000).toTimeString())![0] + '; f drain requested since ' + /\d\d:01:03/.exec(text)![0]
+    + /\d\d:00:44/.exec(new Date(NOW - 60_000).toTimeString())![0] + '; f drain requested since ' + /\d\d:01:03/.exec(text)![0]
     + ', not yet taken up by its sidecar; not answering: ns2:53');
 });
 
