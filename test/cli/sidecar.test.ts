@@ -52,7 +52,7 @@ t.test('moray_host with ports, alias and adminIp: exact znodes, DNS answers, hea
     logLevel: 'info',
     colour: 'blue',
   });
-  const sidecar = await startSidecar(['--config', file, '--admin-socket', socket]);
+  const sidecar = await startSidecar(['--config', file, '--admin-socket', socket, '--metrics', '127.0.0.1:0']);
   t.teardown(() => sidecar.stop('SIGKILL'));
   t.equal((await stat(socket)).mode & 0o777, 0o600, 'admin socket mode 0600');
   t.match(sidecar.stderr, /colour: unknown field, ignored/, 'unknown fields are warned about');
@@ -79,6 +79,12 @@ t.test('moray_host with ports, alias and adminIp: exact znodes, DNS answers, hea
     t.ok(await reader.get('/us/joyent/coal/moray-a'), `cycle ${cycle}: alias back`);
   }
   t.notMatch(sidecar.stderr, /NODE_EXISTS|HERALD_NODE_OWNED/, 'no overlapping registrations');
+  const metricsUrl = /metrics (http:\S+)/.exec(sidecar.stdout)![1]!;
+  const metrics = await (await fetch(metricsUrl)).text();
+  t.match(metrics, /herald_sidecar_registered\{domain="moray.coal.joyent.us",instance="zone-a"\} 1/);
+  t.match(metrics, /herald_sidecar_health_transitions_total\{to="down",domain="moray.coal.joyent.us",instance="zone-a"\} 2/);
+  t.match(metrics, /herald_sidecar_health_checks_total\{result="fail",[^}]*\} [1-9]/);
+  t.match(metrics, /herald_sidecar_health_check_seconds_count\{[^}]*\} [1-9]/);
 
   // SIGTERM: out of DNS at once, exit 0.
   const started = Date.now();
