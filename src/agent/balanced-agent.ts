@@ -8,6 +8,7 @@ import { BackendSet } from './backend-set.ts';
 import { BalancedRequest, type RequestContext } from './balanced-request.ts';
 import { AgentClosedError, AgentDestroyedError } from './errors.ts';
 import { HealthCheck } from './health-check.ts';
+import { originHost, withHost } from './host-header.ts';
 import { registerMetrics } from './metrics.ts';
 import { resolveOptions, type BalancedAgentOptions, type ResolvedOptions } from './options.ts';
 import { RetryBudget } from './retry-budget.ts';
@@ -31,6 +32,7 @@ export class BalancedAgent extends Dispatcher {
   readonly #ctx: RequestContext;
   readonly #health: HealthCheck | null;
   readonly #unregister: (() => void) | null;
+  readonly #hosts = new Map<string, string>();
   #closed = false;
   #destroyed = false;
 
@@ -92,6 +94,9 @@ export class BalancedAgent extends Dispatcher {
       if (typeof handler.onResponseError !== 'function') throw err;
       handler.onResponseError(null as unknown as Dispatcher.DispatchController, err);
       return false;
+    }
+    if (opts.origin != null && this.#options.preserveHost) {
+      opts = { ...opts, headers: withHost(opts.headers, originHost(opts.origin, this.#hosts)) };
     }
     new BalancedRequest(this.#ctx, opts, handler).start();
     return true;

@@ -68,7 +68,13 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
     this.#ctx.budget.live++;
     // The caller gets its controller at once, so an abort also reaches a
     // request that is still waiting for a backend.
-    this.#handler.onRequestStart?.(this, null);
+    try {
+      this.#handler.onRequestStart?.(this, null);
+    } catch (err) {
+      this.#done = true;
+      this.#ctx.budget.live--;
+      throw err;
+    }
     // An already-aborted caller may abort from inside onRequestStart.
     if (this.#aborted) this.#fail(this.#reason!);
     else this.#attempt();

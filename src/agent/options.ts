@@ -26,6 +26,12 @@ export interface BalancedAgentOptions extends Omit<Partial<ResolverOptions>, 'do
   connectTimeout?: number;
   /** Any other undici `Pool` option, for every backend's pool. */
   pool?: Pool.Options;
+  /**
+   * Send the request URL's host as `Host` (unless the request sets one), as a
+   * plain HTTP client would; false sends the backend's `address:port`.
+   * @default true
+   */
+  preserveHost?: boolean;
 
   /** Weigh choices by Peak-EWMA latency as well as outstanding requests. @default true */
   latencyWeighting?: boolean;
@@ -79,6 +85,7 @@ export interface ResolvedOptions {
   readonly pingIntervalMs: number;
   readonly pingTimeoutMs: number;
   readonly name: string;
+  readonly preserveHost: boolean;
 }
 
 function num(name: string, value: number | undefined, fallback: number, min: number, max = Infinity, integer = false): number {
@@ -118,5 +125,6 @@ export function resolveOptions(o: BalancedAgentOptions): ResolvedOptions {
     pingIntervalMs: num('pingInterval', o.pingInterval, 5000, 10),
     pingTimeoutMs: num('pingTimeout', o.pingTimeout, 2000, 1),
     name: o.name ?? 'default',
+    preserveHost: o.preserveHost ?? true,
   };
 }

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { ejectionDuration, forgiveEjections, inPanic, mayEject, type EjectionPolicy } from '../../src/agent/ejection.ts';
 import { buildSnapshot, pick, type Candidate } from '../../src/agent/picker.ts';
+import { originHost, withHost } from '../../src/agent/host-header.ts';
 import { RetryBudget } from '../../src/agent/retry-budget.ts';
 import { isReplayable, mayRetryError, mayRetryStatus } from '../../src/agent/retry-policy.ts';
 import { currentLatency, newLatencyState, observeLatency, WARMUP_SAMPLES } from '../../src/agent/peak-ewma.ts';
@@ -123,4 +124,17 @@ t.test('peak-EWMA: warm-up samples are not peaks; later a worse sample is taken 
   t.ok(s.ewma > 7 && s.ewma < 8, `decays slowly (${s.ewma.toFixed(2)})`);
   t.ok(currentLatency(s, 900, 1000) > 7, 'remembered for a while');
   t.equal(currentLatency(s, 1032, 1000), 0, 'unobserved for the decay time: unknown, so it gets a request to measure it');
+});
+
+t.test('Host from the request origin, unless the caller set one', async (t) => {
+  const cache = new Map<string, string>();
+  t.equal(originHost('http://moray.example:8080', cache), 'moray.example:8080');
+  t.equal(originHost(new URL('http://moray.example/'), cache), 'moray.example');
+  t.same(withHost(null, 'a'), { host: 'a' });
+  const mine = { Host: 'mine', 'x-y': '1' };
+  t.equal(withHost(mine, 'a'), mine);
+  t.same(withHost({ 'x-y': '1' }, 'a'), { 'x-y': '1', host: 'a' });
+  t.same(withHost(['x-y', '1'], 'a'), ['x-y', '1', 'host', 'a']);
+  t.same(withHost(['HOST', 'b'], 'a'), ['HOST', 'b']);
+  t.same(withHost(new Map([['x', '1']]) as unknown as Record<string, string>, 'a'), ['x', '1', 'host', 'a']);
 });

@@ -26,6 +26,8 @@ export interface Backend {
   readonly ids: string[];
   /** Requests handled, by path. */
   readonly paths: Map<string, number>;
+  /** The Host header of the last request. */
+  lastHost: string | undefined;
   inFlight: number;
   behaviour: Behaviour;
   total(): number;
@@ -48,6 +50,7 @@ export async function startBackend(behaviour: Behaviour = {}, address = '127.0.0
       const method = req.method ?? '';
       hits.set(method, (hits.get(method) ?? 0) + 1);
       paths.set(req.url ?? '', (paths.get(req.url ?? '') ?? 0) + 1);
+      b.lastHost = req.headers.host;
       const id = req.headers['x-request-id'];
       if (typeof id === 'string') ids.push(id);
       b.inFlight++;
@@ -73,6 +76,7 @@ export async function startBackend(behaviour: Behaviour = {}, address = '127.0.0
     hits,
     ids,
     paths,
+    lastHost: undefined,
     inFlight: 0,
     behaviour,
     total: () => [...hits.values()].reduce((a, n) => a + n, 0),

@@ -109,3 +109,19 @@ t.test('options are validated up front', async (t) => {
   t.throws(() => new BalancedAgent({ backends: ['127.0.0.1:1'], panicThreshold: 2 }), { message: 'Expected `panicThreshold` to be a number between 0 and 1, got 2' });
   t.throws(() => new BalancedAgent({ backends: ['127.0.0.1:1'], ping: 'ping' }), { message: /`ping` to be a path/ });
 });
+
+t.test("Host is the request URL's host unless the caller sets one (preserveHost: false sends the backend address)", async (t) => {
+  const b = await startBackend();
+  const agent = new BalancedAgent({ backends: [b.target] });
+  const raw = new BalancedAgent({ backends: [b.target], preserveHost: false });
+  t.teardown(async () => {
+    await Promise.all([agent.close(), raw.close()]);
+    await b.kill();
+  });
+  await (await request('http://moray.example:8080/x', { dispatcher: agent })).body.dump();
+  t.equal(b.lastHost, 'moray.example:8080');
+  await (await request('http://moray.example/x', { dispatcher: agent, headers: { host: 'explicit.example' } })).body.dump();
+  t.equal(b.lastHost, 'explicit.example');
+  await (await request('http://moray.example/x', { dispatcher: raw })).body.dump();
+  t.equal(b.lastHost, b.target);
+});
