@@ -40,7 +40,7 @@ t.test('bad usage exits 2 with one clear line', async (t) => {
 t.test('--registry memory: sidecars in other processes register through memory://; metrics; SIGTERM stops cleanly', async (t) => {
   const r = herald(['--registry', 'memory', '--registry-listen', '127.0.0.1:0', '--domain', 'coal.joyent.us', '--listen', '127.0.0.1:0', '--metrics', '127.0.0.1:0', '--threads', '2']);
   t.teardown(() => stop(r));
-  await waitFor('herald serve to listen', () => /listening 127\.0\.0\.1:(\d+)/.test(r.stdout) && /metrics on/.test(r.stderr), 15_000, 20).catch((err) => { throw new Error(`${err.message}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`); });
+  await waitFor('herald serve to listen', () => /listening 127\.0\.0\.1:(\d+)/.test(r.stdout) && /metrics on/.test(r.stderr), 30_000, 20).catch((err) => { throw new Error(`${err.message}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`); });
   const port = Number(/listening 127\.0\.0\.1:(\d+)/.exec(r.stdout)![1]);
   const registryUrl = /registry (memory:\/\/\S+)/.exec(r.stdout)![1]!;
   const metricsUrl = /metrics on (\S+)/.exec(r.stderr)![1]!;
@@ -75,7 +75,7 @@ t.test('--zk: SIGTERM closes the ZooKeeper session at once', async (t) => {
   const before = await connections();
   const r = herald(['--zk', zk.connectString, '--domain', 'coal.joyent.us', '--listen', '127.0.0.1:0']);
   t.teardown(() => stop(r));
-  await waitFor('listening', () => /listening 127\.0\.0\.1:(\d+)/.test(r.stdout), 15_000, 20);
+  await waitFor('listening', () => /listening 127\.0\.0\.1:(\d+)/.test(r.stdout), 30_000, 20);
   const port = Number(/listening 127\.0\.0\.1:(\d+)/.exec(r.stdout)![1]);
   await waitFor('answer', async () => (await dig(port, ['A', 'db.coal.joyent.us'])).answer.length === 1, 10_000, 20);
   t.same((await dig(port, ['A', 'db.coal.joyent.us'])).answer, ['db.coal.joyent.us. 15 IN A 10.0.0.9']);
