@@ -1,5 +1,5 @@
 import http from 'node:http';
-import net from 'node:net';
+import net, { type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { InvalidArgumentError } from '../errors.ts';
 import type { BackendEntry } from './backend-entry.ts';
@@ -57,6 +57,24 @@ export class HeraldHttpAgent extends http.Agent {
     this.#maxAttempts = o.maxAttempts ?? 3;
     this.#connectTimeout = o.connectTimeout ?? 10_000;
     this.#claimTimeout = o.claimTimeout ?? 10_000;
+    // node reuses idle sockets whatever backend they lead to: drop those to a
+    // backend that is gone or ejected, so the next request is picked afresh.
+    this.balanced.events.on('removed', this.#dropIdle);
+    this.balanced.events.on('ejected', this.#dropIdle);
+  }
+
+  readonly #dropIdle = (key: string): void => {
+    for (const sockets of Object.values(this.freeSockets)) {
+      for (const socket of [...(sockets ?? [])]) if (socketEntry.get(socket)?.key === key) socket.destroy();
+    }
+  };
+
+  /** A socket back from a request is kept only while its backend takes requests. */
+  override keepSocketAlive(socket: Socket): void {
+    const entry = socketEntry.get(socket);
+    // node's types say void; node's code pools the socket only on a truthy return.
+    if (entry && (entry.draining || entry.ejectedUntil > Date.now() || !entry.healthy)) return false as unknown as void;
+    return super.keepSocketAlive(socket);
   }
 
   override createConnection(_options: object, cb: (err: Error | null, socket?: Duplex) => void): Duplex | undefined {
@@ -77,6 +95,8 @@ export class HeraldHttpAgent extends http.Agent {
   }
 
   override destroy(): void {
+    this.balanced.events.off('removed', this.#dropIdle);
+    this.balanced.events.off('ejected', this.#dropIdle);
     super.destroy();
     if (this.#owns) void this.balanced.close();
   }

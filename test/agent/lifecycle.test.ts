@@ -100,3 +100,23 @@ t.test('http.Agent facade: http.request reaches the backends; a refusing first b
   t.ok((agent.balanced.stats().backends.find((b) => b.port === 1)?.errors ?? 0) > 0, 'the refusal was counted against it');
   t.throws(() => createHttpAgent({ backends: ['127.0.0.1:1'], maxAttempts: 0 }), { code: 'HERALD_INVALID_ARGUMENT' });
 });
+
+t.test('http.Agent facade: idle keep-alive sockets to a removed backend are not reused', async (t) => {
+  const [a, b] = await Promise.all([startBackend(), startBackend()]);
+  const source = new StaticBackends([a!.target, b!.target]);
+  const agent = createHttpAgent({ source });
+  t.teardown(async () => {
+    agent.destroy();
+    await Promise.all([a!.kill(), b!.kill()]);
+  });
+  const get = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      http.request({ host: 'service.test', path: '/', agent }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
+    });
+  await Promise.all(Array.from({ length: 6 }, get));
+  t.ok(a!.total() > 0 && b!.total() > 0, 'both in use, their sockets kept alive');
+  source.set([b!.target]);
+  const before = a!.total();
+  for (let i = 0; i < 10; i++) await get();
+  t.equal(a!.total(), before, 'no request reached the removed backend');
+});
