@@ -54,7 +54,10 @@ export type LookupAll = (
 export async function askPresence(plan: PresencePlan, nameservers: readonly string[], lookupAll: LookupAll, timeoutMs: number): Promise<NameserverPresence[]> {
   const outcomes = await lookupAll(plan.name, plan.kind === 'srv' ? 'SRV' : 'A', { nameservers, all: true, timeoutMs, tries: 1 });
   return outcomes.map((o) => {
-    if (!o.result) return { nameserver: o.nameserver, state: 'unknown', detail: /timeout|timed out/i.test(o.error?.message ?? '') ? 'timeout' : (o.error?.message ?? 'error') };
+    if (!o.result) {
+      const code = (o.error as { code?: unknown } | undefined)?.code;
+      return { nameserver: o.nameserver, state: 'unknown', detail: code === 'HERALD_QUERY_TIMEOUT' ? 'timeout' : (o.error?.message ?? 'error') };
+    }
     const { state, detail } = judgePresence(plan, o.result);
     return { nameserver: o.nameserver, state, detail };
   });

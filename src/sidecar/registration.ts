@@ -116,7 +116,9 @@ export class Registration extends EventEmitter<RegistrationEvents> {
 
   #onExpired = (): void => {
     // The session took our ephemerals with it.
+    const was = this.#actual;
     this.#actual = false;
+    if (was) this.emit('unregistered', Date.now());
     this.#wake();
   };
 
@@ -175,7 +177,8 @@ export class Registration extends EventEmitter<RegistrationEvents> {
         await this.#putOwned(node);
       }
     } else {
-      for (const node of this.#nodes.ephemeral) await this.#deleteOwned(node);
+      // All at once: the instance should leave every name in the same moment.
+      await Promise.all(this.#nodes.ephemeral.map((node) => this.#deleteOwned(node)));
     }
     if (this.#want !== want) return this.#wake();
     const changed = this.#actual !== want;
