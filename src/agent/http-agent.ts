@@ -65,7 +65,15 @@ export class HeraldHttpAgent extends http.Agent {
 
   readonly #dropIdle = (key: string): void => {
     for (const sockets of Object.values(this.freeSockets)) {
-      for (const socket of [...(sockets ?? [])]) if (socketEntry.get(socket)?.key === key) socket.destroy();
+      if (!sockets) continue;
+      for (let i = sockets.length - 1; i >= 0; i--) {
+        const socket = sockets[i]!;
+        if (socketEntry.get(socket)?.key !== key) continue;
+        // Out of the free list at once: 'close' comes a tick later, and a
+        // request added meanwhile would be handed the dead socket.
+        sockets.splice(i, 1);
+        socket.destroy();
+      }
     }
   };
 

@@ -6,6 +6,7 @@ import { fetch, request, stream } from 'undici';
 import { BalancedAgent } from '../../src/agent/balanced-agent.ts';
 import { createHttpAgent } from '../../src/agent/http-agent.ts';
 import { StaticBackends } from '../../src/resolver/static-backends.ts';
+import { waitFor } from '../fixtures/wait.ts';
 import { startBackend } from './backends.ts';
 import { load } from './load.ts';
 
@@ -21,7 +22,8 @@ t.test('a removed backend finishes its in-flight requests and gets no new ones',
     await Promise.all([slow, other].map((b) => b.kill()));
   });
   const inflight = load(agent, { count: 8, concurrency: 8, prefix: 'inflight' });
-  await new Promise((r) => setTimeout(r, 100));
+  // Every request the agent sent there has arrived (none still connecting).
+  await waitFor('requests to reach the backend', () => slow.inFlight > 0 && slow.inFlight === agent.stats().backends.find((b) => b.key === slow.key)?.inFlight, 5000, 5);
   t.ok(slow.inFlight > 0, `${slow.inFlight} in flight on the backend being removed`);
   source.set([other.target]);
   const before = slow.total();
@@ -117,6 +119,7 @@ t.test('http.Agent facade: idle keep-alive sockets to a removed backend are not 
   t.ok(a!.total() > 0 && b!.total() > 0, 'both in use, their sockets kept alive');
   source.set([b!.target]);
   const before = a!.total();
-  for (let i = 0; i < 10; i++) await get();
+  // In parallel, so that every idle socket would be taken if it were still pooled.
+  for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: 6 }, get));
   t.equal(a!.total(), before, 'no request reached the removed backend');
 });

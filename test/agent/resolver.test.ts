@@ -7,6 +7,7 @@ import { BalancedAgent } from '../../src/agent/balanced-agent.ts';
 import { createHttpAgent } from '../../src/agent/http-agent.ts';
 import { Bind, type Zone } from '../fixtures/bind.ts';
 import { freePort } from '../fixtures/ports.ts';
+import { waitFor } from '../fixtures/wait.ts';
 import { startBackend, type Backend } from './backends.ts';
 import { load } from './load.ts';
 
@@ -39,7 +40,8 @@ t.test('over the resolver: a removed backend finishes its in-flight requests and
   const doomed = backends[0]!;
   // Requests in flight on the slow backend when its record goes.
   const inflight = load(agent, { count: 9, concurrency: 9, prefix: 'inflight' });
-  await new Promise((r) => setTimeout(r, 100));
+  // Every request the agent sent there has arrived (none still connecting).
+  await waitFor('requests to reach the backend', () => doomed.inFlight > 0 && doomed.inFlight === agent.stats().backends.find((b) => b.key === keyOf('a', doomed.port))?.inFlight, 5000, 5);
   t.ok(doomed.inFlight > 0, `${doomed.inFlight} in flight on the backend being removed`);
   await bind.setZone(zone(backends.slice(1).map((b, i) => [names[i + 1]!, b.port])));
   const [key] = (await removed) as [string];
