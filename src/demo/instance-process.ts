@@ -19,7 +19,8 @@ export interface InstanceProcessOptions {
 /**
  * One demo service instance as a child process (instance-program.ts):
  * started, stopped gracefully (SIGTERM), or crashed (SIGKILL), on the same
- * port every time. The child exits if this process dies (its stdin closes).
+ * port every time. The child exits if this process dies (its stdin closes),
+ * and a terminal's Ctrl-C does not reach it directly (own process group).
  */
 export class InstanceProcess {
   readonly name: string;
@@ -50,7 +51,12 @@ export class InstanceProcess {
     const child = spawn(process.execPath, [
       PROGRAM, '--name', this.name, '--host', this.host, '--port', String(this.#port), '--work-ms', String(this.#workMs), '--watch-stdin',
       ...(this.#idsFile ? ['--ids-file', this.#idsFile] : []),
-    ], { stdio: ['pipe', 'pipe', 'pipe'] });
+    ], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group: a Ctrl-C at the terminal reaches the parent only,
+      // which stops the instances in order (load first) instead of all at once.
+      detached: true,
+    });
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once('exit', () => {
       if (this.#child === child) this.#child = undefined;

@@ -2,6 +2,8 @@
 // one line per event otherwise (logs, CI, pipes), nothing with --json.
 
 export interface Display {
+  /** Columns to fit the table into. */
+  readonly width: number;
   /** A new frame of the table (ignored when not on a terminal). */
   frame(lines: string[]): void;
   /** Something happened: printed as its own line (above the table on a terminal). */
@@ -19,6 +21,7 @@ export function eventLine(elapsedMs: number, text: string): string {
 /** Plain lines, one per event. */
 export function lineDisplay(out: Out): Display {
   return {
+    width: 120,
     frame: () => {},
     event: (ms, text) => { out.write(`${eventLine(ms, text)}\n`); },
     close: () => {},
@@ -26,7 +29,7 @@ export function lineDisplay(out: Out): Display {
 }
 
 export function silentDisplay(): Display {
-  return { frame: () => {}, event: () => {}, close: () => {} };
+  return { width: 120, frame: () => {}, event: () => {}, close: () => {} };
 }
 
 const HIDE_CURSOR = '\x1b[?25l';
@@ -55,6 +58,7 @@ export function ttyDisplay(out: Out): Display {
   };
   out.write(HIDE_CURSOR);
   return {
+    get width() { return width(); },
     frame: (lines) => {
       if (closed) return;
       last = lines;

@@ -98,7 +98,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
           inFlight: backendOf(m.name)?.inFlight ?? 0, errors: errorsOf(m.name),
         })),
       };
-      display.frame(renderTable(view));
+      display.frame(renderTable(view, display.width));
     };
     frames = setInterval(draw, FRAME_MS);
     draw();

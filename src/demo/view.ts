@@ -60,15 +60,15 @@ export function drainText(p: DrainProgress | undefined, now: number): string {
     case 'absent': {
       const list = p.nameservers ?? [];
       if (list.length === 0) return 'asking nameservers';
-      return `absent ${list.filter((n) => n.state === 'absent').length}/${list.length} ns`;
+      return `absent from ${list.filter((n) => n.state === 'absent').length}/${list.length} ns`;
     }
     case 'ttl':
-      return `ttl wait ${s1((p.ttlEndsAt ?? now) - now)} left`;
+      return `ttl ${s1((p.ttlEndsAt ?? now) - now)} left`;
     case 'in-flight':
-      return p.inFlight === undefined ? 'counting in-flight' : `in-flight ${p.inFlight} (deadline ${s1(p.deadlineAt - now)})`;
+      return p.inFlight === undefined ? 'counting in-flight' : `in-flight ${p.inFlight} (${s1(p.deadlineAt - now)} left)`;
     case 'drained':
       return `drained in ${s1((p.endedAt ?? now) - p.startedAt)}`;
     case 'deadline':
-      return `DEADLINE (${p.unmet ?? '?'} unmet)`;
+      return `DEADLINE: ${p.unmet ?? '?'} unmet`;
   }
 }

@@ -16,12 +16,12 @@ t.test('drainText: the phase and what it waits for, with countdowns', async (t) 
   const now = 5000;
   t.equal(drainText(undefined, now), '');
   t.equal(drainText(drain({ phase: 'absent' }), now), 'asking nameservers');
-  t.equal(drainText(drain({ phase: 'absent', nameservers: [{ nameserver: 'a', state: 'absent' }, { nameserver: 'b', state: 'unknown' }] }), now), 'absent 1/2 ns');
-  t.equal(drainText(drain({ phase: 'ttl', ttlEndsAt: 6500 }), now), 'ttl wait 1.5s left');
+  t.equal(drainText(drain({ phase: 'absent', nameservers: [{ nameserver: 'a', state: 'absent' }, { nameserver: 'b', state: 'unknown' }] }), now), 'absent from 1/2 ns');
+  t.equal(drainText(drain({ phase: 'ttl', ttlEndsAt: 6500 }), now), 'ttl 1.5s left');
   t.equal(drainText(drain({ phase: 'in-flight' }), now), 'counting in-flight');
-  t.equal(drainText(drain({ phase: 'in-flight', inFlight: 3 }), now), 'in-flight 3 (deadline 26.0s)');
+  t.equal(drainText(drain({ phase: 'in-flight', inFlight: 3 }), now), 'in-flight 3 (26.0s left)');
   t.equal(drainText(drain({ phase: 'drained', endedAt: 3600 }), now), 'drained in 2.6s');
-  t.equal(drainText(drain({ phase: 'deadline', unmet: 'in-flight' }), now), 'DEADLINE (in-flight unmet)');
+  t.equal(drainText(drain({ phase: 'deadline', unmet: 'in-flight' }), now), 'DEADLINE: in-flight unmet');
 });
 
 t.test('renderTable: aligned columns, totals, failures flagged, cut to the width', async (t) => {
@@ -35,12 +35,14 @@ t.test('renderTable: aligned columns, totals, failures flagged, cut to the width
   const lines = renderTable(view);
   t.equal(lines[0], 'herald demo  2.5s  rolling update 1/2: draining web-1');
   const header = lines[2]!;
-  t.match(header, /^INSTANCE\s+PORT\s+PID\s+PROCESS\s+SIDECAR\s+ROTATION\s+SHARE\s+SERVED\s+IN-FLIGHT\s+ERRORS\s+DRAIN$/);
-  t.match(lines[3], /^web-1\s+8081\s+11\s+up\s+draining\s+out\s+0%\s+120\s+0\s+0\s+ttl wait 1\.0s left$/);
-  t.match(lines[4], /^web-2\s+8082\s+-\s+crashed\s+unhealthy\s+in\s+100%\s+120\s+4\s+7$/);
+  t.match(header, /^INSTANCE  PORT  PROCESS\s+SIDECAR\s+ROTATION\s+SHARE\s+SERVED\s+IN-FLIGHT\s+ERRORS\s+DRAIN$/);
+  t.match(lines[3], /^web-1\s+8081\s+up 11\s+draining\s+out\s+0%\s+120\s+0\s+0\s+ttl 1\.0s left$/);
+  t.match(lines[4], /^web-2\s+8082\s+crashed\s+unhealthy\s+in\s+100%\s+120\s+4\s+7$/);
   t.equal(lines[3]!.indexOf('8081'), header.indexOf('PORT'), 'columns line up');
   t.equal(lines[4]!.indexOf('100%'), header.indexOf('SHARE'));
   t.match(lines.join('\n'), /250 sent {2}240 ok {2}1 failed {2}9 in flight {2}\(target 100\/s\) {2}<-- FAILURES/);
+  const narrow = renderTable(view, 80);
+  t.match(narrow[2], /^INSTANCE PORT PROCESS/, 'one space between columns when two would not fit');
   t.ok(renderTable(view, 40).every((l) => l.length <= 40));
 });
 
