@@ -33,8 +33,8 @@ t.test('HA checklist', async (t) => {
     const started = Date.now();
     await c.waitInRotation([web1], 15_000);
     const took = Date.now() - started;
-    // The client re-asks every TTL (+10% jitter); registration itself waits one health check.
-    const bound = c.ttl * 1000 * 1.1 + 1500;
+    // The client re-asks every TTL (+10% jitter); registration waits one health check; slack for a loaded machine.
+    const bound = c.ttl * 1000 * 1.1 + 2000;
     t.ok(took <= bound, `in the client's rotation ${took} ms after its sidecar started (TTL ${c.ttl} s, bound ${bound} ms)`);
     await client.answered(600);
     t.ok(served('web-1') > 0 && client.stats!.byInstance['web-1']! > 0, 'it takes requests again');
