@@ -73,10 +73,12 @@ t.test('moray_host with ports, alias and adminIp: exact znodes, DNS answers, hea
   for (let cycle = 0; cycle < 2; cycle++) {
     await writeFile(health, 'degraded\n');
     await waitFor('out of DNS', async () => (await srv('_moray._tcp.moray.coal.joyent.us')).length === 0, 5000);
-    t.equal(await reader.get('/us/joyent/coal/moray-a'), undefined, `cycle ${cycle}: alias removed too`);
+    await waitFor('alias removed', async () => (await reader.get('/us/joyent/coal/moray-a')) === undefined, 2000);
+    t.pass(`cycle ${cycle}: alias removed too`);
     await writeFile(health, 'ok\n');
     await waitFor('back in DNS', async () => (await srv('_moray._tcp.moray.coal.joyent.us')).length === 2, 5000);
-    t.ok(await reader.get('/us/joyent/coal/moray-a'), `cycle ${cycle}: alias back`);
+    await waitFor('alias back', async () => (await reader.get('/us/joyent/coal/moray-a')) !== undefined, 2000);
+    t.pass(`cycle ${cycle}: alias back`);
   }
   t.notMatch(sidecar.stderr, /NODE_EXISTS|HERALD_NODE_OWNED/, 'no overlapping registrations');
   const metricsUrl = /metrics (http:\S+)/.exec(sidecar.stdout)![1]!;
