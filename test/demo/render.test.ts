@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { DrainProgress } from '../../src/sidecar/drain-progress.ts';
-import { eventLine } from '../../src/demo/live-display.ts';
+import { eventLine, lineDisplay, ttyDisplay } from '../../src/demo/live-display.ts';
 import { buildSummary, renderSummary } from '../../src/demo/summary.ts';
 import { renderTable } from '../../src/demo/table.ts';
 import { drainText, windowShares, type DemoView } from '../../src/demo/view.ts';
@@ -72,4 +72,30 @@ t.test('summary: ok only with no failed request and every drain drained; text an
 t.test('eventLine: elapsed seconds, right-aligned', async (t) => {
   t.equal(eventLine(1234, 'x'), '[   1.2s] x');
   t.equal(eventLine(123_456, 'y'), '[ 123.5s] y');
+});
+
+t.test('ttyDisplay: each frame is redrawn over the last; events go above the table; lines fit the terminal', async (t) => {
+  let out = '';
+  const stream = Object.assign(new (await import('node:stream')).Writable({ write(chunk, _enc, done) { out += String(chunk); done(); } }), { isTTY: true, columns: 60 });
+  const d = ttyDisplay(stream);
+  t.equal(d.width, 59);
+  t.equal(out, '\x1b[?25l', 'cursor hidden');
+  out = '';
+  d.frame(['a', 'b']);
+  t.equal(out, '\r\x1b[Ja\nb\n', 'first frame: drawn where the cursor is');
+  out = '';
+  d.frame(['c', 'x'.repeat(70)]);
+  t.equal(out, `\x1b[2F\x1b[Jc\n${'x'.repeat(58)}…\n`, 'next frame: back up two lines, clear, redraw, cut to the width');
+  out = '';
+  d.event(1500, 'happened');
+  t.equal(out, `\x1b[2F\x1b[J[   1.5s] happened\n\rc\n${'x'.repeat(58)}…\n`.replace('\rc', '\r\x1b[Jc'), 'event printed in place of the table, table drawn again below it');
+  out = '';
+  d.close();
+  d.frame(['ignored']);
+  t.equal(out, '\x1b[?25h', 'cursor shown again; no more frames');
+  const lines = lineDisplay(stream);
+  out = '';
+  lines.frame(['ignored']);
+  lines.event(2000, 'plain');
+  t.equal(out, '[   2.0s] plain\n', 'not a terminal: one line per event, no table');
 });
