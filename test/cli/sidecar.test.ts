@@ -28,6 +28,9 @@ t.test('bad config: one line naming the field, exit 2; unreadable file too', asy
   const missing = await heraldRun(['sidecar', '--config', join(d.dir, 'nope.json')]);
   t.equal(missing.code, 2);
   t.match(missing.stderr, /^herald sidecar: cannot read .*nope\.json: ENOENT\n$/);
+  const nozk = await heraldRun(['sidecar', '--config', await d.write({ registration: { domain: 'x.coal.joyent.us', type: 'rr_host', ports: [53] } })]);
+  t.equal(nozk.code, 2);
+  t.match(nozk.stderr, /^herald sidecar: no ZooKeeper: give --zk HOSTS or zookeeper.servers in the config\n/);
   const usage = await heraldRun(['sidecar']);
   t.equal(usage.code, 2);
   t.match(usage.stderr, /^herald sidecar: --config FILE is required\nusage:/);
