@@ -75,6 +75,15 @@ t.test('status against real ZooKeeper, two herald serve nameservers and sidecars
     t.match(lines[3], /^web\.coal\.joyent\.us +ok +10\.0\.0\.1 +18080 +registered +\d\d:\d\d:\d\d +live +yes +yes$/);
   });
 
+  t.test('colour on a terminal only, and never with NO_COLOR', async (t) => {
+    const args = ['status', '--zk', zk, '--nameservers', ns.join(',')];
+    const tty = await cli(args, { tty: true, env: { NO_COLOR: '' } });
+    t.match(tty.stdout, /\u001b\[32mregistered\u001b\[0m/, 'registered in green');
+    t.match(tty.stdout, /\u001b\[31munhealthy\u001b\[0m/, 'unhealthy in red');
+    t.equal(tty.stdout.replace(/\u001b\[\d+m/g, ''), (await cli(args)).stdout, 'the same table without the codes');
+    t.notMatch((await cli(args, { tty: true, env: { NO_COLOR: '1' } })).stdout, /\u001b\[/);
+  });
+
   t.test('a stopped nameserver shows as not answering', async (t) => {
     const stopped = c.servers[1]!;
     t.equal(await stop(stopped), 0);

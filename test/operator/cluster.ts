@@ -49,14 +49,15 @@ export async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
 }
 
 /** Runs `herald ARGV` in this process (the same code, no process start-up), output captured. */
-export async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
+export async function cli(argv: string[], options: { tty?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout: PassThrough & { isTTY?: boolean } = new PassThrough();
+  if (options.tty) stdout.isTTY = true;
   const stderr = new PassThrough();
   let out = '';
   let err = '';
   stdout.on('data', (c: Buffer) => { out += c.toString(); });
   stderr.on('data', (c: Buffer) => { err += c.toString(); });
-  const code = await main(argv, { stdout, stderr, env: process.env, signal: new AbortController().signal });
+  const code = await main(argv, { stdout, stderr, env: { ...process.env, ...options.env }, signal: new AbortController().signal });
   return { code, stdout: out, stderr: err };
 }
 
