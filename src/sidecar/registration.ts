@@ -89,6 +89,13 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     this.#loop ??= this.#run();
   }
 
+  /** Sets the intent without waiting for the registry to follow. */
+  want(registered: boolean): void {
+    if (registered === this.#want && this.settled) return;
+    this.#want = registered;
+    this.#wake();
+  }
+
   /** Sets the intent; resolves once the registry matches it (or the registration is closed). */
   async set(registered: boolean): Promise<void> {
     this.#want = registered;

@@ -200,7 +200,7 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
   }
 
   #decide(): void {
-    void this.#registration.set(this.#want());
+    this.#registration.want(this.#want());
     const intent = this.#intent;
     // The singleton gives its lease up as soon as a drain is asked (the next instance takes over at once).
     void this.#singleton?.set(this.#started && intent === undefined && !this.#stopping);

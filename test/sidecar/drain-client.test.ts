@@ -22,7 +22,7 @@ t.test('no sidecar takes the request up: "no-sidecar", and the intent stays unti
 });
 
 function capture(isTTY: boolean): PassThrough & { isTTY: boolean; text(): string } {
-  const out = Object.assign(new PassThrough(), { isTTY, text: () => '' });
+  const out = Object.assign(new PassThrough(), { isTTY, text: (): string => '' });
   let text = '';
   out.on('data', (d: Buffer) => { text += d.toString(); });
   out.text = () => text;
