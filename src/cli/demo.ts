@@ -42,9 +42,14 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const rps = number(values.rps, '--rps');
   const duration = number(values.duration, '--duration');
   const ttl = number(values.ttl, '--ttl');
+  // Stops on SIGINT/SIGTERM, and when whoever reads stdout goes away (`herald demo | head`).
+  const stop = new AbortController();
+  if (io.signal.aborted) stop.abort(io.signal.reason);
+  io.signal.addEventListener('abort', () => stop.abort(io.signal.reason), { once: true });
+  io.stdout.on('error', (err) => stop.abort(err));
   const display = values.json ? silentDisplay() : io.stdout.isTTY ? ttyDisplay(io.stdout) : lineDisplay(io.stdout);
   const summary = await runDemo({
-    display, signal: io.signal,
+    display, signal: stop.signal,
     ...(instances !== undefined ? { instances } : {}), ...(rps !== undefined ? { rps } : {}),
     ...(duration !== undefined ? { duration } : {}), ...(ttl !== undefined ? { ttl } : {}),
   });

@@ -54,9 +54,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   let interrupted = false;
   let stats;
   try {
+    watchSidecars(cluster, event);
     await cluster.start();
     event(`registry in memory; DNS server on ${cluster.nameserver} for ${cluster.zone}; ${count} instances of ${cluster.domain}: ${cluster.members.map((m) => `${m.name} :${m.process.port} pid ${m.process.pid ?? '?'}`).join(', ')}`);
-    watchSidecars(cluster, event);
     resolver = new Resolver({ domain: cluster.domain, nameservers: [cluster.nameserver], timeoutMs: 500, retryMs: 200, maxRetryMs: 1000 });
     const res = resolver;
     agent = new BalancedAgent({ source: resolver, baseEjectionTime: 2000, maxEjectionTime: 10_000, connectTimeout: 2000, claimTimeout: 5000 });

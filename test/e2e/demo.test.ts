@@ -75,6 +75,18 @@ t.test('herald demo: SIGINT stops everything it started, and says so', async (t)
   t.ok(pids.every((p) => !alive(p)), 'no instance process left behind');
 });
 
+t.test('herald demo | head: the reader going away stops everything, without a crash', async (t) => {
+  const r = demo(['--instances', '2', '--rps', '20', '--duration', '60']);
+  t.teardown(() => r.child.kill('SIGKILL'));
+  await waitFor('the instances started', () => /instances of [^:]+: .*pid \d+.*pid \d+/.test(r.stdout), 30_000, 50);
+  const pids = [...(/instances of [^:]+: (.*)/.exec(r.stdout)?.[1] ?? '').matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+  r.child.stdout!.destroy();
+  const code = await bounded(r, 15_000);
+  t.equal(code, 130, 'stopped as if interrupted');
+  t.notMatch(r.stderr, /EPIPE|Unhandled/, 'no crash');
+  t.ok(pids.length === 2 && pids.every((p) => !alive(p)), 'no instance process left behind');
+});
+
 t.test('herald demo: bad options exit 2 with one line', async (t) => {
   for (const args of [['--instances', '1'], ['--rps', 'lots'], ['--nope']]) {
     const r = demo(args);
