@@ -2,7 +2,8 @@ import t from 'tap';
 
 // Clock times in the output are local: make them UTC here, as the expected values are.
 process.env['TZ'] = 'UTC';
-import { cli, run, SERVICE, startStates, stop, type Cluster } from '../operator/cluster.ts';
+import { waitFor } from '../fixtures/wait.ts';
+import { Cluster, cli, run, SERVICE, startStates, stop } from '../operator/cluster.ts';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -101,3 +102,17 @@ t.test('status against real ZooKeeper, two herald serve nameservers and sidecars
 });
 
 const DOMAIN_ARG = 'coal.joyent.us';
+
+t.test('a sidecar killed with -9: its status stays "registered" but the host node goes with the session; status says absent', async (t) => {
+  const c: Cluster = await Cluster.start([{ instance: 'ok', address: '10.0.0.1', healthy: true, ttl: 30 }]);
+  t.teardown(() => c.stop());
+  await c.waitStatus('ok', 'registered', (s) => s.state === 'registered');
+  const args = ['status', '--zk', c.zk.connectString, '--nameservers', c.nameservers.join(','), '--json'];
+  const instance = async () => JSON.parse((await cli(args)).stdout).services[0].instances[0];
+  await waitFor('served', async () => (await instance()).served, 5000);
+  c.sidecars.get('ok')!.child.kill('SIGKILL');
+  await waitFor('the host node gone with its session', async () => (await c.store.get(`/us/joyent/coal/web/ok`)) === undefined, 15_000, 100);
+  const i = await waitFor('absent everywhere', async () => { const x = await instance(); return x.state === 'absent' && !x.served ? x : undefined; }, 5000);
+  t.match(i, { state: 'absent', session: 'none', reason: /sidecar status says registered, but there is no host node/ });
+  t.same(i.nameservers.map((n: { served: string }) => n.served), ['no', 'no']);
+});
