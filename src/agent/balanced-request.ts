@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { BackendEntry } from './backend-entry.ts';
 import type { BackendSet } from './backend-set.ts';
-import { AgentClosedError, BackendRequestError, NoBackendsError } from './errors.ts';
+import { AgentClosedError, AgentDestroyedError, BackendRequestError, NoBackendsError } from './errors.ts';
 import type { RetryBudget } from './retry-budget.ts';
 import { isReplayable, mayRetryError, mayRetryStatus } from './retry-policy.ts';
 
@@ -223,6 +223,7 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
       this.#cancelClaim = set.claim(this.#ctx.claimTimeoutMs, (found) => {
         this.#cancelClaim = null;
         if (found) this.#attempt();
+        else if (this.#ctx.state.destroyed) this.#fail(new AgentDestroyedError());
         else if (this.#ctx.state.closed) this.#fail(new AgentClosedError());
         else {
           this.#ctx.totals.noBackends++;

@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import t from 'tap';
 import { request } from 'undici';
 import { BalancedAgent } from '../../src/agent/balanced-agent.ts';
+import { StaticBackends } from '../../src/resolver/static-backends.ts';
 import { startBackend } from './backends.ts';
 
 // Loopback port 1 refuses connections; listed first, the cursor tries it first.
@@ -98,6 +99,11 @@ t.test('destroy fails requests in flight with HERALD_AGENT_DESTROYED; a closed a
   await agent.destroy();
   await t.rejects(pending, { code: 'HERALD_AGENT_DESTROYED' });
   await t.rejects(request('http://svc/', { dispatcher: agent }), { code: 'HERALD_AGENT_DESTROYED' });
+  const empty = new BalancedAgent({ source: new StaticBackends([]), claimTimeout: 5000 });
+  const waiting = request('http://svc/', { dispatcher: empty });
+  await new Promise((r) => setTimeout(r, 20));
+  await empty.close();
+  await t.rejects(waiting, { code: 'HERALD_AGENT_CLOSED' }, 'a request waiting for a backend ends with the agent');
   const closed = new BalancedAgent({ backends: [slow.target] });
   await closed.close();
   await t.rejects(request('http://svc/', { dispatcher: closed }), { code: 'HERALD_AGENT_CLOSED' });
