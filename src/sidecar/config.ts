@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { normalizeName } from '../dns/index.ts';
 import { SidecarConfigError } from './errors.ts';
 import {
-  isObject, object, oneOf, optInt, optObject, optPorts, optString, optStrings, port, string, warnUnknown,
+  isObject, object, optInt, optObject, optPorts, optString, optStrings, port, string, warnUnknown,
   type Json,
 } from './config-fields.ts';
 import { parseCheck, parseInFlight, type CheckSpec, type InFlightSpec } from './config-probes.ts';
@@ -217,14 +217,14 @@ function parseDrain(d: Json, reg: RegistrationConfig, warnings: string[]): Drain
     lookupTimeout: optInt(d, 'lookupTimeout', p, 10, 60_000, 'milliseconds') ?? 1_000,
     inFlight: parseInFlight(d['inFlight'], registeredPorts(reg), warnings),
   };
-  const which = oneOf(d, ['nameservers', 'bootstrap'], p);
-  if (which === 'nameservers') {
-    const list = optStrings(d, 'nameservers', p) ?? [];
+  // With both, `nameservers` are where the bootstrap SRV is asked (its seed).
+  const list = optStrings(d, 'nameservers', p);
+  if (list) {
+    if (list.length === 0) throw new SidecarConfigError('drain.nameservers', 'at least one nameserver');
     list.forEach((ns, i) => checkNameserver(ns, `drain.nameservers[${i}]`));
     out.nameservers = list;
-  } else if (which === 'bootstrap') {
-    out.bootstrap = domain(string(d, 'bootstrap', p), 'drain.bootstrap');
   }
+  if (d['bootstrap'] !== undefined) out.bootstrap = domain(string(d, 'bootstrap', p), 'drain.bootstrap');
   return out;
 }
 

@@ -64,13 +64,17 @@ export async function askPresence(plan: PresencePlan, nameservers: readonly stri
 }
 
 /**
- * The nameservers to confirm absence with: the configured list, else the
- * binders a bootstrap domain's `_dns._udp` SRV names, else resolv.conf.
+ * The nameservers to confirm absence with: the binders a bootstrap domain's
+ * `_dns._udp` SRV names (asked of `nameservers`, else resolv.conf), else
+ * the configured list, else resolv.conf.
  * Asked again on every drain, so a changed binder set is followed.
  */
 export async function drainNameservers(config: { nameservers?: string[]; bootstrap?: string; lookupTimeout: number }): Promise<string[]> {
+  if (config.bootstrap) {
+    const seed = config.nameservers ? { nameservers: config.nameservers } : {};
+    return (await bootstrapNameservers(config.bootstrap, { ...seed, timeoutMs: config.lookupTimeout })).nameservers.map((n) => n.key);
+  }
   if (config.nameservers) return config.nameservers;
-  if (config.bootstrap) return (await bootstrapNameservers(config.bootstrap, { timeoutMs: config.lookupTimeout })).nameservers.map((n) => n.key);
   return (await readResolvConf()).map((n) => n.key);
 }
 

@@ -107,7 +107,8 @@ t.test('a bad value names the field and what was expected', async (t) => {
     ['zookeeper.servers[0].port | zookeeper.servers[0].port: expected a port number', (c) => { c.zookeeper.servers[0].port = '2181'; }],
     ['logLevel | logLevel: expected one of fatal, error, warn, info, debug, trace, got "loud"', (c) => { c.logLevel = 'loud'; }],
     ['drain.nameservers[0] | drain.nameservers[0]: expected an address', (c) => { c.drain = { nameservers: ['binder.example'] }; }],
-    ['drain.bootstrap | drain.bootstrap: expected only one of', (c) => { c.drain = { nameservers: ['127.0.0.1'], bootstrap: 'x.y' }; }],
+    ['drain.bootstrap | drain.bootstrap: expected a DNS name', (c) => { c.drain = { nameservers: ['127.0.0.1'], bootstrap: 'x..y' }; }],
+    ['drain.nameservers | drain.nameservers: expected at least one nameserver', (c) => { c.drain = { nameservers: [] }; }],
     ['instance | instance: expected one DNS label', (c) => { c.instance = 'a.b'; }],
   ];
   for (const [expected, change] of cases) {

@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import { hostRecordJson, serviceRecordJson } from '../../src/registry/index.ts';
 import { lookup } from '../../src/resolver/index.ts';
 import { parseConfig } from '../../src/sidecar/config.ts';
-import { askPresence, presencePlan, type LookupAll } from '../../src/sidecar/presence.ts';
+import { askPresence, drainNameservers, presencePlan, type LookupAll } from '../../src/sidecar/presence.ts';
 import { memoryServer } from '../server/helpers.ts';
 
 // Against Herald's real DNS server (binder's answers), over real UDP.
@@ -48,4 +48,13 @@ t.test('a registration without a service asks for its own name', async (t) => {
   await dns.writer.delete('/us/joyent/coal/db/i1');
   // binder answers REFUSED for a name it no longer holds: that proves nothing.
   t.match(await ask(hostOnly, [ns]), [{ state: 'unknown', detail: 'REFUSED' }]);
+});
+
+t.test('nameservers from a bootstrap domain: the binders its _dns._udp SRV lists, asked of the seed', async (t) => {
+  await dns.writer.putPersistent('/us/joyent/coal/binder', serviceRecordJson({ service: { srvce: '_dns', proto: '_udp', port: dns.port } }));
+  await dns.writer.putEphemeral('/us/joyent/coal/binder/b1', hostRecordJson({ type: 'rr_host', address: '127.0.0.1', ports: [dns.port] }));
+  await dns.writer.putEphemeral('/us/joyent/coal/binder/b2', hostRecordJson({ type: 'rr_host', address: '127.0.0.2', ports: [dns.port] }));
+  const list = await drainNameservers({ bootstrap: 'binder.coal.joyent.us', nameservers: [ns], lookupTimeout: 500 });
+  t.same(list.sort(), [`127.0.0.1:${dns.port}`, `127.0.0.2:${dns.port}`]);
+  t.same(await drainNameservers({ nameservers: [ns], lookupTimeout: 500 }), [ns], 'without bootstrap: the list itself');
 });
