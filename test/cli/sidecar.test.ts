@@ -102,3 +102,32 @@ t.test('moray_host with ports, alias and adminIp: exact znodes, DNS answers, hea
   await sleep(50);
   await t.rejects(stat(socket), { code: 'ENOENT' }, 'the admin socket is removed');
 });
+
+t.test('rr_host (binder itself) and load_balancer: the DNS answers that follow', async (t) => {
+  const d = await sidecarDir();
+  t.teardown(() => d.cleanup());
+  const shapes = [
+    {
+      registration: { domain: 'binder.coal.joyent.us', type: 'rr_host', service: { type: 'service', service: { srvce: '_dns', proto: '_udp', port: 53 } } },
+      adminIp: '127.0.0.21', instance: 'b1',
+      srv: ['_dns._udp.binder.coal.joyent.us', ['_dns._udp.binder.coal.joyent.us. 60 IN SRV 0 10 53 b1.binder.coal.joyent.us.']],
+      a: ['b1.binder.coal.joyent.us', ['b1.binder.coal.joyent.us. 30 IN A 127.0.0.21']],
+    },
+    {
+      registration: { domain: 'authcache.coal.joyent.us', type: 'load_balancer', ttl: 30, ports: [6379], service: { type: 'service', service: { srvce: '_redis', proto: '_tcp', port: 6379, ttl: 60 } } },
+      adminIp: '127.0.0.22', instance: 'r1',
+      srv: ['_redis._tcp.authcache.coal.joyent.us', ['_redis._tcp.authcache.coal.joyent.us. 60 IN SRV 0 10 6379 r1.authcache.coal.joyent.us.']],
+      a: ['authcache.coal.joyent.us', ['authcache.coal.joyent.us. 30 IN A 127.0.0.22']],
+    },
+  ] as const;
+  for (const shape of shapes) {
+    const file = await d.write({ registration: shape.registration, adminIp: shape.adminIp, instance: shape.instance, drain: { nameservers: [`127.0.0.1:${port}`], signalDeadline: 0 } });
+    const sidecar = await startSidecar(['--config', file, '--zk', zk.connectString, '--admin-socket', 'none']);
+    t.teardown(() => sidecar.stop('SIGKILL'));
+    await waitFor(`${shape.instance} in DNS`, async () => (await srv(shape.srv[0])).length > 0, 10_000);
+    t.same(await srv(shape.srv[0]), shape.srv[1], `${shape.registration.type}: SRV`);
+    t.same((await dig(port, ['A', shape.a[0]])).answer, shape.a[1], `${shape.registration.type}: A`);
+    t.equal(await sidecar.stop(), 0);
+    t.same(await srv(shape.srv[0]), [], 'gone after SIGTERM');
+  }
+});
