@@ -30,7 +30,11 @@ const SESSION_MS = 4000;
 const REGISTRAR_S = 39.5;
 
 // Never outlive the budget, whatever hangs: children are killed on the way out.
-const watchdog = setTimeout(() => { console.error('sidecar-drain: over 90 s, giving up'); for (const c of children) c.kill('SIGKILL'); void zk.stop().finally(() => process.exit(1)); }, 90_000);
+const watchdog = setTimeout(() => {
+  console.error('sidecar-drain: over 90 s, giving up');
+  for (const c of children) c.kill('SIGKILL');
+  void Promise.allSettled([zk.stop(), rm(dir, { recursive: true, force: true })]).finally(() => process.exit(1));
+}, 90_000);
 watchdog.unref();
 const step = (what: string) => { if (process.env['BENCH_DEBUG']) console.error(`[${(performance.now() / 1000).toFixed(1)} s] ${what}`); };
 const zk = await ZooKeeper.start();
