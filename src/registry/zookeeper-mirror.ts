@@ -90,7 +90,11 @@ export class ZooKeeperMirror extends MirrorBase {
     if (!w) {
       w = (event: WatchEvent) => {
         if (this.#closed) return;
-        if (event.type === NODE_DELETED) { this.#remove(path); this.#track(async () => {}); return; }
+        if (event.type === NODE_DELETED) {
+          // The root's deletion must also arm a watch for its re-creation.
+          this.#track(async () => { if (path === this.root) await this.#gone(path); else this.#remove(path); });
+          return;
+        }
         this.#track(() => this.#readData(path));
       };
       this.#dataWatchers.set(path, w);

@@ -71,6 +71,14 @@ export async function storeContract(t: Test, open: () => Promise<Store>): Promis
     t.equal(m.staleSince, undefined);
     // Nothing outside the root is copied.
     t.notOk([...s.keys()].some((p) => !p.startsWith('/us/joyent/coal/mirrored')));
+    // The root deleted, then created again: the mirror follows it back.
+    await b.delete('/us/joyent/coal/mirrored/y/deep');
+    await b.delete('/us/joyent/coal/mirrored/y');
+    await b.delete('/us/joyent/coal/mirrored');
+    await snapshotWhere(m, (s) => s.size === 0, 'root gone');
+    await b.putPersistent('/us/joyent/coal/mirrored/z', 'again');
+    s = await snapshotWhere(m, (s) => s.get('/us/joyent/coal/mirrored/z')?.data === 'again', 'root back with a child');
+    t.same(s.get('/us/joyent/coal/mirrored')?.children, ['z']);
   });
 
   await t.test('session ownership survives on the writer only', async (t) => {
