@@ -4,7 +4,7 @@ import { runDemo } from '../demo/run-demo.ts';
 import { renderSummary } from '../demo/summary.ts';
 import { UsageError, type Command, type CommandIO } from './command.ts';
 
-const usage = `usage: herald demo [--instances N] [--rps N] [--duration S] [--json]
+const usage = `usage: herald demo [--instances N] [--rps N] [--duration S] [--ttl S] [--json]
 
 Runs Herald whole on this machine, on loopback, with no ZooKeeper: an in-memory
 registry, a DNS server, N instances (an HTTP service process and its sidecar
@@ -18,6 +18,7 @@ ends with a summary, and exits 1 if any request failed.
   --rps N         requests per second (default 100)
   --duration S    about how long the run takes (default 30; each update
                   step needs ~2×TTL+1 s, so it may run longer)
+  --ttl S         the records' TTL, which each drain waits out (default 2, 1..60)
   --json          print only the summary, as JSON`;
 
 function number(value: string | undefined, flag: string): number | undefined {

@@ -41,7 +41,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const count = check('--instances', options.instances ?? 3, 2, 9, true);
   const rps = check('--rps', options.rps ?? 100, 1, 5000, false);
   const duration = check('--duration', options.duration ?? 30, 1, 3600, false);
-  const ttl = check('ttl', options.ttl ?? 2, 1, 60, true);
+  const ttl = check('--ttl', options.ttl ?? 2, 1, 60, true);
   const { display, signal } = options;
   const startedAt = Date.now();
   const event = (text: string): void => display.event(Date.now() - startedAt, text);
