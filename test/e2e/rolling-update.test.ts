@@ -1,6 +1,6 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Cluster, srvTargets } from './harness.ts';
+import { Cluster, heraldRun, srvTargets } from './harness.ts';
 
 // Real processes on loopback: ZooKeeper, two `herald serve`, three instances
 // (service + `herald sidecar` each), one client at ~300 requests/s through
@@ -29,6 +29,9 @@ t.test('rolling update under steady load', async (t) => {
       for (const ns of c.nameservers) t.notOk((await srvTargets(ns, c.srvName))?.includes(i.target), `${i.name}: still out of ${ns} after its restart (the drain holds)`);
       const resumed = await c.resume(i);
       t.equal(resumed.code, 0, `${i.name}: herald resume exits 0 (${resumed.stderr.trim()})`);
+      // As the README's update flow: back in every nameserver before the next instance.
+      const back = await heraldRun(['wait', '--in', i.target, '127.0.0.1', '--nameservers', c.nameservers.join(','), '--timeout', '15', '--interval', '0.1']);
+      t.equal(back.code, 0, `${i.name}: herald wait --in exits 0 (${back.stderr.trim()})`);
       await c.waitInDns(c.instances);
       await c.waitInRotation([i]);
     }
