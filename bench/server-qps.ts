@@ -52,7 +52,7 @@ _moray._tcp.moray 60 IN SRV 0 10 2021 c.moray
 const zk = await ZooKeeper.start();
 const store = ZooKeeperStore.open({ connect: zk.connectString });
 const port = await freePort();
-const herald = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS)],
+const herald = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--log-level', 'warn'],
   { stdio: ['ignore', 'ignore', 'inherit'] });
 try {
   await store.ready(10_000);

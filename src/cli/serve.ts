@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
+import { createLogger, isLogLevel } from '../log.ts';
 import { MemoryRegistry } from '../registry/memory.ts';
 import { MemoryRegistryServer } from '../registry/memory-server.ts';
 import { domainToPath } from '../registry/path.ts';
@@ -11,9 +12,10 @@ import { parseListen, type ListenAddress } from '../server/listen.ts';
 import { registerServerMetrics } from '../server/metrics.ts';
 import { DnsServer } from '../server/server.ts';
 import { UsageError, type Command, type CommandIO } from './command.ts';
+import { logServeEvents } from './serve-events.ts';
 
 const usage = `usage: herald serve (--zk HOSTS | --registry memory [--registry-listen ADDR:PORT]) --domain DOMAIN
-                    [--listen ADDR:PORT]... [--metrics ADDR:PORT] [--threads N]
+                    [--listen ADDR:PORT]... [--metrics ADDR:PORT] [--threads N] [--log-level LEVEL]
 
 Answers DNS for DOMAIN as binder does, from ZooKeeper (HOSTS: host:port,...[/chroot])
 or from an in-memory registry. UDP and TCP on each --listen (default 127.0.0.1:53).
@@ -26,7 +28,13 @@ or from an in-memory registry. UDP and TCP on each --listen (default 127.0.0.1:5
   --listen ADDR:PORT      where to answer; repeatable; port 0 picks one
   --metrics ADDR:PORT     Prometheus metrics at http://ADDR:PORT/metrics
   --threads N             threads answering UDP (default: one per CPU)
-  --session-timeout MS    ZooKeeper session timeout (default 30000)`;
+  --session-timeout MS    ZooKeeper session timeout (default 30000)
+  --log-level LEVEL       trace, debug, info (default), warn, error or fatal
+
+Prints on stdout, one line each: "registry memory://ADDR:PORT" (with
+--registry-listen), "metrics http://ADDR:PORT/metrics" (with --metrics), then
+"listening ADDR:PORT... domain DOMAIN" once it answers. Logs go to stderr as
+bunyan-compatible JSON, one line per state transition.`;
 
 function listenText(l: ListenAddress): string {
   return l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`;
@@ -40,7 +48,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       options: {
         zk: { type: 'string' }, registry: { type: 'string' }, domain: { type: 'string' },
         listen: { type: 'string', multiple: true }, metrics: { type: 'string' }, 'session-timeout': { type: 'string' }, threads: { type: 'string' },
-        'registry-listen': { type: 'string' },
+        'registry-listen': { type: 'string' }, 'log-level': { type: 'string' },
       },
       strict: true, allowPositionals: false,
     }));
@@ -58,22 +66,25 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   if (values['registry-listen'] !== undefined && values.registry === undefined) throw new UsageError('--registry-listen goes with --registry memory');
   const registryAt = values['registry-listen'] === undefined ? undefined : parseListen(values['registry-listen'], 2181);
   const metricsAt = values.metrics === undefined ? undefined : parseListen(values.metrics, 9153);
+  const level = values['log-level'] ?? 'info';
+  if (!isLogLevel(level)) throw new UsageError(`--log-level must be trace, debug, info, warn, error or fatal, not "${level}"`);
 
   const memory = values.zk === undefined ? new MemoryRegistry() : undefined;
   const store: Store = memory ? memory.connect() : ZooKeeperStore.open({ connect: values.zk!, sessionTimeoutMs });
   const registryServer = memory && registryAt ? new MemoryRegistryServer(memory) : undefined;
-  const log = (line: string) => io.stderr.write(`herald serve: ${line}\n`);
-  store.on('state', (state) => log(`registry session ${state}`));
+  // The command's own stderr (process.stderr when run as `herald`), written synchronously.
+  const log = createLogger('herald-serve', { level, destination: io.stderr });
   const mirror = store.mirror(domainToPath(values.domain));
-  mirror.on('error', (err) => log(`registry read failed, will retry: ${err.message}`));
-  mirror.once('synced', (s) => log(`registry synced: ${s.size} nodes`));
+  logServeEvents(store, mirror, log);
   const server = new DnsServer({ mirror, domain: values.domain, listen, threads });
   let http: Server | undefined;
   try {
     await server.start();
     if (registryServer && registryAt) {
       const port = await registryServer.listen(registryAt.address, registryAt.port);
-      io.stdout.write(`registry memory://${listenText({ address: registryAt.address, port })}\n`);
+      const url = `memory://${listenText({ address: registryAt.address, port })}`;
+      log.info({ registry: url }, `memory registry listening at ${url}`);
+      io.stdout.write(`registry ${url}\n`);
     }
     if (metricsAt) {
       const registry = new Registry();
@@ -85,11 +96,16 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       });
       await new Promise<void>((resolve, reject) => { http!.once('error', reject); http!.listen(metricsAt.port, metricsAt.address, resolve); });
       const port = (http.address() as { port: number }).port;
-      log(`metrics on http://${listenText({ address: metricsAt.address, port })}/metrics`);
+      const url = `http://${listenText({ address: metricsAt.address, port })}/metrics`;
+      log.info({ metrics: url }, `metrics at ${url}`);
+      io.stdout.write(`metrics ${url}\n`);
     }
-    io.stdout.write(`listening ${server.addresses.map(listenText).join(' ')} domain ${server.domain}\n`);
+    const addresses = server.addresses.map(listenText);
+    log.info({ listen: addresses, domain: server.domain }, `listening on ${addresses.join(' ')} for ${server.domain}`);
+    io.stdout.write(`listening ${addresses.join(' ')} domain ${server.domain}\n`);
     if (!io.signal.aborted) await new Promise((resolve) => io.signal.addEventListener('abort', resolve, { once: true }));
-    log('stopping');
+    const signal = typeof io.signal.reason === 'string' ? io.signal.reason : 'abort';
+    log.info({ signal }, `${signal}: stopping`);
     return 0;
   } finally {
     await server.stop();
@@ -97,6 +113,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     if (http) await new Promise((r) => http!.close(r));
     mirror.close();
     await store.close();
+    log.info('closed: sockets, workers and the registry session');
   }
 }
 

@@ -16,9 +16,12 @@ export abstract class MirrorBase extends EventEmitter<MirrorEvents> implements M
   get snapshot(): Snapshot | undefined { return this.#snapshot; }
   get staleSince(): number | undefined { return this.#staleSince; }
 
+  /** Emits `stale` / `current` on the transitions only. */
   protected markStale(stale: boolean): void {
-    if (stale) this.#staleSince ??= Date.now();
-    else this.#staleSince = undefined;
+    if (stale === (this.#staleSince !== undefined)) return;
+    this.#staleSince = stale ? Date.now() : undefined;
+    if (stale) this.emit('stale', this.#staleSince!);
+    else this.emit('current');
   }
 
   /** Publishes a new snapshot: `synced` the first time, `change` after. */

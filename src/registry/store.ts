@@ -35,6 +35,10 @@ export interface MirrorEvents {
   change: [snapshot: Snapshot];
   /** Reading the registry failed; the mirror retries and keeps the last snapshot. Optional: unheard errors are not thrown. */
   error: [err: Error];
+  /** The session left `connected`: the snapshot may be out of date from `since` (`Date.now()` ms) on. */
+  stale: [since: number];
+  /** Current again after `stale`: the subtree was re-read (a snapshot follows only if something changed). */
+  current: [];
 }
 
 /**

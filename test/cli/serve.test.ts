@@ -20,6 +20,12 @@ function herald(args: string[]): Running {
   return r;
 }
 
+/** Every stderr line is one bunyan-compatible JSON record. */
+function logs(r: Running): Record<string, unknown>[] {
+  return r.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+const logged = (r: Running, msg: RegExp): boolean => logs(r).some((l) => typeof l.msg === 'string' && msg.test(l.msg));
+
 async function stop(r: Running): Promise<number | null> {
   if (r.child.exitCode === null) r.child.kill('SIGTERM');
   const timer = setTimeout(() => r.child.kill('SIGKILL'), 5000);
@@ -30,7 +36,8 @@ async function stop(r: Running): Promise<number | null> {
 
 t.test('bad usage exits 2 with one clear line', async (t) => {
   for (const args of [[], ['--domain', 'x.us'], ['--zk', '127.0.0.1:1', '--registry', 'memory', '--domain', 'x.us'], ['--registry', 'disk', '--domain', 'x.us'],
-    ['--registry', 'memory', '--domain', 'x.us', '--threads', '0'], ['--zk', '127.0.0.1:1', '--domain', 'x.us', '--registry-listen', '127.0.0.1:0']]) {
+    ['--registry', 'memory', '--domain', 'x.us', '--threads', '0'], ['--zk', '127.0.0.1:1', '--domain', 'x.us', '--registry-listen', '127.0.0.1:0'],
+    ['--registry', 'memory', '--domain', 'x.us', '--log-level', 'loud']]) {
     const r = herald(args);
     t.equal(await r.exit, 2, args.join(' '));
     t.match(r.stderr, /^herald serve: .+\nusage:/);
@@ -40,10 +47,11 @@ t.test('bad usage exits 2 with one clear line', async (t) => {
 t.test('--registry memory: sidecars in other processes register through memory://; metrics; SIGTERM stops cleanly', async (t) => {
   const r = herald(['--registry', 'memory', '--registry-listen', '127.0.0.1:0', '--domain', 'coal.joyent.us', '--listen', '127.0.0.1:0', '--metrics', '127.0.0.1:0', '--threads', '2']);
   t.teardown(() => stop(r));
-  await waitFor('herald serve to listen', () => /listening 127\.0\.0\.1:(\d+)/.test(r.stdout) && /metrics on/.test(r.stderr), 30_000, 20).catch((err) => { throw new Error(`${err.message}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`); });
+  await waitFor('herald serve to listen', () => /listening 127\.0\.0\.1:(\d+)/.test(r.stdout) && /^metrics \S+$/m.test(r.stdout), 30_000, 20).catch((err) => { throw new Error(`${err.message}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`); });
   const port = Number(/listening 127\.0\.0\.1:(\d+)/.exec(r.stdout)![1]);
   const registryUrl = /registry (memory:\/\/\S+)/.exec(r.stdout)![1]!;
-  const metricsUrl = /metrics on (\S+)/.exec(r.stderr)![1]!;
+  t.match(r.stdout, /^registry memory:\/\/127\.0\.0\.1:\d+\nmetrics http:\/\/127\.0\.0\.1:\d+\/metrics\nlistening 127\.0\.0\.1:\d+ domain coal\.joyent\.us\n$/, 'stdout: the machine-readable lines only');
+  const metricsUrl = /^metrics (\S+)$/m.exec(r.stdout)![1]!;
   const store = openStore(registryUrl);
   await store.ready(5000);
   await store.putPersistent('/us/joyent/coal/web', serviceRecordJson({ service: { srvce: '_http', proto: '_tcp', port: 80 } }));
@@ -55,16 +63,32 @@ t.test('--registry memory: sidecars in other processes register through memory:/
   for (let i = 0; i < 10; i++) t.equal((await dig(port, ['+short', 'A', 'w1.web.coal.joyent.us'])).raw.trim(), '10.0.0.5');
   await store.close();
   await waitFor('the instance gone with its session', async () => (await answer()).length === 0, 5000, 20);
+  await waitFor('its joining and leaving logged', () => logged(r, /^instance w1 left web\.coal\.joyent\.us/), 5000, 20);
+  const joined = logs(r).find((l) => l.event === 'joined');
+  t.match(joined, { name: 'herald-serve', level: 30, v: 0, pid: Number, hostname: String, time: String, instance: 'w1', service: 'web.coal.joyent.us', address: '10.0.0.5' });
+  t.match(joined!.msg, 'instance w1 joined web.coal.joyent.us (10.0.0.5)');
   const metrics = await (await fetch(metricsUrl)).text();
   t.match(metrics, /herald_server_ready 1/);
   t.match(metrics, /herald_server_responses_total\{rcode="NOERROR"\} \d+/);
   t.match(metrics, /herald_server_queries_total\{transport="udp"\} \d+/);
   t.match(metrics, /herald_server_registry_stale_seconds 0/);
   t.equal(await stop(r), 0, 'SIGTERM: exit 0');
-  t.match(r.stderr, /stopping/);
+  const msgs = logs(r).map((l) => l.msg);
+  for (const m of [/^first full sync: 0 nodes/, /^memory registry listening at memory:/, /^metrics at http:/, /^listening on 127\.0\.0\.1:\d+ for coal\.joyent\.us$/, /^SIGTERM: stopping$/, /^closed/]) {
+    t.ok(msgs.some((x) => m.test(String(x))), `logged ${m}`);
+  }
+  t.match(msgs.at(-1), /^closed/, 'the last line says it closed');
 });
 
-t.test('--zk: SIGTERM closes the ZooKeeper session at once', async (t) => {
+t.test('--log-level warn: the info lines are left out', async (t) => {
+  const r = herald(['--registry', 'memory', '--domain', 'coal.joyent.us', '--listen', '127.0.0.1:0', '--threads', '1', '--log-level', 'warn']);
+  t.teardown(() => stop(r));
+  await waitFor('listening', () => /listening 127\.0\.0\.1:(\d+)/.test(r.stdout), 30_000, 20);
+  t.equal(await stop(r), 0);
+  t.equal(r.stderr, '');
+});
+
+t.test('--zk: ZooKeeper away and back is logged (disconnected, stale, resynced); SIGTERM closes the session at once', async (t) => {
   const zk = await ZooKeeper.start();
   t.teardown(() => zk.stop());
   const writer = ZooKeeperStore.open({ connect: zk.connectString });
@@ -80,6 +104,16 @@ t.test('--zk: SIGTERM closes the ZooKeeper session at once', async (t) => {
   await waitFor('answer', async () => (await dig(port, ['A', 'db.coal.joyent.us'])).answer.length === 1, 10_000, 20);
   t.same((await dig(port, ['A', 'db.coal.joyent.us'])).answer, ['db.coal.joyent.us. 15 IN A 10.0.0.9']);
   t.equal(await connections(), before + 1, 'one session while serving');
+  await waitFor('first sync logged', () => logged(r, /^first full sync: \d+ nodes, 0 instances/), 5000, 20);
+  // ZooKeeper away and back within the session timeout: stale, then current again.
+  await zk.kill();
+  await waitFor('disconnected and stale logged', () => logged(r, /^registry session disconnected$/) && logged(r, /^serving stale state since \d{4}-/), 10_000, 20);
+  t.same((await dig(port, ['A', 'db.coal.joyent.us'])).answer, ['db.coal.joyent.us. 15 IN A 10.0.0.9'], 'the last state served meanwhile');
+  await zk.restart();
+  await waitFor('resync logged', () => logged(r, /^registry resynced/), 20_000, 50);
+  t.ok(logs(r).some((l) => l.state === 'connected' && l.level === 30), 'connected again');
+  t.ok(logs(r).some((l) => l.state === 'disconnected' && l.level === 40), 'the disconnection is a warning');
+  await waitFor('both sessions back', async () => (await connections()) === before + 1, 10_000, 50);
   t.equal(await stop(r), 0);
   await waitFor('session closed', async () => (await connections()) === before, 3000, 20);
   t.match(r.stderr, /registry session closed/);

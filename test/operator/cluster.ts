@@ -98,10 +98,10 @@ export class Cluster {
       c.servers.push(p);
     }
     for (const p of c.servers) {
-      await waitFor(`${p.name} to listen`, () => /listening 127\.0\.0\.1:\d+/.test(p.stdout) && /metrics on/.test(p.stderr), 20_000)
+      await waitFor(`${p.name} to listen`, () => /listening 127\.0\.0\.1:\d+/.test(p.stdout) && /^metrics \S+$/m.test(p.stdout), 20_000)
         .catch((err: Error) => { throw new Error(`${err.message}\n${p.stderr}`); });
       c.nameservers.push(`127.0.0.1:${/listening 127\.0\.0\.1:(\d+)/.exec(p.stdout)![1]}`);
-      c.metrics.push(/metrics on (\S+)/.exec(p.stderr)![1]!);
+      c.metrics.push(/^metrics (\S+)$/m.exec(p.stdout)![1]!);
     }
     await Promise.all(specs.map((s) => c.#sidecar(s)));
     return c;
