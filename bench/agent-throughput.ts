@@ -16,6 +16,7 @@ const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 1000);
 const ROUNDS = 6;
 const SLOW_ROUNDS = 4;
 const WARM_MS = 300;
+const SETTLE_MS = 200;
 
 if (process.argv[2] === 'serve') {
   // Child: three servers; server 0's delay is set by the parent.
@@ -55,6 +56,9 @@ function pct(sorted: Float64Array, p: number): number {
 }
 
 async function run(name: string, one: () => Promise<void>, ms = RUN_MS): Promise<Result> {
+  // A quiet pause first: the previous client's sockets closing and garbage
+  // being collected would otherwise be charged to this one.
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   let stop = false;
   let latencies: number[] = [];
   let errors = 0;
