@@ -52,6 +52,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   let load: LoadLoop | undefined;
   let frames: NodeJS.Timeout | undefined;
   let interrupted = false;
+  let failure: string | undefined;
   let stats;
   try {
     watchSidecars(cluster, event);
@@ -111,9 +112,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     }, result);
     draw();
   } catch (err) {
-    if (!signal.aborted) throw err;
-    interrupted = true;
-    event('interrupted: stopping everything');
+    if (signal.aborted) {
+      interrupted = true;
+      event('interrupted: stopping everything');
+    } else {
+      // A step that never completed (an instance that never came back, say): report it, stop, exit 1.
+      failure = (err as Error).message;
+      event(`STOPPED: ${failure}`);
+    }
   } finally {
     clearInterval(frames);
     stats = await load?.stop(3000);
@@ -122,9 +128,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     await cluster.stop();
     display.close();
   }
-  if (!stats) throw new Error('the demo stopped before its load started');
+  if (!stats) throw new Error(`the demo stopped before its load started${failure ? `: ${failure}` : ''}`);
   return buildSummary({
     load: stats, rps, durationMs: Date.now() - startedAt, interrupted, names: cluster.members.map((m) => m.name), updates: result.updates, crash: result.crash,
+    ...(failure ? { error: failure } : {}),
   });
 }
 

@@ -29,9 +29,11 @@ export interface CrashRecord {
 }
 
 export interface DemoSummary {
-  /** True when no request failed and every drain ended `drained`. */
+  /** True when no request failed, every drain ended `drained` and every step completed. */
   ok: boolean;
   interrupted: boolean;
+  /** Why the scenario stopped early, when a step never completed. */
+  error?: string;
   durationMs: number;
   rps: number;
   requests: { sent: number; ok: number; failed: number };
@@ -44,7 +46,7 @@ export interface DemoSummary {
 
 export function buildSummary(input: {
   load: LoadStats; rps: number; durationMs: number; interrupted: boolean; names: readonly string[];
-  updates: UpdateRecord[]; crash: CrashRecord | undefined;
+  updates: UpdateRecord[]; crash: CrashRecord | undefined; error?: string;
 }): DemoSummary {
   const { load } = input;
   const names = [...new Set([...input.names, ...Object.keys(load.byInstance)])];
@@ -52,8 +54,8 @@ export function buildSummary(input: {
     const served = load.byInstance[name] ?? 0;
     return { name, served, share: load.ok > 0 ? served / load.ok : 0 };
   });
-  return {
-    ok: load.failed === 0 && input.updates.every((u) => u.outcome === 'drained'),
+  const summary: DemoSummary = {
+    ok: load.failed === 0 && input.updates.every((u) => u.outcome === 'drained') && input.error === undefined,
     interrupted: input.interrupted,
     durationMs: input.durationMs,
     rps: input.rps,
@@ -64,6 +66,8 @@ export function buildSummary(input: {
     crash: input.crash,
     failures: load.failures,
   };
+  if (input.error !== undefined) summary.error = input.error;
+  return summary;
 }
 
 const sec = (ms: number | undefined): string => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(2)} s`);
@@ -87,6 +91,8 @@ export function renderSummary(s: DemoSummary): string {
     lines.push(`            ${' '.repeat(c.instance.length)}  restarted → back in rotation in ${sec(c.backInRotationMs)}`);
   }
   for (const f of s.failures.slice(0, 5)) lines.push(`  failed    ${f.id}: ${f.code} ${f.message}`);
-  lines.push(s.ok ? '  result    OK: no request failed' : `  result    FAILED: ${s.requests.failed} requests failed${s.updates.some((u) => u.outcome !== 'drained') ? ', a drain did not finish' : ''}`);
+  if (s.error) lines.push(`  stopped   ${s.error}`);
+  const why = [`${s.requests.failed} requests failed`, ...(s.updates.some((u) => u.outcome !== 'drained') ? ['a drain did not finish'] : []), ...(s.error ? ['a step did not complete'] : [])];
+  lines.push(s.ok ? '  result    OK: no request failed' : `  result    FAILED: ${why.join(', ')}`);
   return lines.join('\n') + '\n';
 }

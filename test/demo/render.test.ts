@@ -67,6 +67,9 @@ t.test('summary: ok only with no failed request and every drain drained; text an
   const stuck = buildSummary({ load, rps: 100, durationMs: 3000, interrupted: true, names: [], updates: [{ ...update, outcome: 'deadline', unmet: 'in-flight' }], crash: undefined });
   t.equal(stuck.ok, false, 'a drain that hit its deadline is not ok');
   t.match(renderSummary(stuck), /summary \(interrupted\)[\s\S]*deadline \(in-flight unmet\)[\s\S]*a drain did not finish/);
+  const broken = buildSummary({ load, rps: 100, durationMs: 3000, interrupted: false, names: [], updates: [], crash: undefined, error: 'timed out after 20000 ms waiting for web-2 back in rotation' });
+  t.equal(broken.ok, false, 'a step that never completed is not ok');
+  t.match(renderSummary(broken), /stopped {3}timed out after 20000 ms waiting for web-2 back in rotation\n {2}result {4}FAILED: 0 requests failed, a step did not complete/);
 });
 
 t.test('eventLine: elapsed seconds, right-aligned', async (t) => {
