@@ -39,18 +39,18 @@ export class BalancedAgent extends Dispatcher {
   constructor(options: BalancedAgentOptions) {
     super();
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('Expected options to be an object');
-    const given = [options.source, options.backends, options.domain].filter((x) => x !== undefined).length;
+    const given = [options.source, options.resolver, options.backends, options.domain].filter((x) => x !== undefined).length;
     if (given !== 1) throw new InvalidArgumentError('Expected exactly one of `source` (a BackendSource such as a Resolver), `backends` (ADDRESS:PORT list) or `domain` (with resolver options)');
     if (options.backends !== undefined && !Array.isArray(options.backends)) throw new InvalidArgumentError('Expected `backends` to be an array of ADDRESS:PORT strings');
     this.#options = resolveOptions(options);
     const o = this.#options;
     const source: BackendSource =
-      options.source ?? (options.domain !== undefined ? new Resolver({ ...options, domain: options.domain }) : new StaticBackends(options.backends!));
+      options.source ?? options.resolver ?? (options.domain !== undefined ? new Resolver({ ...options, domain: options.domain }) : new StaticBackends(options.backends!));
     this.#set = new BackendSet(source, {
       ejection: o.ejection,
       pick: { latency: o.latency, decayMs: o.decayMs },
       pool: o.pool,
-      ownsSource: options.source === undefined,
+      ownsSource: options.source === undefined && options.resolver === undefined,
     });
     this.#ctx = {
       set: this.#set,

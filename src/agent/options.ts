@@ -6,13 +6,15 @@ import type { ResolverOptions } from '../resolver/resolver-options.ts';
 import type { EjectionPolicy } from './ejection.ts';
 
 /**
- * Where the backends come from — exactly one of `source`, `backends` or
+ * Where the backends come from — exactly one of `source` (or `resolver`), `backends` or
  * `domain` (with the DNS `Resolver`'s options beside it: `service`,
  * `nameservers`, `bootstrap`, `defaultPort`, TTL bounds...).
  */
 export interface BalancedAgentOptions extends Omit<Partial<ResolverOptions>, 'domain'> {
   /** A `Resolver`, `StaticBackends`, or any BackendSource (started by the agent, stopped by its owner). */
   source?: BackendSource;
+  /** The same as `source` (DESIGN.md's name for it). */
+  resolver?: BackendSource;
   /** A fixed list of `address:port` (no DNS at all). */
   backends?: readonly string[];
   /** A service domain: the agent makes, starts and stops a `Resolver` for it. */
