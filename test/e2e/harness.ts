@@ -66,15 +66,21 @@ export async function heraldRun(args: string[], timeoutMs = 60_000): Promise<{ c
   return { code, stdout: p.stdout, stderr: p.stderr };
 }
 
-/** One `herald serve --zk` process; restarts on the port it first got. */
+/**
+ * One `herald serve` process, over ZooKeeper (`zk` a connect string) or its
+ * own in-memory registry (`zk` undefined: `--registry memory`, with
+ * `registryUrl` the memory:// address sidecars use); restarts on the port it
+ * first got.
+ */
 export class ServeProcess {
   proc: Proc | undefined;
   port = 0;
-  readonly #zk: string;
+  registryUrl: string | undefined;
+  readonly #zk: string | undefined;
   readonly #zone: string;
   readonly #sessionTimeoutMs: number;
 
-  constructor(zk: string, zone: string, sessionTimeoutMs: number) {
+  constructor(zk: string | undefined, zone: string, sessionTimeoutMs: number) {
     this.#zk = zk;
     this.#zone = zone;
     this.#sessionTimeoutMs = sessionTimeoutMs;
@@ -83,9 +89,11 @@ export class ServeProcess {
   get nameserver(): string { return `127.0.0.1:${this.port}`; }
 
   async start(): Promise<void> {
-    this.proc = herald(['serve', '--zk', this.#zk, '--domain', this.#zone, '--listen', `127.0.0.1:${this.port}`, '--threads', '1', '--session-timeout', String(this.#sessionTimeoutMs)]);
+    const registry = this.#zk === undefined ? ['--registry', 'memory', '--registry-listen', '127.0.0.1:0'] : ['--zk', this.#zk, '--session-timeout', String(this.#sessionTimeoutMs)];
+    this.proc = herald(['serve', ...registry, '--domain', this.#zone, '--listen', `127.0.0.1:${this.port}`, '--threads', '1']);
     const m = await this.proc.waitOutput(/listening 127\.0\.0\.1:(\d+)/);
     this.port = Number(m[1]);
+    if (this.#zk === undefined) this.registryUrl = (await this.proc.waitOutput(/registry (memory:\/\/\S+)/))[1];
   }
 
   async stop(): Promise<void> {
@@ -96,7 +104,8 @@ export class ServeProcess {
 export interface InstanceOptions {
   name: string;
   domain: string;
-  zk: ZooKeeper;
+  /** ZooKeeper (servers written in the config), or a connect string given with --zk (memory://). */
+  zk: ZooKeeper | string;
   nameservers: () => string[];
   ttl: number;
   sessionTimeoutMs: number;
@@ -136,12 +145,12 @@ export class Instance {
         service: { type: 'service', service: { srvce: '_http', proto: '_tcp', port: 80, ttl: o.ttl } },
       },
       healthCheck: { http: `http://127.0.0.1:${this.port}/health`, interval: 250, timeout: 500, rise: 1, fall: 2 },
-      zookeeper: { servers: o.zk.ports.map((port) => ({ host: '127.0.0.1', port })), timeout: o.sessionTimeoutMs, connectTimeout: 2000 },
+      ...(typeof o.zk === 'string' ? {} : { zookeeper: { servers: o.zk.ports.map((port) => ({ host: '127.0.0.1', port })), timeout: o.sessionTimeoutMs, connectTimeout: 2000 } }),
       drain: { deadline: 20_000, signalDeadline: 1000, ttlMargin: 500, pollInterval: 100, lookupTimeout: 500, nameservers: o.nameservers() },
     };
     const path = join(o.dir, `${o.name}.json`);
     await writeFile(path, JSON.stringify(config, null, 2));
-    this.sidecar = herald(['sidecar', '--config', path, '--admin-socket', 'none']);
+    this.sidecar = herald(['sidecar', '--config', path, '--admin-socket', 'none', ...(typeof o.zk === 'string' ? ['--zk', o.zk] : [])]);
     await this.sidecar.waitOutput(/sidecar \S+ started/);
   }
 
@@ -258,6 +267,8 @@ export interface ClusterOptions {
   serves?: number;
   /** Client stats every this many ms, all kept (benches). */
   clientTickMs?: number;
+  /** `memory`: no ZooKeeper; one `herald serve --registry memory`, sidecars over memory://. */
+  registry?: 'zookeeper' | 'memory';
 }
 
 /** ZooKeeper, the nameservers, the instances and the client, started in that order. */
@@ -265,6 +276,7 @@ export class Cluster {
   readonly zone = 'e2e.test';
   readonly domain = `web.${this.zone}`;
   readonly srvName = `_http._tcp.web.${this.zone}`;
+  /** Absent with `registry: 'memory'`. */
   zk!: ZooKeeper;
   readonly serves: ServeProcess[] = [];
   readonly instances: Instance[] = [];
@@ -279,11 +291,16 @@ export class Cluster {
     c.sessionTimeoutMs = o.sessionTimeoutMs ?? 3000;
     try {
       c.dir = await mkdtemp(join(tmpdir(), 'herald-e2e-'));
-      c.zk = await ZooKeeper.start({ servers: o.zkServers ?? 1 });
-      for (let i = 0; i < (o.serves ?? 2); i++) c.serves.push(new ServeProcess(c.zk.connectString, c.zone, c.sessionTimeoutMs));
+      if (o.registry === 'memory') {
+        c.serves.push(new ServeProcess(undefined, c.zone, c.sessionTimeoutMs));
+      } else {
+        c.zk = await ZooKeeper.start({ servers: o.zkServers ?? 1 });
+        for (let i = 0; i < (o.serves ?? 2); i++) c.serves.push(new ServeProcess(c.zk.connectString, c.zone, c.sessionTimeoutMs));
+      }
       await Promise.all(c.serves.map((s) => s.start()));
+      const registry = o.registry === 'memory' ? c.serves[0]!.registryUrl! : c.zk;
       for (let i = 1; i <= (o.instances ?? 3); i++) {
-        c.instances.push(new Instance({ name: `web-${i}`, domain: c.domain, zk: c.zk, nameservers: () => c.nameservers, ttl: c.ttl, sessionTimeoutMs: c.sessionTimeoutMs, dir: c.dir }));
+        c.instances.push(new Instance({ name: `web-${i}`, domain: c.domain, zk: registry, nameservers: () => c.nameservers, ttl: c.ttl, sessionTimeoutMs: c.sessionTimeoutMs, dir: c.dir }));
       }
       await Promise.all(c.instances.map((i) => i.start()));
       await c.waitInDns(c.instances);
@@ -298,6 +315,11 @@ export class Cluster {
   }
 
   get nameservers(): string[] { return this.serves.map((s) => s.nameserver); }
+
+  /** What `herald drain/resume --zk` take: ZooKeeper's connect string, or the memory:// registry. */
+  get connectString(): string {
+    return this.zk ? this.zk.connectString : this.serves[0]!.registryUrl!;
+  }
 
   instance(name: string): Instance {
     const i = this.instances.find((x) => x.name === name);
@@ -326,11 +348,11 @@ export class Cluster {
   }
 
   drain(instance: Instance, timeoutS = 20): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return heraldRun(['drain', '--zk', this.zk.connectString, this.domain, instance.name, '--timeout', String(timeoutS), '--reason', 'e2e update', '--json'], (timeoutS + 15) * 1000);
+    return heraldRun(['drain', '--zk', this.connectString, this.domain, instance.name, '--timeout', String(timeoutS), '--reason', 'e2e update', '--json'], (timeoutS + 15) * 1000);
   }
 
   resume(instance: Instance): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return heraldRun(['resume', '--zk', this.zk.connectString, this.domain, instance.name], 20_000);
+    return heraldRun(['resume', '--zk', this.connectString, this.domain, instance.name], 20_000);
   }
 
   async stop(): Promise<void> {
