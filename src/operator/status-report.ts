@@ -16,7 +16,12 @@ export interface InstanceStatus {
   /** ISO time since when it is in this state (phase), when known. */
   since?: string;
   reason?: string;
-  /** The ephemeral host node's session: its id when known, `live` when the node exists, `none` without a node. */
+  /**
+   * The host node's owner session, hex as zkCli shows `ephemeralOwner`
+   * (`0x1000a3c5e2b0003`; memory registries number their own); `persistent`
+   * for a persistent node, `live` for an ephemeral one whose store gives no
+   * id, `none` without a node.
+   */
   session: string;
   /** From the sidecar's status, when it publishes one. */
   healthy?: boolean;

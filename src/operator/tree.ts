@@ -1,12 +1,12 @@
 import { childPath } from '../registry/path.ts';
-import type { NodeData, Store } from '../registry/store.ts';
+import type { Store } from '../registry/store.ts';
 
 /** One znode as the operator commands read it. */
 export interface TreeNode {
   path: string;
   data: string | null;
   ephemeral: boolean;
-  /** The owning session (hex) when the store reports it. */
+  /** The owning session of an ephemeral node, hex as zkCli shows `ephemeralOwner` (`NodeData.session`). */
   session?: string;
   children: string[];
 }
@@ -31,8 +31,7 @@ export async function readTree(store: Store, root: string, skip: readonly string
     for (const { path, node, children } of read) {
       if (!node) continue;
       const entry: TreeNode = { path, data: node.data, ephemeral: node.ephemeral, children: children ?? [] };
-      const session = (node as NodeData & { session?: unknown }).session;
-      if (typeof session === 'string') entry.session = session;
+      if (node.session !== undefined) entry.session = node.session;
       out.set(path, entry);
       for (const name of entry.children) {
         const child = childPath(path, name);

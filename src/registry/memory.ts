@@ -17,6 +17,12 @@ interface MemoryNode extends TreeNode {
 export class MemoryRegistry extends EventEmitter<{ change: [paths: string[]] }> {
   readonly #tree = new Map<string, MemoryNode>([['/', { data: null, children: new Set(), owner: undefined }]]);
   readonly #sequences = new Map<string, number>();
+  #sessions = 0;
+
+  /** @internal a new session id, hex like ZooKeeper's (this registry's own numbering, never reused). */
+  nextSessionId(): string {
+    return `0x${(++this.#sessions).toString(16)}`;
+  }
 
   /** @internal the next sequence number for a child of `parent` (never reused, as in ZooKeeper). */
   nextSequence(parent: string): number {
@@ -48,7 +54,7 @@ export class MemoryRegistry extends EventEmitter<{ change: [paths: string[]] }> 
     } else {
       const parent = this.#tree.get(parentPath(path))!;
       parent.children.add(path.slice(path.lastIndexOf('/') + 1));
-      this.#tree.set(path, { data, children: new Set(), owner });
+      this.#tree.set(path, { data, children: new Set(), owner, session: owner?.sessionId });
     }
     this.emit('change', [path]);
   }
@@ -77,11 +83,16 @@ export class MemoryStore extends EventEmitter<StoreEvents> implements Store {
   readonly #registry: MemoryRegistry;
   #state: SessionState = 'connected';
   readonly #mirrors = new Set<Mirror>();
+  #sessionId: string;
 
   constructor(registry: MemoryRegistry) {
     super();
     this.#registry = registry;
+    this.#sessionId = registry.nextSessionId();
   }
+
+  /** This session's id (a new one after `expire()`, as ZooKeeper opens a new session). */
+  get sessionId(): string { return this.#sessionId; }
 
   get state(): SessionState { return this.#state; }
 
@@ -101,7 +112,9 @@ export class MemoryStore extends EventEmitter<StoreEvents> implements Store {
     validatePath(path);
     const node = this.#registry.node(path);
     if (!node) return undefined;
-    return { data: node.data, ephemeral: node.owner !== undefined, ownedByMe: node.owner === this };
+    const data: NodeData = { data: node.data, ephemeral: node.owner !== undefined, ownedByMe: node.owner === this };
+    if (node.session !== undefined) data.session = node.session;
+    return data;
   }
 
   async children(path: string): Promise<string[] | undefined> {
@@ -196,6 +209,7 @@ export class MemoryStore extends EventEmitter<StoreEvents> implements Store {
     this.#open();
     this.#registry.removeOwnedBy(this);
     this.#setState('expired');
+    this.#sessionId = this.#registry.nextSessionId();
     this.#setState('connected');
   }
 

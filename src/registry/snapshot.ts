@@ -5,6 +5,8 @@ import type { Snapshot, SnapshotNode } from './store.ts';
 export interface TreeNode {
   data: string | null;
   children: Set<string>;
+  /** The owning session of an ephemeral node, hex. */
+  session?: string | undefined;
 }
 
 /** Copies the subtree at `root` of `tree` into an immutable snapshot (empty when `root` is absent). */
@@ -16,7 +18,10 @@ export function buildSnapshot(root: string, tree: ReadonlyMap<string, TreeNode>)
     const node = tree.get(path);
     if (!node) continue;
     const children = [...node.children].sort();
-    out.set(path, Object.freeze({ path, data: node.data, children: Object.freeze(children) }));
+    const copy: SnapshotNode = node.session === undefined
+      ? { path, data: node.data, children: Object.freeze(children) }
+      : { path, data: node.data, children: Object.freeze(children), session: node.session };
+    out.set(path, Object.freeze(copy));
     for (const name of children) stack.push(childPath(path, name));
   }
   return out;

@@ -15,6 +15,12 @@ export interface NodeData {
   ephemeral: boolean;
   /** True when the node is an ephemeral of this store's current session. */
   ownedByMe: boolean;
+  /**
+   * The owning session of an ephemeral node, in hex as zkCli shows its
+   * `ephemeralOwner` (`0x1000a3c5e2b0003`); memory sessions have ids of their
+   * own. Absent for persistent nodes.
+   */
+  session?: string;
 }
 
 /** An immutable node of a mirrored subtree. */
@@ -23,6 +29,8 @@ export interface SnapshotNode {
   readonly data: string | null;
   /** Child names (not paths), sorted. */
   readonly children: readonly string[];
+  /** The owning session of an ephemeral node (see `NodeData.session`); absent for persistent nodes. */
+  readonly session?: string;
 }
 
 /** An immutable, consistent copy of a subtree: path → node. Replaced whole on change. */

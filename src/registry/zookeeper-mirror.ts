@@ -6,7 +6,8 @@ import type { SessionState } from './store.ts';
 
 /** The client calls a mirror needs, with the store's chroot and timeouts applied. */
 export interface WatchSource {
-  getData(path: string, watcher: Watcher): Promise<string | null>;
+  /** The node's data and, for an ephemeral node, its owner session (hex). */
+  getData(path: string, watcher: Watcher): Promise<{ data: string | null; session: string | undefined }>;
   getChildren(path: string, watcher: Watcher): Promise<string[]>;
   exists(path: string, watcher: Watcher): Promise<boolean>;
   isNoNode(err: unknown): boolean;
@@ -123,9 +124,9 @@ export class ZooKeeperMirror extends MirrorBase {
 
   async #readData(path: string): Promise<void> {
     try {
-      const data = await this.#source.getData(path, this.#dataWatcher(path));
+      const { data, session } = await this.#source.getData(path, this.#dataWatcher(path));
       const node = this.#tree.get(path);
-      if (node && node.data !== data) { node.data = data; this.#dirty = true; }
+      if (node && (node.data !== data || node.session !== session)) { node.data = data; node.session = session; this.#dirty = true; }
     } catch (err) {
       if (!this.#source.isNoNode(err)) throw err;
       await this.#gone(path);

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../errors.ts';
 import { parseConnectString, serversString, type ConnectString } from './connect-string.ts';
 import { NodeConflictError, NodeOwnedError, RegistryClosedError, RegistryUnavailableError } from './errors.ts';
 import { ancestors, validatePath } from './path.ts';
+import { sessionIdHex } from './session-id.ts';
 import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store.ts';
 import { ZooKeeperMirror, type WatchSource } from './zookeeper-mirror.ts';
 
@@ -181,7 +182,8 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
     const abs = this.#abs(path);
     try {
       const [data, stat] = await this.#call<[Buffer | undefined, Stat]>('get', (c, done) => c.getData(abs, undefined, (e, d, s) => done(e, [d, s])));
-      return { data: text(data), ...this.#ownership(stat) };
+      const session = sessionIdHex(stat.ephemeralOwner);
+      return session === undefined ? { data: text(data), ...this.#ownership(stat) } : { data: text(data), ...this.#ownership(stat), session };
     } catch (err) {
       if (zkCode(err) === Exception.NO_NODE) return undefined;
       this.#fail(`get ${path}`, err);
@@ -329,7 +331,7 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
     if (this.#state === 'closed') throw new RegistryClosedError();
     validatePath(root);
     const source: WatchSource = {
-      getData: (path, watcher) => this.#call('getData', (c, done) => c.getData(this.#abs(path), watcher, (e, d) => done(e, text(d)))),
+      getData: (path, watcher) => this.#call('getData', (c, done) => c.getData(this.#abs(path), watcher, (e, d, s) => done(e, { data: text(d), session: s ? sessionIdHex(s.ephemeralOwner) : undefined }))),
       getChildren: (path, watcher) => this.#call('getChildren', (c, done) => c.getChildren(this.#abs(path), watcher, (e, ch) => done(e, ch))),
       exists: (path, watcher) => this.#call('exists', (c, done) => c.exists(this.#abs(path), watcher, (e, s) => done(e, s !== null))),
       isNoNode: (err) => zkCode(err) === Exception.NO_NODE,

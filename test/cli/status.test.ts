@@ -3,6 +3,7 @@ import t from 'tap';
 // Clock times in the output are local: make them UTC here, as the expected values are.
 process.env['TZ'] = 'UTC';
 import { waitFor } from '../fixtures/wait.ts';
+import { ephemeralOwners } from '../fixtures/zookeeper.ts';
 import { Cluster, cli, run, SERVICE, startStates, stop } from '../operator/cluster.ts';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -43,7 +44,9 @@ t.test('status against real ZooKeeper, two herald serve nameservers and sidecars
     const yes = ns.map((n) => ({ nameserver: n, served: 'yes', status: 'NOERROR' }));
     const no = ns.map((n) => ({ nameserver: n, served: 'no', status: 'NOERROR' }));
 
-    t.match(by.ok, { name: `ok.${SERVICE}`, address: '10.0.0.1', ports: [18080], type: 'load_balancer', state: 'registered', session: 'live', healthy: true, served: true, since: iso(ok!.since), lastCheck: { ok: true } });
+    const okSession = (await ephemeralOwners(c.zk.ports[0]!)).get('/us/joyent/coal/web/ok');
+    t.match(okSession, /^0x[0-9a-f]+$/, 'ZooKeeper names the sidecar\'s session');
+    t.match(by.ok, { name: `ok.${SERVICE}`, address: '10.0.0.1', ports: [18080], type: 'load_balancer', state: 'registered', session: okSession, healthy: true, served: true, since: iso(ok!.since), lastCheck: { ok: true } });
     t.same(by.ok.nameservers, yes);
     t.notOk('phase' in by.ok);
 
@@ -73,7 +76,8 @@ t.test('status against real ZooKeeper, two herald serve nameservers and sidecars
     }
     const drn = await c.status('drn');
     t.match(lines[2], new RegExp(`^${SERVICE} +drn +- +- +draining \\(ttl\\) +${new Date(drn!.drain!.startedAt).toISOString().slice(11, 19)} +none +no +no$`));
-    t.match(lines[3], /^web\.coal\.joyent\.us +ok +10\.0\.0\.1 +18080 +registered +\d\d:\d\d:\d\d +live +yes +yes$/);
+    const okSession = (await ephemeralOwners(c.zk.ports[0]!)).get('/us/joyent/coal/web/ok')!;
+    t.match(lines[3], new RegExp(`^web\\.coal\\.joyent\\.us +ok +10\\.0\\.0\\.1 +18080 +registered +\\d\\d:\\d\\d:\\d\\d +${okSession} +yes +yes$`), 'SESSION: the owner session id, as zkCli shows it');
   });
 
   t.test('colour on a terminal only, and never with NO_COLOR', async (t) => {

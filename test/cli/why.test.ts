@@ -4,6 +4,7 @@ import t from 'tap';
 process.env['TZ'] = 'UTC';
 import { lookup } from '../../src/resolver/lookup.ts';
 import { waitFor } from '../fixtures/wait.ts';
+import { ephemeralOwners } from '../fixtures/zookeeper.ts';
 import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
 import { cli, run, SERVICE, startStates, stop, type Cluster } from '../operator/cluster.ts';
 
@@ -33,7 +34,8 @@ t.test('why against real ZooKeeper, two herald serve nameservers and sidecars in
     t.match(out, new RegExp(`^${re(SERVICE)}: a service; clients ask SRV _http\\._tcp\\.${re(SERVICE)}, A ${re(SERVICE)}\\n`));
     // The znodes and their records.
     t.match(out, '  /us/joyent/coal/web  [persistent]\n    {"type":"service","service":{"type":"service","service":{"srvce":"_http","proto":"_tcp","port":80,"ttl":1}}}\n');
-    t.match(out, '  /us/joyent/coal/web/ok  [ephemeral]\n    {"type":"load_balancer","address":"10.0.0.1","ttl":30,"load_balancer":{"address":"10.0.0.1","ports":[18080]}}\n');
+    const okSession = (await ephemeralOwners(c.zk.ports[0]!)).get('/us/joyent/coal/web/ok');
+    t.match(out, `  /us/joyent/coal/web/ok  [ephemeral, session ${okSession}]\n    {"type":"load_balancer","address":"10.0.0.1","ttl":30,"load_balancer":{"address":"10.0.0.1","ports":[18080]}}\n`);
     t.match(out, /\/herald\/drain\/us\/joyent\/coal\/web\/drn {2}\[persistent\]\n {4}\{"id":"[^"]+","reason":"update drn"/);
     t.match(out, /\/herald\/status\/us\/joyent\/coal\/web\/sick {2}\[persistent\]\n {4}\{"state":"unhealthy"/);
     // The TTLs that apply (BINDER.md §2).

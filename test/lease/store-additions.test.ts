@@ -17,8 +17,8 @@ async function sequentialAndWatch(t: Test, open: () => Promise<Store>): Promise<
   const second = await b.createSequential('/herald/lease/x/lease-bb-', null);
   t.match(first, /^\/herald\/lease\/x\/lease-aa-\d{10}$/);
   t.ok(Number(second.slice(-10)) > Number(first.slice(-10)), `${second} after ${first}`);
-  t.same(await a.get(first), { data: '{"n":1}', ephemeral: true, ownedByMe: true });
-  t.same(await b.get(first), { data: '{"n":1}', ephemeral: true, ownedByMe: false });
+  t.match(await a.get(first), { data: '{"n":1}', ephemeral: true, ownedByMe: true, session: /^0x[0-9a-f]+$/ });
+  t.match(await b.get(first), { data: '{"n":1}', ephemeral: true, ownedByMe: false, session: /^0x[0-9a-f]+$/ });
   t.same(await a.get('/herald/lease/x'), { data: null, ephemeral: false, ownedByMe: false }, 'parent persistent');
   await t.rejects(a.createSequential(`${first}/child-`, null), { code: 'HERALD_NODE_CONFLICT' }, 'no children under an ephemeral');
 

@@ -88,3 +88,15 @@ t.test('why: a name outside the registry, and no nameservers asked', async (t) =
   const regOnly = whyReport('a.web.coal.joyent.us', services, new Map(), [], new Map(), NOW);
   t.equal(regOnly.verdict, 'a.web.coal.joyent.us: 1 of 1 instance registered (no nameserver asked)');
 });
+
+t.test('the owner session of a host node: its id when the registry gives one, in status, --json and why', async (t) => {
+  const dns = tree({ '/us/joyent/coal/web': SERVICE_JSON, '/us/joyent/coal/web/a': host('10.0.0.1'), '/us/joyent/coal/web/b': host('10.0.0.2'), '/us/joyent/coal/web/p': host('10.0.0.3') },
+    ['/us/joyent/coal/web/a', '/us/joyent/coal/web/b']);
+  dns.get('/us/joyent/coal/web/a')!.session = '0x1000a3c5e2b0003';
+  const services = collectServices(view(dns));
+  const report = statusReport('coal.joyent.us', services, [], new Map(), NOW);
+  t.same(report.services[0]!.instances.map((i) => [i.instance, i.session]), [['a', '0x1000a3c5e2b0003'], ['b', 'live'], ['p', 'persistent']]);
+  t.match(renderStatus(report, { color: false }), /\nweb\.coal\.joyent\.us +a +10\.0\.0\.1 +8080 +registered +- +0x1000a3c5e2b0003\n/);
+  const why = whyReport('web.coal.joyent.us', services, new Map(), [], new Map(), NOW);
+  t.match(JSON.stringify(why), '"kind":"ephemeral, session 0x1000a3c5e2b0003"');
+});

@@ -34,8 +34,13 @@ export async function storeContract(t: Test, open: () => Promise<Store>): Promis
   await t.test('ephemeral nodes belong to their session and vanish when it closes', async (t) => {
     const c = await open();
     await c.putEphemeral('/us/joyent/coal/svc/inst1', '{"type":"load_balancer"}');
-    t.same(await c.get('/us/joyent/coal/svc/inst1'), { data: '{"type":"load_balancer"}', ephemeral: true, ownedByMe: true });
-    t.same(await a.get('/us/joyent/coal/svc/inst1'), { data: '{"type":"load_balancer"}', ephemeral: true, ownedByMe: false });
+    const mine = await c.get('/us/joyent/coal/svc/inst1');
+    t.match(mine, { data: '{"type":"load_balancer"}', ephemeral: true, ownedByMe: true, session: /^0x[0-9a-f]+$/ }, 'the owner session in hex, as zkCli shows ephemeralOwner');
+    t.same(await a.get('/us/joyent/coal/svc/inst1'), { data: '{"type":"load_balancer"}', ephemeral: true, ownedByMe: false, session: mine!.session });
+    await b.putEphemeral('/us/joyent/coal/svc/inst2', '{}');
+    const other = (await a.get('/us/joyent/coal/svc/inst2'))?.session;
+    t.ok(other !== undefined && other !== mine!.session, `another session, another id (${other} vs ${mine!.session})`);
+    await b.delete('/us/joyent/coal/svc/inst2');
     // Same session: an update; another session: refused; persistent in the way: refused.
     await c.putEphemeral('/us/joyent/coal/svc/inst1', '{"v":2}');
     t.equal((await a.get('/us/joyent/coal/svc/inst1'))?.data, '{"v":2}');
@@ -60,6 +65,9 @@ export async function storeContract(t: Test, open: () => Promise<Store>): Promis
     let s = await snapshotWhere(m, (s) => s.get('/us/joyent/coal/mirrored/x')?.data === 'one', 'x in mirror');
     t.same(s.get('/us/joyent/coal/mirrored')?.children, ['x']);
     t.equal(s.get('/us/joyent/coal/mirrored')?.data, 'svc');
+    t.equal(s.get('/us/joyent/coal/mirrored/x')?.session, (await b.get('/us/joyent/coal/mirrored/x'))?.session, 'snapshot nodes carry the owner session');
+    t.match(s.get('/us/joyent/coal/mirrored/x')?.session, /^0x[0-9a-f]+$/);
+    t.notOk('session' in s.get('/us/joyent/coal/mirrored')!, 'a persistent node has none');
     await b.putEphemeral('/us/joyent/coal/mirrored/x', 'two');
     await snapshotWhere(m, (s) => s.get('/us/joyent/coal/mirrored/x')?.data === 'two', 'x updated');
     await b.putPersistent('/us/joyent/coal/mirrored/y/deep', 'd');

@@ -17,11 +17,16 @@ t.test('expire(): ephemerals go, then expired and connected again', async (t) =>
   const m = other.mirror('/a');
   await s.putEphemeral('/a/b', 'x');
   await snapshotWhere(m, (snap) => snap.has('/a/b'), 'b present');
+  const before = (await other.get('/a/b'))?.session;
+  t.equal(before, s.sessionId);
+  t.not(s.sessionId, other.sessionId, 'each session its own id');
   s.expire();
   t.same(states, ['expired', 'connected']);
   await snapshotWhere(m, (snap) => !snap.has('/a/b'), 'b gone');
   await s.putEphemeral('/a/b', 'y');
   t.equal((await other.get('/a/b'))?.data, 'y', 'the new session registers again');
+  t.equal((await other.get('/a/b'))?.session, s.sessionId);
+  t.not(s.sessionId, before, 'a new session, a new id');
   m.close();
 });
 

@@ -52,7 +52,7 @@ t.test("a crashed process's ephemerals vanish with its connection", async (t) =>
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => { child.kill('SIGKILL'); });
   await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('registered')) resolve(); }));
-  t.same(await local.get('/crash/svc/inst'), { data: 'alive', ephemeral: true, ownedByMe: false });
+  t.match(await local.get('/crash/svc/inst'), { data: 'alive', ephemeral: true, ownedByMe: false, session: /^0x[0-9a-f]+$/ });
   child.kill('SIGKILL');
   await waitFor('ephemeral gone', async () => (await local.get('/crash/svc/inst')) === undefined, 5000, 10);
   t.ok(await local.get('/crash/svc'), 'the persistent parent stays');

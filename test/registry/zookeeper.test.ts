@@ -2,7 +2,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
 import type { Store } from '../../src/registry/store.ts';
-import { ZooKeeper } from '../fixtures/zookeeper.ts';
+import { ZooKeeper, ephemeralOwners } from '../fixtures/zookeeper.ts';
 import { freePort } from '../fixtures/ports.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { snapshotWhere, storeContract } from './contract.ts';
@@ -45,6 +45,9 @@ t.test('ZooKeeper killed: the mirror keeps its last copy; back: watches re-armed
   await snapshotWhere(m, (s) => s.has('/outage/svc/a'), 'a mirrored');
   const states: string[] = [];
   reader.on('state', (s) => states.push(s));
+  const events: string[] = [];
+  m.on('stale', (since) => events.push(`stale ${typeof since}`));
+  m.on('current', () => events.push('current'));
   await zk.kill();
   await waitFor('disconnected', () => reader.state === 'disconnected', 10_000, 10);
   t.ok(m.staleSince !== undefined, 'the mirror says it is stale');
@@ -56,6 +59,21 @@ t.test('ZooKeeper killed: the mirror keeps its last copy; back: watches re-armed
   await snapshotWhere(m, (s) => s.get('/outage/svc/b')?.data === 'B' && s.get('/outage/svc/a')?.data === 'A2', 'changes after the outage');
   await waitFor('current again', () => m.staleSince === undefined, 5000, 10);
   t.ok(states.includes('disconnected') && states.at(-1) === 'connected', `states: ${states.join(',')}`);
+  t.same(events, ['stale number', 'current'], 'the mirror says so once each way');
+});
+
+t.test("the owner session of an ephemeral node is ZooKeeper's own id, in zkCli's hex", async (t) => {
+  const owner = await open(zk.connectString);
+  const reader = await open(zk.connectString);
+  t.teardown(async () => { await owner.close(); await reader.close(); });
+  await owner.putEphemeral('/sessions/svc/i1', 'x');
+  const m = reader.mirror('/sessions');
+  t.teardown(() => m.close());
+  const s = await snapshotWhere(m, (s) => s.has('/sessions/svc/i1'), 'i1 mirrored');
+  const session = (await reader.get('/sessions/svc/i1'))?.session;
+  t.equal(session, (await ephemeralOwners(zk.ports[0]!)).get('/sessions/svc/i1'), `${session}: the session ZooKeeper's dump names`);
+  t.equal(s.get('/sessions/svc/i1')?.session, session, 'the mirror has the same id');
+  t.equal((await reader.get('/sessions/svc'))?.session, undefined, 'a persistent node has none');
 });
 
 t.test('session expiry: expired, a new session, ephemerals re-creatable, mirror resynced', async (t) => {
