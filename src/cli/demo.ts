@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { lineDisplay, silentDisplay, ttyDisplay } from '../demo/live-display.ts';
 import { runDemo } from '../demo/run-demo.ts';
 import { renderSummary } from '../demo/summary.ts';
+import { HeraldError } from '../errors.ts';
 import { UsageError, type Command, type CommandIO } from './command.ts';
 
 const usage = `usage: herald demo [--instances N] [--rps N] [--duration S] [--ttl S] [--json]
@@ -49,11 +50,19 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   io.signal.addEventListener('abort', () => stop.abort(io.signal.reason), { once: true });
   io.stdout.on('error', (err) => stop.abort(err));
   const display = values.json ? silentDisplay() : io.stdout.isTTY ? ttyDisplay(io.stdout) : lineDisplay(io.stdout);
-  const summary = await runDemo({
-    display, signal: stop.signal,
-    ...(instances !== undefined ? { instances } : {}), ...(rps !== undefined ? { rps } : {}),
-    ...(duration !== undefined ? { duration } : {}), ...(ttl !== undefined ? { ttl } : {}),
-  });
+  let summary;
+  try {
+    summary = await runDemo({
+      display, signal: stop.signal,
+      ...(instances !== undefined ? { instances } : {}), ...(rps !== undefined ? { rps } : {}),
+      ...(duration !== undefined ? { duration } : {}), ...(ttl !== undefined ? { ttl } : {}),
+    });
+  } catch (err) {
+    if (err instanceof HeraldError) throw err;
+    // It could not start (an instance that would not listen, say): one line, not a stack.
+    io.stderr.write(`herald demo: ${stop.signal.aborted ? 'interrupted while starting' : (err as Error).message}\n`);
+    return stop.signal.aborted ? 130 : 1;
+  }
   io.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : `\n${renderSummary(summary)}`);
   if (!summary.ok) return 1;
   return summary.interrupted ? 130 : 0;
