@@ -1,6 +1,7 @@
 import type { DemoCluster } from './cluster.ts';
 import type { CrashRecord, UpdateRecord } from './summary.ts';
-import { abortable, pause, waitUntil } from './wait.ts';
+import { abortable } from '../abortable.ts';
+import { pause, waitUntil } from './wait.ts';
 
 /** What the scenario needs from the client side and the display. */
 export interface ScenarioContext {

@@ -14,17 +14,3 @@ export async function waitUntil(what: string, probe: () => boolean, timeoutMs: n
 export function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return sleep(Math.max(0, ms), undefined, signal ? { signal } : {});
 }
-
-/** Resolves with `promise`, or rejects when `signal` fires first (the promise runs on). */
-export function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
-  });
-}

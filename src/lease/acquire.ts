@@ -8,6 +8,7 @@ import { openStore } from '../registry/open.ts';
 import { Lease } from './lease.ts';
 import { contenderPrefix, leasePath, queueOrder, validateLeaseName } from './path.ts';
 import { safetyMargin } from './validity.ts';
+import { abortable } from '../abortable.ts';
 
 export interface AcquireLeaseOptions {
   /** A connect string (ZooKeeper, or `memory://HOST:PORT`): the lease opens a session of its own and closes it when the lease ends. */
@@ -129,17 +130,4 @@ async function connected(store: Store, signal: AbortSignal | undefined): Promise
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
-  });
 }
