@@ -7,6 +7,7 @@ import { ancestors, validatePath } from './path.ts';
 import { sessionIdHex } from './session-id.ts';
 import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store.ts';
 import { ZooKeeperMirror, type WatchSource } from './zookeeper-mirror.ts';
+import { reconnectDelay } from './backoff.ts';
 
 const { CreateMode, Event, Exception, State } = zookeeper;
 /** An open socket with no session reply for this long is dropped (see `#startWatchdog`). */
@@ -112,7 +113,7 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
     this.#client = undefined;
     try { client.close(); } catch { /* already closing */ }
     this.#setState('expired');
-    const delay = Math.min(this.#maxBackoffMs, this.#backoffMs * 2 ** this.#failures++) * (0.8 + Math.random() * 0.4);
+    const delay = reconnectDelay(this.#failures++, this.#backoffMs, this.#maxBackoffMs);
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       if (this.#state !== 'closed') this.#startSession();
