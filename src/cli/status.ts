@@ -5,6 +5,15 @@ import { renderStatus } from '../operator/status-render.ts';
 import { openStore } from '../registry/open.ts';
 import { UsageError, type Command, type CommandIO } from './command.ts';
 
+/** The flags `herald status` and `herald why` share, as their usage lists them. */
+export const operatorFlagsHelp = `  --zk HOSTS              ZooKeeper connect string, or memory://HOST:PORT
+                          (default $HERALD_ZK, else 127.0.0.1:2181)
+  --nameservers LIST      nameservers to ask, ip[:port],... (default /etc/resolv.conf)
+  --bootstrap DOMAIN      ask the nameservers that _dns._udp.DOMAIN lists (that SRV is
+                          looked up through --nameservers when given, else resolv.conf)
+  --timeout S             per-query timeout (default 1)
+  --connect-timeout S     fail when the registry cannot be reached (default 5)`;
+
 const usage = `usage: herald status [--zk HOSTS] [DOMAIN] [--json] [--nameservers LIST | --bootstrap DOMAIN]
 
 Every service under DOMAIN (default: the whole registry) with its instances:
@@ -12,13 +21,7 @@ address, ports, state (registered, unhealthy, draining with its phase,
 drained, starting, stopped, absent), since when, the host node's ZooKeeper
 session, and whether each nameserver serves it right now.
 
-  --zk HOSTS              ZooKeeper connect string, or memory://HOST:PORT
-                          (default $HERALD_ZK, else 127.0.0.1:2181)
-  --nameservers LIST      nameservers to ask, ip[:port],... (default /etc/resolv.conf)
-  --bootstrap DOMAIN      ask the nameservers that _dns._udp.DOMAIN lists (that SRV is
-                          looked up through --nameservers when given, else resolv.conf)
-  --timeout S             per-query timeout (default 1)
-  --connect-timeout S     fail when the registry cannot be reached (default 5)
+${operatorFlagsHelp}
   --json                  the report as JSON`;
 
 export interface OperatorFlags {

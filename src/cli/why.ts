@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { gatherWhy } from '../operator/gather.ts';
 import { renderWhy } from '../operator/why-render.ts';
 import { UsageError, type Command, type CommandIO } from './command.ts';
-import { operatorOptions, useColor, withRegistry } from './status.ts';
+import { operatorFlagsHelp, operatorOptions, useColor, withRegistry } from './status.ts';
 
 const usage = `usage: herald why NAME [--zk HOSTS] [--nameservers LIST | --bootstrap DOMAIN] [--json]
 
@@ -12,13 +12,7 @@ apply, each nameserver's answer and rcode and whether they disagree, any
 drain intent, and each sidecar's status and health. The last line is a
 one-line verdict. Exit 1 when the registry holds nothing for NAME.
 
-  --zk HOSTS              ZooKeeper connect string, or memory://HOST:PORT
-                          (default $HERALD_ZK, else 127.0.0.1:2181)
-  --nameservers LIST      nameservers to ask, ip[:port],... (default /etc/resolv.conf)
-  --bootstrap DOMAIN      ask the nameservers that _dns._udp.DOMAIN lists (that SRV is
-                          looked up through --nameservers when given, else resolv.conf)
-  --timeout S             per-query timeout (default 1)
-  --connect-timeout S     fail when the registry cannot be reached (default 5)
+${operatorFlagsHelp}
   --json                  the explanation as JSON`;
 
 async function run(argv: string[], io: CommandIO): Promise<number> {
