@@ -8,7 +8,7 @@ import { BackendSet } from './backend-set.ts';
 import { BalancedRequest, type RequestContext } from './balanced-request.ts';
 import { AgentClosedError, AgentDestroyedError } from './errors.ts';
 import { HealthCheck } from './health-check.ts';
-import { originHost, withHost } from './host-header.ts';
+import { originHost, withHost, type OriginHost } from './host-header.ts';
 import { registerMetrics } from './metrics.ts';
 import { resolveOptions, type BalancedAgentOptions, type ResolvedOptions } from './options.ts';
 import { RetryBudget } from './retry-budget.ts';
@@ -32,7 +32,7 @@ export class BalancedAgent extends Dispatcher {
   readonly #ctx: RequestContext;
   readonly #health: HealthCheck | null;
   readonly #unregister: (() => void) | null;
-  readonly #hosts = new Map<string, string>();
+  readonly #hosts = new Map<string, OriginHost>();
   #closed = false;
   #destroyed = false;
 
@@ -96,7 +96,13 @@ export class BalancedAgent extends Dispatcher {
       return false;
     }
     if (opts.origin != null && this.#options.preserveHost) {
-      opts = { ...opts, headers: withHost(opts.headers, originHost(opts.origin, this.#hosts)) };
+      const o = originHost(opts.origin, this.#hosts);
+      const headers = opts.headers == null ? (o.headers as string[]) : withHost(opts.headers, o.host);
+      // undici derives servername from our Host as o.servername; a caller's own wins.
+      // (undici's Request reads `servername`, though DispatchOptions does not type it.)
+      opts = headers !== opts.headers && o.servername !== null && !(opts as { servername?: string }).servername
+        ? ({ ...opts, headers, servername: o.servername } as Dispatcher.DispatchOptions)
+        : { ...opts, headers };
     }
     new BalancedRequest(this.#ctx, opts, handler).start();
     return true;

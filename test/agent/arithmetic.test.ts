@@ -1,7 +1,7 @@
 import t from 'tap';
 import { ejectionDuration, forgiveEjections, inPanic, mayEject, type EjectionPolicy } from '../../src/agent/ejection.ts';
 import { buildSnapshot, pick, type Candidate } from '../../src/agent/picker.ts';
-import { originHost, withHost } from '../../src/agent/host-header.ts';
+import { originHost, serverName, withHost, type OriginHost } from '../../src/agent/host-header.ts';
 import { RetryBudget } from '../../src/agent/retry-budget.ts';
 import { isReplayable, mayRetryError, mayRetryStatus } from '../../src/agent/retry-policy.ts';
 import { currentLatency, newLatencyState, observeLatency, WARMUP_SAMPLES } from '../../src/agent/peak-ewma.ts';
@@ -127,9 +127,18 @@ t.test('peak-EWMA: warm-up samples are not peaks; later a worse sample is taken 
 });
 
 t.test('Host from the request origin, unless the caller set one', async (t) => {
-  const cache = new Map<string, string>();
-  t.equal(originHost('http://moray.example:8080', cache), 'moray.example:8080');
-  t.equal(originHost(new URL('http://moray.example/'), cache), 'moray.example');
+  const cache = new Map<string, OriginHost>();
+  const o = originHost('http://moray.example:8080', cache);
+  t.same(o, { host: 'moray.example:8080', servername: 'moray.example', headers: ['host', 'moray.example:8080'] });
+  t.equal(originHost('http://moray.example:8080', cache), o, 'memoised');
+  t.ok(Object.isFrozen(o.headers), 'shared headers cannot be changed');
+  t.equal(originHost(new URL('http://moray.example/'), cache).host, 'moray.example');
+  // Servername as undici derives it from a Host header: none for addresses.
+  t.equal(originHost('http://10.0.0.1:80', cache).servername, null);
+  t.equal(originHost('http://[::1]:8080', cache).servername, null);
+  t.equal(serverName('[fe80::1]'), null);
+  t.equal(serverName(''), null);
+  t.equal(serverName('a.example:81'), 'a.example');
   t.same(withHost(null, 'a'), { host: 'a' });
   const mine = { Host: 'mine', 'x-y': '1' };
   t.equal(withHost(mine, 'a'), mine);
