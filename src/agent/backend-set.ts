@@ -62,18 +62,28 @@ export class BackendSet extends EventEmitter {
     return this.#snapshot.all;
   }
 
-  /** The next backend for a new request, or undefined when there are none. */
-  pick(): BackendEntry | undefined {
-    const now = Date.now();
-    if (now >= this.#snapshot.validUntil) this.#rebuild(now);
-    return pick(this.#snapshot, this.#seq++, Math.random, performance.now(), this.#options.pick);
+  /**
+   * The next backend for a new request, or undefined when there are none.
+   * `perfNow` is performance.now() if the caller already has it (it also
+   * stamps the attempt), saving a clock read per request.
+   */
+  pick(perfNow: number = performance.now()): BackendEntry | undefined {
+    this.#expire();
+    return pick(this.#snapshot, this.#seq++, Math.random, perfNow, this.#options.pick);
   }
 
   /** A backend for a retry, avoiding those already tried. */
-  pickExcluding(tried: readonly BackendEntry[]): BackendEntry | undefined {
+  pickExcluding(tried: readonly BackendEntry[], perfNow: number = performance.now()): BackendEntry | undefined {
+    this.#expire();
+    return pickExcluding(this.#snapshot, tried, Math.random, perfNow, this.#options.pick);
+  }
+
+  /** Rebuilds the snapshot once an ejection has run out. */
+  #expire(): void {
+    // Nothing ejected (the usual case): no clock to read.
+    if (this.#snapshot.validUntil === Infinity) return;
     const now = Date.now();
     if (now >= this.#snapshot.validUntil) this.#rebuild(now);
-    return pickExcluding(this.#snapshot, tried, Math.random, performance.now(), this.#options.pick);
   }
 
   /**

@@ -213,7 +213,8 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
 
   #attempt(lastError?: Error): void {
     const set = this.#ctx.set;
-    const entry = this.#tried === null ? set.pick() : set.pickExcluding(this.#tried);
+    const now = performance.now();
+    const entry = this.#tried === null ? set.pick(now) : set.pickExcluding(this.#tried, now);
     if (entry === undefined) {
       if (this.#tried !== null) {
         // Only when backends were removed meanwhile (retries are checked against the set's size).
@@ -239,7 +240,7 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
     this.#inAttempt = true;
     entry.outstanding++;
     entry.requests++;
-    this.#startedAt = performance.now();
+    this.#startedAt = now;
     // The pool's own origin is used; opts pass through untouched, so a
     // replayable body is simply written again on a retry.
     entry.pool().dispatch(this.#opts, this);
