@@ -159,6 +159,13 @@ async function main(): Promise<void> {
     show(b);
     show(c);
     console.log(`\nherald vs undici Pool:  ${(h.perCpuSecond / p.perCpuSecond).toFixed(2)}×  (target ≥ 0.9×)`);
+    // The same spread as herald's (3 backends, 3 pools) with undici's own
+    // balancing: separates what spreading costs from what herald adds.
+    console.log(`herald vs BalancedPool: ${(h.perCpuSecond / b.perCpuSecond).toFixed(2)}×  (both over 3 backends)`);
+    // Each round's herald/Pool ratio, median: the two ran seconds apart, so
+    // the machine's drift between rounds cancels out.
+    const paired = rounds[0]!.map((r, i) => r.perCpuSecond / rounds[1]![i]!.perCpuSecond).sort((x, y) => x - y);
+    console.log(`herald / Pool per round: ${paired.map((x) => x.toFixed(2)).join(', ')} (median ${paired[Math.floor(paired.length / 2)]!.toFixed(2)}×)`);
     console.log(`herald vs cueball:      ${(h.perCpuSecond / c.perCpuSecond).toFixed(2)}×  (target ≥ 2.5×)`);
 
     // 1 of 3 backends 20× slower than the healthy median latency.
