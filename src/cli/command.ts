@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HeraldError } from '../errors.ts';
 
 /** What a subcommand writes to and reads from; the process streams in `main`. */
@@ -23,5 +24,14 @@ export interface Command {
 export class UsageError extends HeraldError {
   constructor(message: string) {
     super('HERALD_USAGE', message);
+  }
+}
+
+/** `parseArgs` whose complaints (unknown flag, missing value) are usage errors: exit 2 with the usage. */
+export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
 }

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { lineDisplay, silentDisplay, ttyDisplay } from '../demo/live-display.ts';
 import { runDemo } from '../demo/run-demo.ts';
 import { renderSummary } from '../demo/summary.ts';
 import { HeraldError } from '../errors.ts';
-import { UsageError, type Command, type CommandIO } from './command.ts';
+import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 
 const usage = `usage: herald demo [--instances N] [--rps N] [--duration S] [--ttl S] [--json]
 
@@ -30,16 +29,11 @@ function number(value: string | undefined, flag: string): number | undefined {
 }
 
 async function run(argv: string[], io: CommandIO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { instances: { type: 'string' }, rps: { type: 'string' }, duration: { type: 'string' }, ttl: { type: 'string' }, json: { type: 'boolean' } },
-      strict: true, allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseCommandLine({
+    args: argv,
+    options: { instances: { type: 'string' }, rps: { type: 'string' }, duration: { type: 'string' }, ttl: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true, allowPositionals: false,
+  });
   const instances = number(values.instances, '--instances');
   const rps = number(values.rps, '--rps');
   const duration = number(values.duration, '--duration');

@@ -1,5 +1,4 @@
 import { hostname, userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { normalizeName } from '../dns/index.ts';
 import { openStore } from '../registry/index.ts';
 import { adminRequest } from '../sidecar/admin-socket.ts';
@@ -7,7 +6,7 @@ import { drainInstance } from '../sidecar/drain-client.ts';
 import { DrainRequestError } from '../sidecar/errors.ts';
 import type { SidecarStatus } from '../sidecar/drain-intent.ts';
 import { describeProgress, phaseLine, type DrainProgress } from '../sidecar/drain-progress.ts';
-import { UsageError, type Command, type CommandIO } from './command.ts';
+import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 
 const usage = `usage: herald drain [--zk HOSTS | --socket PATH] DOMAIN [INSTANCE] [--timeout S] [--reason TEXT] [--json]
 
@@ -75,16 +74,11 @@ export function progressPrinter(out: CommandIO['stdout']): { show(p: DrainProgre
 }
 
 async function run(argv: string[], io: CommandIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { zk: { type: 'string' }, socket: { type: 'string' }, timeout: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } },
-      strict: true, allowPositionals: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandLine({
+    args: argv,
+    options: { zk: { type: 'string' }, socket: { type: 'string' }, timeout: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true, allowPositionals: true,
+  });
   const { values, positionals } = parsed;
   if (values.zk !== undefined && values.socket !== undefined) throw new UsageError('give --zk or --socket, not both');
   let deadlineMs: number | undefined;

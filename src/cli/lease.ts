@@ -1,5 +1,4 @@
 import { constants } from 'node:os';
-import { parseArgs } from 'node:util';
 import { acquireLease } from '../lease/acquire.ts';
 import { exitStatus, resolveCommand } from '../lease/command.ts';
 import type { Lease } from '../lease/lease.ts';
@@ -7,7 +6,7 @@ import { validateLeaseName } from '../lease/path.ts';
 import { runUnderLease } from '../lease/run.ts';
 import { leaseStatus, type LeaseContender } from '../lease/status.ts';
 import { openStore } from '../registry/open.ts';
-import { UsageError, type Command, type CommandIO } from './command.ts';
+import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 
 const usage = `usage: herald lease status [--zk HOSTS] NAME [--json]
        herald lease run [--zk HOSTS] [options] NAME -- CMD [ARGS...]
@@ -45,19 +44,15 @@ function millis(value: string | undefined, flag: string): number | undefined {
 }
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        zk: { type: 'string' }, instance: { type: 'string' }, timeout: { type: 'string' }, grace: { type: 'string' },
-        'session-timeout': { type: 'string' }, 'safety-margin': { type: 'string' }, 'connect-timeout': { type: 'string' },
-        json: { type: 'boolean' },
-      },
-      strict: true, allowPositionals: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return parseCommandLine({
+    args: argv,
+    options: {
+      zk: { type: 'string' }, instance: { type: 'string' }, timeout: { type: 'string' }, grace: { type: 'string' },
+      'session-timeout': { type: 'string' }, 'safety-margin': { type: 'string' }, 'connect-timeout': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true, allowPositionals: true,
+  });
 }
 
 type Values = ReturnType<typeof parse>['values'];

@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { openStore } from '../registry/index.ts';
 import { adminRequest } from '../sidecar/admin-socket.ts';
 import { resumeInstance } from '../sidecar/drain-client.ts';
-import { UsageError, type Command, type CommandIO } from './command.ts';
+import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { parseTarget } from './drain.ts';
 
 const usage = `usage: herald resume [--zk HOSTS | --socket PATH] DOMAIN [INSTANCE]
@@ -14,12 +13,7 @@ host's name) registers again as soon as its health check passes.
   --socket PATH    ask the local sidecar through its admin socket instead`;
 
 async function run(argv: string[], io: CommandIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { zk: { type: 'string' }, socket: { type: 'string' } }, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandLine({ args: argv, options: { zk: { type: 'string' }, socket: { type: 'string' } }, strict: true, allowPositionals: true });
   const { values, positionals } = parsed;
   if (values.zk !== undefined && values.socket !== undefined) throw new UsageError('give --zk or --socket, not both');
   if (values.socket !== undefined) {

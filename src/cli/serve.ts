@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { createLogger, isLogLevel } from '../log.ts';
 import { MemoryRegistry } from '../registry/memory.ts';
@@ -11,7 +10,7 @@ import { ZooKeeperStore } from '../registry/zookeeper.ts';
 import { parseListen, type ListenAddress } from '../server/listen.ts';
 import { registerServerMetrics } from '../server/metrics.ts';
 import { DnsServer } from '../server/server.ts';
-import { UsageError, type Command, type CommandIO } from './command.ts';
+import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { logServeEvents } from './serve-events.ts';
 
 const usage = `usage: herald serve (--zk HOSTS | --registry memory [--registry-listen ADDR:PORT]) --domain DOMAIN
@@ -41,20 +40,15 @@ function listenText(l: ListenAddress): string {
 }
 
 async function run(argv: string[], io: CommandIO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        zk: { type: 'string' }, registry: { type: 'string' }, domain: { type: 'string' },
-        listen: { type: 'string', multiple: true }, metrics: { type: 'string' }, 'session-timeout': { type: 'string' }, threads: { type: 'string' },
-        'registry-listen': { type: 'string' }, 'log-level': { type: 'string' },
-      },
-      strict: true, allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseCommandLine({
+    args: argv,
+    options: {
+      zk: { type: 'string' }, registry: { type: 'string' }, domain: { type: 'string' },
+      listen: { type: 'string', multiple: true }, metrics: { type: 'string' }, 'session-timeout': { type: 'string' }, threads: { type: 'string' },
+      'registry-listen': { type: 'string' }, 'log-level': { type: 'string' },
+    },
+    strict: true, allowPositionals: false,
+  });
   if (!values.domain) throw new UsageError('--domain is required');
   if ((values.zk === undefined) === (values.registry === undefined)) throw new UsageError('give exactly one of --zk HOSTS and --registry memory');
   if (values.registry !== undefined && values.registry !== 'memory') throw new UsageError(`--registry takes only "memory", not "${values.registry}"`);

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { Server as NetServer } from 'node:net';
-import { parseArgs } from 'node:util';
 import { createLogger } from '../log.ts';
 import { openStore } from '../registry/index.ts';
 import { parseListen } from '../server/listen.ts';
@@ -11,7 +10,7 @@ import { describeProgress } from '../sidecar/drain-progress.ts';
 import { SidecarConfigError } from '../sidecar/errors.ts';
 import { createPresenceProbe } from '../sidecar/presence.ts';
 import { Sidecar } from '../sidecar/sidecar.ts';
-import { UsageError, type Command, type CommandIO } from './command.ts';
+import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 
 export const DEFAULT_ADMIN_SOCKET = '/var/run/herald-sidecar.sock';
 
@@ -28,15 +27,11 @@ and on SIGTERM/SIGINT leaves DNS at once, drains briefly and exits 0.
   --metrics ADDR:PORT     Prometheus metrics at http://ADDR:PORT/metrics`;
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: { config: { type: 'string' }, zk: { type: 'string' }, 'admin-socket': { type: 'string' }, metrics: { type: 'string' } },
-      strict: true, allowPositionals: false,
-    }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return parseCommandLine({
+    args: argv,
+    options: { config: { type: 'string' }, zk: { type: 'string' }, 'admin-socket': { type: 'string' }, metrics: { type: 'string' } },
+    strict: true, allowPositionals: false,
+  }).values;
 }
 
 function connectString(config: SidecarConfig, flag: string | undefined): string {

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { gatherStatus } from '../operator/gather.ts';
 import { chooseNameservers } from '../operator/nameservers.ts';
 import { renderStatus } from '../operator/status-render.ts';
 import { openStore } from '../registry/open.ts';
-import { UsageError, type Command, type CommandIO } from './command.ts';
+import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 
 /** The flags `herald status` and `herald why` share, as their usage lists them. */
 export const operatorFlagsHelp = `  --zk HOSTS              ZooKeeper connect string, or memory://HOST:PORT
@@ -71,12 +70,7 @@ export function useColor(io: CommandIO): boolean {
 }
 
 async function run(argv: string[], io: CommandIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: operatorOptions, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandLine({ args: argv, options: operatorOptions, strict: true, allowPositionals: true });
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UsageError(`expected at most one DOMAIN, got ${positionals.length}`);
   const domain = positionals[0] ?? '';

@@ -1,8 +1,7 @@
 import { isIP } from 'node:net';
-import { parseArgs } from 'node:util';
 import { normalizeName } from '../dns/index.ts';
 import { parseNameservers, type Nameserver } from '../resolver/index.ts';
-import { UsageError } from './command.ts';
+import { UsageError, parseCommandLine } from './command.ts';
 import type { Direction } from './wait-verdict.ts';
 
 export interface WaitArgs {
@@ -25,21 +24,16 @@ function seconds(flag: string, text: string | undefined, fallback: number): numb
 }
 
 export function parseWaitArgs(argv: string[]): WaitArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        in: { type: 'boolean' }, out: { type: 'boolean' },
-        nameservers: { type: 'string' }, bootstrap: { type: 'string' },
-        timeout: { type: 'string' }, interval: { type: 'string' }, 'query-timeout': { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandLine({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      in: { type: 'boolean' }, out: { type: 'boolean' },
+      nameservers: { type: 'string' }, bootstrap: { type: 'string' },
+      timeout: { type: 'string' }, interval: { type: 'string' }, 'query-timeout': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
   const { values: v, positionals } = parsed;
   if (v.in === v.out) throw new UsageError('give exactly one of --in or --out');
   const [rawName, ...addresses] = positionals;

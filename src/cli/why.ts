@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { gatherWhy } from '../operator/gather.ts';
 import { renderWhy } from '../operator/why-render.ts';
-import { UsageError, type Command, type CommandIO } from './command.ts';
+import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { operatorFlagsHelp, operatorOptions, useColor, withRegistry } from './status.ts';
 
 const usage = `usage: herald why NAME [--zk HOSTS] [--nameservers LIST | --bootstrap DOMAIN] [--json]
@@ -16,12 +15,7 @@ ${operatorFlagsHelp}
   --json                  the explanation as JSON`;
 
 async function run(argv: string[], io: CommandIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: operatorOptions, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandLine({ args: argv, options: operatorOptions, strict: true, allowPositionals: true });
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(`expected one NAME, got ${positionals.length}`);
   const name = positionals[0]!;
