@@ -3,6 +3,7 @@ import { HeraldError, InvalidArgumentError } from '../errors.ts';
 import type { MemoryRegistry } from './memory.ts';
 import type { RemoteMessage, RemoteRequest } from './remote-protocol.ts';
 import type { Mirror } from './store.ts';
+import { readJsonLines } from '../json-lines.ts';
 
 const MAX_LINE = 1 << 20;
 
@@ -41,25 +42,7 @@ export class MemoryRegistryServer {
       for (const m of mirrors.values()) m.close();
       void store.close();
     });
-    let buffered = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      buffered += chunk;
-      if (buffered.length > MAX_LINE) { socket.destroy(); return; }
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        let req: RemoteRequest;
-        try {
-          req = JSON.parse(line) as RemoteRequest;
-        } catch {
-          socket.destroy();
-          return;
-        }
-        void this.#serve(store, mirrors, req, send);
-      }
-    });
+    readJsonLines(socket, (req) => void this.#serve(store, mirrors, req as RemoteRequest, send), () => socket.destroy(), MAX_LINE);
   }
 
   async #serve(store: ReturnType<MemoryRegistry['connect']>, mirrors: Map<string, Mirror>, req: RemoteRequest, send: (m: RemoteMessage) => void): Promise<void> {

@@ -7,6 +7,7 @@ import { validatePath } from './path.ts';
 import type { RemoteMessage, RemoteRequest } from './remote-protocol.ts';
 import type { Mirror, NodeData, SessionState, Snapshot, SnapshotNode, Store, StoreEvents } from './store.ts';
 import { reconnectDelay } from './backoff.ts';
+import { readJsonLines } from '../json-lines.ts';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 type Body = { op: 'get' | 'children' | 'delete' | 'mirror' | 'unmirror' | 'watchGone'; path: string }
@@ -51,22 +52,12 @@ export class RemoteStore extends EventEmitter<StoreEvents> implements Store {
     const socket = connect(this.#port, this.#host);
     this.#socket = socket;
     socket.setNoDelay(true);
-    socket.setEncoding('utf8');
-    let buffered = '';
     socket.on('connect', () => {
       this.#failures = 0;
       this.#setState('connected');
       for (const root of this.#mirrors.keys()) this.#send({ op: 'mirror', path: root }).catch(() => {});
     });
-    socket.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        try { this.#onMessage(JSON.parse(line) as RemoteMessage); } catch { socket.destroy(); }
-      }
-    });
+    readJsonLines(socket, (m) => this.#onMessage(m as RemoteMessage), () => socket.destroy());
     socket.on('error', () => {});
     socket.on('close', () => {
       if (this.#socket !== socket) return;

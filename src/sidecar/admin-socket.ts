@@ -2,6 +2,7 @@ import { chmod, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { AdminSocketError } from './errors.ts';
 import type { SidecarStatus } from './drain-intent.ts';
+import { readJsonLines } from '../json-lines.ts';
 
 // One JSON request line in, JSON lines out. `drain` with `follow` streams a
 // status line on every change until that drain has finished.
@@ -101,25 +102,12 @@ async function handle(line: string, socket: Socket, target: AdminTarget): Promis
 export function adminRequest(path: string, request: AdminRequest, onLine: (value: Record<string, unknown>) => void, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
-    let buffer = '';
     const abort = (): void => { socket.destroy(); resolve(); };
     signal?.addEventListener('abort', abort, { once: true });
-    socket.setEncoding('utf8');
     socket.once('connect', () => socket.write(JSON.stringify(request) + '\n'));
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        try {
-          onLine(JSON.parse(line) as Record<string, unknown>);
-        } catch (err) {
-          socket.destroy();
-          reject(err instanceof SyntaxError ? new AdminSocketError(`${path} answered something that is not JSON`) : err);
-          return;
-        }
-      }
+    readJsonLines(socket, (value) => onLine(value as Record<string, unknown>), (err) => {
+      socket.destroy();
+      reject(err instanceof SyntaxError ? new AdminSocketError(`${path} answered something that is not JSON`) : err);
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       signal?.removeEventListener('abort', abort);

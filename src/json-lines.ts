@@ -1,0 +1,39 @@
+import type { Socket } from 'node:net';
+
+/**
+ * Reads newline-delimited JSON from `socket`: `onValue` gets each line's
+ * value in order. A line that is not JSON, a throw from `onValue`, or more
+ * than `maxBuffer` characters waiting to be split ends the reading: `onInvalid`
+ * gets the error, and no later line is delivered.
+ */
+export function readJsonLines(
+  socket: Socket,
+  onValue: (value: unknown) => void,
+  onInvalid: (err: unknown) => void,
+  maxBuffer = Infinity,
+): void {
+  let buffered = '';
+  let ended = false;
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    if (ended) return;
+    buffered += chunk;
+    if (buffered.length > maxBuffer) {
+      ended = true;
+      onInvalid(new RangeError(`more than ${maxBuffer} characters without a complete line`));
+      return;
+    }
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      try {
+        onValue(JSON.parse(line));
+      } catch (err) {
+        ended = true;
+        onInvalid(err);
+        return;
+      }
+    }
+  });
+}
