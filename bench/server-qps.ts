@@ -1,7 +1,11 @@
-// Figure: server queries/s under dnsperf, `herald serve` against BIND `named`
-// serving the same records (a service with 3 instances: SRV and A) in one
-// run. Prints QPS and average latency for both and the ratio. Bounded: four
-// dnsperf runs of HALF_SECONDS (6 s) plus start-up, under a minute.
+// Figure: server queries/s under dnsperf, `herald serve` against the
+// authoritative servers users could pick instead — BIND `named`, Knot, NSD
+// and unbound (local-data), their rate limiting off — and against the floor
+// of what Node does here (worker threads with herald's socket setup sending
+// precomputed replies), all serving the same records (a service with 3
+// instances: SRV and A) in one run. Prints QPS and average latency for each
+// and the ratios herald/BIND, herald/fastest peer, herald/Node floor.
+// Bounded: 2 interleaved dnsperf runs of HALF_SECONDS (6 s) per contender.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -10,6 +14,9 @@ import { promisify } from 'node:util';
 import { hostRecordJson, serviceRecordJson } from '../src/registry/records.ts';
 import { ZooKeeperStore } from '../src/registry/zookeeper.ts';
 import { Bind } from '../test/fixtures/bind.ts';
+import { encodeQuery, RecordType } from '../src/dns/index.ts';
+import { captureReplies, startNodeFloor } from './lib/node-floor.ts';
+import { startKnot, startNsd, startUnbound, type PeerServer } from './lib/peers.ts';
 import { freePort } from '../test/fixtures/ports.ts';
 import { waitFor } from '../test/fixtures/wait.ts';
 import { ZooKeeper } from '../test/fixtures/zookeeper.ts';
@@ -38,7 +45,7 @@ async function dnsperf(port: number, file: string): Promise<Result> {
 const dir = await mkdtemp(join(tmpdir(), 'herald-bench-'));
 const queryFile = join(dir, 'queries');
 await writeFile(queryFile, QUERIES.join('\n') + '\n');
-const bind = await Bind.start([{ origin: DOMAIN, records: `
+const RECORDS = `
 moray 30 IN A 10.0.0.1
 moray 30 IN A 10.0.0.2
 moray 30 IN A 10.0.0.3
@@ -48,7 +55,10 @@ c.moray 30 IN A 10.0.0.3
 _moray._tcp.moray 60 IN SRV 0 10 2021 a.moray
 _moray._tcp.moray 60 IN SRV 0 10 2021 b.moray
 _moray._tcp.moray 60 IN SRV 0 10 2021 c.moray
-` }]);
+`;
+const bind = await Bind.start([{ origin: DOMAIN, records: RECORDS }]);
+const peers: PeerServer[] = [];
+for (const start of [startKnot, startNsd, startUnbound]) peers.push(await start(DOMAIN, RECORDS));
 const zk = await ZooKeeper.start();
 const store = ZooKeeperStore.open({ connect: zk.connectString });
 const port = await freePort();
@@ -64,30 +74,43 @@ try {
   const short = async (p: number) => (await run('dig', ['@127.0.0.1', '-p', String(p), '+short', 'SRV', `_moray._tcp.moray.${DOMAIN}`])).stdout.split('\n').filter(Boolean).sort().join(',');
   const want = await short(bind.port);
   await waitFor('herald serve to answer like BIND', async () => (await short(port).catch(() => '')) === want, 20_000, 100);
+  for (const peer of peers) {
+    const got = await short(peer.port);
+    if (got !== want) throw new Error(`${peer.name} answers ${got}, BIND ${want}`);
+  }
+  // The floor sends herald's own replies to the same queries (dnsperf sets rd, no EDNS).
+  const floorQueries = QUERIES.map((q) => { const [name, type] = q.split(' '); return encodeQuery({ id: 0, name: name!, type: RecordType[type as 'A'] }); });
+  peers.push(await startNodeFloor(await captureReplies(port, floorQueries), THREADS));
 
-  // Interleaved halves, so a burst of load from elsewhere on the machine hits both alike.
-  const halves: [Result[], Result[]] = [[], []];
+  // Interleaved rounds, so a burst of load from elsewhere on the machine hits all alike.
+  const contenders: { name: string; port: number; results: Result[] }[] = [
+    { name: 'BIND named', port: bind.port, results: [] },
+    ...peers.map((p) => ({ name: p.name, port: p.port, results: [] as Result[] })),
+    { name: 'herald serve', port, results: [] },
+  ];
   for (let round = 0; round < 2; round++) {
-    halves[0].push(await dnsperf(bind.port, queryFile));
-    halves[1].push(await dnsperf(port, queryFile));
+    for (const c of contenders) c.results.push(await dnsperf(c.port, queryFile));
   }
   const mean = (rs: Result[]): Result => ({
     qps: rs.reduce((a, r) => a + r.qps, 0) / rs.length,
     latencyMs: rs.reduce((a, r) => a + r.latencyMs, 0) / rs.length,
     lost: rs.reduce((a, r) => a + r.lost, 0),
   });
-  const b = mean(halves[0]);
-  const h = mean(halves[1]);
+  const by = new Map(contenders.map((c) => [c.name, mean(c.results)]));
+  const h = by.get('herald serve')!;
   const line = (name: string, r: Result) => `${name.padEnd(14)} ${r.qps.toFixed(0).padStart(8)} q/s  avg latency ${r.latencyMs.toFixed(3)} ms  lost ${r.lost}`;
-  console.log(`server queries/s (dnsperf, 2 x ${HALF_SECONDS} s each, interleaved, ${QUERIES.length} query kinds: SRV + A, 3 instances)`);
-  console.log(line('BIND named', b));
-  console.log(line(`herald serve`, h) + `  (${THREADS} UDP threads)`);
-  console.log(`ratio herald/BIND: ${(h.qps / b.qps).toFixed(2)}x (target >= 1.0x)`);
+  console.log(`server queries/s (dnsperf, 2 x ${HALF_SECONDS} s each, interleaved, ${QUERIES.length} query kinds: SRV + A, 3 instances; ${THREADS} threads/workers each)`);
+  for (const [name, r] of by) console.log(line(name, r));
+  const fastest = [...by].filter(([n]) => n !== 'herald serve' && n !== 'node floor').sort((a, b) => b[1].qps - a[1].qps)[0]!;
+  console.log(`ratio herald/BIND: ${(h.qps / by.get('BIND named')!.qps).toFixed(2)}x (target >= 1.5x)`);
+  console.log(`ratio herald/fastest peer (${fastest[0]}): ${(h.qps / fastest[1].qps).toFixed(2)}x`);
+  console.log(`ratio herald/Node floor: ${(h.qps / by.get('node floor')!.qps).toFixed(2)}x (target >= 0.95x)`);
 } finally {
   herald.kill('SIGTERM');
   await new Promise((r) => herald.once('exit', r));
   await store.close();
   await zk.stop();
   await bind.stop();
+  for (const peer of peers) await peer.stop();
   await rm(dir, { recursive: true, force: true });
 }
