@@ -15,6 +15,7 @@ import { hostRecordJson, serviceRecordJson } from '../src/registry/records.ts';
 import { ZooKeeperStore } from '../src/registry/zookeeper.ts';
 import { Bind } from '../test/fixtures/bind.ts';
 import { encodeQuery, RecordType } from '../src/dns/index.ts';
+import { dnsperf, meanResult, type DnsperfResult as Result } from './lib/dnsperf.ts';
 import { captureReplies, startNodeFloor } from './lib/node-floor.ts';
 import { startKnot, startNsd, startUnbound, type PeerServer } from './lib/peers.ts';
 import { freePort } from '../test/fixtures/ports.ts';
@@ -28,19 +29,6 @@ const DOMAIN = 'coal.joyent.us';
 /** UDP threads of `herald serve`: one per CPU, as its default. */
 const THREADS = Number(process.env['BENCH_THREADS'] ?? availableParallelism());
 const QUERIES = [`_moray._tcp.moray.${DOMAIN} SRV`, `moray.${DOMAIN} A`, `a.moray.${DOMAIN} A`];
-
-interface Result { qps: number; latencyMs: number; lost: number }
-
-async function dnsperf(port: number, file: string): Promise<Result> {
-  const { stdout } = await run('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', String(HALF_SECONDS), '-c', '16', '-T', '1', '-q', '200'],
-    { timeout: (HALF_SECONDS + 20) * 1000 });
-  const num = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? NaN);
-  return {
-    qps: num(/Queries per second:\s+([\d.]+)/),
-    latencyMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
-    lost: num(/Queries lost:\s+(\d+)/),
-  };
-}
 
 const dir = await mkdtemp(join(tmpdir(), 'herald-bench-'));
 const queryFile = join(dir, 'queries');
@@ -89,14 +77,9 @@ try {
     { name: 'herald serve', port, results: [] },
   ];
   for (let round = 0; round < 2; round++) {
-    for (const c of contenders) c.results.push(await dnsperf(c.port, queryFile));
+    for (const c of contenders) c.results.push(await dnsperf(c.port, queryFile, HALF_SECONDS));
   }
-  const mean = (rs: Result[]): Result => ({
-    qps: rs.reduce((a, r) => a + r.qps, 0) / rs.length,
-    latencyMs: rs.reduce((a, r) => a + r.latencyMs, 0) / rs.length,
-    lost: rs.reduce((a, r) => a + r.lost, 0),
-  });
-  const by = new Map(contenders.map((c) => [c.name, mean(c.results)]));
+  const by = new Map(contenders.map((c) => [c.name, meanResult(c.results)]));
   const h = by.get('herald serve')!;
   const line = (name: string, r: Result) => `${name.padEnd(14)} ${r.qps.toFixed(0).padStart(8)} q/s  avg latency ${r.latencyMs.toFixed(3)} ms  lost ${r.lost}`;
   console.log(`server queries/s (dnsperf, 2 x ${HALF_SECONDS} s each, interleaved, ${QUERIES.length} query kinds: SRV + A, 3 instances; ${THREADS} threads/workers each)`);
