@@ -1,0 +1,55 @@
+// The layout's rules (DESIGN.md "Layout"), checked by `npm run lint:deps`
+// (run by `npm test`): no cycles, and every import points down the layers
+//   cli → demo, operator, roll → sidecar, server, lease, agent → drain, resolver, registry → dns → root helpers
+// with clients (resolver, agent) knowing DNS only, server and sidecar apart,
+// and nothing in src importing cli, demo, test or bench.
+const folders = ['cli', 'demo', 'operator', 'roll', 'sidecar', 'server', 'lease', 'agent', 'drain', 'resolver', 'registry', 'dns'];
+
+/** What each folder may import besides itself and the root helpers (src/*.ts other than index.ts). */
+const allowed = {
+  cli: folders.filter((f) => f !== 'cli'),
+  demo: ['operator', 'roll', 'sidecar', 'server', 'lease', 'agent', 'drain', 'resolver', 'registry', 'dns'],
+  operator: ['sidecar', 'server', 'lease', 'agent', 'drain', 'resolver', 'registry', 'dns'],
+  roll: ['operator', 'sidecar', 'server', 'lease', 'agent', 'drain', 'resolver', 'registry', 'dns'],
+  sidecar: ['lease', 'drain', 'resolver', 'registry', 'dns'],
+  server: ['drain', 'registry', 'dns'],
+  lease: ['registry', 'dns'],
+  agent: ['resolver', 'dns'],
+  drain: ['registry', 'dns'],
+  resolver: ['dns'],
+  registry: ['dns'],
+  dns: [],
+};
+
+const layerRules = folders.map((from) => {
+  const forbidden = folders.filter((f) => f !== from && !allowed[from].includes(f));
+  return {
+    name: `layer-${from}`,
+    comment: `src/${from} may import only ${allowed[from].length ? allowed[from].join(', ') : 'nothing but itself'} and the root helpers`,
+    severity: 'error',
+    from: { path: `^src/${from}/` },
+    to: { path: forbidden.length ? `^src/(${forbidden.join('|')})/` : '^$' },
+  };
+}).filter((r) => r.to.path !== '^$');
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'import cycles hide which part depends on which', from: {}, to: { circular: true } },
+    { name: 'src-not-tests', severity: 'error', comment: 'src never imports test/ or bench/', from: { path: '^src/' }, to: { path: '^(test|bench)/' } },
+    {
+      name: 'root-helpers-stay-low', severity: 'error',
+      comment: 'the root helpers (src/*.ts) sit under every folder: they import no folder (index.ts, the public API, is the exception)',
+      from: { path: '^src/[^/]+\\.ts$', pathNot: '^src/index\\.ts$' }, to: { path: '^src/[^/]+/' },
+    },
+    { name: 'nothing-imports-index', severity: 'error', comment: 'src/index.ts is for users; inside src import the part itself', from: { path: '^src/', pathNot: '^src/index\\.ts$' }, to: { path: '^src/index\\.ts$' } },
+    ...layerRules,
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)node_modules/' },
+    parser: 'swc',
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.d.ts'] },
+  },
+};
