@@ -2,10 +2,10 @@ import { hostname, userInfo } from 'node:os';
 import { normalizeName } from '../dns/index.ts';
 import { openStore } from '../registry/index.ts';
 import { adminRequest } from '../sidecar/admin-socket.ts';
-import { drainInstance } from '../sidecar/drain-client.ts';
+import { drainInstance } from '../drain/index.ts';
 import { DrainRequestError } from '../sidecar/errors.ts';
-import type { SidecarStatus } from '../sidecar/drain-intent.ts';
-import { describeProgress, phaseLine, type DrainProgress } from '../sidecar/drain-progress.ts';
+import type { SidecarStatus } from '../drain/index.ts';
+import { describeProgress, phaseLine, type DrainProgress } from '../drain/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 
 const usage = `usage: herald drain [--zk HOSTS | --socket PATH] DOMAIN [INSTANCE] [--timeout S] [--reason TEXT] [--json]

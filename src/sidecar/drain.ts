@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   absentCount, enterPhase, hitDeadline, mergePresence, startDrain,
   type DrainProgress, type NameserverPresence,
-} from './drain-progress.ts';
+} from '../drain/index.ts';
 
 /** What a drain acts on; each piece is small and separately testable. */
 export interface DrainActions {
@@ -29,7 +29,7 @@ export interface DrainOptions {
 /**
  * Runs one drain to its end: remove → absent from every nameserver → wait
  * out the TTLs → in-flight reaches zero → drained, or `deadline` naming the
- * condition still unmet. Thin: every decision is in drain-progress.ts.
+ * condition still unmet. Thin: every decision is in src/drain/progress.ts.
  */
 export async function runDrain(actions: DrainActions, options: DrainOptions): Promise<DrainProgress> {
   const now = options.now ?? Date.now;
