@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<Command>> = {
   sidecar: async () => (await import('./sidecar.ts')).default,
   drain: async () => (await import('./drain.ts')).default,
   resume: async () => (await import('./resume.ts')).default,
+  roll: async () => (await import('./roll.ts')).default,
   demo: async () => (await import('./demo.ts')).default,
 };
 

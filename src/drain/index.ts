@@ -8,3 +8,4 @@ export {
 } from './progress.ts';
 export type { DrainProgress, DrainPhase, WaitPhase, Presence, NameserverPresence } from './progress.ts';
 export { drainInstance, resumeInstance, type DrainRequestOptions, type DrainOutcome } from './client.ts';
+export { TTL_ROOT, ttlOverridePath, parseTtlOverride, ttlCaps, clientHoldMs, readClientHoldMs, type TtlOverride } from './ttl-override.ts';

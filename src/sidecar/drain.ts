@@ -18,6 +18,12 @@ export interface DrainOptions {
   deadlineMs: number;
   /** Longest record TTL plus the jitter margin (ms). */
   ttlMs: number;
+  /**
+   * What a client may still hold once every nameserver dropped the instance
+   * at `absentAt` (a TTL override lowers it: src/drain/ttl-override.ts),
+   * margin included; absent: `ttlMs`.
+   */
+  holdMs?: (absentAt: number) => Promise<number>;
   pollMs: number;
   reason: string;
   /** Aborts the drain (resume): resolves with the progress so far. */
@@ -81,8 +87,10 @@ export async function runDrain(actions: DrainActions, options: DrainOptions): Pr
   }
   if (ended()) return p;
   // ttl: a client may have been handed the record just before the last nameserver dropped it.
-  const ttlEndsAt = now() + options.ttlMs;
-  publish({ ...enterPhase(p, 'ttl', now()), ttlEndsAt, ttlMs: options.ttlMs });
+  const absentAt = now();
+  const ttlMs = options.holdMs ? Math.min(options.ttlMs, await options.holdMs(absentAt).catch(() => options.ttlMs)) : options.ttlMs;
+  const ttlEndsAt = absentAt + ttlMs;
+  publish({ ...enterPhase(p, 'ttl', absentAt), ttlEndsAt, ttlMs });
   while (now() < ttlEndsAt) {
     // Tick once a second so a watcher sees the countdown move.
     if (!(await pause(Math.min(1000, ttlEndsAt - now())))) return ended() ?? p;

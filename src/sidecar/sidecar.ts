@@ -9,6 +9,7 @@ import { describeProgress, type DrainProgress, type NameserverPresence } from '.
 import {
   intentPath, newIntent, parseIntent, parseStatus, statusPath, type DrainIntent, type SidecarState, type SidecarStatus,
 } from '../drain/index.ts';
+import { readClientHoldMs } from '../drain/index.ts';
 import { HealthMonitor } from './health-monitor.ts';
 import { createInFlightProbe, type InFlightProbe } from './in-flight.ts';
 import { SidecarMetrics } from './metrics.ts';
@@ -224,6 +225,7 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     }, {
       deadlineMs,
       ttlMs: longestTtl(this.config.registration) * 1000 + d.ttlMargin,
+      holdMs: async (absentAt) => (await readClientHoldMs(this.#store, this.config.registration.domain, longestTtl(this.config.registration) * 1000, absentAt)) + d.ttlMargin,
       pollMs: d.pollInterval,
       reason: intent.reason,
       signal: run.abort.signal,
