@@ -88,7 +88,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   try {
     await store.ready(10_000);
     summary = await runRoll({
-      store, domain, continue: resuming, command, nameservers, by: `herald roll ${userInfo().username}@${hostname()} pid ${process.pid}`,
+      store, domain, continue: resuming, command, nameservers, by: `herald roll by ${userInfo().username}@${hostname()} pid ${process.pid}`,
       env: io.env, output: io.stderr, signal: io.signal, onEvent: show.event,
       ...(instances ? { instances } : {}),
       ...(v.parallel !== undefined ? { parallel: count('parallel', v.parallel, 1) } : {}),

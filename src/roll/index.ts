@@ -7,3 +7,4 @@ export { lowerTtl, removeTtlOverride, judgeTtl, type FastTtlOutcome, type TtlSee
 export { substitute, commandEnv } from './command.ts';
 export { renderPlan, stepLine } from './view.ts';
 export { RollBusyError, RollPlanError, BudgetSpecError } from './errors.ts';
+export { waitForBudget, type BudgetWaitOptions, type BudgetWait } from './budget-wait.ts';

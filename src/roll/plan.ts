@@ -46,8 +46,12 @@ export interface InstanceProgress {
   step: Step;
   /** When this step began (`Date.now()` ms). */
   at: number;
+  /** The instance's address as registered before its drain (`{address}`, HERALD_ADDRESS). */
+  address?: string | null;
   /** The drain's phase while draining (`absent`, `ttl`, ...). */
   phase?: string;
+  /** How long its drain waited out client caches (the TTL phase, margin included). */
+  drainTtlMs?: number;
   /** Why it failed. */
   reason?: string;
   /** The step it failed in. */

@@ -3,8 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describeProgress, drainInstance, resumeInstance } from '../drain/index.ts';
 import { acquireLease, leaseStatus, type Lease } from '../lease/index.ts';
 import type { Store } from '../registry/index.ts';
-import { observeService, type InstanceView, type ServiceView } from './availability.ts';
-import { judgeBudget, requiredAvailable, type MinAvailable } from './budget.ts';
+import { observeService, type ServiceView } from './availability.ts';
+import { waitForBudget } from './budget-wait.ts';
+import type { MinAvailable } from './budget.ts';
 import { runUpdate } from './command.ts';
 import { RollBusyError, RollPlanError } from './errors.ts';
 import { lowerTtl, removeTtlOverride } from './fast-ttl.ts';
@@ -55,7 +56,7 @@ export interface RollSummary {
   reason?: string;
   failed?: { instance: string; step: Step; reason: string };
   stopped?: boolean;
-  instances: { instance: string; step: Step; reason?: string; took?: Partial<Record<Step, number>> }[];
+  instances: { instance: string; step: Step; reason?: string; took?: Partial<Record<Step, number>>; drainTtlMs?: number }[];
   fastTtl?: { ttl: number; honoured: boolean; note?: string };
   elapsedMs: number;
 }
@@ -85,7 +86,7 @@ export async function runRoll(o: RollOptions): Promise<RollSummary> {
 async function takeLease(o: RollOptions, emit: (e: RollEvent) => void): Promise<Lease> {
   const name = rollLeaseName(o.domain);
   const holder = (await leaseStatus(o.store, name)).holder;
-  const holderText = holder ? `held by ${holder.instance ?? '?'} (pid ${holder.pid ?? '?'}) since ${holder.queuedAt ?? '?'}` : '';
+  const holderText = holder ? `held by ${holder.instance ?? `pid ${holder.pid ?? '?'}`} since ${holder.queuedAt ?? '?'}` : '';
   if (holder && !o.continue) throw new RollBusyError(`another herald roll of ${o.domain} is running (lease ${name} ${holderText})`);
   if (holder) emit({ type: 'note', text: `waiting for the earlier roll's lease to be released (${holderText}): a dead roll's session expires within its timeout` });
   const waitMs = holder ? (o.leaseWaitMs ?? 60_000) : 3000;
@@ -188,21 +189,11 @@ async function rollUnderLease(o: RollOptions, lease: Lease, emit: (e: RollEvent)
     const stopping = (): boolean => failure !== undefined || stop.aborted;
 
     const waitBudget = async (instance: string): Promise<void> => {
-      const deadline = Date.now() + plan.timeoutMs;
-      let said = '';
-      for (;;) {
-        const view = await look();
-        const available = view.instances.filter((i) => i.available && !claimed.has(i.instance)).map((i) => i.instance);
-        const required = requiredAvailable(plan.minAvailable, view.instances.length, plan.parallel);
-        const verdict = judgeBudget(instance, available, view.instances.length, required);
-        if (verdict.allowed) return;
-        const text = `${instance} waits for the budget: ${verdict.why} (${unavailable(view.instances)})`;
-        if (text !== said) emit({ type: 'budget', text });
-        said = text;
-        if (Date.now() >= deadline) throw new StepFailed(`disruption budget: ${verdict.why} (${unavailable(view.instances)}) for ${plan.timeoutMs / 1000} s`);
-        if (stop.aborted) throw new StepFailed('stopped while waiting for the budget');
-        await sleep(Math.min(500, Math.max(0, deadline - Date.now())), undefined, { signal: stop }).catch(() => undefined);
-      }
+      const r = await waitForBudget(instance, {
+        store, domain: plan.domain, nameservers: plan.nameservers, minAvailable: plan.minAvailable, parallel: plan.parallel,
+        timeoutMs: plan.timeoutMs, claimed, signal: stop, onWait: (text) => emit({ type: 'budget', text }),
+      });
+      if (!r.allowed) throw new StepFailed(r.reason);
     };
 
     const one = async (instance: string, from: Step): Promise<void> => {
@@ -225,17 +216,22 @@ async function rollUnderLease(o: RollOptions, lease: Lease, emit: (e: RollEvent)
           } finally {
             unlock();
           }
-          await to('draining');
+          // Its address, while it is still registered (a continued drain finds it in the progress).
+          const address = p.address ?? (await look()).instances.find((i) => i.instance === instance)?.address ?? null;
+          await to('draining', { address });
+          let drainTtlMs: number | undefined;
           const outcome = await drainInstance(store, plan.domain, instance, {
             reason: `herald roll ${plan.id}`, by: o.by, deadlineMs: plan.timeoutMs,
-            onStatus: (s) => { if (s.drain) void set(instance, { ...p, phase: s.drain.phase }, false); },
+            onStatus: (s) => {
+              if (!s.drain) return;
+              drainTtlMs = s.drain.ttlMs ?? drainTtlMs;
+              void set(instance, { ...p, phase: s.drain.phase }, false);
+            },
           });
           if (outcome.outcome === 'no-sidecar') throw new StepFailed(`no sidecar took the drain up${outcome.status ? ` (last state: ${outcome.status.state})` : ''}`);
           if (outcome.outcome === 'deadline') throw new StepFailed(`drain: ${outcome.status.drain ? describeProgress(outcome.status.drain, Date.now()) : 'deadline'}`);
           if (stop.aborted) throw new StepFailed('stopped after draining, before its update: left drained');
-          const view = await look();
-          const address = view.instances.find((i) => i.instance === instance)?.address ?? null;
-          await to('updating');
+          await to('updating', drainTtlMs === undefined ? {} : { drainTtlMs });
           const failed = await runUpdate(plan.command, { domain: plan.domain, instance, address }, o.env, o.output);
           if (failed) throw new StepFailed(failed);
           await to('returning', { updated: true });
@@ -255,10 +251,11 @@ async function rollUnderLease(o: RollOptions, lease: Lease, emit: (e: RollEvent)
         await to('done');
       } catch (err) {
         const reason = err instanceof StepFailed ? err.message : `${(err as Error).message}`;
+        const failedIn = step;
         const stoppedHere = stop.aborted && !failure && /^stopped/.test(reason);
-        await to('failed', { reason, failedIn: step }).catch(() => undefined);
-        if (!stoppedHere) failure ??= { instance, step, reason };
-        if (plan.onFailure === 'resume' && step !== 'waiting') {
+        await to('failed', { reason, failedIn }).catch(() => undefined);
+        if (!stoppedHere) failure ??= { instance, step: failedIn, reason };
+        if (plan.onFailure === 'resume' && failedIn !== 'waiting') {
           await resumeInstance(store, plan.domain, instance).catch(() => undefined);
           emit({ type: 'note', text: `${instance}: resumed after the failure (--on-failure resume)` });
         }
@@ -285,6 +282,7 @@ async function rollUnderLease(o: RollOptions, lease: Lease, emit: (e: RollEvent)
     const entry: RollSummary['instances'][number] = { instance, step: p?.step ?? 'waiting' };
     if (p?.reason) entry.reason = p.reason;
     if (p?.took) entry.took = p.took;
+    if (p?.drainTtlMs !== undefined) entry.drainTtlMs = p.drainTtlMs;
     summary.instances.push(entry);
   }
   summary.ok = summary.instances.every((i) => i.step === 'done');
@@ -302,11 +300,6 @@ async function rollUnderLease(o: RollOptions, lease: Lease, emit: (e: RollEvent)
     if (summary.ok) await writePlan(store, plan);
   }
   return summary;
-}
-
-function unavailable(list: readonly InstanceView[]): string {
-  const down = list.filter((i) => !i.available).map((i) => `${i.instance} ${i.why}`);
-  return down.length ? down.join('; ') : 'all available';
 }
 
 async function waitAvailable(instance: string, look: () => Promise<ServiceView>, timeoutMs: number, pollMs: number): Promise<{ ok: boolean; why: string }> {

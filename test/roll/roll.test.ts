@@ -1,0 +1,122 @@
+import t from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Cluster, herald, heraldRun, srvTargets } from '../e2e/harness.ts';
+import { Control } from './control.ts';
+
+// Real processes on loopback: ZooKeeper, two `herald serve`, three instances
+// (service + `herald sidecar` each), a client at 300 requests/s through
+// BalancedAgent. `herald roll` runs as its own process; its CMD asks this
+// test to restart the instance (control.ts), which logs every call.
+
+const failuresText = (c: Cluster): string => JSON.stringify(c.client!.failures.slice(0, 5));
+
+/** Samples every nameserver every 50 ms: the fewest instances any of them served. */
+function sampleServed(c: Cluster): { stop(): Promise<number> } {
+  let fewest = Infinity;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const all = await Promise.all(c.nameservers.map((ns) => srvTargets(ns, c.srvName)));
+      for (const targets of all) if (targets) fewest = Math.min(fewest, targets.length);
+      await sleep(50);
+    }
+  })();
+  return { async stop() { running = false; await loop; return fewest; } };
+}
+
+t.test('herald roll under steady load', async (t) => {
+  const c = await Cluster.start({ rps: 300, ttl: 2, sessionTimeoutMs: 3000 });
+  t.teardown(() => c.stop());
+  const control = await new Control(c).start();
+  t.teardown(() => control.stop());
+  const client = c.client!;
+  const roll = (args: string[], timeoutMs = 90_000) =>
+    heraldRun(['roll', '--zk', c.connectString, '--nameservers', c.nameservers.join(','), '--session-timeout', '2000', ...args], timeoutMs);
+
+  await t.test('a roll of every instance: zero failed requests, never fewer than N-1 served, each restarted once', async (t) => {
+    const sampler = sampleServed(c);
+    const r = await roll([c.domain, '--timeout', '30', ...control.command()]);
+    const fewest = await sampler.stop();
+    t.equal(r.code, 0, `exit 0 (${r.stderr.slice(-800)})`);
+    t.match(r.stdout, /web-1: draining/);
+    t.match(r.stdout, /web-3: done in/);
+    t.match(r.stdout, /roll of web\.e2e\.test: 3 instances updated/);
+    t.same(control.log.map((x) => x.instance), ['web-1', 'web-2', 'web-3'], 'each instance restarted exactly once, in order');
+    t.same(control.log[0]!.env, { instance: 'web-1', address: '127.0.0.1', domain: c.domain }, 'HERALD_* in its environment');
+    t.equal(control.log[0]!.address, '127.0.0.1', '{address} substituted');
+    t.equal(fewest, 2, 'every 50 ms sample of both nameservers served at least N-1 = 2 instances');
+    await c.waitInDns(c.instances);
+    await client.answered(200);
+    t.equal(client.failures.length, 0, `no request failed ${failuresText(c)}`);
+    const again = await roll(['--continue', c.domain]);
+    t.equal(again.code, 1);
+    t.match(again.stderr, /has finished \(every instance updated\); nothing to continue/);
+  });
+
+  await t.test('a second roll while one runs is refused', async (t) => {
+    control.log.length = 0;
+    control.delayMs = 3000;
+    const first = herald(['roll', '--zk', c.connectString, '--nameservers', c.nameservers.join(','), '--session-timeout', '2000', c.domain, '--instances', 'web-1', ...control.command()]);
+    await first.waitOutput(/web-1: updating/, 30_000);
+    const second = await roll([c.domain, ...control.command()]);
+    t.equal(second.code, 1);
+    t.match(second.stderr, /herald roll: another herald roll of web\.e2e\.test is running \(lease roll\.web\.e2e\.test held by herald roll by .* pid \d+ since .*\) \(HERALD_ROLL_BUSY\)/);
+    t.equal(await first.exit, 0, first.stderr.slice(-500));
+    control.delayMs = 0;
+    t.same(control.log.map((x) => x.instance), ['web-1'], 'only the first roll restarted anything');
+  });
+
+  await t.test('a CMD failing on the second instance stops the roll: it stays drained, the third untouched', async (t) => {
+    control.log.length = 0;
+    control.failing.add('web-2');
+    const r = await roll([c.domain, '--timeout', '30', ...control.command()]);
+    control.failing.clear();
+    t.equal(r.code, 1);
+    t.match(r.stderr, /herald roll: web-2 failed while updating: CMD exited 3 \(left drained\)/);
+    t.same(control.log.map((x) => x.instance), ['web-1', 'web-2'], 'web-3 untouched');
+    await c.waitOutOfDns(c.instance('web-2'));
+    await sleep(500);
+    for (const ns of c.nameservers) t.notOk((await srvTargets(ns, c.srvName))?.includes('web-2.web.e2e.test'), `web-2 still out of ${ns}`);
+    // Fixed: --continue retries web-2 and does web-3; web-1 is not updated again.
+    control.log.length = 0;
+    const cont = await roll(['--continue', c.domain]);
+    t.equal(cont.code, 0, cont.stderr.slice(-800));
+    t.same(control.log.map((x) => x.instance), ['web-2', 'web-3']);
+    await c.waitInDns(c.instances);
+  });
+
+  await t.test('kill -9 of the roll while an instance drains, then --continue: nothing updated twice', async (t) => {
+    control.log.length = 0;
+    const first = herald(['roll', '--zk', c.connectString, '--nameservers', c.nameservers.join(','), '--session-timeout', '2000', c.domain, '--timeout', '30', ...control.command()]);
+    await first.waitOutput(/web-2: draining/, 60_000);
+    first.child.kill('SIGKILL');
+    await first.exit;
+    t.same(control.log.map((x) => x.instance), ['web-1']);
+    const cont = await roll(['--continue', c.domain]);
+    t.equal(cont.code, 0, cont.stderr.slice(-800));
+    t.match(cont.stdout, /waiting for the earlier roll's lease|web-2: draining/);
+    t.same(control.log.map((x) => x.instance), ['web-1', 'web-2', 'web-3'], 'each instance updated exactly once across both runs');
+    await c.waitInDns(c.instances);
+  });
+
+  await t.test('budget: with one instance unhealthy and --min-available 2, no second instance is taken out', async (t) => {
+    control.log.length = 0;
+    const sick = c.instance('web-3');
+    await sick.service.stop(3000); // its health check falls; the sidecar unregisters it
+    await c.waitOutOfDns(sick);
+    const sampler = sampleServed(c);
+    const r = await roll([c.domain, '--min-available', '2', '--timeout', '2', ...control.command()]);
+    const fewest = await sampler.stop();
+    t.equal(r.code, 1);
+    t.match(r.stderr, /herald roll: web-1 failed while waiting: disruption budget: 2 of 3 available; taking web-1 out leaves 1, below the 2 required \(web-3 unhealthy\) for 2 s/);
+    t.same(control.log, [], 'nothing was updated');
+    t.equal(fewest, 2, 'the two healthy instances stayed served');
+    await sick.service.start();
+    await c.waitInDns(c.instances);
+  });
+
+  await client.answered(200);
+  t.equal(client.failures.length, 0, `no request failed in any roll ${failuresText(c)}`);
+  const done = await client.stop();
+  t.equal(done.failed, 0, `in all: ${done.ok} requests answered, ${done.failed} failed`);
+});
