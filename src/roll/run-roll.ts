@@ -104,7 +104,9 @@ async function preparePlan(o: RollOptions, by: string): Promise<{ plan: RollPlan
   const progress = new Map<string, InstanceProgress>();
   if (o.continue) {
     if (!existing) throw new RollPlanError(`there is no roll of ${o.domain} to continue`);
-    if (existing.finished) throw new RollPlanError(`the roll of ${o.domain} started ${new Date(existing.startedAt).toISOString()} has finished (${existing.finished.ok ? 'every instance updated' : existing.finished.reason ?? 'failed'}); nothing to continue`);
+    if (existing.finished?.ok) throw new RollPlanError(`the roll of ${o.domain} started ${new Date(existing.startedAt).toISOString()} has finished (every instance updated); nothing to continue`);
+    delete existing.finished;
+    await writePlan(o.store, existing);
     for (const i of existing.instances) {
       const p = await readProgress(o.store, o.domain, i);
       if (p) progress.set(i, p);
@@ -112,7 +114,7 @@ async function preparePlan(o: RollOptions, by: string): Promise<{ plan: RollPlan
     return { plan: existing, progress };
   }
   if (existing && !existing.finished) {
-    throw new RollPlanError(`an unfinished roll of ${o.domain} (started ${new Date(existing.startedAt).toISOString()} by ${existing.by}) is in the registry: 'herald roll --continue ${o.domain}' picks it up`);
+    throw new RollPlanError(`the roll of ${o.domain} started ${new Date(existing.startedAt).toISOString()} by ${existing.by} stopped without finishing (its process died): 'herald roll --continue ${o.domain}' picks it up`);
   }
   if (!o.command?.length) throw new RollPlanError('a roll needs a command (herald roll DOMAIN -- CMD ARGS...)');
   const view = await observeService(o.store, o.domain, o.nameservers);
@@ -291,14 +293,14 @@ async function rollUnderLease(o: RollOptions, lease: Lease, emit: (e: RollEvent)
     summary.reason = `${failure.instance} failed while ${failure.step}: ${failure.reason}${failure.step === 'waiting' ? '' : plan.onFailure === 'resume' ? ' (resumed)' : ' (left drained)'}`;
   } else if (!summary.ok) {
     summary.stopped = true;
-    summary.reason = lease.signal.aborted ? 'the roll lost its lease (registry session); stopped after the current step' : 'stopped on request after the current step';
+    const left = summary.instances.filter((i) => i.step === 'failed').map((i) => i.instance);
+    summary.reason = `${lease.signal.aborted ? 'the roll lost its lease (registry session); stopped' : 'stopped on request'} after the current step${left.length ? `; left drained: ${left.join(', ')} ('herald roll --continue ${plan.domain}' picks up)` : `; 'herald roll --continue ${plan.domain}' picks up`}`;
   }
   summary.elapsedMs = Date.now() - started;
-  if (summary.ok || failure) {
-    plan.finished = { at: Date.now(), ok: summary.ok, ...(summary.reason ? { reason: summary.reason } : {}) };
-    // A failure is kept as unfinished work: --continue retries the failed instance once its cause is fixed.
-    if (summary.ok) await writePlan(store, plan);
-  }
+  // Ended (done, failed or stopped): a new roll may start; --continue still retries what is not done.
+  // Only a roll that died without getting here blocks a new one.
+  plan.finished = { at: Date.now(), ok: summary.ok, ...(summary.reason ? { reason: summary.reason } : {}) };
+  await writePlan(store, plan).catch(() => undefined);
   return summary;
 }
 

@@ -16,6 +16,8 @@ export class Control {
   readonly failing = new Set<string>();
   /** Held before answering: a slow update. */
   delayMs = 0;
+  /** What an update restarts: the service process only (fast), or the whole instance, sidecar too (a rebuilt zone). */
+  restart: 'service' | 'instance' = 'service';
   onRestart: ((instance: string) => void) | undefined;
   url = '';
   readonly #server: Server;
@@ -34,8 +36,13 @@ export class Control {
           if (!ok) { res.writeHead(500).end('the update broke'); return; }
           if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
           const i = cluster.instance(r.instance);
-          await i.stop();
-          await i.start();
+          if (this.restart === 'instance') {
+            await i.stop();
+            await i.start();
+          } else {
+            await i.service.stop(5000);
+            await i.service.start();
+          }
           entry.ms = Date.now() - entry.at;
           res.writeHead(200).end('ok');
         })().catch((err: Error) => res.writeHead(500).end(err.message));

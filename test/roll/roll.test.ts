@@ -34,6 +34,7 @@ t.test('herald roll under steady load', async (t) => {
     heraldRun(['roll', '--zk', c.connectString, '--nameservers', c.nameservers.join(','), '--session-timeout', '2000', ...args], timeoutMs);
 
   await t.test('a roll of every instance: zero failed requests, never fewer than N-1 served, each restarted once', async (t) => {
+    control.restart = 'instance'; // a rebuilt zone: the sidecar restarts too, the drain request outlives it
     const sampler = sampleServed(c);
     const r = await roll([c.domain, '--timeout', '30', ...control.command()]);
     const fewest = await sampler.stop();
@@ -51,52 +52,20 @@ t.test('herald roll under steady load', async (t) => {
     const again = await roll(['--continue', c.domain]);
     t.equal(again.code, 1);
     t.match(again.stderr, /has finished \(every instance updated\); nothing to continue/);
+    control.restart = 'service';
   });
 
   await t.test('a second roll while one runs is refused', async (t) => {
     control.log.length = 0;
-    control.delayMs = 3000;
-    const first = herald(['roll', '--zk', c.connectString, '--nameservers', c.nameservers.join(','), '--session-timeout', '2000', c.domain, '--instances', 'web-1', ...control.command()]);
-    await first.waitOutput(/web-1: updating/, 30_000);
+    // The first roll holds the lease while it waits for a budget it cannot have (all 3 must stay up).
+    const first = herald(['roll', '--zk', c.connectString, '--nameservers', c.nameservers.join(','), '--session-timeout', '2000', c.domain, '--min-available', '3', '--timeout', '6', ...control.command()]);
+    await first.waitOutput(/web-1 waits for the budget: 3 of 3 available; taking web-1 out leaves 2, below the 3 required/, 30_000);
     const second = await roll([c.domain, ...control.command()]);
     t.equal(second.code, 1);
     t.match(second.stderr, /herald roll: another herald roll of web\.e2e\.test is running \(lease roll\.web\.e2e\.test held by herald roll by .* pid \d+ since .*\) \(HERALD_ROLL_BUSY\)/);
-    t.equal(await first.exit, 0, first.stderr.slice(-500));
-    control.delayMs = 0;
-    t.same(control.log.map((x) => x.instance), ['web-1'], 'only the first roll restarted anything');
-  });
-
-  await t.test('a CMD failing on the second instance stops the roll: it stays drained, the third untouched', async (t) => {
-    control.log.length = 0;
-    control.failing.add('web-2');
-    const r = await roll([c.domain, '--timeout', '30', ...control.command()]);
-    control.failing.clear();
-    t.equal(r.code, 1);
-    t.match(r.stderr, /herald roll: web-2 failed while updating: CMD exited 3 \(left drained\)/);
-    t.same(control.log.map((x) => x.instance), ['web-1', 'web-2'], 'web-3 untouched');
-    await c.waitOutOfDns(c.instance('web-2'));
-    await sleep(500);
-    for (const ns of c.nameservers) t.notOk((await srvTargets(ns, c.srvName))?.includes('web-2.web.e2e.test'), `web-2 still out of ${ns}`);
-    // Fixed: --continue retries web-2 and does web-3; web-1 is not updated again.
-    control.log.length = 0;
-    const cont = await roll(['--continue', c.domain]);
-    t.equal(cont.code, 0, cont.stderr.slice(-800));
-    t.same(control.log.map((x) => x.instance), ['web-2', 'web-3']);
-    await c.waitInDns(c.instances);
-  });
-
-  await t.test('kill -9 of the roll while an instance drains, then --continue: nothing updated twice', async (t) => {
-    control.log.length = 0;
-    const first = herald(['roll', '--zk', c.connectString, '--nameservers', c.nameservers.join(','), '--session-timeout', '2000', c.domain, '--timeout', '30', ...control.command()]);
-    await first.waitOutput(/web-2: draining/, 60_000);
-    first.child.kill('SIGKILL');
-    await first.exit;
-    t.same(control.log.map((x) => x.instance), ['web-1']);
-    const cont = await roll(['--continue', c.domain]);
-    t.equal(cont.code, 0, cont.stderr.slice(-800));
-    t.match(cont.stdout, /waiting for the earlier roll's lease|web-2: draining/);
-    t.same(control.log.map((x) => x.instance), ['web-1', 'web-2', 'web-3'], 'each instance updated exactly once across both runs');
-    await c.waitInDns(c.instances);
+    t.equal(await first.exit, 1);
+    t.match(first.stderr, /web-1 failed while waiting: disruption budget/);
+    t.same(control.log, [], 'neither roll restarted anything');
   });
 
   await t.test('budget: with one instance unhealthy and --min-available 2, no second instance is taken out', async (t) => {
