@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import type { Cluster } from '../e2e/harness.ts';
+import { Cluster, heraldRun } from '../e2e/harness.ts';
 
 export const RESTART_CMD = fileURLToPath(new URL('./restart-cmd.ts', import.meta.url));
 
@@ -68,4 +68,20 @@ export class Control {
     this.#server.closeAllConnections();
     await new Promise((resolve) => this.#server.close(resolve));
   }
+}
+
+/**
+ * The whole set-up of a roll test: the cluster under load, the control
+ * server, and `roll(args)` running `herald roll` against them to its end.
+ */
+export async function rollCluster(t: { teardown(fn: () => unknown): void }, ttl: number): Promise<{
+  c: Cluster; control: Control; roll: (args: string[], timeoutMs?: number) => Promise<{ code: number | null; stdout: string; stderr: string }>;
+  rollArgs: string[];
+}> {
+  const c = await Cluster.start({ rps: 300, ttl, sessionTimeoutMs: 3000 });
+  t.teardown(() => c.stop());
+  const control = await new Control(c).start();
+  t.teardown(() => control.stop());
+  const rollArgs = ['roll', '--zk', c.connectString, '--nameservers', c.nameservers.join(','), '--session-timeout', '2000'];
+  return { c, control, rollArgs, roll: (args, timeoutMs = 90_000) => heraldRun([...rollArgs, ...args], timeoutMs) };
 }

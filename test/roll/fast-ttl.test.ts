@@ -5,8 +5,8 @@ import { ZooKeeperStore } from '../../src/registry/index.ts';
 import { lookup } from '../../src/resolver/index.ts';
 import { lowerTtl } from '../../src/roll/index.ts';
 import { Bind } from '../fixtures/bind.ts';
-import { Cluster, heraldRun } from '../e2e/harness.ts';
-import { Control } from './control.ts';
+import type { Cluster } from '../e2e/harness.ts';
+import { rollCluster } from './control.ts';
 
 // The TTL fast path: records at TTL 10 s, `herald roll --fast-ttl 1`. Real
 // processes as in roll.test.ts; a caching client (every nameserver asked
@@ -37,10 +37,7 @@ function cachingClient(c: Cluster): { heldUntil: Map<string, number>; ttls: numb
 }
 
 t.test('--fast-ttl 1 with records at TTL 10 s', async (t) => {
-  const c = await Cluster.start({ rps: 300, ttl: 10, sessionTimeoutMs: 3000 });
-  t.teardown(() => c.stop());
-  const control = await new Control(c).start();
-  t.teardown(() => control.stop());
+  const { c, control, roll } = await rollCluster(t, 10);
   const client = c.client!;
   const cache = cachingClient(c);
   const atUpdate: { instance: string; inAgent: boolean; heldForMs: number }[] = [];
@@ -49,8 +46,7 @@ t.test('--fast-ttl 1 with records at TTL 10 s', async (t) => {
     atUpdate.push({ instance: name, inAgent: client.has(i.port), heldForMs: (cache.heldUntil.get(i.target) ?? 0) - Date.now() });
   };
 
-  const r = await heraldRun(['roll', '--zk', c.connectString, '--nameservers', c.nameservers.join(','), '--session-timeout', '2000',
-    c.domain, '--fast-ttl', '1', '--timeout', '40', '--json', ...control.command()], 120_000);
+  const r = await roll([c.domain, '--fast-ttl', '1', '--timeout', '40', '--json', ...control.command()], 120_000);
   await cache.stop();
   t.equal(r.code, 0, r.stderr.slice(-1000));
   const summary = JSON.parse(r.stdout) as { ok: boolean; fastTtl: { ttl: number; honoured: boolean }; instances: { instance: string; drainTtlMs: number }[] };

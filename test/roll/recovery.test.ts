@@ -1,7 +1,7 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Cluster, herald, heraldRun, srvTargets } from '../e2e/harness.ts';
-import { Control } from './control.ts';
+import { herald, srvTargets, type Cluster } from '../e2e/harness.ts';
+import { rollCluster } from './control.ts';
 
 // Real processes on loopback: ZooKeeper, two `herald serve`, three instances
 // (service + `herald sidecar` each), a client at 300 requests/s through
@@ -12,13 +12,8 @@ import { Control } from './control.ts';
 const failuresText = (c: Cluster): string => JSON.stringify(c.client!.failures.slice(0, 5));
 
 t.test('herald roll recovers: a failed CMD, a killed roll', async (t) => {
-  const c = await Cluster.start({ rps: 300, ttl: 2, sessionTimeoutMs: 3000 });
-  t.teardown(() => c.stop());
-  const control = await new Control(c).start();
-  t.teardown(() => control.stop());
+  const { c, control, roll, rollArgs } = await rollCluster(t, 2);
   const client = c.client!;
-  const roll = (args: string[], timeoutMs = 90_000) =>
-    heraldRun(['roll', '--zk', c.connectString, '--nameservers', c.nameservers.join(','), '--session-timeout', '2000', ...args], timeoutMs);
 
   await t.test('a CMD failing on the second instance stops the roll: it stays drained, the third untouched', async (t) => {
     control.log.length = 0;
@@ -41,7 +36,7 @@ t.test('herald roll recovers: a failed CMD, a killed roll', async (t) => {
 
   await t.test('kill -9 of the roll while an instance drains, then --continue: nothing updated twice', async (t) => {
     control.log.length = 0;
-    const first = herald(['roll', '--zk', c.connectString, '--nameservers', c.nameservers.join(','), '--session-timeout', '2000', c.domain, '--timeout', '30', ...control.command()]);
+    const first = herald([...rollArgs, c.domain, '--timeout', '30', ...control.command()]);
     await first.waitOutput(/web-2: draining/, 60_000);
     first.child.kill('SIGKILL');
     await first.exit;

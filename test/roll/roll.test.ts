@@ -1,7 +1,7 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Cluster, herald, heraldRun, srvTargets } from '../e2e/harness.ts';
-import { Control } from './control.ts';
+import { herald, srvTargets, type Cluster } from '../e2e/harness.ts';
+import { rollCluster } from './control.ts';
 
 // Real processes on loopback: ZooKeeper, two `herald serve`, three instances
 // (service + `herald sidecar` each), a client at 300 requests/s through
@@ -25,13 +25,8 @@ function sampleServed(c: Cluster): { stop(): Promise<number> } {
 }
 
 t.test('herald roll under steady load', async (t) => {
-  const c = await Cluster.start({ rps: 300, ttl: 2, sessionTimeoutMs: 3000 });
-  t.teardown(() => c.stop());
-  const control = await new Control(c).start();
-  t.teardown(() => control.stop());
+  const { c, control, roll, rollArgs } = await rollCluster(t, 2);
   const client = c.client!;
-  const roll = (args: string[], timeoutMs = 90_000) =>
-    heraldRun(['roll', '--zk', c.connectString, '--nameservers', c.nameservers.join(','), '--session-timeout', '2000', ...args], timeoutMs);
 
   await t.test('a roll of every instance: zero failed requests, never fewer than N-1 served, each restarted once', async (t) => {
     control.restart = 'instance'; // a rebuilt zone: the sidecar restarts too, the drain request outlives it
@@ -58,7 +53,7 @@ t.test('herald roll under steady load', async (t) => {
   await t.test('a second roll while one runs is refused', async (t) => {
     control.log.length = 0;
     // The first roll holds the lease while it waits for a budget it cannot have (all 3 must stay up).
-    const first = herald(['roll', '--zk', c.connectString, '--nameservers', c.nameservers.join(','), '--session-timeout', '2000', c.domain, '--min-available', '3', '--timeout', '6', ...control.command()]);
+    const first = herald([...rollArgs, c.domain, '--min-available', '3', '--timeout', '6', ...control.command()]);
     await first.waitOutput(/web-1 waits for the budget: 3 of 3 available; taking web-1 out leaves 2, below the 3 required/, 30_000);
     const second = await roll([c.domain, ...control.command()]);
     t.equal(second.code, 1);
