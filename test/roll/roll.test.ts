@@ -1,6 +1,6 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { herald, srvTargets, type Cluster } from '../e2e/harness.ts';
+import { herald, heraldRun, srvTargets, type Cluster } from '../e2e/harness.ts';
 import { rollCluster } from './control.ts';
 
 // Real processes on loopback: ZooKeeper, two `herald serve`, three instances
@@ -70,11 +70,14 @@ t.test('herald roll under steady load', async (t) => {
     await c.waitOutOfDns(sick);
     const sampler = sampleServed(c);
     const r = await roll([c.domain, '--min-available', '2', '--timeout', '2', ...control.command()]);
-    const fewest = await sampler.stop();
     t.equal(r.code, 1);
     t.match(r.stderr, /herald roll: web-1 failed while waiting: disruption budget: 2 of 3 available; taking web-1 out leaves 1, below the 2 required \(web-3 unhealthy\) for 2 s/);
     t.same(control.log, [], 'nothing was updated');
-    t.equal(fewest, 2, 'the two healthy instances stayed served');
+    // herald drain takes the same flag.
+    const drain = await heraldRun(['drain', '--zk', c.connectString, c.domain, 'web-1', '--min-available', '2', '--nameservers', c.nameservers.join(','), '--timeout', '1']);
+    t.equal(drain.code, 1);
+    t.match(drain.stderr, /herald drain: web-1\.web\.e2e\.test not drained: disruption budget: 2 of 3 available; taking web-1 out leaves 1, below the 2 required \(web-3 unhealthy\) for 1 s/);
+    t.equal(await sampler.stop(), 2, 'the two healthy instances stayed served');
     await sick.service.start();
     await c.waitInDns(c.instances);
   });

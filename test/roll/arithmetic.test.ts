@@ -1,5 +1,5 @@
 import t from 'tap';
-import { advance, judgeBudget, parseMinAvailable, requiredAvailable, resumePoint, substitute, commandEnv, BudgetSpecError } from '../../src/roll/index.ts';
+import { advance, judgeBudget, parseMinAvailable, requiredAvailable, resumePoint, substitute, commandEnv, renderPlan, stepLine, BudgetSpecError } from '../../src/roll/index.ts';
 
 t.test('--min-available: a count or a percentage, rounded up; default all but those being updated', async (t) => {
   t.same(parseMinAvailable('2'), { count: 2 });
@@ -37,4 +37,13 @@ t.test('CMD: {instance} and {address} substituted, HERALD_* in the environment',
   const target = { domain: 'web.x', instance: 'web-1', address: '10.0.0.1' };
   t.same(substitute(['ssh', '{address}', 'restart', '{instance}-{instance}'], target), ['ssh', '10.0.0.1', 'restart', 'web-1-web-1']);
   t.match(commandEnv({ PATH: '/bin' }, target), { PATH: '/bin', HERALD_INSTANCE: 'web-1', HERALD_ADDRESS: '10.0.0.1', HERALD_DOMAIN: 'web.x' });
+});
+
+t.test('the view: one line per instance and step', async (t) => {
+  t.equal(stepLine('web-1', undefined, 0), 'web-1: waiting');
+  t.equal(stepLine('web-1', { step: 'draining', at: 1000, phase: 'ttl' }, 3500), 'web-1: draining (ttl) 2.5 s');
+  t.equal(stepLine('web-2', { step: 'failed', at: 0, failedIn: 'updating', reason: 'CMD exited 3' }, 0), 'web-2: FAILED while updating: CMD exited 3');
+  t.equal(stepLine('web-3', { step: 'done', at: 0, took: { waiting: 5000, draining: 3000, updating: 1000, returning: 500 } }, 0), 'web-3: done in 4.5 s');
+  t.same(renderPlan(['web-1', 'web-2'], new Map([['web-1', { step: 'done' as const, at: 0, took: { draining: 1000 } }]]), 0, 'a note'),
+    ['roll: 1/2 done', '  web-1: done in 1.0 s', '  web-2: waiting', '  a note']);
 });
