@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeProgress, drainInstance, resumeInstance } from '../drain/index.ts';
+import { describeProgress, drainInstance, intentPath, newIntent, resumeInstance } from '../drain/index.ts';
 import { acquireLease, leaseStatus, type Lease } from '../lease/index.ts';
 import type { Store } from '../registry/index.ts';
 import { observeService, type ServiceView } from './availability.ts';
@@ -260,6 +260,10 @@ async function rollUnderLease(o: RollOptions, lease: Lease, emit: (e: RollEvent)
         if (plan.onFailure === 'resume' && failedIn !== 'waiting') {
           await resumeInstance(store, plan.domain, instance).catch(() => undefined);
           emit({ type: 'note', text: `${instance}: resumed after the failure (--on-failure resume)` });
+        } else if (failedIn === 'returning' || failedIn === 'soaking') {
+          // Resumed already, and broken: out of service again, never left in rotation broken.
+          await store.putPersistent(intentPath(plan.domain, instance), JSON.stringify(newIntent(`herald roll ${plan.id}: ${reason}`, plan.timeoutMs, o.by))).catch(() => undefined);
+          emit({ type: 'note', text: `${instance}: drained again after the failure` });
         }
       } finally {
         claimed.delete(instance);
@@ -293,7 +297,7 @@ async function rollUnderLease(o: RollOptions, lease: Lease, emit: (e: RollEvent)
     summary.reason = `${failure.instance} failed while ${failure.step}: ${failure.reason}${failure.step === 'waiting' ? '' : plan.onFailure === 'resume' ? ' (resumed)' : ' (left drained)'}`;
   } else if (!summary.ok) {
     summary.stopped = true;
-    const left = summary.instances.filter((i) => i.step === 'failed').map((i) => i.instance);
+    const left = plan.instances.filter((i) => progress.get(i)?.step === 'failed' && progress.get(i)?.failedIn !== 'waiting');
     summary.reason = `${lease.signal.aborted ? 'the roll lost its lease (registry session); stopped' : 'stopped on request'} after the current step${left.length ? `; left drained: ${left.join(', ')} ('herald roll --continue ${plan.domain}' picks up)` : `; 'herald roll --continue ${plan.domain}' picks up`}`;
   }
   summary.elapsedMs = Date.now() - started;
