@@ -10,3 +10,4 @@ export * from './lease/index.ts';
 export * as operator from './operator/index.ts';
 export * as server from './server/index.ts';
 export * as sidecar from './sidecar/index.ts';
+export * as drain from './drain/index.ts';

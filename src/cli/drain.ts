@@ -2,13 +2,16 @@ import { hostname, userInfo } from 'node:os';
 import { normalizeName } from '../dns/index.ts';
 import { openStore } from '../registry/index.ts';
 import { adminRequest } from '../sidecar/admin-socket.ts';
-import { drainInstance } from '../sidecar/drain-client.ts';
+import { drainInstance } from '../drain/index.ts';
 import { DrainRequestError } from '../sidecar/errors.ts';
-import type { SidecarStatus } from '../sidecar/drain-intent.ts';
-import { describeProgress, phaseLine, type DrainProgress } from '../sidecar/drain-progress.ts';
+import type { SidecarStatus } from '../drain/index.ts';
+import { describeProgress, phaseLine, type DrainProgress } from '../drain/index.ts';
+import { chooseNameservers } from '../operator/nameservers.ts';
+import { parseMinAvailable, waitForBudget, type MinAvailable } from '../roll/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 
 const usage = `usage: herald drain [--zk HOSTS | --socket PATH] DOMAIN [INSTANCE] [--timeout S] [--reason TEXT] [--json]
+                    [--min-available N|P% [--nameservers LIST]]
 
 Takes INSTANCE (default: this host's name) of DOMAIN out of DNS and waits for
 it to go quiet: removed → absent from every nameserver → client caches
@@ -21,7 +24,12 @@ or when no sidecar took the request up, 2 on bad usage.
   --socket PATH    ask the local sidecar through its admin socket instead
   --timeout S      the drain's deadline (default: the sidecar's drain.deadline)
   --reason TEXT    recorded with the request
-  --json           print the final status as JSON`;
+  --json           print the final status as JSON
+  --min-available N|P%
+                   first wait (up to --timeout, default 60 s) until taking INSTANCE out
+                   leaves at least N (or P%) of DOMAIN's instances registered, healthy and
+                   served by every nameserver; exit 1 saying why when it does not
+  --nameservers LIST  the nameservers for --min-available, ip[:port],... (default /etc/resolv.conf)`;
 
 export function parseTarget(positionals: string[]): { domain: string; instance: string } {
   const [domain, instance, ...rest] = positionals;
@@ -76,11 +84,17 @@ export function progressPrinter(out: CommandIO['stdout']): { show(p: DrainProgre
 async function run(argv: string[], io: CommandIO): Promise<number> {
   const parsed = parseCommandLine({
     args: argv,
-    options: { zk: { type: 'string' }, socket: { type: 'string' }, timeout: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      zk: { type: 'string' }, socket: { type: 'string' }, timeout: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' },
+      'min-available': { type: 'string' }, nameservers: { type: 'string' },
+    },
     strict: true, allowPositionals: true,
   });
   const { values, positionals } = parsed;
   if (values.zk !== undefined && values.socket !== undefined) throw new UsageError('give --zk or --socket, not both');
+  if (values['min-available'] !== undefined && values.socket !== undefined) throw new UsageError('--min-available needs the registry (--zk), not --socket');
+  let minAvailable: MinAvailable | undefined;
+  try { minAvailable = values['min-available'] === undefined ? undefined : parseMinAvailable(values['min-available']); } catch (err) { throw new UsageError((err as Error).message); }
   let deadlineMs: number | undefined;
   if (values.timeout !== undefined) {
     const s = Number(values.timeout);
@@ -108,6 +122,16 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const store = openStore(values.zk ?? io.env['HERALD_ZK'] ?? '127.0.0.1:2181');
   try {
     await store.ready(10_000);
+    if (minAvailable) {
+      const budget = await waitForBudget(instance, {
+        store, domain, minAvailable, parallel: 1, timeoutMs: deadlineMs ?? 60_000, signal: io.signal,
+        nameservers: await chooseNameservers(values.nameservers, undefined, 1000), onWait: (text) => io.stderr.write(`${text}\n`),
+      });
+      if (!budget.allowed) {
+        io.stderr.write(`herald drain: ${instance}.${domain} not drained: ${budget.reason}\n`);
+        return 1;
+      }
+    }
     const by = `${userInfo().username}@${hostname()}`;
     const outcome = await drainInstance(store, domain, instance, { reason, by, onStatus, signal: io.signal, ...(deadlineMs === undefined ? {} : { deadlineMs }) });
     printer.end();

@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<Command>> = {
   sidecar: async () => (await import('./sidecar.ts')).default,
   drain: async () => (await import('./drain.ts')).default,
   resume: async () => (await import('./resume.ts')).default,
+  roll: async () => (await import('./roll.ts')).default,
   demo: async () => (await import('./demo.ts')).default,
 };
 
@@ -33,7 +34,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     return 2;
   }
   const command = await load();
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // Flags after `--` are a command's to run (herald roll, herald lease run), not ours.
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (own.includes('--help') || own.includes('-h')) {
     io.stdout.write(`${command.usage}\n`);
     return 0;
   }

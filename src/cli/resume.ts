@@ -1,6 +1,6 @@
 import { openStore } from '../registry/index.ts';
 import { adminRequest } from '../sidecar/admin-socket.ts';
-import { resumeInstance } from '../sidecar/drain-client.ts';
+import { resumeInstance } from '../drain/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { parseTarget } from './drain.ts';
 

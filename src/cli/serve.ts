@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Registry } from 'prom-client';
 import { createLogger, isLogLevel } from '../log.ts';
 import { MemoryRegistry } from '../registry/memory.ts';
+import { TTL_ROOT } from '../drain/index.ts';
 import { MemoryRegistryServer } from '../registry/memory-server.ts';
 import { domainToPath } from '../registry/path.ts';
 import type { Store } from '../registry/store.ts';
@@ -70,7 +71,9 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const log = createLogger('herald-serve', { level, destination: io.stderr });
   const mirror = store.mirror(domainToPath(values.domain));
   logServeEvents(store, mirror, log);
-  const server = new DnsServer({ mirror, domain: values.domain, listen, threads });
+  // Herald's TTL overrides (herald roll --fast-ttl): served as caps on the answers' TTLs.
+  const ttlOverrides = store.mirror(TTL_ROOT);
+  const server = new DnsServer({ mirror, domain: values.domain, listen, threads, ttlOverrides });
   let http: Server | undefined;
   try {
     await server.start();
@@ -106,6 +109,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     await registryServer?.close();
     if (http) await new Promise((r) => http!.close(r));
     mirror.close();
+    ttlOverrides.close();
     await store.close();
     log.info('closed: sockets, workers and the registry session');
   }

@@ -6,7 +6,7 @@ import { openStore } from '../registry/index.ts';
 import { parseListen } from '../server/listen.ts';
 import { listenAdmin } from '../sidecar/admin-socket.ts';
 import { parseConfigText, type SidecarConfig } from '../sidecar/config.ts';
-import { describeProgress } from '../sidecar/drain-progress.ts';
+import { describeProgress } from '../drain/index.ts';
 import { SidecarConfigError } from '../sidecar/errors.ts';
 import { createPresenceProbe } from '../sidecar/presence.ts';
 import { Sidecar } from '../sidecar/sidecar.ts';

@@ -3,9 +3,9 @@ import { domainToPath, MemoryRegistry, type Mirror, type Store } from '../regist
 import { lookup } from '../resolver/lookup.ts';
 import { DnsServer } from '../server/server.ts';
 import { parseConfig } from '../sidecar/config.ts';
-import type { DrainProgress } from '../sidecar/drain-progress.ts';
-import type { SidecarStatus } from '../sidecar/drain-intent.ts';
-import { drainInstance, resumeInstance } from '../sidecar/drain-client.ts';
+import type { DrainProgress } from '../drain/index.ts';
+import type { SidecarStatus } from '../drain/index.ts';
+import { drainInstance, resumeInstance } from '../drain/index.ts';
 import { askPresence, presencePlan } from '../sidecar/presence.ts';
 import { Sidecar } from '../sidecar/sidecar.ts';
 import { InstanceProcess } from './instance-process.ts';

@@ -1,4 +1,4 @@
-import type { DrainPhase, WaitPhase } from '../sidecar/drain-progress.ts';
+import type { DrainPhase, WaitPhase } from '../drain/index.ts';
 import type { LoadFailure, LoadStats } from './load-loop.ts';
 
 /** One instance's turn in the rolling update, measured by the demo. */

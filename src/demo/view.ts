@@ -1,5 +1,5 @@
-import type { DrainProgress } from '../sidecar/drain-progress.ts';
-import type { SidecarState } from '../sidecar/drain-intent.ts';
+import type { DrainProgress } from '../drain/index.ts';
+import type { SidecarState } from '../drain/index.ts';
 
 /** What the demo knows about one instance at one moment: plain data for the table. */
 export interface InstanceView {

@@ -1,4 +1,4 @@
-import type { DrainPhase, DrainProgress } from '../sidecar/drain-progress.ts';
+import type { DrainPhase, DrainProgress } from '../drain/index.ts';
 import type { InstanceInfo } from './services.ts';
 
 /**

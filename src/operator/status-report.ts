@@ -1,4 +1,4 @@
-import type { DrainProgress } from '../sidecar/drain-progress.ts';
+import type { DrainProgress } from '../drain/index.ts';
 import type { NameserverReply } from './answers.ts';
 import { instanceState, type InstanceState, type ShownPhase } from './instance-state.ts';
 import { isServed, servedBy, type ServedBy } from './served.ts';

@@ -1,6 +1,6 @@
 import { domainToPath } from '../registry/path.ts';
 import type { Store } from '../registry/store.ts';
-import { DRAIN_ROOT, STATUS_ROOT } from '../sidecar/drain-intent.ts';
+import { DRAIN_ROOT, STATUS_ROOT } from '../drain/index.ts';
 import { RegistryReadError } from './errors.ts';
 import { readTree, type Tree } from './tree.ts';
 

@@ -3,7 +3,7 @@ import { clock, duration } from './format.ts';
 import type { InstanceStatus } from './status-report.ts';
 import { paint, renderTable } from './table.ts';
 import type { WhyReport } from './why-report.ts';
-import { describeProgress } from '../sidecar/drain-progress.ts';
+import { describeProgress } from '../drain/index.ts';
 
 const indent = (text: string): string => text.replace(/^(?=.)/gm, '  ');
 

@@ -1,6 +1,6 @@
 import { domainToPath } from '../registry/path.ts';
 import { serviceAddressTtl } from '../registry/ttl.ts';
-import { intentPath, statusPath } from '../sidecar/drain-intent.ts';
+import { intentPath, statusPath } from '../drain/index.ts';
 import { questionKey, type NameserverReply, type Question } from './answers.ts';
 import { findService, type ServiceInfo } from './services.ts';
 import { instanceStatus, statusReport, type InstanceStatus, type NameserverState } from './status-report.ts';

@@ -5,6 +5,7 @@ import { normalizeName } from '../dns/name.ts';
 import { Rcode } from '../dns/types.ts';
 import type { Snapshot } from '../registry/store.ts';
 import { answer } from './answer.ts';
+import { capTtls } from './ttl-cap.ts';
 import { readQuery } from './query.ts';
 import { bareReply, encodeAnswer, finish, MAX_UDP, sizeLimit, type WireAnswer } from './response.ts';
 import { newStats, observeAnswer, type ServerStats } from './stats.ts';
@@ -24,6 +25,8 @@ export class Responder {
   readonly #domain: string;
   readonly #maxCache: number;
   #zone: Zone | undefined;
+  /** Herald's TTL overrides: domain → most seconds any answer at or under it carries. */
+  #ttlCaps: ReadonlyMap<string, number> = new Map();
   #cache = new Map<number, Map<string, WireAnswer>>();
   #cacheSize = 0;
   #tick = 0;
@@ -41,6 +44,13 @@ export class Responder {
     this.#cache = new Map();
     this.#cacheSize = 0;
     this.stats.zoneChanges++;
+  }
+
+  /** New TTL overrides: cached answers carried the old ones, so the cache starts over. */
+  setTtlCaps(caps: ReadonlyMap<string, number>): void {
+    this.#ttlCaps = caps;
+    this.#cache = new Map();
+    this.#cacheSize = 0;
   }
 
   /** Answers one query packet; undefined when it gets no reply (dropped and counted). Never throws. */
@@ -75,7 +85,7 @@ export class Responder {
       } catch {
         return this.#bare(msg, questionEnd, Rcode.REFUSED, view.ednsSize > 0);
       }
-      const a = answer(zone, name, view.qtype);
+      const a = capTtls(answer(zone, name, view.qtype), this.#ttlCaps);
       if (!a.cacheable) return this.#bare(msg, questionEnd, a.rcode, view.ednsSize > 0);
       cached = encodeAnswer(name, view.qtype, a);
       if (this.#cacheSize >= this.#maxCache) { this.#cache = new Map(); this.#cacheSize = 0; byName = undefined; }
@@ -122,7 +132,7 @@ export class Responder {
       try { name = normalizeName(q.name); } catch { name = undefined; }
       if (name === undefined) reply.rcode = Rcode.REFUSED;
       else {
-        const a = answer(this.#zone, name, q.type, q.class);
+        const a = capTtls(answer(this.#zone, name, q.type, q.class), this.#ttlCaps);
         Object.assign(reply, { rcode: a.rcode, aa: a.aa, answers: a.answers, authorities: a.authorities, additionals: a.additionals });
       }
     }

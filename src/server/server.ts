@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { normalizeName } from '../dns/name.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { Mirror, Snapshot } from '../registry/store.ts';
+import { ttlCaps } from '../drain/ttl-override.ts';
 import { ListenError } from './errors.ts';
 import { parseListen, type ListenAddress } from './listen.ts';
 import { MAX_QUERY, Responder } from './responder.ts';
@@ -28,6 +29,8 @@ export interface DnsServerOptions {
   maxTcpConnections?: number;
   /** Cached (name, type) answers kept before the cache starts over. @default 10000 */
   maxCacheEntries?: number;
+  /** Herald's TTL overrides (`store.mirror(TTL_ROOT)`, src/drain/ttl-override.ts): answers under an overridden domain carry at most its TTL. */
+  ttlOverrides?: Mirror;
 }
 
 const WORKER_URL = new URL('./udp-worker.ts', import.meta.url);
@@ -40,6 +43,8 @@ const WORKER_URL = new URL('./udp-worker.ts', import.meta.url);
  */
 export class DnsServer {
   readonly #mirror: Mirror;
+  readonly #overrides: Mirror | undefined;
+  #caps: [string, number][] = [];
   readonly #domain: string;
   readonly #listen: ListenAddress[];
   readonly #threads: number;
@@ -57,6 +62,7 @@ export class DnsServer {
   constructor(options: DnsServerOptions) {
     if (!options.mirror) throw new InvalidArgumentError('`mirror` is required');
     this.#mirror = options.mirror;
+    this.#overrides = options.ttlOverrides;
     this.#domain = normalizeName(options.domain);
     if (!Array.isArray(options.listen) || options.listen.length === 0) throw new InvalidArgumentError('`listen` needs at least one address');
     this.#listen = options.listen.map((l) => (typeof l === 'string' ? parseListen(l) : parseListen(`${isIP(l.address) === 6 ? `[${l.address}]` : l.address}:${l.port}`)));
@@ -97,7 +103,17 @@ export class DnsServer {
     this.#lastChange = Date.now();
   };
 
+  #onOverrides = (snapshot: Snapshot): void => {
+    const caps = ttlCaps(snapshot);
+    this.#caps = [...caps];
+    this.#responder.setTtlCaps(caps);
+    for (const w of this.#workers) w.worker.postMessage({ ttlCaps: this.#caps });
+  };
+
   async start(): Promise<void> {
+    this.#overrides?.on('synced', this.#onOverrides);
+    this.#overrides?.on('change', this.#onOverrides);
+    if (this.#overrides?.snapshot) this.#onOverrides(this.#overrides.snapshot);
     this.#mirror.on('synced', this.#onSnapshot);
     this.#mirror.on('change', this.#onSnapshot);
     if (this.#mirror.snapshot) this.#onSnapshot(this.#mirror.snapshot);
@@ -135,6 +151,7 @@ export class DnsServer {
     this.#workers.push(entry);
     worker.on('message', (msg: { stats?: ServerStats }) => { if (msg.stats) entry.stats = msg.stats; });
     if (this.#mirror.snapshot) worker.postMessage({ snapshot: this.#mirror.snapshot });
+    if (this.#caps.length) worker.postMessage({ ttlCaps: this.#caps });
     await new Promise<void>((resolve, reject) => {
       const onMessage = (msg: { bound?: boolean }) => { if (msg.bound) { worker.off('message', onMessage); worker.off('error', onError); resolve(); } };
       const onError = (err: Error) => reject(new ListenError(address, port, err));
@@ -188,6 +205,8 @@ export class DnsServer {
   }
 
   async stop(): Promise<void> {
+    this.#overrides?.off('synced', this.#onOverrides);
+    this.#overrides?.off('change', this.#onOverrides);
     this.#mirror.off('synced', this.#onSnapshot);
     this.#mirror.off('change', this.#onSnapshot);
     for (const conn of this.#connections) conn.destroy();

@@ -1,5 +1,5 @@
 // A worker thread that answers UDP on the server's address (SO_REUSEPORT),
-// from snapshots the main thread posts. Messages in: {snapshot} | {stop};
+// from snapshots the main thread posts. Messages in: {snapshot} | {ttlCaps} | {stop};
 // out: {bound} once listening, {stats} every second and before exit.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Snapshot } from '../registry/store.ts';
@@ -14,8 +14,9 @@ const responder = new Responder(data.domain, data.maxCacheEntries);
 const socket = await bindUdp(responder, data.address, data.port, true);
 const timer = setInterval(() => port.postMessage({ stats: responder.stats }), 1000);
 timer.unref();
-port.on('message', (msg: { snapshot?: Snapshot; stop?: true }) => {
+port.on('message', (msg: { snapshot?: Snapshot; ttlCaps?: [string, number][]; stop?: true }) => {
   if (msg.snapshot) responder.setSnapshot(msg.snapshot);
+  if (msg.ttlCaps) responder.setTtlCaps(new Map(msg.ttlCaps));
   if (msg.stop) {
     clearInterval(timer);
     socket.close(() => { port.postMessage({ stats: responder.stats, stopped: true }); port.close(); });

@@ -1,7 +1,7 @@
 import { chmod, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { AdminSocketError } from './errors.ts';
-import type { SidecarStatus } from './drain-intent.ts';
+import type { SidecarStatus } from '../drain/index.ts';
 import { readJsonLines } from '../json-lines.ts';
 
 // One JSON request line in, JSON lines out. `drain` with `follow` streams a

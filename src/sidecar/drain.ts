@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   absentCount, enterPhase, hitDeadline, mergePresence, startDrain,
   type DrainProgress, type NameserverPresence,
-} from './drain-progress.ts';
+} from '../drain/index.ts';
 
 /** What a drain acts on; each piece is small and separately testable. */
 export interface DrainActions {
@@ -18,6 +18,12 @@ export interface DrainOptions {
   deadlineMs: number;
   /** Longest record TTL plus the jitter margin (ms). */
   ttlMs: number;
+  /**
+   * What a client may still hold once every nameserver dropped the instance
+   * at `absentAt` (a TTL override lowers it: src/drain/ttl-override.ts),
+   * margin included; absent: `ttlMs`.
+   */
+  holdMs?: (absentAt: number) => Promise<number>;
   pollMs: number;
   reason: string;
   /** Aborts the drain (resume): resolves with the progress so far. */
@@ -29,7 +35,7 @@ export interface DrainOptions {
 /**
  * Runs one drain to its end: remove → absent from every nameserver → wait
  * out the TTLs → in-flight reaches zero → drained, or `deadline` naming the
- * condition still unmet. Thin: every decision is in drain-progress.ts.
+ * condition still unmet. Thin: every decision is in src/drain/progress.ts.
  */
 export async function runDrain(actions: DrainActions, options: DrainOptions): Promise<DrainProgress> {
   const now = options.now ?? Date.now;
@@ -81,8 +87,10 @@ export async function runDrain(actions: DrainActions, options: DrainOptions): Pr
   }
   if (ended()) return p;
   // ttl: a client may have been handed the record just before the last nameserver dropped it.
-  const ttlEndsAt = now() + options.ttlMs;
-  publish({ ...enterPhase(p, 'ttl', now()), ttlEndsAt, ttlMs: options.ttlMs });
+  const absentAt = now();
+  const ttlMs = options.holdMs ? Math.min(options.ttlMs, await options.holdMs(absentAt).catch(() => options.ttlMs)) : options.ttlMs;
+  const ttlEndsAt = absentAt + ttlMs;
+  publish({ ...enterPhase(p, 'ttl', absentAt), ttlEndsAt, ttlMs });
   while (now() < ttlEndsAt) {
     // Tick once a second so a watcher sees the countdown move.
     if (!(await pause(Math.min(1000, ttlEndsAt - now())))) return ended() ?? p;

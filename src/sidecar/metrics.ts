@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SessionState } from '../registry/store.ts';
-import type { SidecarState, SidecarStatus } from './drain-intent.ts';
-import type { DrainPhase } from './drain-progress.ts';
+import type { SidecarState, SidecarStatus } from '../drain/index.ts';
+import type { DrainPhase } from '../drain/index.ts';
 
 const STATES: readonly SidecarState[] = ['starting', 'unhealthy', 'registered', 'draining', 'drained', 'stopping', 'stopped'];
 const PHASES: readonly DrainPhase[] = ['removing', 'absent', 'ttl', 'in-flight', 'drained', 'deadline'];

@@ -1,7 +1,7 @@
 import { Rcode, RecordType, normalizeName, type ResourceRecord } from '../dns/index.ts';
 import { bootstrapNameservers, lookup, readResolvConf } from '../resolver/index.ts';
 import type { RegistrationConfig, SidecarConfig } from './config.ts';
-import type { NameserverPresence, Presence } from './drain-progress.ts';
+import type { NameserverPresence, Presence } from '../drain/index.ts';
 
 /**
  * Which question proves the instance gone. Binder answers REFUSED for a name

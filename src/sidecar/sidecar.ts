@@ -5,10 +5,11 @@ import type { Check } from './checks.ts';
 import { createCheck } from './checks.ts';
 import type { SidecarConfig } from './config.ts';
 import { runDrain } from './drain.ts';
-import { describeProgress, type DrainProgress, type NameserverPresence } from './drain-progress.ts';
+import { describeProgress, type DrainProgress, type NameserverPresence } from '../drain/index.ts';
 import {
   intentPath, newIntent, parseIntent, parseStatus, statusPath, type DrainIntent, type SidecarState, type SidecarStatus,
-} from './drain-intent.ts';
+} from '../drain/index.ts';
+import { readClientHoldMs } from '../drain/index.ts';
 import { HealthMonitor } from './health-monitor.ts';
 import { createInFlightProbe, type InFlightProbe } from './in-flight.ts';
 import { SidecarMetrics } from './metrics.ts';
@@ -224,6 +225,7 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     }, {
       deadlineMs,
       ttlMs: longestTtl(this.config.registration) * 1000 + d.ttlMargin,
+      holdMs: async (absentAt) => (await readClientHoldMs(this.#store, this.config.registration.domain, longestTtl(this.config.registration) * 1000, absentAt)) + d.ttlMargin,
       pollMs: d.pollInterval,
       reason: intent.reason,
       signal: run.abort.signal,

@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { DrainProgress } from '../../src/sidecar/drain-progress.ts';
+import type { DrainProgress } from '../../src/drain/index.ts';
 import { eventLine, lineDisplay, ttyDisplay } from '../../src/demo/live-display.ts';
 import { buildSummary, renderSummary } from '../../src/demo/summary.ts';
 import { renderTable } from '../../src/demo/table.ts';

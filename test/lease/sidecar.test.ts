@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { leaseStatus } from '../../src/lease/status.ts';
 import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
-import { intentPath, newIntent } from '../../src/sidecar/drain-intent.ts';
+import { intentPath, newIntent } from '../../src/drain/index.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { sidecarDir, startSidecar, type Running } from '../sidecar/processes.ts';

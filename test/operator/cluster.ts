@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.ts';
 import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
-import { intentPath, newIntent, parseStatus, statusPath, type SidecarStatus } from '../../src/sidecar/drain-intent.ts';
+import { intentPath, newIntent, parseStatus, statusPath, type SidecarStatus } from '../../src/drain/index.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
 import { waitFor } from '../fixtures/wait.ts';
 

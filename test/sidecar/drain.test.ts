@@ -1,6 +1,6 @@
 import t from 'tap';
 import { runDrain, type DrainActions } from '../../src/sidecar/drain.ts';
-import { describeProgress, type DrainProgress, type NameserverPresence } from '../../src/sidecar/drain-progress.ts';
+import { describeProgress, type DrainProgress, type NameserverPresence } from '../../src/drain/index.ts';
 
 // The drain machine over plain functions; the real probes and registry are
 // exercised end to end in test/sidecar/sidecar.test.ts.

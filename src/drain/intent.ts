@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { domainToPath } from '../registry/index.ts';
-import type { DrainProgress } from './drain-progress.ts';
+import type { DrainProgress } from './progress.ts';
 
 // Herald's own state lives outside every DNS subtree, so binder and the DNS
 // server never see it:

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { PassThrough } from 'node:stream';
 import { ZooKeeperStore } from '../../src/registry/index.ts';
-import { drainInstance, resumeInstance } from '../../src/sidecar/drain-client.ts';
-import { startDrain, enterPhase, type DrainProgress } from '../../src/sidecar/drain-progress.ts';
+import { drainInstance, resumeInstance } from '../../src/drain/index.ts';
+import { startDrain, enterPhase, type DrainProgress } from '../../src/drain/index.ts';
 import { progressPrinter } from '../../src/cli/drain.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
 

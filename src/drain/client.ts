@@ -1,5 +1,5 @@
 import { parentPath, type Store } from '../registry/index.ts';
-import { intentPath, newIntent, parseStatus, statusPath, type DrainIntent, type SidecarStatus } from './drain-intent.ts';
+import { intentPath, newIntent, parseStatus, statusPath, type DrainIntent, type SidecarStatus } from './intent.ts';
 
 export interface DrainRequestOptions {
   reason: string;
