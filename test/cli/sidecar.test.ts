@@ -1,12 +1,16 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ZooKeeperStore } from '../../src/registry/index.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { dig } from '../server/helpers.ts';
 import { heraldRun, serve, sidecarDir, startSidecar } from '../sidecar/processes.ts';
+import { REGISTRAR_SAMPLE } from '../sidecar/registrar-sample.ts';
+import { instanceAddress } from '../../src/sidecar/records.ts';
 
 const zk = await ZooKeeper.start();
 t.teardown(() => zk.stop());
@@ -130,4 +134,64 @@ t.test('rr_host (binder itself) and load_balancer: the DNS answers that follow',
     t.equal(await sidecar.stop(), 0);
     t.same(await srv(shape.srv[0]), [], 'gone after SIGTERM');
   }
+});
+
+t.test("registrar's own sample config, verbatim: the host node and its alias hold registrar's bytes; herald serve answers both", async (t) => {
+  const d = await sidecarDir();
+  t.teardown(() => d.cleanup());
+  const file = join(d.dir, 'config.coal.json');
+  await writeFile(file, REGISTRAR_SAMPLE);
+  // The sample points at 10.99.99.11: --zk overrides it; the file stays as registrar ships it.
+  const sidecar = await startSidecar(['--config', file, '--zk', zk.connectString, '--admin-socket', 'none']);
+  t.teardown(() => sidecar.stop('SIGKILL'));
+  const address = instanceAddress({});
+  const expected = `{"type":"host","address":"${address}","host":{"address":"${address}"}}`;
+  for (const path of [`/us/joyent/coal/test/${hostname()}`, '/us/joyent/coal/test/alias-1']) {
+    const node = await waitFor(path, () => reader.get(path), 10_000);
+    t.equal(node.data, expected, `${path}: registrar's record`);
+    t.equal(node.ephemeral, true);
+  }
+  t.equal(await reader.get('/us/joyent/coal/test').then((n) => n?.data ?? null), null, 'no service record');
+  for (const name of [`${hostname()}.test.coal.joyent.us`, 'alias-1.test.coal.joyent.us']) {
+    await waitFor(`${name} in DNS`, async () => (await dig(port, ['A', name])).answer.length > 0, 10_000);
+    t.same((await dig(port, ['A', name])).answer, [`${name.toLowerCase()}. 30 IN A ${address}`]);
+  }
+  t.notOk(/unknown field/.test(sidecar.stderr), 'no warnings for a field of registrar\'s own sample');
+});
+
+t.test('adminSocket at an existing regular file: left untouched, never replaced', async (t) => {
+  const d = await sidecarDir();
+  t.teardown(() => d.cleanup());
+  const precious = join(d.dir, 'precious.txt');
+  await writeFile(precious, 'keep me\n');
+  const file = await d.write({ registration: { domain: 'sock.coal.joyent.us', type: 'load_balancer', ports: [80] }, adminIp: '127.0.0.31', instance: 's1', adminSocket: precious, drain: { signalDeadline: 0 } });
+  const sidecar = await startSidecar(['--config', file, '--zk', zk.connectString]);
+  t.teardown(() => sidecar.stop('SIGKILL'));
+  t.equal(await readFile(precious, 'utf8'), 'keep me\n', 'the file is still there, unchanged');
+  t.ok((await stat(precious)).isFile());
+  t.match(sidecar.stderr, /exists and is not a socket: left as it is/);
+  t.notMatch(sidecar.stdout, /admin socket /);
+});
+
+t.test('metrics: a busy port is one line and exit 1 before registering; a malformed value is exit 2', async (t) => {
+  const d = await sidecarDir();
+  t.teardown(() => d.cleanup());
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  t.teardown(() => busy.close());
+  const busyPort = (busy.address() as { port: number }).port;
+  const base = { registration: { domain: 'metrics.coal.joyent.us', type: 'load_balancer', ports: [80] }, adminIp: '127.0.0.32', instance: 'm1', adminSocket: 'none' };
+  const r = await heraldRun(['sidecar', '--config', await d.write({ ...base, metrics: `127.0.0.1:${busyPort}` }), '--zk', zk.connectString]);
+  t.equal(r.code, 1);
+  t.equal(r.stderr.split('\n').filter((l) => !l.startsWith('{')).join('\n'), `herald sidecar: cannot serve metrics on 127.0.0.1:${busyPort}: EADDRINUSE\n`);
+  t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  t.equal(await reader.get('/us/joyent/coal/metrics/m1'), undefined, 'never registered');
+  t.equal(await reader.get('/herald/status/us/joyent/coal/metrics/m1'), undefined, 'no status published');
+
+  const bad = await heraldRun(['sidecar', '--config', await d.write({ ...base, metrics: 'localhost:9154' }), '--zk', zk.connectString]);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /^herald sidecar: .*config\.json: metrics: expected ADDR:PORT or \[IPv6\]:PORT \(invalid listen address "localhost:9154"/);
+  const flag = await heraldRun(['sidecar', '--config', await d.write(base), '--zk', zk.connectString, '--metrics', '127.0.0.1:x']);
+  t.equal(flag.code, 2);
+  t.match(flag.stderr, /^herald sidecar: --metrics: invalid listen address "127\.0\.0\.1:x"/);
 });
