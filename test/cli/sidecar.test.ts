@@ -11,6 +11,7 @@ import { dig } from '../server/helpers.ts';
 import { heraldRun, serve, sidecarDir, startSidecar } from '../sidecar/processes.ts';
 import { REGISTRAR_SAMPLE } from '../sidecar/registrar-sample.ts';
 import { instanceAddress } from '../../src/sidecar/records.ts';
+import { adminRequest } from '../../src/sidecar/admin-socket.ts';
 
 const zk = await ZooKeeper.start();
 t.teardown(() => zk.stop());
@@ -194,4 +195,35 @@ t.test('metrics: a busy port is one line and exit 1 before registering; a malfor
   const flag = await heraldRun(['sidecar', '--config', await d.write(base), '--zk', zk.connectString, '--metrics', '127.0.0.1:x']);
   t.equal(flag.code, 2);
   t.match(flag.stderr, /^herald sidecar: --metrics: invalid listen address "127\.0\.0\.1:x"/);
+});
+
+t.test('a stdoutMatch that backtracks catastrophically: the admin socket still answers, the check fails at its timeout', async (t) => {
+  const d = await sidecarDir();
+  t.teardown(() => d.cleanup());
+  const socket = join(d.dir, 'admin.sock');
+  const file = await d.write({
+    registration: { domain: 'regex.coal.joyent.us', type: 'load_balancer', ports: [80] }, adminIp: '127.0.0.33', instance: 'x1',
+    healthCheck: { command: `printf '${'a'.repeat(40)}!'`, interval: 60_000, timeout: 1500, stdoutMatch: { pattern: '^(a+)+$' } },
+    drain: { signalDeadline: 0 },
+  });
+  const sidecar = await startSidecar(['--config', file, '--zk', zk.connectString, '--admin-socket', socket]);
+  t.teardown(() => sidecar.stop('SIGKILL'));
+  const status = async (): Promise<{ ms: number; value: Record<string, unknown> | undefined }> => {
+    const started = Date.now();
+    let value: Record<string, unknown> | undefined;
+    await adminRequest(socket, { op: 'status' }, (v) => { value = v; }, AbortSignal.timeout(1000));
+    return { ms: Date.now() - started, value };
+  };
+  // The first check is running now (it starts with the sidecar) and holds its pattern for 1.5 s.
+  for (let i = 0; i < 3; i++) {
+    const r = await status();
+    t.ok(r.value, `status answered in ${r.ms} ms while the pattern runs`);
+    await sleep(200);
+  }
+  const failed = await waitFor('the check to fail at its bound', async () => {
+    const r = await status();
+    return (r.value?.['lastCheck'] as { ok: boolean } | undefined)?.ok === false ? r.value : undefined;
+  }, 10_000);
+  t.match(failed, { state: 'unhealthy', healthy: false, lastCheck: { ok: false, detail: /took longer than 1500 ms \(stopped\)/ } });
+  t.equal(await reader.get('/us/joyent/coal/regex/x1'), undefined, 'not registered');
 });
