@@ -68,7 +68,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   for (const w of warnings) log.warn({ config: values.config }, w);
   const store = openStore(zk, { sessionTimeoutMs: config.zookeeper?.timeout ?? 30_000 });
   store.on('state', (state) => log.info({ state }, `registry session ${state}`));
-  const sidecar = new Sidecar({ config, store, presence: createPresenceProbe(config), logger: log });
+  const sidecar = new Sidecar({ config, store, presence: createPresenceProbe(config, store), logger: log });
   let admin: NetServer | undefined;
   let http: Server | undefined;
   // The metrics port is bound before anything is registered: a busy port is

@@ -227,3 +227,25 @@ t.test('a stdoutMatch that backtracks catastrophically: the admin socket still a
   t.match(failed, { state: 'unhealthy', healthy: false, lastCheck: { ok: false, detail: /took longer than 1500 ms \(stopped\)/ } });
   t.equal(await reader.get('/us/joyent/coal/regex/x1'), undefined, 'not registered');
 });
+
+t.test('a registration without a service drains to "drained": REFUSED for it while herald serve answers a sibling in the same round', async (t) => {
+  const d = await sidecarDir();
+  t.teardown(() => d.cleanup());
+  // Another instance of the same host-only name, registered by an independent client.
+  await reader.putEphemeral('/us/joyent/coal/hostonly/other', '{"type":"host","address":"127.0.0.41","host":{"address":"127.0.0.41"}}');
+  t.teardown(() => reader.delete('/us/joyent/coal/hostonly/other'));
+  const file = await d.write({
+    registration: { domain: 'hostonly.coal.joyent.us', type: 'host', ttl: 1 }, adminIp: '127.0.0.40', instance: 'h1',
+    drain: { nameservers: [`127.0.0.1:${port}`], pollInterval: 50, ttlMargin: 0, signalDeadline: 0, lookupTimeout: 500 },
+  });
+  const sidecar = await startSidecar(['--config', file, '--zk', zk.connectString, '--admin-socket', 'none']);
+  t.teardown(() => sidecar.stop('SIGKILL'));
+  await waitFor('h1 in DNS', async () => (await dig(port, ['A', 'h1.hostonly.coal.joyent.us'])).answer.length > 0, 10_000);
+  const r = await heraldRun(['drain', '--zk', zk.connectString, 'hostonly.coal.joyent.us', 'h1', '--timeout', '8', '--json']);
+  t.equal(r.code, 0, `drained, not the deadline: ${r.stderr}`);
+  const progress = JSON.parse(r.stdout.trim().split('\n').at(-1)!).drain;
+  t.match(progress, { phase: 'drained', nameservers: [{ nameserver: `127.0.0.1:${port}`, state: 'absent', detail: 'REFUSED while it serves A other.hostonly.coal.joyent.us' }] });
+  const absentMs = progress.phases.find((p: { phase: string }) => p.phase === 'absent').ms;
+  t.ok(absentMs < 2000, `absence proven in ${absentMs} ms`);
+  t.equal((await dig(port, ['A', 'h1.hostonly.coal.joyent.us'])).status, 'REFUSED', 'herald serve: REFUSED for the name it no longer holds');
+});
