@@ -249,3 +249,22 @@ t.test('a registration without a service drains to "drained": REFUSED for it whi
   t.ok(absentMs < 2000, `absence proven in ${absentMs} ms`);
   t.equal((await dig(port, ['A', 'h1.hostonly.coal.joyent.us'])).status, 'REFUSED', 'herald serve: REFUSED for the name it no longer holds');
 });
+
+t.test('singleton: a lease that cannot be queued for (an ephemeral node in the way) is logged and retried; the sidecar keeps running', async (t) => {
+  const d = await sidecarDir();
+  t.teardown(() => d.cleanup());
+  // ZooKeeper refuses children under an ephemeral node: every queueing attempt fails.
+  await reader.putEphemeral('/herald/lease/blocked', null);
+  t.teardown(() => reader.delete('/herald/lease/blocked'));
+  const file = await d.write({
+    registration: { domain: 'single.coal.joyent.us', type: 'load_balancer', ports: [80] }, adminIp: '127.0.0.34', instance: 'g1',
+    singleton: { name: 'blocked', command: 'sleep 30', restartDelay: 100 },
+    drain: { signalDeadline: 0 },
+  });
+  const sidecar = await startSidecar(['--config', file, '--zk', zk.connectString, '--admin-socket', 'none']);
+  t.teardown(() => sidecar.stop('SIGKILL'));
+  await waitFor('two failed attempts logged', () => (sidecar.stderr.match(/could not queue for the lease/g) ?? []).length >= 2, 10_000);
+  t.equal(sidecar.child.exitCode, null, 'still running');
+  t.match(await reader.get('/us/joyent/coal/single/g1'), { ephemeral: true }, 'still registered');
+  t.equal(await sidecar.stop(), 0, 'and stops cleanly');
+});
