@@ -65,3 +65,25 @@ t.test('herald why: the odd names are shown escaped, as dig prints them', async 
   const h3 = await cli(['why', '--zk', zk.connectString, 'h3.solo.cmp.test', '--nameservers', bind.nameserver, '--json']);
   t.match(h3.stdout, /dot\\\\\.ted\.solo\.cmp\.test\./);
 });
+
+t.test('records the servers skip are shown as rejected, with why; the rest of the service as before', async (t) => {
+  const long = 'x'.repeat(64);
+  await writer.putEphemeral('/test/cmp/web/broken', '{"type":"load_balancer",');
+  await writer.putEphemeral('/test/cmp/web/bigport', JSON.stringify({ type: 'load_balancer', address: '10.0.0.8', load_balancer: { address: '10.0.0.8', ports: [70000] } }));
+  await writer.putEphemeral(`/test/cmp/web/${long}`, host('10.0.0.9'));
+  t.teardown(async () => { for (const i of ['broken', 'bigport', long]) await writer.delete(`/test/cmp/web/${i}`); });
+  const r = await cli(['status', '--zk', zk.connectString, 'web.cmp.test', '--nameservers', bind.nameserver, '--json']);
+  t.equal(r.code, 0, r.stderr);
+  const web = JSON.parse(r.stdout).services[0];
+  const byName = new Map(web.instances.map((i: { instance: string }) => [i.instance, i]));
+  t.match(byName.get('broken'), { state: 'rejected', reason: /^not served: .*JSON/ });
+  t.match(byName.get('bigport'), { state: 'rejected', reason: /^not served: .*load_balancer\.ports\[0\] must be an integer 0\.\.65535, got 70000/ });
+  t.match(byName.get(long), { state: 'rejected', reason: /^not served: .*longer than 63/ });
+  t.match(byName.get('i1'), { state: 'registered', served: true });
+  const text = await cli(['status', '--zk', zk.connectString, 'web.cmp.test', '--nameservers', bind.nameserver]);
+  t.match(text.stdout, /^broken\.web\.cmp\.test: not served: /m);
+  t.match(text.stdout, /^bigport\.web\.cmp\.test: not served: .*load_balancer\.ports\[0\]/m);
+  const why = await cli(['why', '--zk', zk.connectString, 'web.cmp.test', '--nameservers', bind.nameserver]);
+  t.match(why.stdout, /bigport {2}rejected\n\s+reason: not served: .*load_balancer\.ports\[0\]/);
+  t.match(why.stdout, /^web\.cmp\.test: 1 of 5 instances served; .*bigport rejected \(not served: /m);
+});
