@@ -87,3 +87,9 @@ t.test('records the servers skip are shown as rejected, with why; the rest of th
   t.match(why.stdout, /bigport {2}rejected\n\s+reason: not served: .*load_balancer\.ports\[0\]/);
   t.match(why.stdout, /^web\.cmp\.test: 1 of 5 instances served; .*bigport rejected \(not served: /m);
 });
+
+t.test('herald status with a DOMAIN that is no DNS name: a usage error (exit 2), before the registry is read', async (t) => {
+  const r = await cli(['status', '--zk', zk.connectString, 'a b.cmp.test']);
+  t.equal(r.code, 2);
+  t.match(r.stderr, /^herald status: DOMAIN: invalid DNS name "a b\.cmp\.test"/);
+});
