@@ -182,17 +182,24 @@ t.test('metrics: a busy port is one line and exit 1 before registering; a malfor
   t.teardown(() => busy.close());
   const busyPort = (busy.address() as { port: number }).port;
   const base = { registration: { domain: 'metrics.coal.joyent.us', type: 'load_balancer', ports: [80] }, adminIp: '127.0.0.32', instance: 'm1', adminSocket: 'none' };
-  const r = await heraldRun(['sidecar', '--config', await d.write({ ...base, metrics: `127.0.0.1:${busyPort}` }), '--zk', zk.connectString]);
+  const write = async (name: string, config: object): Promise<string> => {
+    const path = join(d.dir, name);
+    await writeFile(path, JSON.stringify(config));
+    return path;
+  };
+  // Three processes at once: the checks are independent.
+  const [r, bad, flag] = await Promise.all([
+    heraldRun(['sidecar', '--config', await write('busy.json', { ...base, metrics: `127.0.0.1:${busyPort}` }), '--zk', zk.connectString]),
+    heraldRun(['sidecar', '--config', await write('bad.json', { ...base, metrics: 'localhost:9154' }), '--zk', zk.connectString]),
+    heraldRun(['sidecar', '--config', await write('flag.json', base), '--zk', zk.connectString, '--metrics', '127.0.0.1:x']),
+  ]);
   t.equal(r.code, 1);
   t.equal(r.stderr.split('\n').filter((l) => !l.startsWith('{')).join('\n'), `herald sidecar: cannot serve metrics on 127.0.0.1:${busyPort}: EADDRINUSE\n`);
   t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
   t.equal(await reader.get('/us/joyent/coal/metrics/m1'), undefined, 'never registered');
   t.equal(await reader.get('/herald/status/us/joyent/coal/metrics/m1'), undefined, 'no status published');
-
-  const bad = await heraldRun(['sidecar', '--config', await d.write({ ...base, metrics: 'localhost:9154' }), '--zk', zk.connectString]);
   t.equal(bad.code, 2);
-  t.match(bad.stderr, /^herald sidecar: .*config\.json: metrics: expected ADDR:PORT or \[IPv6\]:PORT \(invalid listen address "localhost:9154"/);
-  const flag = await heraldRun(['sidecar', '--config', await d.write(base), '--zk', zk.connectString, '--metrics', '127.0.0.1:x']);
+  t.match(bad.stderr, /^herald sidecar: .*bad\.json: metrics: expected ADDR:PORT or \[IPv6\]:PORT \(invalid listen address "localhost:9154"/);
   t.equal(flag.code, 2);
   t.match(flag.stderr, /^herald sidecar: --metrics: invalid listen address "127\.0\.0\.1:x"/);
 });
