@@ -22,7 +22,8 @@ export type PresencePlan =
 export function presencePlan(reg: RegistrationConfig, instance: string): PresencePlan {
   const target = `${instance}.${reg.domain}`.toLowerCase();
   const inner = reg.service?.['service'] as { srvce?: unknown; proto?: unknown } | undefined;
-  if (inner && typeof inner.srvce === 'string' && typeof inner.proto === 'string') {
+  // No SRV name can be asked without the leading "_" (binder refuses it): then the host name, like a host-only one.
+  if (inner && typeof inner.srvce === 'string' && typeof inner.proto === 'string' && inner.srvce.startsWith('_') && inner.proto.startsWith('_')) {
     return { kind: 'srv', name: `${inner.srvce}.${inner.proto}.${reg.domain}`, target };
   }
   return { kind: 'a', name: target };

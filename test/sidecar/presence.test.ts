@@ -44,6 +44,8 @@ t.test('REFUSED and timeouts are "not known yet", never "absent"', async (t) => 
 
 t.test('a registration without a service asks for its own name', async (t) => {
   t.same(presencePlan(hostOnly, 'i1'), { kind: 'a', name: 'i1.db.coal.joyent.us' });
+  const bare = reg({ domain: 'web.coal.joyent.us', type: 'load_balancer', service: { type: 'service', service: { srvce: 'http', proto: 'tcp', port: 80 } } });
+  t.same(presencePlan(bare, 'i1'), { kind: 'a', name: 'i1.web.coal.joyent.us' }, 'srvce without "_": no SRV name to ask');
   await dns.writer.putEphemeral('/us/joyent/coal/db/i1', host('10.0.0.9'));
   t.match(await ask(hostOnly, [ns]), [{ state: 'present' }]);
   await dns.writer.delete('/us/joyent/coal/db/i1');
