@@ -43,7 +43,7 @@ export interface Reply {
 export function judgePresence(plan: PresencePlan, reply: Reply, witnessed?: string): { state: Presence; detail: string } {
   if (plan.kind === 'srv') {
     if (reply.rcode !== Rcode.NOERROR) return { state: 'unknown', detail: reply.status };
-    const serves = reply.answers.some((r) => r.type === RecordType.SRV && 'target' in r && normalizeName(r.target) === plan.target);
+    const serves = reply.answers.some((r) => r.type === RecordType.SRV && 'target' in r && isName(r.target, plan.target));
     return serves ? { state: 'present', detail: 'still serves it' } : { state: 'absent', detail: 'absent' };
   }
   if (reply.rcode === Rcode.NXDOMAIN) return { state: 'absent', detail: 'NXDOMAIN' };
@@ -60,6 +60,15 @@ export type LookupAll = (
   type: string,
   options: { nameservers: readonly string[]; all: true; timeoutMs: number; tries: number },
 ) => Promise<{ nameserver: string; result?: Reply | undefined; error?: Error | undefined }[]>;
+
+/** `name` (as a nameserver sent it) is `normalized`; a name Herald cannot read is no match, never an error. */
+function isName(name: string, normalized: string): boolean {
+  try {
+    return normalizeName(name) === normalized;
+  } catch {
+    return false;
+  }
+}
 
 /** Whether a witness's reply carries the records it must have while the nameserver serves its part of the tree. */
 export function witnessAnswered(witness: Witness, reply: Reply | undefined): boolean {

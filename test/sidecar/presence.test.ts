@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import { hostRecordJson, serviceRecordJson } from '../../src/registry/index.ts';
 import { lookup } from '../../src/resolver/index.ts';
 import { parseConfig } from '../../src/sidecar/config.ts';
-import { askPresence, createPresenceProbe, drainNameservers, presencePlan, type LookupAll } from '../../src/sidecar/presence.ts';
+import { askPresence, createPresenceProbe, drainNameservers, judgePresence, presencePlan, type LookupAll } from '../../src/sidecar/presence.ts';
 import { findWitnesses, witnessFor } from '../../src/sidecar/witnesses.ts';
 import { memoryServer } from '../server/helpers.ts';
 
@@ -98,4 +98,12 @@ t.test('nameservers from a bootstrap domain: the binders its _dns._udp SRV lists
   const list = await drainNameservers({ bootstrap: 'binder.coal.joyent.us', nameservers: [ns], lookupTimeout: 500 });
   t.same(list.sort(), [`127.0.0.1:${dns.port}`, `127.0.0.2:${dns.port}`]);
   t.same(await drainNameservers({ nameservers: [ns], lookupTimeout: 500 }), [ns], 'without bootstrap: the list itself');
+});
+
+t.test('an SRV answer with a target name Herald cannot read: that record is no match, the rest is judged', async (t) => {
+  const plan = presencePlan(withService, 'i1');
+  const srv = (target: string) => ({ name: '_http._tcp.web.coal.joyent.us', type: 33, class: 1, ttl: 60, priority: 0, weight: 10, port: 80, target });
+  const reply = (...targets: string[]) => ({ rcode: 0, status: 'NOERROR', answers: targets.map(srv) as never[] });
+  t.same(judgePresence(plan, reply('odd\\032name.web.coal.joyent.us', 'i2.web.coal.joyent.us')), { state: 'absent', detail: 'absent' });
+  t.same(judgePresence(plan, reply('odd\\032name.web.coal.joyent.us', 'I1.web.coal.joyent.us.')), { state: 'present', detail: 'still serves it' });
 });
