@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import { createLogger } from '../log.ts';
 import { openStore } from '../registry/index.ts';
-import { parseListen } from '../server/listen.ts';
+import { parseListen, type ListenAddress } from '../server/listen.ts';
 import { listenAdmin } from '../sidecar/admin-socket.ts';
 import { parseConfigText, type SidecarConfig } from '../sidecar/config.ts';
 import { describeProgress } from '../drain/index.ts';
@@ -61,17 +61,28 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   }
   const { config, warnings } = parsed;
   const zk = connectString(config, values.zk);
-  const metricsAt = values.metrics ?? config.metrics;
-  const listenMetrics = metricsAt === undefined ? undefined : parseListen(metricsAt, 9154);
+  const listenMetrics = metricsAddress(values.metrics ?? config.metrics, values.metrics !== undefined);
   const socketPath = values['admin-socket'] ?? config.adminSocket ?? DEFAULT_ADMIN_SOCKET;
 
   const log = createLogger('herald-sidecar', { level: config.logLevel });
   for (const w of warnings) log.warn({ config: values.config }, w);
   const store = openStore(zk, { sessionTimeoutMs: config.zookeeper?.timeout ?? 30_000 });
   store.on('state', (state) => log.info({ state }, `registry session ${state}`));
-  const sidecar = new Sidecar({ config, store, presence: createPresenceProbe(config), logger: log });
+  const sidecar = new Sidecar({ config, store, presence: createPresenceProbe(config, store), logger: log });
   let admin: NetServer | undefined;
   let http: Server | undefined;
+  // The metrics port is bound before anything is registered: a busy port is
+  // one line and exit 1 with nothing written to the registry.
+  if (listenMetrics) {
+    try {
+      http = await serveMetrics(sidecar, listenMetrics);
+    } catch (err) {
+      io.stderr.write(`herald sidecar: cannot serve metrics on ${metricsText(listenMetrics)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      await store.close();
+      return 1;
+    }
+    io.stdout.write(`metrics http://${metricsText({ ...listenMetrics, port: (http.address() as { port: number }).port })}/metrics\n`);
+  }
   try {
     await sidecar.start();
     if (socketPath !== 'none') {
@@ -81,15 +92,6 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       } catch (err) {
         log.warn({ err: { message: (err as Error).message } }, `no admin socket at ${socketPath}`);
       }
-    }
-    if (listenMetrics) {
-      const registry = sidecar.metrics.registry;
-      http = createServer((req, res) => {
-        if (req.url !== '/metrics') { res.writeHead(404).end(); return; }
-        registry.metrics().then((m) => res.writeHead(200, { 'content-type': registry.contentType }).end(m), () => res.writeHead(500).end());
-      });
-      await new Promise<void>((resolve, reject) => { http!.once('error', reject); http!.listen(listenMetrics.port, listenMetrics.address, resolve); });
-      io.stdout.write(`metrics http://${listenMetrics.address}:${(http.address() as { port: number }).port}/metrics\n`);
     }
     io.stdout.write(`sidecar ${config.instance}.${config.registration.domain} started\n`);
     if (!io.signal.aborted) await new Promise((resolve) => io.signal.addEventListener('abort', resolve, { once: true }));
@@ -103,6 +105,31 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     if (http) await new Promise((r) => http!.close(r));
     await store.close();
   }
+}
+
+/** `--metrics` (a usage error when bad) or the config's `metrics` (already checked). */
+function metricsAddress(text: string | undefined, fromFlag: boolean): ListenAddress | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseListen(text, 9154);
+  } catch (err) {
+    if (fromFlag) throw new UsageError(`--metrics: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
+const metricsText = (a: ListenAddress): string => (a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
+
+function serveMetrics(sidecar: Sidecar, at: ListenAddress): Promise<Server> {
+  const registry = sidecar.metrics.registry;
+  const http = createServer((req, res) => {
+    if (req.url !== '/metrics') { res.writeHead(404).end(); return; }
+    registry.metrics().then((m) => res.writeHead(200, { 'content-type': registry.contentType }).end(m), () => res.writeHead(500).end());
+  });
+  return new Promise((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(at.port, at.address, () => { http.off('error', reject); resolve(http); });
+  });
 }
 
 const sidecar: Command = { summary: 'register this instance while healthy; drain on request; leave DNS at once on SIGTERM', usage, run };

@@ -1,3 +1,4 @@
+import { normalizeName } from '../dns/index.ts';
 import { gatherStatus } from '../operator/gather.ts';
 import { chooseNameservers } from '../operator/nameservers.ts';
 import { renderStatus } from '../operator/status-render.ts';
@@ -17,7 +18,7 @@ const usage = `usage: herald status [--zk HOSTS] [DOMAIN] [--json] [--nameserver
 
 Every service under DOMAIN (default: the whole registry) with its instances:
 address, ports, state (registered, unhealthy, draining with its phase,
-drained, starting, stopped, absent), since when, the host node's ZooKeeper
+drained, starting, stopped, absent, rejected), since when, the host node's ZooKeeper
 session, and whether each nameserver serves it right now.
 
 ${operatorFlagsHelp}
@@ -74,6 +75,13 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UsageError(`expected at most one DOMAIN, got ${positionals.length}`);
   const domain = positionals[0] ?? '';
+  if (domain !== '' && domain !== '.') {
+    try {
+      normalizeName(domain);
+    } catch (err) {
+      throw new UsageError(`DOMAIN: ${(err as Error).message}`);
+    }
+  }
   const report = await withRegistry(values, io, (o) => gatherStatus(domain, o));
   io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, { color: useColor(io) }));
   return 0;

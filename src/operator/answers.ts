@@ -26,16 +26,29 @@ export interface NameserverReply {
 
 export const NO_ANSWER = 'NO ANSWER';
 
+/**
+ * A name as shown: normalized when it is one Herald accepts, else as the
+ * decoder gives it (dig's presentation form, `odd\032name`), lower-cased.
+ * A nameserver may answer with any name; one odd name costs nothing else.
+ */
+export function shownName(name: string): string {
+  try {
+    return normalizeName(name);
+  } catch {
+    return (name.endsWith('.') ? name.slice(0, -1) : name).toLowerCase();
+  }
+}
+
 export function recordData(r: ResourceRecord): string {
   if (isType(r, RecordType.A) || isType(r, RecordType.AAAA)) return r.address;
-  if (isType(r, RecordType.SRV)) return `${r.priority} ${r.weight} ${r.port} ${normalizeName(r.target)}.`;
-  if ('target' in r) return `${normalizeName(r.target)}.`;
+  if (isType(r, RecordType.SRV)) return `${r.priority} ${r.weight} ${r.port} ${shownName(r.target)}.`;
+  if ('target' in r) return `${shownName(r.target)}.`;
   if (isType(r, RecordType.SOA)) return `${r.mname}. ${r.rname}. ${r.serial} ${r.refresh} ${r.retry} ${r.expire} ${r.minimum}`;
   return '';
 }
 
 function plain(r: ResourceRecord): AnswerRecord {
-  return { name: normalizeName(r.name), type: typeName(r.type), ttl: r.ttl, data: recordData(r) };
+  return { name: shownName(r.name), type: typeName(r.type), ttl: r.ttl, data: recordData(r) };
 }
 
 /** A `lookup(..., { all: true })` outcome as plain data. */
@@ -60,16 +73,26 @@ export interface Question {
   type: 'SRV' | 'A';
 }
 
-export const questionKey = (q: Question): string => `${q.type} ${normalizeName(q.name)}`;
+export const questionKey = (q: Question): string => `${q.type} ${shownName(q.name)}`;
 
-/** Asks every nameserver each question once (all in parallel). Never throws for a silent nameserver. */
+/**
+ * Asks every nameserver each question once (all in parallel). Never throws:
+ * a silent nameserver, or a question that cannot be asked (a node name no
+ * query can carry), is `NO ANSWER` for that question only.
+ */
 export async function askAll(questions: readonly Question[], nameservers: readonly string[], timeoutMs: number): Promise<Map<string, NameserverReply[]>> {
   const out = new Map<string, NameserverReply[]>();
   if (nameservers.length === 0) return out;
   const unique = [...new Map(questions.map((q) => [questionKey(q), q])).values()];
   await Promise.all(unique.map(async (q) => {
-    const outcomes = await lookup(q.name, q.type, { nameservers, all: true, timeoutMs, tries: 1 });
-    out.set(questionKey(q), outcomes.map(toReply));
+    let replies: NameserverReply[];
+    try {
+      replies = (await lookup(q.name, q.type, { nameservers, all: true, timeoutMs, tries: 1 })).map(toReply);
+    } catch (err) {
+      const error = (err as Error).message;
+      replies = nameservers.map((nameserver) => ({ nameserver, answered: false, status: NO_ANSWER, answers: [], additionals: [], error }));
+    }
+    out.set(questionKey(q), replies);
   }));
   return out;
 }

@@ -8,9 +8,11 @@ import type { InstanceInfo } from './services.ts';
  * - `draining`: a drain intent is in force and not finished (with the phase);
  * - `drained`: the drain finished (or hit its deadline: phase `deadline`);
  * - `starting` / `stopped`: its sidecar is coming up, or stopping or stopped;
- * - `absent`: nothing says why it is not registered.
+ * - `absent`: nothing says why it is not registered;
+ * - `rejected`: its host node exists but no DNS server can serve it (a record
+ *   or a name that cannot be encoded: the servers skip that node alone).
  */
-export type InstanceState = 'registered' | 'unhealthy' | 'draining' | 'drained' | 'starting' | 'stopped' | 'absent';
+export type InstanceState = 'registered' | 'unhealthy' | 'draining' | 'drained' | 'starting' | 'stopped' | 'absent' | 'rejected';
 
 /** `requested`: an intent the sidecar has not taken up (yet). */
 export type ShownPhase = DrainPhase | 'requested';
@@ -36,6 +38,9 @@ export function instanceState(info: InstanceInfo): StateView {
   const { status, intent } = info;
   const present = info.node !== undefined;
   const since = publishedSince(info);
+  if (present && (info.recordError !== undefined || info.nameError !== undefined)) {
+    return { state: 'rejected', reason: `not served: ${info.recordError ?? info.nameError}` };
+  }
   const at = (fallback: number | undefined): number | undefined => since ?? fallback;
   if (intent && (!status || status.intent !== intent.id)) {
     // The intent is there but the sidecar has not answered it (not running, or not yet).

@@ -1,3 +1,4 @@
+import { normalizeName } from '../dns/index.ts';
 import { parseRecord, type HostRecord, type RegistryRecord, type ServiceRecord } from '../registry/records.ts';
 import { childPath } from '../registry/path.ts';
 import { hostTtl, serviceTtl, targetTtl } from '../registry/ttl.ts';
@@ -20,7 +21,10 @@ export interface InstanceInfo {
   node?: { path: string; ephemeral: boolean; session?: string; data: string | null };
   /** Its record, or why it could not be read. */
   record?: RegistryRecord;
+  /** Why its record cannot be served (a DNS server skips the node: `rejected`). */
   recordError?: string;
+  /** Why its name cannot be served (a label over 63 bytes, odd bytes...). */
+  nameError?: string;
   address: string | null;
   ports: number[];
   /** TTL of the instance's own A answer, and of its SRV target A. */
@@ -53,8 +57,12 @@ function parse(node: TreeNode): { record?: RegistryRecord; error?: string } {
 
 const pathToName = (path: string): string => (path === '/' ? '' : path.slice(1).split('/').reverse().join('.'));
 
-export function serviceTtlSource(s: ServiceRecord): TtlSource {
-  if (s.srvTtl !== undefined) return { ttl: s.srvTtl, from: 'service.service.ttl' };
+/**
+ * Where the SRV TTL comes from. `flat`: the record has the SRV fields
+ * directly under `service` (binder's flat shape), so its inner ttl is `service.ttl`.
+ */
+export function serviceTtlSource(s: ServiceRecord, flat = false): TtlSource {
+  if (s.srvTtl !== undefined) return { ttl: s.srvTtl, from: flat ? 'service.ttl' : 'service.service.ttl' };
   if (s.serviceTtl !== undefined) return { ttl: s.serviceTtl, from: 'service.ttl' };
   if (s.ttl !== undefined) return { ttl: s.ttl, from: 'ttl' };
   return { ttl: serviceTtl(s), from: 'default' };
@@ -89,6 +97,11 @@ function leaves(tree: Tree, root: string, servicePath: string): Map<string, stri
 function instanceInfo(view: RegistryView, service: ServiceInfo, instance: string): InstanceInfo {
   const name = `${instance}.${service.domain}`;
   const info: InstanceInfo = { instance, name, address: null, ports: [] };
+  try {
+    normalizeName(name);
+  } catch (err) {
+    info.nameError = (err as Error).message;
+  }
   const node = view.dns.get(childPath(service.path, instance));
   if (node) {
     info.node = { path: node.path, ephemeral: node.ephemeral, data: node.data };
@@ -121,9 +134,12 @@ export function collectServices(view: RegistryView): ServiceInfo[] {
   const out: ServiceInfo[] = [];
   for (const node of view.dns.values()) {
     const { record, error } = parse(node);
+    // Host children, and leaves whose record cannot be served at all (shown as `rejected`).
     const hostChildren = node.children.filter((c) => {
       const child = view.dns.get(childPath(node.path, c));
-      return child !== undefined && child.children.length === 0 && parse(child).record?.kind === 'host';
+      if (child === undefined || child.children.length > 0) return false;
+      const parsed = parse(child);
+      return parsed.record?.kind === 'host' || parsed.error !== undefined;
     });
     const sidecarKnown = [...leaves(view.status, STATUS_ROOT, node.path).keys(), ...leaves(view.drain, DRAIN_ROOT, node.path).keys()];
     if (record?.kind !== 'service' && hostChildren.length === 0 && (sidecarKnown.length === 0 || record !== undefined)) continue;
@@ -131,13 +147,23 @@ export function collectServices(view: RegistryView): ServiceInfo[] {
     if (record?.kind === 'service') {
       service.record = record;
       service.srvName = `${record.srvce}.${record.proto}.${service.domain}`;
-      service.srvTtl = serviceTtlSource(record);
+      service.srvTtl = serviceTtlSource(record, isFlatService(node.data));
     } else if (error) service.recordError = error;
     const names = new Set([...hostChildren, ...sidecarKnown]);
     service.instances = [...names].sort().map((i) => instanceInfo(view, service, i));
     out.push(service);
   }
   return out.sort((a, b) => a.domain.localeCompare(b.domain));
+}
+
+/** binder's flat service shape: the SRV fields directly under `service` (no `service.service` object). */
+export function isFlatService(data: string | null): boolean {
+  try {
+    const inner = (JSON.parse(data ?? 'null') as { service?: { service?: unknown } } | null)?.service?.service;
+    return typeof inner !== 'object' || inner === null || Array.isArray(inner);
+  } catch {
+    return false;
+  }
 }
 
 /** The service a name belongs to: itself, its SRV name, or the service of an instance name. */

@@ -6,7 +6,7 @@ import type { InstanceStatus, StatusReport } from './status-report.ts';
 import { paint, renderTable, type Cell, type Color } from './table.ts';
 
 const STATE_COLORS: Record<InstanceState, Color> = {
-  registered: 'green', starting: 'yellow', draining: 'yellow', drained: 'dim', unhealthy: 'red', stopped: 'dim', absent: 'red',
+  registered: 'green', starting: 'yellow', draining: 'yellow', drained: 'dim', unhealthy: 'red', stopped: 'dim', absent: 'red', rejected: 'red',
 };
 
 function stateCell(i: InstanceStatus): Cell {
@@ -38,6 +38,11 @@ export function renderStatus(report: StatusReport, options: { color: boolean }):
     if (instances.length === 0) rows.push([s.domain, '-', '-', s.port === undefined ? '-' : String(s.port), 'no instances', '-', '-', ...ns.map(() => '-')]);
   }
   let out = rows.length ? renderTable(header, rows, options) : `no services under ${report.domain || 'the registry root'}\n`;
+  // What the servers skip, each on a line of its own (the table has no room for why).
+  for (const s of services) {
+    if (s.recordError) out += paint(`${s.domain}: service record not served: ${s.recordError}`, 'red', options.color) + '\n';
+    for (const i of s.instances) if (i.state === 'rejected') out += paint(`${i.name}: ${i.reason}`, 'red', options.color) + '\n';
+  }
   for (const n of report.nameservers) {
     if (n.answering === false) out += paint(`nameserver ${n.nameserver} is not answering${n.error ? ` (${n.error})` : ''}`, 'red', options.color) + '\n';
   }

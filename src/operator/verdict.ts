@@ -31,6 +31,8 @@ export function instanceClause(i: InstanceStatus, now: number): string | undefin
       return `${i.instance} stopped${since}`;
     case 'absent':
       return `${i.instance} absent${i.reason ? ` (${i.reason})` : ''}`;
+    case 'rejected':
+      return `${i.instance} rejected (${i.reason ?? 'not served'})`;
   }
 }
 

@@ -1,4 +1,4 @@
-import { chmod, unlink } from 'node:fs/promises';
+import { chmod, lstat, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { AdminSocketError } from './errors.ts';
 import type { SidecarStatus } from '../drain/index.ts';
@@ -38,8 +38,16 @@ export async function listenAdmin(path: string, target: AdminTarget): Promise<Se
 }
 
 // A socket file left by a crashed sidecar refuses connections: remove it.
-// One that answers belongs to a running sidecar: refuse to steal it.
+// One that answers belongs to a running sidecar: refuse to steal it. Anything
+// that is not a socket (a regular file, a directory, a link) is someone
+// else's: never deleted.
 async function removeStale(path: string): Promise<void> {
+  const found = await lstat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw new AdminSocketError(`cannot use ${path}: ${err.code ?? err.message}`, { cause: err });
+  });
+  if (!found) return;
+  if (!found.isSocket()) throw new AdminSocketError(`${path} exists and is not a socket: left as it is`);
   const alive = await new Promise<boolean>((resolve) => {
     const s = connect(path);
     s.once('connect', () => { s.destroy(); resolve(true); });

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { request } from 'undici';
 import type { CheckSpec, StdoutMatch } from './config.ts';
+import { boundedMatcher } from './bounded-match.ts';
 import { runCommand, type CommandOutcome } from './run-command.ts';
 
 /** One health check's verdict; `detail` says why, for logs and status. */
@@ -15,7 +16,7 @@ export type Check = () => Promise<CheckResult>;
 export function createCheck(spec: CheckSpec, timeoutMs: number): Check {
   switch (spec.kind) {
     case 'command':
-      return async () => judgeCommand(spec, await runCommand(spec.command, timeoutMs));
+      return async () => judgeCommand(spec, await runCommand(spec.command, timeoutMs), timeoutMs);
     case 'http':
       return () => httpCheck(spec.url, spec.statuses, spec.bodyMatch, timeoutMs);
     case 'tcp':
@@ -28,18 +29,26 @@ export function createCheck(spec: CheckSpec, timeoutMs: number): Check {
  * stdout must match `stdoutMatch.pattern` (with `invert`, must not — an
  * option registrar read but never applied). A timeout always fails.
  */
-export function judgeCommand(spec: { ignoreExitStatus: boolean; stdoutMatch?: StdoutMatch }, out: CommandOutcome): CheckResult {
+export async function judgeCommand(spec: { ignoreExitStatus: boolean; stdoutMatch?: StdoutMatch }, out: CommandOutcome, matchTimeoutMs = 1000): Promise<CheckResult> {
   if (out.error) return { ok: false, detail: `could not run: ${out.error.message}` };
   if (out.timedOut) return { ok: false, detail: 'timed out (process group killed)' };
   if (out.exitCode !== 0 && !spec.ignoreExitStatus) {
     return { ok: false, detail: out.exitCode === undefined ? 'killed by a signal' : `exit status ${out.exitCode}` };
   }
-  return judgeMatch(spec.stdoutMatch, out.stdout, 'stdout');
+  return judgeMatch(spec.stdoutMatch, out.stdout, 'stdout', matchTimeoutMs);
 }
 
-export function judgeMatch(match: StdoutMatch | undefined, text: string, what: string): CheckResult {
+/**
+ * Matches off the event loop, bounded by `timeoutMs` (the check's own
+ * timeout): a pattern that backtracks for longer fails the check.
+ */
+export async function judgeMatch(match: StdoutMatch | undefined, text: string, what: string, timeoutMs: number): Promise<CheckResult> {
   if (!match) return { ok: true, detail: 'ok' };
-  const found = new RegExp(match.pattern, match.flags).test(text);
+  const outcome = await boundedMatcher.match(match.pattern, match.flags, text, timeoutMs);
+  const shown = `/${match.pattern}/${match.flags ?? ''}`;
+  if ('timedOut' in outcome) return { ok: false, detail: `matching ${what} against ${shown} took longer than ${timeoutMs} ms (stopped)` };
+  if ('error' in outcome) return { ok: false, detail: `matching ${what} against ${shown} failed: ${outcome.error}` };
+  const found = outcome.found;
   if (found === !match.invert) return { ok: true, detail: 'ok' };
   return { ok: false, detail: `${what} ${match.invert ? 'matches' : 'does not match'} /${match.pattern}/${match.flags ?? ''}` };
 }
@@ -56,7 +65,7 @@ async function httpCheck(url: string, statuses: number[], bodyMatch: StdoutMatch
     const res = await request(url, { signal: AbortSignal.timeout(timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs, reset: true });
     const body = bodyMatch ? await res.body.text() : (await res.body.dump(), '');
     if (!statusOk(res.statusCode, statuses)) return { ok: false, detail: `HTTP ${res.statusCode}` };
-    return judgeMatch(bodyMatch, body, 'body');
+    return await judgeMatch(bodyMatch, body, 'body', timeoutMs);
   } catch (err) {
     const e = err as Error & { code?: string };
     return { ok: false, detail: e.name === 'TimeoutError' ? 'timed out' : `${e.code ?? e.name}: ${e.message}` };

@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { normalizeName } from '../dns/index.ts';
+import { parseListen } from '../server/listen.ts';
 import { SidecarConfigError } from './errors.ts';
 import {
-  isObject, object, optInt, optObject, optPorts, optString, optStrings, port, string, warnUnknown,
+  isObject, join, object, optInt, optObject, optPorts, optString, optStrings, port, string, warnUnknown,
   type Json,
 } from './config-fields.ts';
 import { parseCheck, parseInFlight, type CheckSpec, type InFlightSpec } from './config-probes.ts';
@@ -94,10 +95,12 @@ export function parseConfigText(text: string): ParsedConfig {
 export function parseConfig(input: unknown): ParsedConfig {
   const warnings: string[] = [];
   const root = object(input, '(config)');
-  warnUnknown(root, '', ['registration', 'adminIp', 'instance', 'healthCheck', 'zookeeper', 'logLevel', 'drain', 'adminSocket', 'metrics', 'singleton'], warnings);
-  const registration = parseRegistration(object(root['registration'], 'registration'), warnings);
-  const adminIp = optString(root, 'adminIp', '');
-  if (adminIp !== undefined && isIP(adminIp) === 0) throw new SidecarConfigError('adminIp', 'an IPv4 or IPv6 address', adminIp);
+  // `maxAttempts` is in registrar's own sample config (etc/config.coal.json) and read by nothing: accepted, unused.
+  warnUnknown(root, '', ['registration', 'adminIp', 'instance', 'healthCheck', 'zookeeper', 'logLevel', 'drain', 'adminSocket', 'metrics', 'singleton', 'maxAttempts'], warnings);
+  const regJson = object(root['registration'], 'registration');
+  const registration = parseRegistration(regJson, warnings);
+  // registrar takes `registration.adminIp` first, then the top-level `adminIp`.
+  const adminIp = address(regJson, 'registration') ?? address(root, '');
   const instance = optString(root, 'instance', '') ?? hostname();
   if (!/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(instance) || instance.length > 63) {
     throw new SidecarConfigError('instance', 'one DNS label (letters, digits, "-", "_")', instance);
@@ -119,9 +122,25 @@ export function parseConfig(input: unknown): ParsedConfig {
   const adminSocket = optString(root, 'adminSocket', '');
   if (adminSocket !== undefined) config.adminSocket = adminSocket;
   const metrics = optString(root, 'metrics', '');
-  if (metrics !== undefined) config.metrics = metrics;
+  if (metrics !== undefined) config.metrics = listenField(metrics, 'metrics');
   if (root['singleton'] !== undefined) config.singleton = parseSingleton(root['singleton'], warnings);
   return { config, warnings };
+}
+
+function address(obj: Json, parent: string): string | undefined {
+  const value = optString(obj, 'adminIp', parent);
+  if (value !== undefined && isIP(value) === 0) throw new SidecarConfigError(join(parent, 'adminIp'), 'an IPv4 or IPv6 address', value);
+  return value;
+}
+
+/** `ADDR:PORT` checked now, so a bad value is a config error (exit 2), not a failure after registering. */
+function listenField(value: string, field: string): string {
+  try {
+    parseListen(value, 9154);
+  } catch (err) {
+    throw new SidecarConfigError(field, `ADDR:PORT or [IPv6]:PORT (${(err as Error).message})`, value);
+  }
+  return value;
 }
 
 function domain(value: string, field: string): string {
@@ -134,7 +153,7 @@ function domain(value: string, field: string): string {
 
 function parseRegistration(reg: Json, warnings: string[]): RegistrationConfig {
   const p = 'registration';
-  warnUnknown(reg, p, ['domain', 'type', 'aliases', 'ttl', 'ports', 'heartbeatInterval', 'service'], warnings);
+  warnUnknown(reg, p, ['domain', 'type', 'aliases', 'ttl', 'ports', 'heartbeatInterval', 'service', 'adminIp'], warnings);
   const out: RegistrationConfig = {
     domain: domain(string(reg, 'domain', p), 'registration.domain'),
     type: string(reg, 'type', p),
@@ -146,22 +165,22 @@ function parseRegistration(reg: Json, warnings: string[]): RegistrationConfig {
   if (ttl !== undefined) out.ttl = ttl;
   const ports = optPorts(reg, 'ports', p);
   if (ports !== undefined) out.ports = ports;
-  if (reg['service'] !== undefined) out.service = parseService(reg['service']);
-  if (out.ports === undefined && out.service === undefined) {
-    throw new SidecarConfigError('registration.ports', 'ports, or a registration.service with a port to use instead');
-  }
+  if (reg['service'] !== undefined) out.service = parseService(reg['service'], warnings);
+  // Neither ports nor a service (registrar's own sample, type "host"): the host
+  // record carries no ports, `{"type":"host","address":A,"host":{"address":A}}`.
   return out;
 }
 
 // The service object is written verbatim; only what binder reads is checked.
-function parseService(value: unknown): Json {
+function parseService(value: unknown, warnings: string[]): Json {
   const outer = object(value, 'registration.service');
   const inner = object(outer['service'], 'registration.service.service');
   const p = 'registration.service.service';
-  const srvce = string(inner, 'srvce', p);
-  if (!srvce.startsWith('_')) throw new SidecarConfigError(`${p}.srvce`, 'a label starting with "_" (e.g. "_moray")', srvce);
-  const proto = string(inner, 'proto', p);
-  if (!proto.startsWith('_')) throw new SidecarConfigError(`${p}.proto`, 'a label starting with "_" (e.g. "_tcp")', proto);
+  // registrar requires only strings here; without the "_" the SRV name is unusual, not unservable.
+  for (const key of ['srvce', 'proto']) {
+    const label = string(inner, key, p);
+    if (!label.startsWith('_')) warnings.push(`${p}.${key}: "${label}" does not start with "_" (SRV names are _service._proto.<domain>)`);
+  }
   port(inner['port'], `${p}.port`);
   optInt(inner, 'ttl', p, 0, 2_147_483_647, 'seconds');
   optInt(outer, 'ttl', 'registration.service', 0, 2_147_483_647, 'seconds');

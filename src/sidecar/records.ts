@@ -8,8 +8,10 @@ import { SidecarConfigError } from './errors.ts';
 
 /** The ephemeral host record: `{type, address, ttl, <type>: {address, ports}}`. */
 export function hostRecord(reg: RegistrationConfig, address: string): Record<string, unknown> {
-  // An absent ttl is left out of the JSON, as registrar's JSON.stringify does.
-  return { type: reg.type, address, ttl: reg.ttl, [reg.type]: { address, ports: registeredPorts(reg) } };
+  // An absent ttl, or no ports (neither `ports` nor a service), is left out
+  // of the JSON, as registrar's JSON.stringify does.
+  const ports = registeredPorts(reg);
+  return { type: reg.type, address, ttl: reg.ttl, [reg.type]: { address, ports: ports.length > 0 ? ports : undefined } };
 }
 
 /** The persistent service record, with `service.service.ttl` defaulted to 60 as registrar does. */

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { questionKey } from '../../src/operator/answers.ts';
 import { instanceState } from '../../src/operator/instance-state.ts';
-import { collectServices } from '../../src/operator/services.ts';
+import { collectServices, isFlatService, serviceTtlSource } from '../../src/operator/services.ts';
 import { statusReport } from '../../src/operator/status-report.ts';
 import { renderStatus } from '../../src/operator/status-render.ts';
 import { whyReport } from '../../src/operator/why-report.ts';
@@ -99,4 +99,12 @@ t.test('the owner session of a host node: its id when the registry gives one, in
   t.match(renderStatus(report, { color: false }), /\nweb\.coal\.joyent\.us +a +10\.0\.0\.1 +8080 +registered +- +0x1000a3c5e2b0003\n/);
   const why = whyReport('web.coal.joyent.us', services, new Map(), [], new Map(), NOW);
   t.match(JSON.stringify(why), '"kind":"ephemeral, session 0x1000a3c5e2b0003"');
+});
+
+t.test("the SRV TTL's source in binder's flat service shape is service.ttl", async (t) => {
+  const record = { kind: 'service' as const, srvce: '_http', proto: '_tcp', port: 80, srvTtl: 60, serviceTtl: undefined, ttl: undefined };
+  t.same(serviceTtlSource(record, true), { ttl: 60, from: 'service.ttl' });
+  t.same(serviceTtlSource(record), { ttl: 60, from: 'service.service.ttl' });
+  t.equal(isFlatService('{"type":"service","service":{"srvce":"_http","proto":"_tcp","port":80},"ttl":60}'), true);
+  t.equal(isFlatService(SERVICE_JSON), false);
 });

@@ -74,3 +74,24 @@ t.test('tcp: connect succeeds or is refused', async (t) => {
   t.match(await createCheck({ kind: 'tcp', host: '127.0.0.1', port: (server.address() as AddressInfo).port }, 500)(), { ok: true });
   t.match(await createCheck({ kind: 'tcp', host: '127.0.0.1', port: await freePort() }, 500)(), { ok: false, detail: 'ECONNREFUSED' });
 });
+
+t.test('stdoutMatch that backtracks catastrophically: the check fails at its bound and the event loop keeps turning', async (t) => {
+  // ^(a+)+$ on 40 a's and a "!" takes minutes in a backtracking engine.
+  const check = createCheck({ kind: 'command', command: `printf '${'a'.repeat(40)}!'`, ignoreExitStatus: false, stdoutMatch: { pattern: '^(a+)+$', invert: false } }, 400);
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 20);
+  t.teardown(() => clearInterval(ticker));
+  const started = Date.now();
+  const result = await check();
+  const took = Date.now() - started;
+  clearInterval(ticker);
+  t.match(result, { ok: false, detail: 'matching stdout against /^(a+)+$/ took longer than 400 ms (stopped)' });
+  t.ok(took < 3000, `ended at its bound (${took} ms)`);
+  t.ok(ticks >= 5, `the event loop ran meanwhile (${ticks} ticks of 20 ms in ${took} ms)`);
+  // The runaway match is gone: the next check answers at once, in a fresh thread.
+  t.match(await cmd('echo ok', { stdoutMatch: { pattern: '^ok$', flags: 'm', invert: false } })(), { ok: true, detail: 'ok' });
+  const before = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, 500));
+  const cpuMs = (process.cpuUsage(before).user + process.cpuUsage(before).system) / 1000;
+  t.ok(cpuMs < 250, `no thread left spinning (${cpuMs.toFixed(0)} ms of CPU in 500 ms)`);
+});

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { parseConfig, parseConfigText, SidecarConfigError } from '../../src/sidecar/index.ts';
+import { REGISTRAR_SAMPLE } from './registrar-sample.ts';
 
 // registrar's own example config (shared/BINDER.md §4), verbatim.
 const REGISTRAR = {
@@ -46,6 +47,34 @@ t.test("registrar's config is accepted verbatim, with no warnings", async (t) =>
   t.same(config.zookeeper, { servers: [{ host: '10.99.99.11', port: 2181 }], timeout: 60000, connectTimeout: 4000 });
   // By default a drain counts established connections on the registered ports.
   t.same(config.drain.inFlight, { kind: 'connections', ports: [2021, 2022] });
+});
+
+
+t.test("registrar's sample config (type host, an alias, no ports, no service) is accepted", async (t) => {
+  const { config, warnings } = parseConfigText(REGISTRAR_SAMPLE);
+  t.same(warnings, []);
+  t.equal(config.registration.type, 'host');
+  t.same(config.registration.aliases, ['alias-1.test.coal.joyent.us']);
+  t.equal(config.registration.ports, undefined);
+  t.equal(config.registration.service, undefined);
+  t.same(config.drain.inFlight, { kind: 'none' }, 'no ports registered, nothing to count connections on');
+});
+
+t.test("every shape registrar's README and code accept: registration.adminIp first, srvce without _ (warned)", async (t) => {
+  // README's first example: load_balancer with aliases, no ports, no service.
+  const readme = parseConfig({
+    registration: { type: 'load_balancer', domain: 'example.joyent.us', aliases: ['host-1a.example.joyent.us', 'host-1b.example.joyent.us'] },
+    adminIp: '172.27.10.72', zookeeper: { timeout: 60000, servers: [{ host: '172.27.10.35', port: 2181 }] },
+  });
+  t.same(readme.warnings, []);
+  t.equal(readme.config.adminIp, '172.27.10.72');
+  // main.js: cfg.registration.adminIp || cfg.adminIp.
+  const both = parseConfig(withChange((c) => { c.registration.adminIp = '10.0.0.9'; }));
+  t.same(both.warnings, []);
+  t.equal(both.config.adminIp, '10.0.0.9');
+  // register.js asserts srvce and proto are strings, nothing more.
+  const bare = parseConfig(withChange((c) => { c.registration.service.service.srvce = 'moray'; }));
+  t.match(bare.warnings, [/registration.service.service.srvce: "moray" does not start with "_"/]);
 });
 
 t.test('registrar defaults: interval 60 s, timeout 1 s, threshold 5; ports from the service', async (t) => {
@@ -98,7 +127,10 @@ t.test('a bad value names the field and what was expected', async (t) => {
     ['registration.domain | registration.domain: expected a non-empty string, got 42', (c) => { c.registration.domain = 42; }],
     ['registration.domain | registration.domain: expected a DNS name', (c) => { c.registration.domain = 'a..b'; }],
     ['registration.ports[1] | registration.ports[1]: expected a port number from 1 to 65535, got 70000', (c) => { c.registration.ports = [1, 70000]; }],
-    ['registration.service.service.srvce | registration.service.service.srvce: expected a label starting with "_"', (c) => { c.registration.service.service.srvce = 'moray'; }],
+    ['registration.service.service.srvce | registration.service.service.srvce: expected a non-empty string, got 7', (c) => { c.registration.service.service.srvce = 7; }],
+    ['registration.adminIp | registration.adminIp: expected an IPv4 or IPv6 address, got "x"', (c) => { c.registration.adminIp = 'x'; }],
+    ['metrics | metrics: expected ADDR:PORT or [IPv6]:PORT', (c) => { c.metrics = 'localhost:9154'; }],
+    ['metrics | metrics: expected ADDR:PORT or [IPv6]:PORT', (c) => { c.metrics = '127.0.0.1:99999'; }],
     ['healthCheck.interval | healthCheck.interval: expected milliseconds: an integer from 10 to 86400000, got "60s"', (c) => { c.healthCheck.interval = '60s'; }],
     ['healthCheck.stdoutMatch.pattern | healthCheck.stdoutMatch.pattern: expected a valid regular expression', (c) => { c.healthCheck.stdoutMatch.pattern = '('; }],
     ['healthCheck.http | healthCheck.http: expected only one of', (c) => { c.healthCheck.http = 'http://x/'; }],

@@ -69,7 +69,9 @@ export async function sidecarDir(): Promise<{ dir: string; write(config: object)
 
 export async function startSidecar(args: string[]): Promise<Running> {
   const proc = herald(['sidecar', ...args]);
-  await waitFor('herald sidecar to start', () => / started\n/.test(proc.stdout) || proc.child.exitCode !== null, 20_000, 20);
+  // One that never starts (a wedged event loop) is killed, not left running after the test.
+  await waitFor('herald sidecar to start', () => / started\n/.test(proc.stdout) || proc.child.exitCode !== null, 20_000, 20)
+    .catch(async (err: unknown) => { await proc.stop('SIGKILL'); throw err; });
   if (proc.child.exitCode !== null) throw new Error(`herald sidecar exited ${proc.child.exitCode}: ${proc.stderr}`);
   return proc;
 }

@@ -39,3 +39,10 @@ t.test('address: adminIp, else the first non-internal IPv4 NIC', async (t) => {
   t.equal(instanceAddress({}, nics), '10.99.99.40');
   t.throws(() => instanceAddress({}, { lo: nics.lo }), { code: 'HERALD_SIDECAR_CONFIG', message: /^adminIp: expected an address/ });
 });
+
+t.test("registrar's sample (type host, no ports, no service): no ports key at all, as registrar writes", async (t) => {
+  const r = reg({ domain: 'test.coal.joyent.us', type: 'host', aliases: ['alias-1.test.coal.joyent.us'] });
+  t.equal(recordText(hostRecord(r, '10.99.99.50')), '{"type":"host","address":"10.99.99.50","host":{"address":"10.99.99.50"}}');
+  t.equal(serviceRecord(r), undefined);
+  t.equal(longestTtl(r), 30);
+});
