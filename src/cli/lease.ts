@@ -124,8 +124,12 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   }
   try {
     log(`holding lease ${name} with token ${lease.token}`);
-    const outcome = await runUnderLease(lease, { argv: command, env: io.env, graceMs, signal: io.signal, stdio: 'inherit' });
+    const outcome = await runUnderLease(lease, {
+      argv: command, env: io.env, graceMs, signal: io.signal, stdio: 'inherit',
+      onStart: (info) => { if (info.graceMs < graceMs) log(`grace cut to ${info.graceMs} ms: it must end inside the lease's trusted window`); },
+    });
     if (outcome.reason === 'lost') { log(`${outcome.error.message}; command stopped`); return 1; }
+    if (outcome.reason === 'watchdog') { log('the lease watchdog died; command stopped'); return 1; }
     if (outcome.exit?.error) { log(`command ${JSON.stringify(command[0])} could not start: ${outcome.exit.error.message}`); return 127; }
     return outcome.exit ? exitStatus(outcome.exit, constants.signals) : 1;
   } finally {

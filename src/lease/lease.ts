@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { SessionState, Store } from '../registry/store.ts';
 import { LeaseLostError, type LeaseEndReason } from './errors.ts';
@@ -28,23 +29,33 @@ export interface LeaseGrant {
  * (SIGSTOP, a paused VM) sees the loss on its first look after waking,
  * before any timer runs. Check it before each unit of work.
  */
-export class Lease {
+export interface LeaseEvents {
+  /** A reply from ZooKeeper proved the lease held: it may be trusted `validMs` more from now. */
+  confirmed: [validMs: number];
+}
+
+export class Lease extends EventEmitter<LeaseEvents> {
   readonly name: string;
   readonly instance: string;
   /** The fencing token: strictly greater than every earlier holder's. Pass it to what the work writes to. */
   readonly token: number;
   /** The lease's ephemeral node. */
   readonly path: string;
+  /** How long one confirmation is trusted: session timeout less the safety margin (Infinity on a memory store). */
+  readonly windowMs: number;
   readonly #store: Store;
   readonly #ownsStore: boolean;
   readonly #marginMs: number;
   readonly #controller = new AbortController();
   #trustedUntil: number;
+  #confirmedAt: number;
+  readonly #heldSince = performance.now();
   #deadlineTimer: NodeJS.Timeout | undefined;
   #renewTimer: NodeJS.Timeout | undefined;
   #ended: Promise<void> | undefined;
 
   constructor(grant: LeaseGrant) {
+    super();
     this.name = grant.name;
     this.instance = grant.instance;
     this.token = grant.token;
@@ -52,6 +63,8 @@ export class Lease {
     this.#store = grant.store;
     this.#ownsStore = grant.ownsStore;
     this.#marginMs = grant.marginMs;
+    this.windowMs = grant.store.sessionTimeoutMs - grant.marginMs;
+    this.#confirmedAt = grant.confirmedAt;
     this.#trustedUntil = trustedUntil(grant.confirmedAt, grant.store.sessionTimeoutMs, grant.marginMs);
   }
 
@@ -77,6 +90,39 @@ export class Lease {
   /** Milliseconds the lease can still be trusted without another reply from ZooKeeper; 0 once ended. */
   get remainingMs(): number {
     return this.held ? Math.max(0, this.#trustedUntil - performance.now()) : 0;
+  }
+
+  /** Milliseconds since the lease was last proved held (the send time of the last read ZooKeeper answered). */
+  get confirmedAgoMs(): number {
+    return performance.now() - this.#confirmedAt;
+  }
+
+  /** Milliseconds since this lease was granted. */
+  get heldForMs(): number {
+    return performance.now() - this.#heldSince;
+  }
+
+  /**
+   * Throws the `LeaseLostError` (`HERALD_LEASE_LOST`, or
+   * `HERALD_LEASE_RELEASED`) once the token may be stale; checks the clock.
+   * Call it before each write that the token fences.
+   */
+  assertValid(): void {
+    const signal = this.signal;
+    if (signal.aborted) throw signal.reason as Error;
+  }
+
+  /**
+   * Runs one unit of work under the lease: rejects with the `LeaseLostError`
+   * before starting when the token is stale, gives `fn` the token and the
+   * signal, and rejects after it when the lease was lost meanwhile, so a
+   * result computed across a loss is never taken for a valid one.
+   */
+  async guard<T>(fn: (token: number, signal: AbortSignal) => Promise<T> | T): Promise<T> {
+    this.assertValid();
+    const result = await fn(this.token, this.#controller.signal);
+    this.assertValid();
+    return result;
   }
 
   /**
@@ -121,7 +167,12 @@ export class Lease {
       if (this.#controller.signal.aborted) return;
       if (!node || !node.ownedByMe) { this.#end('gone'); return; }
       const until = trustedUntil(sentAt, this.#store.sessionTimeoutMs, this.#marginMs);
-      if (until > this.#trustedUntil) { this.#trustedUntil = until; this.#armDeadline(); }
+      if (until > this.#trustedUntil) {
+        this.#confirmedAt = sentAt;
+        this.#trustedUntil = until;
+        this.#armDeadline();
+        this.emit('confirmed', this.remainingMs);
+      }
     } catch {
       // Disconnected or slow: the deadline decides; keep asking.
     }

@@ -26,9 +26,9 @@ export interface SingletonOptions {
 
 export interface SingletonEvents {
   /** This instance holds the lease and the command runs. */
-  started: [info: { token: number; pid: number | undefined }];
+  started: [info: { token: number; pid: number; watchdogPid: number | undefined; graceMs: number }];
   /** The command stopped: it exited, the lease was lost, or `stop()`. The lease is given up. */
-  stopped: [info: { token: number; reason: 'exited' | 'stopped' | LeaseEndReason; exit: CommandExit | undefined }];
+  stopped: [info: { token: number; reason: 'exited' | 'stopped' | 'watchdog' | LeaseEndReason; exit: CommandExit | undefined }];
   /** Queueing failed (the registry away); it is tried again after `restartDelayMs`. */
   error: [err: Error];
 }
@@ -104,7 +104,7 @@ export class Singleton extends EventEmitter<SingletonEvents> {
       const outcome = await runUnderLease(lease, {
         argv: this.#argv, graceMs: this.#graceMs, signal,
         ...(env === undefined ? {} : { env }), ...(stdio === undefined ? {} : { stdio }),
-        onStart: (pid) => this.emit('started', { token: lease.token, pid }),
+        onStart: (info) => this.emit('started', { token: lease.token, ...info }),
       });
       this.#token = undefined;
       await lease.release();

@@ -9,24 +9,24 @@ export const MAIN = join(ROOT, 'src/cli/main.ts');
 export const WORKER = join(ROOT, 'test/lease/worker.sh');
 export const CANDIDATE = join(ROOT, 'test/lease/candidate.ts');
 
-export interface LogLine { at: number; what: 'start' | 'work' | 'stop'; token: number; instance: string; pid: number }
+export interface LogLine { at: number; what: 'start' | 'work' | 'stop'; token: number; instance: string; pid: number; ppid: number }
 
 export async function readLog(path: string): Promise<LogLine[]> {
   const text = await readFile(path, 'utf8').catch(() => '');
   return text.split('\n').filter(Boolean).map((line) => {
-    const [at, what, token, instance, pid] = line.split(' ');
-    return { at: Number(at), what: what as LogLine['what'], token: Number(token), instance: instance!, pid: Number(pid) };
+    const [at, what, token, instance, pid, ppid] = line.split(' ');
+    return { at: Number(at), what: what as LogLine['what'], token: Number(token), instance: instance!, pid: Number(pid), ppid: Number(ppid) };
   });
 }
 
-export interface Interval { token: number; instance: string; pid: number; start: number; end: number; stopped: boolean; lines: LogLine[] }
+export interface Interval { token: number; instance: string; pid: number; ppid: number; start: number; end: number; stopped: boolean; lines: LogLine[] }
 
 /** One interval per token: from its start line to its stop line (or its last line, when it was killed). */
 export function intervals(lines: LogLine[]): Interval[] {
   const byToken = new Map<number, Interval>();
   for (const l of lines) {
     let i = byToken.get(l.token);
-    if (!i) byToken.set(l.token, i = { token: l.token, instance: l.instance, pid: l.pid, start: Infinity, end: -Infinity, stopped: false, lines: [] });
+    if (!i) byToken.set(l.token, i = { token: l.token, instance: l.instance, pid: l.pid, ppid: l.ppid, start: Infinity, end: -Infinity, stopped: false, lines: [] });
     i.lines.push(l);
     if (l.what === 'start') i.start = Math.min(i.start, l.at);
     i.end = Math.max(i.end, l.at);
@@ -47,9 +47,16 @@ export function assertExclusive(t: Test, list: Interval[]): void {
 
 export interface Candidate { child: ChildProcess; instance: string; stderr: string; exited: Promise<number | null> }
 
+/** In the file's order: no line of a token follows a line of a greater token. */
+export function assertTokensNeverGoBack(t: Test, lines: LogLine[]): void {
+  let newest = -Infinity;
+  const late = lines.filter((l) => { const back = l.token < newest; newest = Math.max(newest, l.token); return back; });
+  t.same(late, [], 'no line of an older token after a line of a newer one');
+}
+
 /** `herald lease run` in a process group of its own (an instance), running worker.sh. */
 export function startCandidate(opts: { zk: string; name: string; instance: string; log: string; sessionMs: number; workUnits?: number; extra?: string[] }): Candidate {
-  const child = spawn(NODE, [MAIN, 'lease', 'run', '--zk', opts.zk, '--session-timeout', String(opts.sessionMs), '--instance', opts.instance, '--grace', '2',
+  const child = spawn(NODE, [MAIN, 'lease', 'run', '--zk', opts.zk, '--session-timeout', String(opts.sessionMs), '--instance', opts.instance, '--grace', '0.5',
     ...(opts.extra ?? []), opts.name, '--', 'sh', WORKER], {
     detached: true, stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, LEASE_LOG: opts.log, ...(opts.workUnits === undefined ? {} : { WORK_UNITS: String(opts.workUnits) }) },
