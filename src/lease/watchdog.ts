@@ -86,6 +86,10 @@ export function runWatchdog(spec: string | undefined): void {
   const heartbeat = (deadlineNs: bigint, remainingMs: number): void => {
     const until = minBig(deadlineNs, now() + BigInt(Math.round(remainingMs * 1e6)));
     if (until > killAt && stopping === undefined) killAt = until;
+  };
+  // After the heartbeats read at once (several wait in the pipe while this
+  // process starts): the latest counts, not the first.
+  const beaten = (): void => {
     if (child === undefined && stopping === undefined) {
       if (killAt - now() > graceNs) start();
       else { stop('deadline'); return; }
@@ -97,12 +101,16 @@ export function runWatchdog(spec: string | undefined): void {
   link.setEncoding('utf8');
   link.on('data', (chunk: string) => {
     buffered += chunk;
+    let beat = false;
+    let stopAsked = false;
     for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
       const [kind, a, b] = buffered.slice(0, nl).split(' ');
       buffered = buffered.slice(nl + 1);
-      if (kind === 'hb' && a !== undefined && b !== undefined && /^\d+$/.test(a) && Number(b) >= 0) heartbeat(BigInt(a), Number(b));
-      else if (kind === 'stop') stop('stopped');
+      if (kind === 'hb' && a !== undefined && b !== undefined && /^\d+$/.test(a) && Number(b) >= 0) { heartbeat(BigInt(a), Number(b)); beat = true; }
+      else if (kind === 'stop') stopAsked = true;
     }
+    if (stopAsked) stop('stopped');
+    else if (beat) beaten();
   });
   // The supervisor died (or closed its end): no more proof will come.
   const orphaned = (): void => { linkOpen = false; stop('orphaned'); };

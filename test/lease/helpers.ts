@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Test } from 'tap';
+import { waitFor } from '../fixtures/wait.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 export const NODE = join(ROOT, 'node_modules/.bin/node');
@@ -77,4 +78,32 @@ export async function cleanUp(candidates: Candidate[], log: string): Promise<voi
   for (const line of await readLog(log)) { killGroup(line.pid, 'SIGCONT'); killGroup(line.pid, 'SIGKILL'); }
   for (const c of candidates) { killGroup(c.child.pid, 'SIGCONT'); killGroup(c.child.pid, 'SIGKILL'); }
   await Promise.all(candidates.map((c) => c.exited));
+}
+
+/** The interval of the first token above `after`, once its start line is in the log. */
+export function nextHolder(log: string, after: number, timeoutMs = 15_000): Promise<Interval> {
+  return waitFor(`a holder after token ${after}`, async () => intervals(await readLog(log)).find((i) => i.token > after && i.start !== Infinity), timeoutMs, 10);
+}
+
+/** The interval of `token` as the log has it now. */
+export async function intervalOf(log: string, token: number): Promise<Interval> {
+  return intervals(await readLog(log)).find((i) => i.token === token)!;
+}
+
+/** One fault's figures: how long after it the old command wrote its last line, and the next holder its first. */
+export interface Takeover { commandEndMs: number; nextStartMs: number }
+
+/** After a fault at `at` on the holder `old`: its command ended inside `windowMs`, and the next holder started after that. */
+export async function checkTakeover(t: Test, log: string, old: Interval, at: number, windowMs: number): Promise<{ next: Interval; figures: Takeover }> {
+  const next = await nextHolder(log, old.token);
+  const ended = await intervalOf(log, old.token);
+  const figures = { commandEndMs: ended.end - at, nextStartMs: next.start - at };
+  t.ok(figures.commandEndMs <= windowMs, `token ${old.token}'s command wrote its last line ${figures.commandEndMs} ms after the fault (trusted window ${windowMs} ms)`);
+  t.ok(next.start >= ended.end, `token ${next.token} started ${next.start - ended.end} ms after token ${old.token}'s last line`);
+  return { next, figures };
+}
+
+export function spread(ms: number[]): string {
+  const s = [...ms].sort((a, b) => a - b);
+  return `min ${s[0]} ms, median ${s[Math.floor(s.length / 2)]} ms, max ${s.at(-1)} ms`;
 }
