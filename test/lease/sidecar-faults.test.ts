@@ -1,0 +1,76 @@
+import t from 'tap';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ZooKeeper } from '../fixtures/zookeeper.ts';
+import { sidecarDir, startSidecar, type Running } from '../sidecar/processes.ts';
+import { WORKER, assertTokensNeverGoBack, checkTakeover, killGroup, nextHolder, readLog } from './helpers.ts';
+
+// The sidecar's `singleton` under the faults of its supervisor (the sidecar
+// killed or frozen), of the lease watchdog and of the command, with three
+// real `herald sidecar` processes on one ZooKeeper and one shared log.
+const SESSION_MS = 2000;
+const WINDOW_MS = SESSION_MS - SESSION_MS / 3;
+const DOMAIN = 'jobs.coal.joyent.us';
+const zk = await ZooKeeper.start();
+t.teardown(() => zk.stop());
+
+t.test('sidecar singleton: kill -9 and SIGSTOP of the sidecar, kill -9 of the watchdog and of the command: never two commands', async (t) => {
+  const d = await sidecarDir();
+  const log = join(d.dir, 'lease.log');
+  process.env['LEASE_LOG'] = log; // the sidecars (and so their commands) inherit it
+  const sidecars = new Map<string, Running>();
+  t.teardown(async () => {
+    for (const s of sidecars.values()) { s.child.kill('SIGCONT'); await s.stop('SIGKILL'); }
+    for (const l of await readLog(log)) { killGroup(l.pid, 'SIGKILL'); try { process.kill(l.ppid, 'SIGKILL'); } catch { /* gone */ } }
+    await d.cleanup();
+  });
+  const start = async (instance: string): Promise<void> => {
+    const file = join(d.dir, `${instance}.json`);
+    await writeFile(file, JSON.stringify({
+      registration: { domain: DOMAIN, type: 'load_balancer', ports: [8080] },
+      adminIp: '127.0.0.1', instance,
+      drain: { nameservers: ['127.0.0.1:9'], deadline: 500, signalDeadline: 200, ttlMargin: 0, lookupTimeout: 100 },
+      zookeeper: { servers: [{ host: '127.0.0.1', port: zk.ports[0] }], timeout: SESSION_MS },
+      // The grace is cut to half the trusted window (666 ms here).
+      singleton: { name: 'publisher', command: ['sh', WORKER], grace: 2000, restartDelay: 100 },
+    }));
+    sidecars.set(instance, await startSidecar(['--config', file]));
+  };
+  await Promise.all(['zone-a', 'zone-b', 'zone-c'].map(start));
+  const first = await nextHolder(log, -1, 30_000);
+  await sleep(200);
+
+  // kill -9 of the holder's sidecar: its watchdog stops the command at once; the next holds after the session expires.
+  const killedAt = Date.now();
+  sidecars.get(first.instance)!.child.kill('SIGKILL');
+  sidecars.delete(first.instance);
+  const { next: second, figures: f1 } = await checkTakeover(t, log, first, killedAt, WINDOW_MS);
+  t.ok(f1.nextStartMs >= SESSION_MS, `kill -9: the next holder started ${f1.nextStartMs} ms after, once the session expired`);
+  await sleep(200);
+
+  // SIGSTOP of the holder's sidecar past its session: its command stops inside the window, before the next starts.
+  const frozen = sidecars.get(second.instance)!;
+  const frozenAt = Date.now();
+  frozen.child.kill('SIGSTOP');
+  const { next: third, figures: f2 } = await checkTakeover(t, log, second, frozenAt, WINDOW_MS);
+  t.ok(f2.nextStartMs >= SESSION_MS, `SIGSTOP: the next holder started ${f2.nextStartMs} ms after`);
+  frozen.child.kill('SIGCONT');
+  await sleep(200);
+
+  // kill -9 of the watchdog: the sidecar stops the command and gives the lease up at once.
+  const wdAt = Date.now();
+  process.kill(third.ppid, 'SIGKILL');
+  const { next: fourth, figures: f3 } = await checkTakeover(t, log, third, wdAt, WINDOW_MS);
+  t.ok(f3.nextStartMs < SESSION_MS, `watchdog killed: given up, the next holder started ${f3.nextStartMs} ms after`);
+  await sleep(200);
+
+  // kill -9 of the command: the lease is given up; the sidecar queues again.
+  const cmdAt = Date.now();
+  process.kill(fourth.pid, 'SIGKILL');
+  const { figures: f4 } = await checkTakeover(t, log, fourth, cmdAt, WINDOW_MS);
+  t.ok(f4.nextStartMs < SESSION_MS, `command killed: given up, the next holder started ${f4.nextStartMs} ms after`);
+
+  assertTokensNeverGoBack(t, await readLog(log));
+  for (const [instance, s] of sidecars) t.equal(s.child.exitCode, null, `${instance}'s sidecar is still running`);
+});
