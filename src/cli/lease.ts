@@ -4,7 +4,7 @@ import { exitStatus, resolveCommand } from '../lease/command.ts';
 import type { Lease } from '../lease/lease.ts';
 import { validateLeaseName } from '../lease/path.ts';
 import { runUnderLease } from '../lease/run.ts';
-import { leaseStatus, type LeaseContender } from '../lease/status.ts';
+import { leaseStatus, type LeaseContender, type LeaseHolder } from '../lease/status.ts';
 import { openStore } from '../registry/open.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 
@@ -70,6 +70,11 @@ function describe(c: LeaseContender): string {
   return `${c.instance ?? '?'} (token ${c.token}${c.pid === undefined ? '' : `, pid ${c.pid}`})`;
 }
 
+function heldFor(h: LeaseHolder): string {
+  if (h.heldForMs === undefined) return '';
+  return ` for ${(h.heldForMs / 1000).toFixed(1)} s (since ${h.heldSince}), session alive at this read`;
+}
+
 async function status(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(argv);
   const name = oneName(positionals);
@@ -80,7 +85,7 @@ async function status(argv: string[], io: CommandIO): Promise<number> {
     if (values.json) {
       io.stdout.write(`${JSON.stringify(s)}\n`);
     } else {
-      io.stdout.write(s.holder ? `lease ${name}: held by ${describe(s.holder)}\n` : `lease ${name}: free\n`);
+      io.stdout.write(s.holder ? `lease ${name}: held by ${describe(s.holder)}${heldFor(s.holder)}\n` : `lease ${name}: free\n`);
       s.queue.forEach((c, i) => io.stdout.write(`  ${i + 1}. waiting: ${describe(c)}\n`));
     }
     return 0;

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { SessionState, Store } from '../registry/store.ts';
 import { LeaseLostError, type LeaseEndReason } from './errors.ts';
+import { holderNotePath } from './path.ts';
 import { renewInterval, trustedUntil } from './validity.ts';
 
 /** What `acquireLease` hands to a new `Lease`. */
@@ -53,6 +54,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
   #deadlineTimer: NodeJS.Timeout | undefined;
   #renewTimer: NodeJS.Timeout | undefined;
   #ended: Promise<void> | undefined;
+  #noted: Promise<unknown> = Promise.resolve();
 
   constructor(grant: LeaseGrant) {
     super();
@@ -74,6 +76,9 @@ export class Lease extends EventEmitter<LeaseEvents> {
     if (this.#store.state !== 'connected') this.#onState(this.#store.state);
     this.#armDeadline();
     this.#scheduleRenew();
+    // For `herald lease status`: since when this holder holds. Best effort, off the critical path.
+    const note = JSON.stringify({ instance: this.instance, heldSince: new Date().toISOString() });
+    this.#noted = this.#store.putEphemeral(holderNotePath(this.name, this.token), note).catch(() => undefined);
   }
 
   /** Aborts as soon as the lease may be lost, and on `release()`. Reading it checks the clock first. */
@@ -196,8 +201,11 @@ export class Lease extends EventEmitter<LeaseEvents> {
     // (the node goes with it). After an expiry or a close it is gone already.
     // A store opened for this lease is simply closed: that ends the session
     // and its node at once (or at the timeout, if the server is away).
-    if (this.#ownsStore) await this.#store.close().catch(() => undefined);
-    else if (reason === 'released' || reason === 'deadline') await deleteWhenPossible(this.#store, this.path);
+    if (this.#ownsStore) { await this.#store.close().catch(() => undefined); return; }
+    if (reason === 'released' || reason === 'deadline') await deleteWhenPossible(this.#store, this.path);
+    // The status note, once written (a write still in flight would leave it behind).
+    await this.#noted;
+    if (this.#store.state === 'connected') await this.#store.delete(holderNotePath(this.name, this.token)).catch(() => undefined);
   }
 }
 
