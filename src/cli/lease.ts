@@ -11,18 +11,21 @@ import { UsageError, type Command, type CommandIO, parseCommandLine } from './co
 const usage = `usage: herald lease status [--zk HOSTS] NAME [--json]
        herald lease run [--zk HOSTS] [options] NAME -- CMD [ARGS...]
 
-status: who holds the lease NAME (instance, fencing token) and who waits, in order.
+status: who holds the lease NAME (instance, fencing token, for how long) and who
+        waits, in order.
 run:    waits for the lease, runs CMD while holding it (HERALD_LEASE_TOKEN,
         HERALD_LEASE_NAME, HERALD_LEASE_INSTANCE in its environment), stops it
         (SIGTERM, then SIGKILL after the grace) the moment the lease may be lost,
-        and gives the lease up when CMD ends. Exits with CMD's status; 1 when the
-        lease was lost or the wait timed out.
+        and gives the lease up when CMD ends. A lease watchdog process stops CMD
+        when this process dies or freezes. Exits with CMD's status; 1 when the
+        lease was lost, the watchdog died, or the wait timed out.
 
   --zk HOSTS              ZooKeeper connect string, or memory://HOST:PORT
                           (default $HERALD_ZK, else 127.0.0.1:2181)
   --instance ID           the holder's name shown by status (default the host name)
   --timeout S             give up waiting for the lease after S seconds
-  --grace S               SIGTERM to SIGKILL (default 10)
+  --grace S               SIGTERM to SIGKILL (default 10; cut to half of the
+                          session timeout less the safety margin)
   --session-timeout MS    ZooKeeper session timeout (default 30000)
   --safety-margin MS      give the lease up this long before the session could expire
                           (default a third of the session timeout)

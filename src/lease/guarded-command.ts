@@ -29,7 +29,7 @@ export interface GuardedCommandOptions {
   validMs: number;
 }
 
-/** After `stop()`, how much longer than the grace the watchdog may take before this process kills the group itself. */
+/** After `stop()`, how much longer than the grace (or the validity left) the watchdog may take before this process kills the group itself. */
 const BACKUP_SLACK_MS = 250;
 /** The furthest deadline a heartbeat carries (about 11 days). */
 const FAR_MS = 1e9;
@@ -125,11 +125,13 @@ export class GuardedCommand {
   stop(): Promise<GuardedEnd> {
     if (!this.#end && !this.#backup) {
       if (this.#link.writable) this.#link.write('stop\n');
-      // A frozen watchdog cannot stop anything: then this process does.
+      // A frozen watchdog cannot stop anything: then this process does, by
+      // the lease's deadline (already passed when the lease is lost).
+      const killIn = Math.max(0, Math.min(this.#graceMs, this.#validUntil - performance.now()));
       this.#backup = setTimeout(() => {
         this.#signal('SIGKILL');
         try { this.#watchdog.kill('SIGKILL'); } catch { /* gone */ }
-      }, this.#graceMs + BACKUP_SLACK_MS);
+      }, killIn + BACKUP_SLACK_MS);
     }
     return this.ended;
   }
