@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { waitFor } from '../fixtures/wait.ts';
@@ -106,4 +106,18 @@ export async function checkTakeover(t: Test, log: string, old: Interval, at: num
 export function spread(ms: number[]): string {
   const s = [...ms].sort((a, b) => a - b);
   return `min ${s[0]} ms, median ${s[Math.floor(s.length / 2)]} ms, max ${s.at(-1)} ms`;
+}
+
+/** Writes a sidecar config for `instance` with `singleton` running worker.sh under the lease `publisher`; returns its path. */
+export async function writeSingletonConfig(dir: string, instance: string, opts: { domain: string; zkPort: number; sessionMs: number }): Promise<string> {
+  const file = join(dir, `${instance}.json`);
+  await writeFile(file, JSON.stringify({
+    registration: { domain: opts.domain, type: 'load_balancer', ports: [8080] },
+    adminIp: '127.0.0.1', instance,
+    drain: { nameservers: ['127.0.0.1:9'], deadline: 500, signalDeadline: 200, ttlMargin: 0, lookupTimeout: 100 },
+    zookeeper: { servers: [{ host: '127.0.0.1', port: opts.zkPort }], timeout: opts.sessionMs },
+    // The grace is cut to half the trusted window where that is shorter.
+    singleton: { name: 'publisher', command: ['sh', WORKER], grace: 2000, restartDelay: 100 },
+  }));
+  return file;
 }

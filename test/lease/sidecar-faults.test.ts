@@ -1,10 +1,9 @@
 import t from 'tap';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
 import { sidecarDir, startSidecar, type Running } from '../sidecar/processes.ts';
-import { WORKER, assertTokensNeverGoBack, checkTakeover, killGroup, nextHolder, readLog } from './helpers.ts';
+import { assertTokensNeverGoBack, checkTakeover, killGroup, nextHolder, readLog, writeSingletonConfig } from './helpers.ts';
 
 // The sidecar's `singleton` under the faults of its supervisor (the sidecar
 // killed or frozen), of the lease watchdog and of the command, with three
@@ -26,15 +25,7 @@ t.test('sidecar singleton: kill -9 and SIGSTOP of the sidecar, kill -9 of the wa
     await d.cleanup();
   });
   const start = async (instance: string): Promise<void> => {
-    const file = join(d.dir, `${instance}.json`);
-    await writeFile(file, JSON.stringify({
-      registration: { domain: DOMAIN, type: 'load_balancer', ports: [8080] },
-      adminIp: '127.0.0.1', instance,
-      drain: { nameservers: ['127.0.0.1:9'], deadline: 500, signalDeadline: 200, ttlMargin: 0, lookupTimeout: 100 },
-      zookeeper: { servers: [{ host: '127.0.0.1', port: zk.ports[0] }], timeout: SESSION_MS },
-      // The grace is cut to half the trusted window (666 ms here).
-      singleton: { name: 'publisher', command: ['sh', WORKER], grace: 2000, restartDelay: 100 },
-    }));
+    const file = await writeSingletonConfig(d.dir, instance, { domain: DOMAIN, zkPort: zk.ports[0]!, sessionMs: SESSION_MS });
     sidecars.set(instance, await startSidecar(['--config', file]));
   };
   await Promise.all(['zone-a', 'zone-b', 'zone-c'].map(start));
