@@ -3,7 +3,7 @@ import { acquireLease } from '../lease/acquire.ts';
 import { exitStatus, resolveCommand } from '../lease/command.ts';
 import type { Lease } from '../lease/lease.ts';
 import { validateLeaseName } from '../lease/path.ts';
-import { runUnderLease } from '../lease/run.ts';
+import { prepareCommand, runUnderLease } from '../lease/run.ts';
 import { leaseStatus, type LeaseContender, type LeaseHolder } from '../lease/status.ts';
 import { openStore } from '../registry/open.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
@@ -116,6 +116,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const signals = [io.signal];
   if (timeoutMs !== undefined) signals.push(AbortSignal.timeout(timeoutMs));
   const waitSignal = AbortSignal.any(signals);
+  // The watchdog starts now, idle, so that holding the lease does not wait for it.
+  const prepared = prepareCommand({ argv: command, env: io.env, stdio: 'inherit' });
   let lease: Lease;
   try {
     lease = await acquireLease(name, {
@@ -126,6 +128,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       ...(safetyMarginMs === undefined ? {} : { safetyMarginMs }),
     });
   } catch (err) {
+    await prepared.cancel();
     if (io.signal.aborted) { log(`stopped while waiting for lease ${name}`); return 1; }
     if (waitSignal.aborted) { log(`timed out after ${values.timeout} s waiting for lease ${name}`); return 1; }
     throw err;
@@ -133,7 +136,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   try {
     log(`holding lease ${name} with token ${lease.token}`);
     const outcome = await runUnderLease(lease, {
-      argv: command, env: io.env, graceMs, signal: io.signal, stdio: 'inherit',
+      argv: command, env: io.env, graceMs, signal: io.signal, stdio: 'inherit', prepared,
       onStart: (info) => { if (info.graceMs < graceMs) log(`grace cut to ${info.graceMs} ms: it must end inside the lease's trusted window`); },
     });
     if (outcome.reason === 'lost') { log(`${outcome.error.message}; command stopped`); return 1; }

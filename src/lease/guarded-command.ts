@@ -22,11 +22,17 @@ export interface GuardedEnd {
 
 export interface GuardedCommandOptions {
   argv: readonly string[];
+  /** The command's environment, less what `begin()` adds. */
   env: NodeJS.ProcessEnv;
   stdio: 'inherit' | 'ignore';
+}
+
+export interface GuardedBegin {
   graceMs: number;
   /** The first heartbeat: ms the lease stays valid from now. The command starts only once the watchdog has it. */
   validMs: number;
+  /** Added to the command's environment (the lease's token). */
+  env: Record<string, string>;
 }
 
 /** After `stop()`, how much longer than the grace (or the validity left) the watchdog may take before this process kills the group itself. */
@@ -38,7 +44,10 @@ const FAR_MS = 1e9;
  * A command run through the lease watchdog (`watchdog.ts`), a process in a
  * session of its own that kills the command's process group when heartbeats
  * stop: this process dying or freezing cannot leave the command running.
- * Call `beat(validMs)` whenever the lease is confirmed. When the watchdog
+ * The watchdog starts at construction, idle, so that it can be made ready
+ * while the lease is still awaited; `begin()` once the lease is held starts
+ * the command. Call `beat(validMs)` whenever the lease is confirmed; `cancel()`
+ * when the lease never came. When the watchdog
  * dies, this process stops the group itself (SIGTERM, SIGKILL after the
  * grace, cut to the validity left).
  */
@@ -46,7 +55,7 @@ export class GuardedCommand {
   readonly ended: Promise<GuardedEnd>;
   readonly #watchdog: ChildProcess;
   readonly #link: Socket;
-  readonly #graceMs: number;
+  #graceMs = 0;
   #pid: number | undefined;
   #end: GuardedEnd | undefined;
   #validUntil: number;
@@ -54,9 +63,8 @@ export class GuardedCommand {
   #onPid: ((pid: number) => void) | undefined;
 
   constructor(options: GuardedCommandOptions) {
-    this.#graceMs = options.graceMs;
-    this.#validUntil = performance.now() + options.validMs;
-    const spec = JSON.stringify({ argv: options.argv, graceMs: options.graceMs });
+    this.#validUntil = performance.now();
+    const spec = JSON.stringify({ argv: options.argv });
     const io = options.stdio;
     // A session of its own: a signal to this process's group (a terminal's ^C, kill -9 -PGID) does not reach it.
     this.#watchdog = spawn(process.execPath, [...watchdogArgv(), spec], { env: options.env, stdio: [io, io, io, 'pipe'], detached: true });
@@ -96,7 +104,23 @@ export class GuardedCommand {
       // Died without a word (kill -9): its command may run on; stop its group here.
       void this.#stopGroup().then(() => done({ cause: 'watchdog', exit: undefined }));
     });
+  }
+
+  /** True once the watchdog and its command (if any) are gone. */
+  get done(): boolean { return this.#end !== undefined; }
+
+  /** The lease is held: starts the command with `env` added, once the watchdog has this first heartbeat. */
+  begin(options: GuardedBegin): void {
+    this.#graceMs = options.graceMs;
+    if (this.#end) return;
+    this.#link.write(`start ${JSON.stringify({ graceMs: options.graceMs, env: options.env })}\n`);
     this.beat(options.validMs);
+  }
+
+  /** The lease never came: the idle watchdog exits. */
+  cancel(): Promise<GuardedEnd> {
+    if (!this.#end) this.#link.end();
+    return this.ended;
   }
 
   /** The command's pid (and process group id), once the watchdog has started it. */

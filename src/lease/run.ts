@@ -16,6 +16,8 @@ export interface RunUnderLeaseOptions {
   stdio?: 'inherit' | 'ignore';
   /** Stops the command (a drain, a shutdown). */
   signal?: AbortSignal;
+  /** A watchdog started beforehand (`prepareCommand`), so the command starts sooner once the lease is held; one is started here otherwise. */
+  prepared?: GuardedCommand;
   /** Called once the command is started, with the grace in force. */
   onStart?: (info: { pid: number; watchdogPid: number | undefined; graceMs: number }) => void;
 }
@@ -30,9 +32,23 @@ export type RunOutcome =
   /** The watchdog died: the command's group was stopped by this process. */
   | { reason: 'watchdog'; exit: undefined };
 
-/** The environment a command gets: the fencing token and who holds the lease. */
+/** What a command gets in its environment: the fencing token and who holds the lease. */
+export function leaseVariables(lease: Lease): Record<string, string> {
+  return { HERALD_LEASE_NAME: lease.name, HERALD_LEASE_TOKEN: String(lease.token), HERALD_LEASE_INSTANCE: lease.instance };
+}
+
+/** The environment a command gets: `env` and the lease's variables. */
 export function leaseEnv(lease: Lease, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...env, HERALD_LEASE_NAME: lease.name, HERALD_LEASE_TOKEN: String(lease.token), HERALD_LEASE_INSTANCE: lease.instance };
+  return { ...env, ...leaseVariables(lease) };
+}
+
+/**
+ * Starts the watchdog for a command before its lease is held (while in the
+ * queue), so a takeover does not wait for a process to start. Hand it to
+ * `runUnderLease` as `prepared`, or `cancel()` it.
+ */
+export function prepareCommand(options: Pick<RunUnderLeaseOptions, 'argv' | 'env' | 'stdio'>): GuardedCommand {
+  return new GuardedCommand({ argv: options.argv, env: options.env ?? process.env, stdio: options.stdio ?? 'inherit' });
 }
 
 /** The grace a command under `lease` gets: the one asked for, cut to half the trusted window. */
@@ -53,12 +69,14 @@ export async function runUnderLease(lease: Lease, options: RunUnderLeaseOptions)
   if (!Number.isFinite(asked) || asked < 0) throw new InvalidArgumentError(`graceMs must be a non-negative number, got ${asked}`);
   const graceMs = effectiveGrace(lease, asked);
   const leaseSignal = lease.signal;
-  if (leaseSignal.aborted) return { reason: 'lost', exit: undefined, error: leaseSignal.reason as LeaseLostError };
-  if (options.signal?.aborted) return { reason: 'stopped', exit: undefined };
-  const command = new GuardedCommand({
-    argv: options.argv, env: leaseEnv(lease, options.env ?? process.env), stdio: options.stdio ?? 'inherit',
-    graceMs, validMs: validMs(lease),
-  });
+  const early = leaseSignal.aborted ? 'lost' : options.signal?.aborted ? 'stopped' : undefined;
+  if (early !== undefined) {
+    await options.prepared?.cancel();
+    return early === 'lost' ? { reason: 'lost', exit: undefined, error: leaseSignal.reason as LeaseLostError } : { reason: 'stopped', exit: undefined };
+  }
+  // A prepared watchdog killed while waiting is replaced.
+  const command = options.prepared && !options.prepared.done ? options.prepared : prepareCommand(options);
+  command.begin({ graceMs, validMs: validMs(lease), env: leaseVariables(lease) });
   command.onStart((pid) => options.onStart?.({ pid, watchdogPid: command.watchdogPid, graceMs }));
   const onConfirmed = (): void => command.beat(validMs(lease));
   lease.on('confirmed', onConfirmed);

@@ -2,14 +2,17 @@
 // and the command it runs, so that the command cannot outlive the proof that
 // the lease is held. It imports only Node built-ins and starts in tens of ms.
 //
-// argv: one JSON argument, {"argv": [...], "graceMs": N}. Its environment is
-// the command's. fd 3 is a socket to the supervisor, one line per message:
-//   supervisor -> watchdog   hb <deadlineNs> <remainingMs>   the lease is valid until then
+// argv: one JSON argument, {"argv": [...]}. The command gets its environment
+// and the `start` message's. It can be started before the lease is held (so
+// a takeover does not wait for Node to start). fd 3 is a socket to the
+// supervisor, one line per message:
+//   supervisor -> watchdog   start {"graceMs","env"}         the lease is held: its grace and variables
+//                            hb <deadlineNs> <remainingMs>   the lease is valid until then
 //                            stop                            stop the command now
 //   watchdog -> supervisor   pid <n>                         the command started (its group id)
 //                            exit {"code","signal","cause"}  the command and its group are gone
 //                            error {"message"}               the command could not start
-// The command starts on the first heartbeat, in a process group (session) of
+// The command starts on the first heartbeat after `start`, in a process group (session) of
 // its own. Its group gets SIGTERM (and SIGCONT) `graceMs` before the valid
 // deadline and SIGKILL at the deadline, unless a later heartbeat moved it;
 // at once when the supervisor's end of fd 3 closes (it died) or on `stop`.
@@ -24,16 +27,16 @@ import { fileURLToPath } from 'node:url';
 type Cause = 'exited' | 'deadline' | 'stopped' | 'orphaned';
 
 export function runWatchdog(spec: string | undefined): void {
-  let parsed: { argv: string[]; graceMs: number };
+  let argv: string[];
   try {
-    parsed = JSON.parse(spec ?? '') as typeof parsed;
-    if (!Array.isArray(parsed.argv) || parsed.argv.length === 0 || !(parsed.graceMs >= 0)) throw new Error('bad spec');
+    argv = (JSON.parse(spec ?? '') as { argv: string[] }).argv;
+    if (!Array.isArray(argv) || argv.length === 0 || argv.some((a) => typeof a !== 'string')) throw new Error('bad spec');
   } catch {
-    process.stderr.write('herald lease watchdog: expected one JSON argument {"argv": [...], "graceMs": N}\n');
+    process.stderr.write('herald lease watchdog: expected one JSON argument {"argv": [...]}\n');
     process.exit(2);
   }
-  const { argv, graceMs } = parsed;
-  const graceNs = BigInt(Math.round(graceMs * 1e6));
+  let graceNs = 0n;
+  let env: NodeJS.ProcessEnv | undefined; // set by `start`
   const link = new Socket({ fd: 3, readable: true, writable: true });
   let linkOpen = true;
   let child: ChildProcess | undefined;
@@ -72,7 +75,7 @@ export function runWatchdog(spec: string | undefined): void {
     check();
   };
   const start = (): void => {
-    child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', detached: true });
+    child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', detached: true, env: { ...process.env, ...env } });
     pid = child.pid;
     child.once('error', (err) => { send(`error ${JSON.stringify({ message: err.message })}`); finish(); });
     child.once('exit', (code, signal) => {
@@ -90,11 +93,23 @@ export function runWatchdog(spec: string | undefined): void {
   // After the heartbeats read at once (several wait in the pipe while this
   // process starts): the latest counts, not the first.
   const beaten = (): void => {
+    if (env === undefined) return;
     if (child === undefined && stopping === undefined) {
       if (killAt - now() > graceNs) start();
       else { stop('deadline'); return; }
     }
     check();
+  };
+
+  const begin = (json: string): void => {
+    try {
+      const m = JSON.parse(json) as { graceMs: number; env: Record<string, string> };
+      if (!(m.graceMs >= 0) || typeof m.env !== 'object' || m.env === null) throw new Error('bad start');
+      graceNs = BigInt(Math.round(m.graceMs * 1e6));
+      env = m.env;
+    } catch {
+      stop('stopped');
+    }
   };
 
   let buffered = '';
@@ -104,9 +119,11 @@ export function runWatchdog(spec: string | undefined): void {
     let beat = false;
     let stopAsked = false;
     for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-      const [kind, a, b] = buffered.slice(0, nl).split(' ');
+      const line = buffered.slice(0, nl);
+      const [kind, a, b] = line.split(' ');
       buffered = buffered.slice(nl + 1);
-      if (kind === 'hb' && a !== undefined && b !== undefined && /^\d+$/.test(a) && Number(b) >= 0) { heartbeat(BigInt(a), Number(b)); beat = true; }
+      if (kind === 'start' && env === undefined) begin(line.slice(6));
+      else if (kind === 'hb' && a !== undefined && b !== undefined && /^\d+$/.test(a) && Number(b) >= 0) { heartbeat(BigInt(a), Number(b)); beat = true; }
       else if (kind === 'stop') stopAsked = true;
     }
     if (stopAsked) stop('stopped');

@@ -85,6 +85,11 @@ export function nextHolder(log: string, after: number, timeoutMs = 15_000): Prom
   return waitFor(`a holder after token ${after}`, async () => intervals(await readLog(log)).find((i) => i.token > after && i.start !== Infinity), timeoutMs, 10);
 }
 
+/** The holder now: the greatest token whose command has started and not written its stop line. */
+export function currentHolder(log: string, timeoutMs = 15_000): Promise<Interval> {
+  return waitFor('a running holder', async () => intervals(await readLog(log)).filter((i) => i.start !== Infinity && !i.stopped).at(-1), timeoutMs, 10);
+}
+
 /** The interval of `token` as the log has it now. */
 export async function intervalOf(log: string, token: number): Promise<Interval> {
   return intervals(await readLog(log)).find((i) => i.token === token)!;
@@ -109,7 +114,7 @@ export function spread(ms: number[]): string {
 }
 
 /** Writes a sidecar config for `instance` with `singleton` running worker.sh under the lease `publisher`; returns its path. */
-export async function writeSingletonConfig(dir: string, instance: string, opts: { domain: string; zkPort: number; sessionMs: number }): Promise<string> {
+export async function writeSingletonConfig(dir: string, instance: string, opts: { domain: string; zkPort: number; sessionMs: number; graceMs?: number }): Promise<string> {
   const file = join(dir, `${instance}.json`);
   await writeFile(file, JSON.stringify({
     registration: { domain: opts.domain, type: 'load_balancer', ports: [8080] },
@@ -117,7 +122,7 @@ export async function writeSingletonConfig(dir: string, instance: string, opts: 
     drain: { nameservers: ['127.0.0.1:9'], deadline: 500, signalDeadline: 200, ttlMargin: 0, lookupTimeout: 100 },
     zookeeper: { servers: [{ host: '127.0.0.1', port: opts.zkPort }], timeout: opts.sessionMs },
     // The grace is cut to half the trusted window where that is shorter.
-    singleton: { name: 'publisher', command: ['sh', WORKER], grace: 2000, restartDelay: 100 },
+    singleton: { name: 'publisher', command: ['sh', WORKER], grace: opts.graceMs ?? 2000, restartDelay: 100 },
   }));
   return file;
 }

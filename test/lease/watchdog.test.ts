@@ -10,12 +10,13 @@ import { MAIN, NODE } from './helpers.ts';
 interface Watchdog { link: Socket; lines: string[]; exited: Promise<number | null>; beat(validMs: number): void }
 
 function watchdog(entry: string[], command: string, graceMs: number): Watchdog {
-  const child = spawn(NODE, [...entry, JSON.stringify({ argv: ['sh', '-c', command], graceMs })], { stdio: ['ignore', 'ignore', 'inherit', 'pipe'], detached: true });
+  const child = spawn(NODE, [...entry, JSON.stringify({ argv: ['sh', '-c', command] })], { stdio: ['ignore', 'ignore', 'inherit', 'pipe'], detached: true });
   const link = child.stdio[3] as Socket;
   const w: Watchdog = {
     link, lines: [], exited: new Promise((r) => child.once('exit', r)),
     beat: (validMs) => link.write(`hb ${process.hrtime.bigint() + BigInt(validMs * 1e6)} ${validMs}\n`),
   };
+  link.write(`start ${JSON.stringify({ graceMs, env: { FROM_START: 'yes' } })}\n`);
   link.setEncoding('utf8').on('data', (d: string) => w.lines.push(...d.split('\n').filter(Boolean)));
   t.teardown(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } });
   return w;
