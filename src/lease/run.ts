@@ -37,6 +37,9 @@ export function leaseVariables(lease: Lease): Record<string, string> {
   return { HERALD_LEASE_NAME: lease.name, HERALD_LEASE_TOKEN: String(lease.token), HERALD_LEASE_INSTANCE: lease.instance };
 }
 
+/** How often a lease without a timeout is restated to the watchdog (its heartbeats carry about 11 days). */
+const RESTATE_MS = 3_600_000;
+
 /** The environment a command gets: `env` and the lease's variables. */
 export function leaseEnv(lease: Lease, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, ...leaseVariables(lease) };
@@ -80,6 +83,8 @@ export async function runUnderLease(lease: Lease, options: RunUnderLeaseOptions)
   command.onStart((pid) => options.onStart?.({ pid, watchdogPid: command.watchdogPid, graceMs }));
   const onConfirmed = (): void => command.beat(validMs(lease));
   lease.on('confirmed', onConfirmed);
+  // A lease that never times out (memory store) is never renewed: restate it now and then.
+  const restate = Number.isFinite(lease.windowMs) ? undefined : setInterval(onConfirmed, RESTATE_MS);
   let onLost!: () => void;
   let onStop!: () => void;
   const why = await Promise.race([
@@ -88,6 +93,7 @@ export async function runUnderLease(lease: Lease, options: RunUnderLeaseOptions)
     new Promise<'stopped'>((resolve) => { onStop = () => resolve('stopped'); options.signal?.addEventListener('abort', onStop, { once: true }); }),
   ]);
   lease.off('confirmed', onConfirmed);
+  clearInterval(restate);
   leaseSignal.removeEventListener('abort', onLost);
   options.signal?.removeEventListener('abort', onStop);
   const { exit } = await command.stop();
