@@ -3,26 +3,29 @@ import { acquireLease } from '../lease/acquire.ts';
 import { exitStatus, resolveCommand } from '../lease/command.ts';
 import type { Lease } from '../lease/lease.ts';
 import { validateLeaseName } from '../lease/path.ts';
-import { runUnderLease } from '../lease/run.ts';
-import { leaseStatus, type LeaseContender } from '../lease/status.ts';
+import { prepareCommand, runUnderLease } from '../lease/run.ts';
+import { leaseStatus, type LeaseContender, type LeaseHolder } from '../lease/status.ts';
 import { openStore } from '../registry/open.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 
 const usage = `usage: herald lease status [--zk HOSTS] NAME [--json]
        herald lease run [--zk HOSTS] [options] NAME -- CMD [ARGS...]
 
-status: who holds the lease NAME (instance, fencing token) and who waits, in order.
+status: who holds the lease NAME (instance, fencing token, for how long) and who
+        waits, in order.
 run:    waits for the lease, runs CMD while holding it (HERALD_LEASE_TOKEN,
         HERALD_LEASE_NAME, HERALD_LEASE_INSTANCE in its environment), stops it
         (SIGTERM, then SIGKILL after the grace) the moment the lease may be lost,
-        and gives the lease up when CMD ends. Exits with CMD's status; 1 when the
-        lease was lost or the wait timed out.
+        and gives the lease up when CMD ends. A lease watchdog process stops CMD
+        when this process dies or freezes. Exits with CMD's status; 1 when the
+        lease was lost, the watchdog died, or the wait timed out.
 
   --zk HOSTS              ZooKeeper connect string, or memory://HOST:PORT
                           (default $HERALD_ZK, else 127.0.0.1:2181)
   --instance ID           the holder's name shown by status (default the host name)
   --timeout S             give up waiting for the lease after S seconds
-  --grace S               SIGTERM to SIGKILL (default 10)
+  --grace S               SIGTERM to SIGKILL (default 10; cut to half of the
+                          session timeout less the safety margin)
   --session-timeout MS    ZooKeeper session timeout (default 30000)
   --safety-margin MS      give the lease up this long before the session could expire
                           (default a third of the session timeout)
@@ -70,6 +73,11 @@ function describe(c: LeaseContender): string {
   return `${c.instance ?? '?'} (token ${c.token}${c.pid === undefined ? '' : `, pid ${c.pid}`})`;
 }
 
+function heldFor(h: LeaseHolder): string {
+  if (h.heldForMs === undefined) return '';
+  return ` for ${(h.heldForMs / 1000).toFixed(1)} s (since ${h.heldSince}), session alive at this read`;
+}
+
 async function status(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(argv);
   const name = oneName(positionals);
@@ -80,7 +88,7 @@ async function status(argv: string[], io: CommandIO): Promise<number> {
     if (values.json) {
       io.stdout.write(`${JSON.stringify(s)}\n`);
     } else {
-      io.stdout.write(s.holder ? `lease ${name}: held by ${describe(s.holder)}\n` : `lease ${name}: free\n`);
+      io.stdout.write(s.holder ? `lease ${name}: held by ${describe(s.holder)}${heldFor(s.holder)}\n` : `lease ${name}: free\n`);
       s.queue.forEach((c, i) => io.stdout.write(`  ${i + 1}. waiting: ${describe(c)}\n`));
     }
     return 0;
@@ -108,6 +116,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const signals = [io.signal];
   if (timeoutMs !== undefined) signals.push(AbortSignal.timeout(timeoutMs));
   const waitSignal = AbortSignal.any(signals);
+  // The watchdog starts now, idle, so that holding the lease does not wait for it.
+  const prepared = prepareCommand({ argv: command, env: io.env, stdio: 'inherit' });
   let lease: Lease;
   try {
     lease = await acquireLease(name, {
@@ -118,14 +128,19 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       ...(safetyMarginMs === undefined ? {} : { safetyMarginMs }),
     });
   } catch (err) {
+    await prepared.cancel();
     if (io.signal.aborted) { log(`stopped while waiting for lease ${name}`); return 1; }
     if (waitSignal.aborted) { log(`timed out after ${values.timeout} s waiting for lease ${name}`); return 1; }
     throw err;
   }
   try {
     log(`holding lease ${name} with token ${lease.token}`);
-    const outcome = await runUnderLease(lease, { argv: command, env: io.env, graceMs, signal: io.signal, stdio: 'inherit' });
+    const outcome = await runUnderLease(lease, {
+      argv: command, env: io.env, graceMs, signal: io.signal, stdio: 'inherit', prepared,
+      onStart: (info) => { if (info.graceMs < graceMs) log(`grace cut to ${info.graceMs} ms: it must end inside the lease's trusted window`); },
+    });
     if (outcome.reason === 'lost') { log(`${outcome.error.message}; command stopped`); return 1; }
+    if (outcome.reason === 'watchdog') { log('the lease watchdog died; command stopped'); return 1; }
     if (outcome.exit?.error) { log(`command ${JSON.stringify(command[0])} could not start: ${outcome.exit.error.message}`); return 127; }
     return outcome.exit ? exitStatus(outcome.exit, constants.signals) : 1;
   } finally {

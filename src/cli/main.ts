@@ -1,6 +1,7 @@
 import type { Command, CommandIO } from './command.ts';
 import { UsageError } from './command.ts';
 import { HeraldError } from '../errors.ts';
+import { WATCHDOG_SUBCOMMAND } from '../lease/watchdog-entry.ts';
 
 // Each subcommand is loaded only when asked for, so `herald dig` starts fast.
 const commands: Record<string, () => Promise<Command>> = {
@@ -24,6 +25,8 @@ function help(): string {
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
   const [name, ...rest] = argv;
+  // Hidden: the lease watchdog, where its own file is not at hand (a bundle, a single executable).
+  if (name === WATCHDOG_SUBCOMMAND) return (await import('../lease/watchdog.ts')).runWatchdog(rest[0]), new Promise<number>(() => undefined);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(help());
     return name === undefined ? 2 : 0;

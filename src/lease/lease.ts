@@ -1,6 +1,8 @@
+import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { SessionState, Store } from '../registry/store.ts';
 import { LeaseLostError, type LeaseEndReason } from './errors.ts';
+import { holderNotePath } from './path.ts';
 import { renewInterval, trustedUntil } from './validity.ts';
 
 /** What `acquireLease` hands to a new `Lease`. */
@@ -28,23 +30,34 @@ export interface LeaseGrant {
  * (SIGSTOP, a paused VM) sees the loss on its first look after waking,
  * before any timer runs. Check it before each unit of work.
  */
-export class Lease {
+export interface LeaseEvents {
+  /** A reply from ZooKeeper proved the lease held: it may be trusted `validMs` more from now. */
+  confirmed: [validMs: number];
+}
+
+export class Lease extends EventEmitter<LeaseEvents> {
   readonly name: string;
   readonly instance: string;
   /** The fencing token: strictly greater than every earlier holder's. Pass it to what the work writes to. */
   readonly token: number;
   /** The lease's ephemeral node. */
   readonly path: string;
+  /** How long one confirmation is trusted: session timeout less the safety margin (Infinity on a memory store). */
+  readonly windowMs: number;
   readonly #store: Store;
   readonly #ownsStore: boolean;
   readonly #marginMs: number;
   readonly #controller = new AbortController();
   #trustedUntil: number;
+  #confirmedAt: number;
+  readonly #heldSince = performance.now();
   #deadlineTimer: NodeJS.Timeout | undefined;
   #renewTimer: NodeJS.Timeout | undefined;
   #ended: Promise<void> | undefined;
+  #noted: Promise<unknown> = Promise.resolve();
 
   constructor(grant: LeaseGrant) {
+    super();
     this.name = grant.name;
     this.instance = grant.instance;
     this.token = grant.token;
@@ -52,6 +65,8 @@ export class Lease {
     this.#store = grant.store;
     this.#ownsStore = grant.ownsStore;
     this.#marginMs = grant.marginMs;
+    this.windowMs = grant.store.sessionTimeoutMs - grant.marginMs;
+    this.#confirmedAt = grant.confirmedAt;
     this.#trustedUntil = trustedUntil(grant.confirmedAt, grant.store.sessionTimeoutMs, grant.marginMs);
   }
 
@@ -61,6 +76,9 @@ export class Lease {
     if (this.#store.state !== 'connected') this.#onState(this.#store.state);
     this.#armDeadline();
     this.#scheduleRenew();
+    // For `herald lease status`: since when this holder holds. Best effort, off the critical path.
+    const note = JSON.stringify({ instance: this.instance, heldSince: new Date().toISOString() });
+    this.#noted = this.#store.putEphemeral(holderNotePath(this.name, this.token), note).catch(() => undefined);
   }
 
   /** Aborts as soon as the lease may be lost, and on `release()`. Reading it checks the clock first. */
@@ -77,6 +95,39 @@ export class Lease {
   /** Milliseconds the lease can still be trusted without another reply from ZooKeeper; 0 once ended. */
   get remainingMs(): number {
     return this.held ? Math.max(0, this.#trustedUntil - performance.now()) : 0;
+  }
+
+  /** Milliseconds since the lease was last proved held (the send time of the last read ZooKeeper answered). */
+  get confirmedAgoMs(): number {
+    return performance.now() - this.#confirmedAt;
+  }
+
+  /** Milliseconds since this lease was granted. */
+  get heldForMs(): number {
+    return performance.now() - this.#heldSince;
+  }
+
+  /**
+   * Throws the `LeaseLostError` (`HERALD_LEASE_LOST`, or
+   * `HERALD_LEASE_RELEASED`) once the token may be stale; checks the clock.
+   * Call it before each write that the token fences.
+   */
+  assertValid(): void {
+    const signal = this.signal;
+    if (signal.aborted) throw signal.reason as Error;
+  }
+
+  /**
+   * Runs one unit of work under the lease: rejects with the `LeaseLostError`
+   * before starting when the token is stale, gives `fn` the token and the
+   * signal, and rejects after it when the lease was lost meanwhile, so a
+   * result computed across a loss is never taken for a valid one.
+   */
+  async guard<T>(fn: (token: number, signal: AbortSignal) => Promise<T> | T): Promise<T> {
+    this.assertValid();
+    const result = await fn(this.token, this.#controller.signal);
+    this.assertValid();
+    return result;
   }
 
   /**
@@ -121,7 +172,12 @@ export class Lease {
       if (this.#controller.signal.aborted) return;
       if (!node || !node.ownedByMe) { this.#end('gone'); return; }
       const until = trustedUntil(sentAt, this.#store.sessionTimeoutMs, this.#marginMs);
-      if (until > this.#trustedUntil) { this.#trustedUntil = until; this.#armDeadline(); }
+      if (until > this.#trustedUntil) {
+        this.#confirmedAt = sentAt;
+        this.#trustedUntil = until;
+        this.#armDeadline();
+        this.emit('confirmed', this.remainingMs);
+      }
     } catch {
       // Disconnected or slow: the deadline decides; keep asking.
     }
@@ -145,8 +201,11 @@ export class Lease {
     // (the node goes with it). After an expiry or a close it is gone already.
     // A store opened for this lease is simply closed: that ends the session
     // and its node at once (or at the timeout, if the server is away).
-    if (this.#ownsStore) await this.#store.close().catch(() => undefined);
-    else if (reason === 'released' || reason === 'deadline') await deleteWhenPossible(this.#store, this.path);
+    if (this.#ownsStore) { await this.#store.close().catch(() => undefined); return; }
+    if (reason === 'released' || reason === 'deadline') await deleteWhenPossible(this.#store, this.path);
+    // The status note, once written (a write still in flight would leave it behind).
+    await this.#noted;
+    if (this.#store.state === 'connected') await this.#store.delete(holderNotePath(this.name, this.token)).catch(() => undefined);
   }
 }
 

@@ -26,6 +26,15 @@ export function contenderPrefix(name: string, id: string): string {
   return `${leasePath(name)}/lease-${id}-`;
 }
 
+/**
+ * `/herald/lease/<name>/held-<token>`: an ephemeral node the holder writes
+ * once it holds (`{"instance","heldSince"}`), for `herald lease status`. Not
+ * a contender: the queue ignores it, and it goes with the holder's session.
+ */
+export function holderNotePath(name: string, token: number): string {
+  return `${leasePath(name)}/held-${token}`;
+}
+
 export interface Contender {
   /** The child's name under the lease path. */
   child: string;

@@ -34,7 +34,7 @@ export class SingletonSwitch {
     if (this.#want && !this.#current) {
       const s = new Singleton(this.#options);
       const name = s.name;
-      s.on('started', (i) => this.#log?.info({ lease: name, token: i.token, pid: i.pid }, 'singleton: holding the lease, command started'));
+      s.on('started', (i) => this.#log?.info({ lease: name, token: i.token, pid: i.pid, watchdogPid: i.watchdogPid, graceMs: i.graceMs }, 'singleton: holding the lease, command started'));
       s.on('stopped', (i) => this.#log?.info({ lease: name, token: i.token, reason: i.reason, exit: i.exit }, 'singleton: command stopped, lease given up'));
       s.on('error', (err) => this.#log?.warn({ lease: name, err: { message: err.message } }, 'singleton: could not queue for the lease; retrying'));
       try {

@@ -3,9 +3,10 @@ import { InvalidArgumentError } from '../errors.ts';
 import type { Store } from '../registry/store.ts';
 import { acquireLease } from './acquire.ts';
 import { resolveCommand, type CommandExit } from './command.ts';
+import type { GuardedCommand } from './guarded-command.ts';
 import type { LeaseEndReason } from './errors.ts';
 import { validateLeaseName } from './path.ts';
-import { runUnderLease } from './run.ts';
+import { prepareCommand, runUnderLease } from './run.ts';
 
 export interface SingletonOptions {
   /** The lease name. */
@@ -26,9 +27,9 @@ export interface SingletonOptions {
 
 export interface SingletonEvents {
   /** This instance holds the lease and the command runs. */
-  started: [info: { token: number; pid: number | undefined }];
+  started: [info: { token: number; pid: number; watchdogPid: number | undefined; graceMs: number }];
   /** The command stopped: it exited, the lease was lost, or `stop()`. The lease is given up. */
-  stopped: [info: { token: number; reason: 'exited' | 'stopped' | LeaseEndReason; exit: CommandExit | undefined }];
+  stopped: [info: { token: number; reason: 'exited' | 'stopped' | 'watchdog' | LeaseEndReason; exit: CommandExit | undefined }];
   /** Queueing failed (the registry away); it is tried again after `restartDelayMs`. */
   error: [err: Error];
 }
@@ -90,23 +91,27 @@ export class Singleton extends EventEmitter<SingletonEvents> {
   async #run(): Promise<void> {
     const signal = this.#stopper.signal;
     const { store, instance, safetyMarginMs, env, stdio } = this.#options;
+    let prepared: GuardedCommand | undefined;
     while (!signal.aborted) {
+      // The watchdog starts while in the queue, so that a takeover does not wait for it.
+      if (!prepared || prepared.done) prepared = prepareCommand({ argv: this.#argv, ...(env === undefined ? {} : { env }), ...(stdio === undefined ? {} : { stdio }) });
       let lease;
       try {
         lease = await acquireLease(this.name, { store, signal, ...(instance === undefined ? {} : { instance }), ...(safetyMarginMs === undefined ? {} : { safetyMarginMs }) });
       } catch (err) {
-        if (signal.aborted) return;
+        if (signal.aborted) { await prepared.cancel(); return; }
         this.emit('error', err as Error);
         await pause(this.#restartDelayMs, signal);
         continue;
       }
       this.#token = lease.token;
       const outcome = await runUnderLease(lease, {
-        argv: this.#argv, graceMs: this.#graceMs, signal,
+        argv: this.#argv, graceMs: this.#graceMs, signal, prepared,
         ...(env === undefined ? {} : { env }), ...(stdio === undefined ? {} : { stdio }),
-        onStart: (pid) => this.emit('started', { token: lease.token, pid }),
+        onStart: (info) => this.emit('started', { token: lease.token, ...info }),
       });
       this.#token = undefined;
+      prepared = undefined; // used up
       await lease.release();
       const reason = outcome.reason === 'lost' ? outcome.error.reason : outcome.reason;
       this.emit('stopped', { token: lease.token, reason, exit: outcome.exit });

@@ -37,3 +37,15 @@ export function renewInterval(sessionTimeoutMs: number, marginMs: number): numbe
   if (!Number.isFinite(sessionTimeoutMs)) return Number.POSITIVE_INFINITY;
   return Math.max(20, (sessionTimeoutMs - marginMs) / 4);
 }
+
+/**
+ * The longest grace (SIGTERM to SIGKILL) a command under the lease can have:
+ * half the trusted window. The watchdog sends SIGTERM a grace before the
+ * trusted deadline, so the SIGKILL lands at it. With half, the renewal sent
+ * a quarter of the window in has another quarter to be answered before the
+ * stop would begin; a longer grace would stop a healthy holder's command on
+ * one slow reply.
+ */
+export function graceLimit(windowMs: number): number {
+  return windowMs / 2;
+}

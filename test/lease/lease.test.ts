@@ -208,6 +208,32 @@ t.test('the node deleted under the holder (by an operator): the signal fires wit
   await lease.release();
 });
 
+t.test('assertValid() and guard(): work is refused once the token is stale, and a result computed across a loss is rejected', async (t) => {
+  const a = await open();
+  const other = await open();
+  t.teardown(async () => { await a.close(); await other.close(); });
+  const lease = await acquireLease('guarded', { store: a, instance: 'a' });
+  t.doesNotThrow(() => lease.assertValid(), 'valid while held');
+  t.equal(await lease.guard((token) => `wrote with ${token}`), `wrote with ${lease.token}`, 'guard() runs the work and hands it the token');
+  t.ok(lease.confirmedAgoMs >= 0 && lease.confirmedAgoMs < SESSION_MS, `confirmed ${Math.round(lease.confirmedAgoMs)} ms ago`);
+  // The lease is lost while a unit of work runs: its result is not taken.
+  const straddling = lease.guard(async (_token, signal) => {
+    await other.delete(lease.path);
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    return 'too late';
+  });
+  await t.rejects(straddling, { name: 'LeaseLostError', code: 'HERALD_LEASE_LOST', reason: 'gone' });
+  t.throws(() => lease.assertValid(), { code: 'HERALD_LEASE_LOST', reason: 'gone' }, 'assertValid() throws once lost');
+  let ran = false;
+  await t.rejects(lease.guard(() => { ran = true; }), { code: 'HERALD_LEASE_LOST' });
+  t.notOk(ran, 'guard() does not start work on a stale token');
+  await lease.release();
+
+  const second = await acquireLease('guarded', { store: a, instance: 'a' });
+  await second.release();
+  t.throws(() => second.assertValid(), { code: 'HERALD_LEASE_RELEASED', reason: 'released' }, 'after release(): HERALD_LEASE_RELEASED');
+});
+
 async function waitForState(store: Store, state: string): Promise<void> {
   for (let i = 0; i < 500 && store.state !== state; i++) await sleep(20);
 }

@@ -1,5 +1,4 @@
 import t from 'tap';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { leaseStatus } from '../../src/lease/status.ts';
 import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
@@ -7,7 +6,7 @@ import { intentPath, newIntent } from '../../src/drain/index.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { sidecarDir, startSidecar, type Running } from '../sidecar/processes.ts';
-import { WORKER, assertExclusive, intervals, killGroup, readLog } from './helpers.ts';
+import { assertExclusive, intervals, killGroup, readLog, writeSingletonConfig } from './helpers.ts';
 
 // Two real `herald sidecar` processes with `singleton` in their config: the
 // command runs in one of them, and a drain moves it at once.
@@ -29,14 +28,7 @@ t.test('sidecar singleton: one runs; drain and SIGTERM move the lease at once; r
     await d.cleanup();
   });
   for (const instance of ['zone-a', 'zone-b']) {
-    const file = join(d.dir, `${instance}.json`);
-    await writeFile(file, JSON.stringify({
-      registration: { domain: DOMAIN, type: 'load_balancer', ports: [8080] },
-      adminIp: '127.0.0.1', instance,
-      drain: { nameservers: ['127.0.0.1:9'], deadline: 500, signalDeadline: 200, ttlMargin: 0, lookupTimeout: 100 },
-      zookeeper: { servers: [{ host: '127.0.0.1', port: zk.ports[0] }], timeout: SESSION_MS },
-      singleton: { name: 'publisher', command: ['sh', WORKER], grace: 2000, restartDelay: 100 },
-    }));
+    const file = await writeSingletonConfig(d.dir, instance, { domain: DOMAIN, zkPort: zk.ports[0]!, sessionMs: SESSION_MS });
     sidecars.set(instance, await startSidecar(['--config', file]));
   }
   const first = await waitFor('a holder', async () => intervals(await readLog(log))[0], 15_000, 20);

@@ -1,7 +1,8 @@
 #!/bin/sh
-# A singleton job's stand-in: appends "<ms> start|work|stop <token> <instance> <pid>"
+# A singleton job's stand-in: appends "<ms> start|work|stop <token> <instance> <pid> <ppid>"
 # lines to $LEASE_LOG, one "work" every 50 ms, WORK_UNITS times (default: until stopped).
-log() { echo "$(date +%s%3N) $1 $HERALD_LEASE_TOKEN $HERALD_LEASE_INSTANCE $$" >> "$LEASE_LOG"; }
+# Its parent (ppid) is the lease watchdog.
+log() { echo "$(date +%s%3N) $1 $HERALD_LEASE_TOKEN $HERALD_LEASE_INSTANCE $$ $PPID" >> "$LEASE_LOG"; }
 trap 'log stop; exit 0' TERM
 log start
 n=0
