@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { Dispatcher } from 'undici';
 import { InvalidArgumentError } from '../errors.ts';
 import type { BackendSource } from '../resolver/backend.ts';
@@ -54,7 +55,7 @@ export class BalancedAgent extends Dispatcher {
     });
     this.#ctx = {
       set: this.#set,
-      budget: new RetryBudget(o.budgetRatio, o.budgetFloor),
+      budget: new RetryBudget(o.budgetRatio, o.budgetFloor, o.budgetWindowMs, performance.now()),
       maxAttempts: o.maxAttempts,
       claimTimeoutMs: o.claimTimeoutMs,
       totals: { ok: 0, failed: 0, retries: 0, noBackends: 0 },
@@ -111,10 +112,11 @@ export class BalancedAgent extends Dispatcher {
   stats(): AgentStats {
     const now = Date.now();
     const b = this.#ctx.budget;
+    const window = b.window(performance.now());
     return {
       backends: this.#set.entries().map((e) => backendStats(e, now)),
       requests: { ...this.#ctx.totals },
-      budget: { live: b.live, retrying: b.retrying, exhausted: b.exhausted },
+      budget: { balance: Math.floor(b.balance()), requests: window.requests, retries: window.retries, exhausted: b.exhausted },
       panic: this.#set.panic,
     };
   }

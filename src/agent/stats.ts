@@ -26,7 +26,11 @@ export interface AgentStats {
   backends: BackendStats[];
   /** Requests that ended with a response, or with an error (no backends included). */
   requests: { ok: number; failed: number; noBackends: number; retries: number };
-  budget: { live: number; retrying: number; exhausted: number };
+  /**
+   * The retry budget: retries it would allow now, the requests and retries
+   * counted in its window, and retries it refused since the agent started.
+   */
+  budget: { balance: number; requests: number; retries: number; exhausted: number };
   /** The chosen priority group is below the panic threshold: health is ignored. */
   panic: boolean;
 }

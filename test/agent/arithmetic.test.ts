@@ -43,15 +43,30 @@ t.test('retry safety', async (t) => {
   t.equal(isReplayable({ pipe() {} }), false);
 });
 
-t.test('retry budget: a share of live requests, with a floor', async (t) => {
-  const b = new RetryBudget(0.2, 2);
-  b.live = 20;
-  const granted = Array.from({ length: 10 }, () => b.tryAcquire()).filter(Boolean).length;
-  t.equal(granted, 4);
-  t.equal(b.exhausted, 6);
-  b.live = 1;
-  b.retrying = 0;
-  t.equal(b.tryAcquire() && b.tryAcquire() && !b.tryAcquire(), true, 'the floor');
+t.test('retry budget: a share of the window\'s requests plus a floor per second, expiring with the window', async (t) => {
+  // 20% of requests, 1 retry/s over a 10 s window: a reserve of 10.
+  const b = new RetryBudget(0.2, 1, 10_000, 0);
+  for (let i = 0; i < 100; i++) b.deposit(i);
+  t.equal(b.balance(), 10 + 20);
+  const granted = Array.from({ length: 40 }, () => b.tryWithdraw(500)).filter(Boolean).length;
+  t.equal(granted, 30, 'reserve + ratio × requests');
+  t.equal(b.exhausted, 10);
+  t.same(b.window(900), { requests: 100, retries: 30 });
+  // 9.5 s on, the first slice (where all of that happened) has not expired yet...
+  t.equal(b.tryWithdraw(9_500), false);
+  // ...at 10 s it has: deposits and withdrawals are gone, the reserve is back.
+  t.same(b.window(10_000), { requests: 0, retries: 0 });
+  t.equal(b.balance(), 10);
+  const late = new RetryBudget(0.5, 0, 1000, 0);
+  late.deposit(50);
+  late.deposit(950);
+  t.equal(late.tryWithdraw(1000), false, 'the request of the expired slice no longer counts; half a request is not a retry');
+  late.deposit(1001);
+  t.equal(late.tryWithdraw(1002), true);
+  t.same(late.window(5000), { requests: 0, retries: 0 }, 'a long pause expires everything at once');
+  const none = new RetryBudget(0, 0, 1000, 0);
+  for (let i = 0; i < 1000; i++) none.deposit(i / 2);
+  t.equal(none.tryWithdraw(600), false, 'ratio 0 and floor 0: no retries at all');
 });
 
 function cand(key: string, over: Partial<Candidate> = {}): Candidate {
