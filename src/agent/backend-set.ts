@@ -5,6 +5,8 @@ import type { Backend, BackendSource } from '../resolver/backend.ts';
 import { BackendEntry } from './backend-entry.ts';
 import { ejectionDuration, forgiveEjections, mayEject, type EjectionPolicy } from './ejection.ts';
 import { observeLatency } from './peak-ewma.ts';
+import { probe } from './probe.ts';
+import { ProbeBack } from './probe-back.ts';
 import { buildSnapshot, pick, pickExcluding, type PickerSnapshot, type PickOptions } from './picker.ts';
 
 export interface BackendSetOptions {
@@ -13,6 +15,8 @@ export interface BackendSetOptions {
   readonly pool: Pool.Options;
   /** Stop the source on close (the agent made it). */
   readonly ownsSource: boolean;
+  /** How ejected backends are probed back: `GET path` (the `ping` option), or a TCP connect when null. */
+  readonly probe: { readonly path: string | null; readonly timeoutMs: number };
 }
 
 type Waiter = (entry: BackendEntry | undefined) => void;
@@ -32,12 +36,15 @@ export class BackendSet extends EventEmitter {
   #waiters = new Set<Waiter>();
   #closed = false;
   readonly #onChange = (): void => this.#reconcile();
+  readonly #probeBack: ProbeBack;
 
   constructor(source: BackendSource, options: BackendSetOptions) {
     super();
     this.source = source;
     this.#options = options;
     this.#snapshot = buildSnapshot([], Date.now(), options.ejection);
+    const { path, timeoutMs } = options.probe;
+    this.#probeBack = new ProbeBack((entry) => probe(entry, path, timeoutMs), (entry) => this.#readmit(entry));
   }
 
   /** Subscribes to the source and starts it. */
@@ -118,8 +125,13 @@ export class BackendSet extends EventEmitter {
     }
   }
 
-  /** A connect error, transport error or 5xx: counts towards ejection. */
-  failure(entry: BackendEntry): void {
+  /**
+   * A connect error, transport error (`transport`) or 5xx: counts towards
+   * ejection. An ejected backend is probed back when a probe can tell it
+   * recovered: always with a ping path; with only a TCP connect, when its
+   * last failure was a transport error (a connect says nothing about 5xx).
+   */
+  failure(entry: BackendEntry, transport: boolean): void {
     entry.errors++;
     entry.consecutiveFailures++;
     const policy = this.#options.ejection;
@@ -133,6 +145,15 @@ export class BackendSet extends EventEmitter {
     entry.ejectedUntil = now + ejectionDuration(policy, entry.timesEjected);
     this.#rebuild(now);
     this.emit('ejected', entry.key);
+    if (transport || this.#options.probe.path !== null) this.#probeBack.watch(entry);
+  }
+
+  /** A probe passed: the ejection ends now (on probation, as when it runs out). */
+  #readmit(entry: BackendEntry): void {
+    if (this.#closed || entry.draining || entry.ejectedUntil <= Date.now()) return;
+    // In the past: the rebuild readmits it like an ejection that ran out.
+    entry.ejectedUntil = 1;
+    this.#rebuild(Date.now());
   }
 
   /** Active health changed (pings). */
@@ -161,6 +182,7 @@ export class BackendSet extends EventEmitter {
     this.source.off('removed', this.#onChange);
     this.source.off('updated', this.#onChange);
     if (this.#options.ownsSource) this.source.stop();
+    this.#probeBack.stop();
     for (const w of [...this.#waiters]) w(undefined);
   }
 
@@ -172,6 +194,7 @@ export class BackendSet extends EventEmitter {
       if (current.has(key)) continue;
       // In-flight requests finish first: undici's close() waits for them.
       entry.draining = true;
+      this.#probeBack.forget(entry);
       this.#entries.delete(key);
       void entry.close();
       this.emit('removed', key);

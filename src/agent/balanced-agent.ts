@@ -52,6 +52,7 @@ export class BalancedAgent extends Dispatcher {
       pick: { latency: o.latency, decayMs: o.decayMs },
       pool: o.pool,
       ownsSource: options.source === undefined && options.resolver === undefined,
+      probe: { path: o.ping, timeoutMs: o.pingTimeoutMs },
     });
     this.#ctx = {
       set: this.#set,

@@ -159,7 +159,7 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
     const set = this.#ctx.set;
     set.observeLatency(entry, this.#startedAt);
     if (statusCode >= 500) {
-      set.failure(entry);
+      set.failure(entry, false);
       if (!this.#forwarded && !this.#aborted && mayRetryStatus(this.#outcome(), statusCode) && this.#mayRetry()) {
         this.#discarding = true;
         return;
@@ -196,7 +196,7 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
     }
     const set = this.#ctx.set;
     set.observeLatency(entry, this.#startedAt);
-    set.failure(entry);
+    set.failure(entry, true);
     // A 5xx being discarded was already judged retryable (its retry withdrawn).
     if (this.#discarding || (mayRetryError(this.#outcome()) && this.#mayRetry())) {
       this.#discarding = false;
