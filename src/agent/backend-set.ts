@@ -160,6 +160,8 @@ export class BackendSet extends EventEmitter {
   setHealthy(entry: BackendEntry, healthy: boolean): void {
     if (entry.healthy === healthy) return;
     entry.healthy = healthy;
+    // Back from no traffic at all: it ramps up like a backend that joined.
+    if (healthy) this.#startRamp(entry);
     this.#rebuild(Date.now());
     this.emit(healthy ? 'healthy' : 'unhealthy', entry.key);
   }
@@ -199,12 +201,18 @@ export class BackendSet extends EventEmitter {
       void entry.close();
       this.emit('removed', key);
     }
+    // Slow start only for backends joining others: not at the first
+    // resolution, nor when every backend is new (there is no one to shift
+    // traffic to, and ramping all alike changes nothing).
+    const ramp = this.#entries.size > 0;
     for (const [key, backend] of current) {
       const entry = this.#entries.get(key);
       if (entry) {
         entry.backend = backend;
       } else {
-        this.#entries.set(key, new BackendEntry(backend, this.#options.pool));
+        const added = new BackendEntry(backend, this.#options.pool);
+        if (ramp) this.#startRamp(added);
+        this.#entries.set(key, added);
         this.emit('added', key);
       }
     }
@@ -214,17 +222,32 @@ export class BackendSet extends EventEmitter {
     }
   }
 
+  #startRamp(entry: BackendEntry): void {
+    if (this.#options.pick.slowStartMs > 0) entry.rampFrom = performance.now();
+  }
+
   #rebuild(now: number): void {
     const threshold = this.#options.ejection.consecutiveFailures;
+    const windowMs = this.#options.pick.slowStartMs;
+    const perfNow = performance.now();
+    let refreshAt = Infinity;
     for (const e of this.#entries.values()) {
       if (e.ejectedUntil !== 0 && e.ejectedUntil <= now) {
-        // Readmitted on probation: one more failure ejects it again, for longer.
+        // Readmitted on probation: one more failure ejects it again, for
+        // longer. It had no traffic while out (and may have restarted
+        // cold), so it ramps up again.
         e.ejectedUntil = 0;
         e.consecutiveFailures = threshold - 1;
         e.healthySince = now;
+        this.#startRamp(e);
         this.emit('readmitted', e.key);
       }
+      if (e.rampFrom >= 0) {
+        const left = e.rampFrom + windowMs - perfNow;
+        if (left <= 0) e.rampFrom = -1;
+        else refreshAt = Math.min(refreshAt, now + left);
+      }
     }
-    this.#snapshot = buildSnapshot([...this.#entries.values()], now, this.#options.ejection);
+    this.#snapshot = buildSnapshot([...this.#entries.values()], now, this.#options.ejection, refreshAt);
   }
 }

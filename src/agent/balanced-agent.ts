@@ -49,7 +49,7 @@ export class BalancedAgent extends Dispatcher {
       options.source ?? options.resolver ?? (options.domain !== undefined ? new Resolver({ ...options, domain: options.domain }) : new StaticBackends(options.backends!));
     this.#set = new BackendSet(source, {
       ejection: o.ejection,
-      pick: { latency: o.latency, decayMs: o.decayMs },
+      pick: { latency: o.latency, decayMs: o.decayMs, slowStartMs: o.slowStartMs },
       pool: o.pool,
       ownsSource: options.source === undefined && options.resolver === undefined,
       probe: { path: o.ping, timeoutMs: o.pingTimeoutMs },

@@ -39,6 +39,13 @@ export interface BalancedAgentOptions extends Omit<Partial<ResolverOptions>, 'do
   latencyWeighting?: boolean;
   /** How quickly old latency is forgotten (ms). @default 500 */
   latencyDecay?: number;
+  /**
+   * A backend that joins the rotation later (added after the first
+   * resolution, readmitted after an ejection, healthy again after failed
+   * pings) ramps up to its full share over this long (ms); 0 disables.
+   * @default 5000
+   */
+  slowStartMs?: number;
 
   /** Consecutive connect errors or 5xx that eject a backend. @default 5 */
   consecutiveFailures?: number;
@@ -80,6 +87,7 @@ export interface ResolvedOptions {
   readonly ejection: EjectionPolicy;
   readonly latency: boolean;
   readonly decayMs: number;
+  readonly slowStartMs: number;
   readonly pool: Pool.Options;
   readonly maxAttempts: number;
   readonly budgetRatio: number;
@@ -121,6 +129,7 @@ export function resolveOptions(o: BalancedAgentOptions): ResolvedOptions {
     ejection,
     latency: o.latencyWeighting ?? true,
     decayMs: num('latencyDecay', o.latencyDecay, 500, 1),
+    slowStartMs: num('slowStartMs', o.slowStartMs, 5000, 0, 600_000),
     pool: { connections, keepAliveTimeout, connectTimeout, ...o.pool },
     maxAttempts: num('maxAttempts', o.maxAttempts, 3, 1, 100, true),
     budgetRatio: num('retryBudgetRatio', o.retryBudgetRatio, 0.2, 0, 10),

@@ -70,7 +70,7 @@ t.test('retry budget: a share of the window\'s requests plus a floor per second,
 });
 
 function cand(key: string, over: Partial<Candidate> = {}): Candidate {
-  return { key, priority: 0, weight: 10, outstanding: 0, latency: newLatencyState(), ejectedUntil: 0, healthy: true, ...over };
+  return { key, priority: 0, weight: 10, outstanding: 0, latency: newLatencyState(), ejectedUntil: 0, healthy: true, rampFrom: -1, ...over };
 }
 
 t.test('snapshot: lowest priority group, ejected left out unless in panic', async (t) => {
@@ -86,7 +86,7 @@ t.test('snapshot: lowest priority group, ejected left out unless in panic', asyn
 });
 
 t.test('pick: fewer outstanding wins; weights are honoured; a much slower backend loses', async (t) => {
-  const opts = { latency: true, decayMs: 10_000 };
+  const opts = { latency: true, decayMs: 10_000, slowStartMs: 0 };
   const busy = cand('busy', { outstanding: 9 });
   const idle = cand('idle');
   const s = buildSnapshot([busy, idle], 0, policy);
@@ -99,7 +99,7 @@ t.test('pick: fewer outstanding wins; weights are honoured; a much slower backen
   const load = { heavy: 0, light: 0 };
   for (let i = 0; i < 4000; i++) {
     // Simulate requests that stay in flight: load follows the choice.
-    const c = pick({ ...w, members: [{ ...heavy, outstanding: load.heavy }, { ...light, outstanding: load.light }] }, i, Math.random, 0, { latency: false, decayMs: 1 })!;
+    const c = pick({ ...w, members: [{ ...heavy, outstanding: load.heavy }, { ...light, outstanding: load.light }] }, i, Math.random, 0, { latency: false, decayMs: 1, slowStartMs: 0 })!;
     const k = c.key as 'heavy' | 'light';
     counts[k]++;
     load[k]++;

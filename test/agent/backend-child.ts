@@ -5,9 +5,10 @@
 // `{ delayMs }` (acknowledged with `{ ack: true }`).
 //
 //   backend-child.ts DELAY_MS [PORT] [COLD_MS COLD_DELAY_MS] [defer]
+//   (deferred: `{ listen: true, port }` makes it listen, on that port if given)
 //
 // PORT 0 (the default) takes any free port; a given one lets a test restart
-// a killed backend where it was. For its first COLD_MS after listening it
+// a killed backend where it was (or pass it with `listen`, below). For its first COLD_MS after listening it
 // is cold: it serves one request at a time, each taking COLD_DELAY_MS (an
 // instance that cannot take its share yet), then as usual. With `defer` it
 // listens only when told (`{ listen: true }`): the process is up, so a test
@@ -16,7 +17,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 let delayMs = Number(process.argv[2] ?? 2);
-const port = Number(process.argv[3] ?? 0);
+let port = Number(process.argv[3] ?? 0);
 const coldMs = Number(process.argv[4] ?? 0);
 const coldDelayMs = Number(process.argv[5] ?? 0);
 let warmAt = Infinity;
@@ -51,8 +52,11 @@ const listen = (): void => {
 };
 if (process.argv[6] === 'defer') send({ ready: true });
 else listen();
-process.on('message', (m: { delayMs?: number; listen?: boolean }) => {
-  if (m.listen) listen();
+process.on('message', (m: { delayMs?: number; listen?: boolean; port?: number }) => {
+  if (m.listen) {
+    port = m.port ?? port;
+    listen();
+  }
   else if (m.delayMs !== undefined) {
     delayMs = m.delayMs;
     send({ ack: true });

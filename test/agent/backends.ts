@@ -102,8 +102,6 @@ export interface ChildBackend {
 }
 
 export interface ChildOptions {
-  /** Listen on this port (to restart a killed backend where it was). @default any free port */
-  port?: number;
   /** Cold for this long after it starts listening: one request at a time... (ms) */
   coldMs?: number;
   /** ...each taking this long (ms). */
@@ -115,9 +113,12 @@ export async function startChildBackend(delayMs = 2, opts: ChildOptions = {}): P
   return (await forkChildBackend(delayMs, opts)).listen();
 }
 
-/** The process of a child backend, started but not yet listening: `listen()` makes it answer. */
-export async function forkChildBackend(delayMs = 2, opts: ChildOptions = {}): Promise<{ listen(): Promise<ChildBackend> }> {
-  const args = [delayMs, opts.port ?? 0, opts.coldMs ?? 0, opts.coldDelayMs ?? 0, 'defer'].map(String);
+/**
+ * The process of a child backend, started but not yet listening: `listen()`
+ * makes it answer (on `port` if given: a killed backend restarted where it was).
+ */
+export async function forkChildBackend(delayMs = 2, opts: ChildOptions = {}): Promise<{ listen(port?: number): Promise<ChildBackend> }> {
+  const args = [delayMs, 0, opts.coldMs ?? 0, opts.coldDelayMs ?? 0, 'defer'].map(String);
   const child: ChildProcess = fork(new URL('./backend-child.ts', import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let onAck: (() => void) | null = null;
   let onPort: ((port: number) => void) | null = null;
@@ -136,10 +137,10 @@ export async function forkChildBackend(delayMs = 2, opts: ChildOptions = {}): Pr
       }
     });
   });
-  const listen = async (): Promise<ChildBackend> => {
+  const listen = async (at?: number): Promise<ChildBackend> => {
     const port = await new Promise<number>((resolve) => {
       onPort = resolve;
-      child.send({ listen: true });
+      child.send({ listen: true, port: at });
     });
     child.removeAllListeners('exit');
     return {

@@ -34,7 +34,7 @@ t.test('one backend killed under load: no failed GET, every POST served once', a
 t.test('a backend answering 503 is ejected, then readmitted once it recovers', async (t) => {
   const bad = await startBackend({ status: 503 });
   const good = await Promise.all([startBackend(), startBackend()]);
-  const agent = new BalancedAgent({ backends: [bad.target, ...good.map((b) => b.target)], baseEjectionTime: 1500, consecutiveFailures: 3 });
+  const agent = new BalancedAgent({ backends: [bad.target, ...good.map((b) => b.target)], baseEjectionTime: 1500, consecutiveFailures: 3, slowStartMs: 0 });
   const events: string[] = [];
   agent.events.on('ejected', (k: string) => events.push(`ejected ${k}`));
   agent.events.on('readmitted', (k: string) => events.push(`readmitted ${k}`));

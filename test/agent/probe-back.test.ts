@@ -24,7 +24,7 @@ t.test('a backend process killed and restarted on the same port is readmitted wi
     await Promise.all(live.map((b) => b.kill()));
   });
   // The replacement process, booted but not listening yet: its restart is when it starts to listen.
-  const replacement = await forkChildBackend(2, { port });
+  const replacement = await forkChildBackend(2);
   const traffic = load(agent, { count: 1e9, concurrency: 4, deadlineMs: 30_000, until: () => stop });
   await waitFor('the backend to take requests', () => crashed.total() > 20, 5000, 5);
   await crashed.kill();
@@ -33,7 +33,7 @@ t.test('a backend process killed and restarted on the same port is readmitted wi
   // Down for 1.5 s: the first probe (about 1 s after the ejection) is
   // refused, the second (about 2 s later) finds it listening.
   await sleep(1500);
-  crashed = await replacement.listen();
+  crashed = await replacement.listen(port);
   const restartedAt = Date.now();
   await waitFor('the readmission', () => events.some(([e]) => e === 'readmitted'), 10_000, 5);
   const readmittedAt = events.find(([e]) => e === 'readmitted')![1];
