@@ -112,10 +112,11 @@ export class BalancedAgent extends Dispatcher {
 
   stats(): AgentStats {
     const now = Date.now();
+    const perfNow = performance.now();
     const b = this.#ctx.budget;
-    const window = b.window(performance.now());
+    const window = b.window(perfNow);
     return {
-      backends: this.#set.entries().map((e) => backendStats(e, now)),
+      backends: this.#set.entries().map((e) => backendStats(e, now, perfNow, this.#options.slowStartMs)),
       requests: { ...this.#ctx.totals },
       budget: { balance: Math.floor(b.balance()), requests: window.requests, retries: window.retries, exhausted: b.exhausted },
       panic: this.#set.panic,

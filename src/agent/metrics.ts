@@ -46,6 +46,7 @@ function define(registry: Registry, sources: Set<StatsSource>): void {
   perBackend('herald_agent_backend_retries_total', 'Attempts that failed on a backend and were retried on another', (b) => b.retries, 'counter');
   perBackend('herald_agent_backend_ejections_total', 'Times a backend was ejected by passive health', (b) => b.ejections, 'counter');
   perBackend('herald_agent_backend_in_flight', 'Attempts in flight on a backend', (b) => b.inFlight, 'gauge');
+  perBackend('herald_agent_backend_slow_start_share', 'Share of its traffic a backend gets in its slow start (1 when not ramping)', (b) => b.slowStartShare, 'gauge');
   perBackend('herald_agent_backend_up', '1 while a backend takes requests (not ejected, healthy), else 0', (b) => (b.ejected || !b.healthy ? 0 : 1), 'gauge');
 
   new Counter({
@@ -71,6 +72,16 @@ function define(registry: Registry, sources: Set<StatsSource>): void {
     collect() {
       this.reset();
       for (const src of sources) this.inc({ agent: src.name }, src.stats().budget.exhausted);
+    },
+  });
+  new Gauge({
+    name: 'herald_agent_retry_budget_balance',
+    help: 'Retries the retry budget would allow now (its window\'s deposits plus the floor, less its retries)',
+    labelNames: ['agent'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const src of sources) this.set({ agent: src.name }, src.stats().budget.balance);
     },
   });
   new Gauge({

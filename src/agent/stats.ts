@@ -1,4 +1,5 @@
 import type { BackendEntry } from './backend-entry.ts';
+import { rampShare } from './slow-start.ts';
 
 export interface BackendStats {
   key: string;
@@ -20,6 +21,8 @@ export interface BackendStats {
   healthy: boolean;
   /** Peak-EWMA latency to response headers (ms). */
   latencyMs: number;
+  /** The share of its traffic it gets while in its slow start (1 when not ramping). */
+  slowStartShare: number;
 }
 
 export interface AgentStats {
@@ -35,7 +38,8 @@ export interface AgentStats {
   panic: boolean;
 }
 
-export function backendStats(e: BackendEntry, now: number): BackendStats {
+/** `now` is Date.now(), `perfNow` performance.now(), `slowStartMs` the ramp window. */
+export function backendStats(e: BackendEntry, now: number, perfNow: number, slowStartMs: number): BackendStats {
   return {
     key: e.key,
     address: e.backend.address,
@@ -50,5 +54,6 @@ export function backendStats(e: BackendEntry, now: number): BackendStats {
     ejected: e.ejectedUntil > now,
     healthy: e.healthy,
     latencyMs: e.latency.ewma,
+    slowStartShare: e.rampFrom < 0 ? 1 : rampShare(perfNow - e.rampFrom, slowStartMs),
   };
 }

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { ejectionDuration, forgiveEjections, inPanic, mayEject, type EjectionPolicy } from '../../src/agent/ejection.ts';
+import { ejectionDuration, forgiveEjections, inPanic, mayEject, probeDelay, PROBE_FIRST_MS, PROBE_MAX_MS, type EjectionPolicy } from '../../src/agent/ejection.ts';
+import { MIN_SHARE, rampShare } from '../../src/agent/slow-start.ts';
 import { buildSnapshot, pick, type Candidate } from '../../src/agent/picker.ts';
 import { originHost, serverName, withHost, type OriginHost } from '../../src/agent/host-header.ts';
 import { RetryBudget } from '../../src/agent/retry-budget.ts';
@@ -27,6 +28,23 @@ t.test('an ejection is forgiven after as long a healthy spell', async (t) => {
   t.equal(forgiveEjections(policy, 2, 0, 1999), 2);
   t.equal(forgiveEjections(policy, 2, 0, 2000), 1);
   t.equal(forgiveEjections(policy, 0, 0, 9999), 0);
+});
+
+t.test('probes of an ejected backend: about a second, doubling, capped, with jitter', async (t) => {
+  t.equal(probeDelay(0, 0.5), PROBE_FIRST_MS);
+  t.equal(probeDelay(1, 0.5), 2 * PROBE_FIRST_MS);
+  t.equal(probeDelay(3, 0.5), 8 * PROBE_FIRST_MS);
+  t.equal(probeDelay(50, 0.5), PROBE_MAX_MS, 'capped (and no overflow)');
+  t.equal(probeDelay(0, 0), 0.9 * PROBE_FIRST_MS);
+  t.ok(probeDelay(0, 0.999) < 1.1 * PROBE_FIRST_MS);
+});
+
+t.test('slow start: from MIN_SHARE, quadratic, whole at the end of the window', async (t) => {
+  t.equal(rampShare(0, 5000), MIN_SHARE);
+  t.equal(rampShare(1000, 5000), MIN_SHARE, '(1/5)² = 4% is under the floor');
+  t.equal(rampShare(2500, 5000), 0.25);
+  t.equal(rampShare(5000, 5000), 1);
+  t.equal(rampShare(9000, 5000), 1);
 });
 
 t.test('retry safety', async (t) => {
@@ -116,6 +134,29 @@ t.test('pick: fewer outstanding wins; weights are honoured; a much slower backen
   const l = buildSnapshot([fast, slow], 0, policy);
   t.equal(pick(l, 0, Math.random, 0, opts)?.key, 'fast');
   t.equal(pick(l, 1, Math.random, 0, opts)?.key, 'fast');
+});
+
+t.test('pick: a backend in its slow start gets its share of what it would get, at any load', async (t) => {
+  const opts = { latency: false, decayMs: 1, slowStartMs: 5000 };
+  const count = (members: Candidate[], now: number): Map<string, number> => {
+    const s = buildSnapshot(members, 0, policy);
+    const n = new Map<string, number>();
+    for (let i = 0; i < 6000; i++) {
+      const k = pick(s, i, Math.random, now, opts)!.key;
+      n.set(k, (n.get(k) ?? 0) + 1);
+    }
+    return n;
+  };
+  // Idle (one request at a time): a plain weight cut would starve it here.
+  const idle = count([cand('a'), cand('b'), cand('new', { rampFrom: 0 })], 2500);
+  const share = (idle.get('new') ?? 0) / (((idle.get('a') ?? 0) + (idle.get('b') ?? 0)) / 2);
+  t.ok(share > 0.1 && share < 0.4, `at a quarter of its ramp it gets ${(100 * share).toFixed(0)}% of a warm one's picks`);
+  const early = count([cand('a'), cand('b'), cand('new', { rampFrom: 0 })], 0);
+  t.ok((early.get('new') ?? 0) > 0 && (early.get('new') ?? 0) < 6000 * 0.05, `at its start it still gets a few (${early.get('new')})`);
+  const done = count([cand('a'), cand('b'), cand('new', { rampFrom: 0 })], 5000);
+  t.ok((done.get('new') ?? 0) > 1800, `after the window, a third (${done.get('new')})`);
+  const s = buildSnapshot([cand('a'), cand('b')], 0, policy);
+  t.equal(s.ramping, false, 'no ramp: the pick path does not look');
 });
 
 t.test('peak-EWMA: warm-up samples are not peaks; later a worse sample is taken at once, a better one slowly', async (t) => {
