@@ -28,6 +28,9 @@ export class RetryBudget {
   #index = 0;
   /** performance.now() at which the current slice ends. */
   #sliceEnd: number;
+  /** Deposits of the current slice (kept out of the array: the request path only bumps this). */
+  #current = 0;
+  /** Deposits of the other slices still in the window. */
   #deposited = 0;
   #withdrawn = 0;
 
@@ -43,8 +46,7 @@ export class RetryBudget {
   /** A request started (its first attempt); `now` is performance.now(). */
   deposit(now: number): void {
     if (now >= this.#sliceEnd) this.#turn(now);
-    this.#deposits[this.#index]!++;
-    this.#deposited++;
+    this.#current++;
   }
 
   /** Takes one retry if the window's balance allows it. */
@@ -61,17 +63,20 @@ export class RetryBudget {
 
   /** Retries the budget would allow now (as of the last deposit or withdrawal). */
   balance(): number {
-    return this.#reserve + this.ratio * this.#deposited - this.#withdrawn;
+    return this.#reserve + this.ratio * (this.#deposited + this.#current) - this.#withdrawn;
   }
 
   /** Requests and retries counted in the current window. */
   window(now: number): { requests: number; retries: number } {
     if (now >= this.#sliceEnd) this.#turn(now);
-    return { requests: this.#deposited, retries: this.#withdrawn };
+    return { requests: this.#deposited + this.#current, retries: this.#withdrawn };
   }
 
   /** Expires every slice that ended by `now`, oldest first. */
   #turn(now: number): void {
+    this.#deposits[this.#index] = this.#current;
+    this.#deposited += this.#current;
+    this.#current = 0;
     const slices = Math.min(BUCKETS, Math.floor((now - this.#sliceEnd) / this.#sliceMs) + 1);
     for (let i = 0; i < slices; i++) {
       this.#index = (this.#index + 1) % BUCKETS;
