@@ -64,34 +64,24 @@ function define(registry: Registry, sources: Set<StatsSource>): void {
       }
     },
   });
-  new Counter({
-    name: 'herald_agent_retry_budget_exhausted_total',
-    help: 'Retries refused because the retry budget was spent',
-    labelNames: ['agent'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const src of sources) this.inc({ agent: src.name }, src.stats().budget.exhausted);
-    },
-  });
-  new Gauge({
-    name: 'herald_agent_retry_budget_balance',
-    help: 'Retries the retry budget would allow now (its window\'s deposits plus the floor, less its retries)',
-    labelNames: ['agent'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const src of sources) this.set({ agent: src.name }, src.stats().budget.balance);
-    },
-  });
-  new Gauge({
-    name: 'herald_agent_panic',
-    help: '1 while the agent spreads over every backend because too few are healthy',
-    labelNames: ['agent'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const src of sources) this.set({ agent: src.name }, src.stats().panic ? 1 : 0);
-    },
-  });
+  const perAgent = (name: string, help: string, read: (s: AgentStats) => number, kind: 'counter' | 'gauge'): void => {
+    const opts = {
+      name,
+      help,
+      labelNames: ['agent'] as const,
+      registers: [registry],
+      collect(this: Counter<'agent'> | Gauge<'agent'>) {
+        this.reset();
+        for (const src of sources) {
+          if (this instanceof Gauge) this.set({ agent: src.name }, read(src.stats()));
+          else this.inc({ agent: src.name }, read(src.stats()));
+        }
+      },
+    };
+    if (kind === 'counter') new Counter(opts);
+    else new Gauge(opts);
+  };
+  perAgent('herald_agent_retry_budget_exhausted_total', 'Retries refused because the retry budget was spent', (s) => s.budget.exhausted, 'counter');
+  perAgent('herald_agent_retry_budget_balance', "Retries the retry budget would allow now (its window's deposits plus the floor, less its retries)", (s) => s.budget.balance, 'gauge');
+  perAgent('herald_agent_panic', '1 while the agent spreads over every backend because too few are healthy', (s) => (s.panic ? 1 : 0), 'gauge');
 }
