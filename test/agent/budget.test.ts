@@ -8,7 +8,7 @@ import { startBackend } from './backends.ts';
 import { load } from './load.ts';
 
 const ROUNDS = 20;
-const PER_ROUND = 600;
+const PER_ROUND = 400;
 
 for (const concurrency of [32, 64, 128]) {
   t.test(`one of three backends dies under load at concurrency ${concurrency}: no failed GET in ${ROUNDS} rounds`, async (t) => {
