@@ -153,7 +153,11 @@ export class BackendSet extends EventEmitter {
     if (this.#closed || entry.draining || entry.ejectedUntil <= Date.now()) return;
     // In the past: the rebuild readmits it like an ejection that ran out.
     entry.ejectedUntil = 1;
+    // A passing ping probe is a passing health check too.
+    const recovered = this.#options.probe.path !== null && !entry.healthy;
+    if (recovered) entry.healthy = true;
     this.#rebuild(Date.now());
+    if (recovered) this.emit('healthy', entry.key);
   }
 
   /** Active health changed (pings). */

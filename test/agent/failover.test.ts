@@ -3,6 +3,7 @@ import { BalancedAgent } from '../../src/agent/balanced-agent.ts';
 import { BackendRequestError } from '../../src/agent/errors.ts';
 import { startBackend, startChildBackend } from './backends.ts';
 import { load } from './load.ts';
+import { waitFor } from '../fixtures/wait.ts';
 
 t.test('one backend killed under load: no failed GET, every POST served once', async (t) => {
   const live = await Promise.all([startBackend(), startBackend()]);
@@ -13,7 +14,8 @@ t.test('one backend killed under load: no failed GET, every POST served once', a
     await doomed.kill();
     await Promise.all(live.map((b) => b.kill()));
   });
-  setTimeout(() => void doomed.kill(), 150);
+  // Killed once it has served some, however slow the machine is today.
+  void waitFor('the doomed backend to serve', () => doomed.total() >= 10, 20_000, 2).then(() => doomed.kill());
   const [gets, posts] = await Promise.all([
     load(agent, { count: 1500, concurrency: 12, prefix: 'get' }),
     load(agent, { count: 1500, concurrency: 12, method: 'POST', body: 'payload', prefix: 'post' }),
