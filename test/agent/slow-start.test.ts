@@ -10,7 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { BalancedAgent } from '../../src/agent/balanced-agent.ts';
 import { StaticBackends } from '../../src/resolver/static-backends.ts';
-import { forkChildBackend, startChildBackend, type ChildBackend } from './backends.ts';
+import { request } from 'undici';
+import { forkChildBackend, startBackend, startChildBackend, type ChildBackend } from './backends.ts';
 import { load, percentile } from './load.ts';
 
 const CONCURRENCY = 8;
@@ -92,4 +93,33 @@ t.test('a cold instance returning gets a small share at first, and p99 stays nea
   // windows does not decide it.
   t.ok(ramped.returnP99 <= 1.5 * ramped.warmOnesP99 + 2, `p99 while it returns ${ramped.returnP99.toFixed(1)} ms, ${ramped.warmOnesP99.toFixed(1)} ms on the warm ones in the same window`);
   t.ok(abrupt.firstSecondShare > 3 * ramped.firstSecondShare, `without slow start it takes far more at once (${(100 * abrupt.firstSecondShare).toFixed(1)}%)`);
+});
+
+t.test('who ramps: a backend joining others, or readmitted; not the first resolution, nor an all-new set', async (t) => {
+  const [x, y, z] = await Promise.all([startBackend(), startBackend(), startBackend()]);
+  const source = new StaticBackends([x.target]);
+  const agent = new BalancedAgent({ source, baseEjectionTime: 300, consecutiveFailures: 1 });
+  t.teardown(async () => {
+    await agent.close();
+    await Promise.all([x, y, z].map((b) => b.kill()));
+  });
+  const share = (key: string): number | undefined => agent.stats().backends.find((b) => b.key === key)?.slowStartShare;
+  t.equal(share(x.key), 1, 'present at start-up: no ramp');
+  source.set([x.target, y.target]);
+  t.ok(share(y.key)! < 0.1, `joining x: ramps (${share(y.key)})`);
+  source.set([z.target]);
+  t.equal(share(z.key), 1, 'every backend new at once: no ramp');
+  // A backend refusing connections, present from the start (no ramp), is
+  // ejected (its requests move to z: never written)...
+  const other = new BalancedAgent({ backends: [z.target, '127.0.0.1:1'], baseEjectionTime: 300, consecutiveFailures: 1 });
+  t.teardown(() => other.close());
+  const refused = (): { key: string; ejected: boolean; slowStartShare: number } => other.stats().backends.find((b) => b.port === 1)!;
+  t.equal(refused().slowStartShare, 1);
+  for (let i = 0; i < 4 && !refused().ejected; i++) await (await request('http://svc/', { dispatcher: other })).body.dump();
+  t.equal(refused().ejected, true, 'the refusing backend is ejected');
+  // ...and once its ejection runs out (the next pick rebuilds), it is readmitted into a slow start.
+  await sleep(400);
+  await (await request('http://svc/', { dispatcher: other })).body.dump();
+  t.equal(refused().ejected, false);
+  t.ok(refused().slowStartShare < 0.1, `readmitted: ramps (${refused().slowStartShare})`);
 });
