@@ -29,6 +29,8 @@ export class BackendEntry implements Candidate {
   healthy = true;
   /** Removed by the resolver: takes no new requests, closes when idle. */
   draining = false;
+  /** performance.now() when its slow start began; -1 when not ramping. */
+  rampFrom = -1;
 
   constructor(backend: Backend, poolOptions: Pool.Options) {
     this.backend = backend;

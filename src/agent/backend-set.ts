@@ -5,6 +5,8 @@ import type { Backend, BackendSource } from '../resolver/backend.ts';
 import { BackendEntry } from './backend-entry.ts';
 import { ejectionDuration, forgiveEjections, mayEject, type EjectionPolicy } from './ejection.ts';
 import { observeLatency } from './peak-ewma.ts';
+import { probe } from './probe.ts';
+import { ProbeBack } from './probe-back.ts';
 import { buildSnapshot, pick, pickExcluding, type PickerSnapshot, type PickOptions } from './picker.ts';
 
 export interface BackendSetOptions {
@@ -13,6 +15,8 @@ export interface BackendSetOptions {
   readonly pool: Pool.Options;
   /** Stop the source on close (the agent made it). */
   readonly ownsSource: boolean;
+  /** How ejected backends are probed back: `GET path` (the `ping` option), or a TCP connect when null. */
+  readonly probe: { readonly path: string | null; readonly timeoutMs: number };
 }
 
 type Waiter = (entry: BackendEntry | undefined) => void;
@@ -32,12 +36,15 @@ export class BackendSet extends EventEmitter {
   #waiters = new Set<Waiter>();
   #closed = false;
   readonly #onChange = (): void => this.#reconcile();
+  readonly #probeBack: ProbeBack;
 
   constructor(source: BackendSource, options: BackendSetOptions) {
     super();
     this.source = source;
     this.#options = options;
     this.#snapshot = buildSnapshot([], Date.now(), options.ejection);
+    const { path, timeoutMs } = options.probe;
+    this.#probeBack = new ProbeBack((entry) => probe(entry, path, timeoutMs), (entry) => this.#readmit(entry));
   }
 
   /** Subscribes to the source and starts it. */
@@ -118,8 +125,13 @@ export class BackendSet extends EventEmitter {
     }
   }
 
-  /** A connect error, transport error or 5xx: counts towards ejection. */
-  failure(entry: BackendEntry): void {
+  /**
+   * A connect error, transport error (`transport`) or 5xx: counts towards
+   * ejection. An ejected backend is probed back when a probe can tell it
+   * recovered: always with a ping path; with only a TCP connect, when its
+   * last failure was a transport error (a connect says nothing about 5xx).
+   */
+  failure(entry: BackendEntry, transport: boolean): void {
     entry.errors++;
     entry.consecutiveFailures++;
     const policy = this.#options.ejection;
@@ -133,12 +145,27 @@ export class BackendSet extends EventEmitter {
     entry.ejectedUntil = now + ejectionDuration(policy, entry.timesEjected);
     this.#rebuild(now);
     this.emit('ejected', entry.key);
+    if (transport || this.#options.probe.path !== null) this.#probeBack.watch(entry);
+  }
+
+  /** A probe passed: the ejection ends now (on probation, as when it runs out). */
+  #readmit(entry: BackendEntry): void {
+    if (this.#closed || entry.draining || entry.ejectedUntil <= Date.now()) return;
+    // In the past: the rebuild readmits it like an ejection that ran out.
+    entry.ejectedUntil = 1;
+    // A passing ping probe is a passing health check too.
+    const recovered = this.#options.probe.path !== null && !entry.healthy;
+    if (recovered) entry.healthy = true;
+    this.#rebuild(Date.now());
+    if (recovered) this.emit('healthy', entry.key);
   }
 
   /** Active health changed (pings). */
   setHealthy(entry: BackendEntry, healthy: boolean): void {
     if (entry.healthy === healthy) return;
     entry.healthy = healthy;
+    // Back from no traffic at all: it ramps up like a backend that joined.
+    if (healthy) this.#startRamp(entry);
     this.#rebuild(Date.now());
     this.emit(healthy ? 'healthy' : 'unhealthy', entry.key);
   }
@@ -161,6 +188,7 @@ export class BackendSet extends EventEmitter {
     this.source.off('removed', this.#onChange);
     this.source.off('updated', this.#onChange);
     if (this.#options.ownsSource) this.source.stop();
+    this.#probeBack.stop();
     for (const w of [...this.#waiters]) w(undefined);
   }
 
@@ -172,16 +200,23 @@ export class BackendSet extends EventEmitter {
       if (current.has(key)) continue;
       // In-flight requests finish first: undici's close() waits for them.
       entry.draining = true;
+      this.#probeBack.forget(entry);
       this.#entries.delete(key);
       void entry.close();
       this.emit('removed', key);
     }
+    // Slow start only for backends joining others: not at the first
+    // resolution, nor when every backend is new (there is no one to shift
+    // traffic to, and ramping all alike changes nothing).
+    const ramp = this.#entries.size > 0;
     for (const [key, backend] of current) {
       const entry = this.#entries.get(key);
       if (entry) {
         entry.backend = backend;
       } else {
-        this.#entries.set(key, new BackendEntry(backend, this.#options.pool));
+        const added = new BackendEntry(backend, this.#options.pool);
+        if (ramp) this.#startRamp(added);
+        this.#entries.set(key, added);
         this.emit('added', key);
       }
     }
@@ -191,17 +226,32 @@ export class BackendSet extends EventEmitter {
     }
   }
 
+  #startRamp(entry: BackendEntry): void {
+    if (this.#options.pick.slowStartMs > 0) entry.rampFrom = performance.now();
+  }
+
   #rebuild(now: number): void {
     const threshold = this.#options.ejection.consecutiveFailures;
+    const windowMs = this.#options.pick.slowStartMs;
+    const perfNow = performance.now();
+    let refreshAt = Infinity;
     for (const e of this.#entries.values()) {
       if (e.ejectedUntil !== 0 && e.ejectedUntil <= now) {
-        // Readmitted on probation: one more failure ejects it again, for longer.
+        // Readmitted on probation: one more failure ejects it again, for
+        // longer. It had no traffic while out (and may have restarted
+        // cold), so it ramps up again.
         e.ejectedUntil = 0;
         e.consecutiveFailures = threshold - 1;
         e.healthySince = now;
+        this.#startRamp(e);
         this.emit('readmitted', e.key);
       }
+      if (e.rampFrom >= 0) {
+        const left = e.rampFrom + windowMs - perfNow;
+        if (left <= 0) e.rampFrom = -1;
+        else refreshAt = Math.min(refreshAt, now + left);
+      }
     }
-    this.#snapshot = buildSnapshot([...this.#entries.values()], now, this.#options.ejection);
+    this.#snapshot = buildSnapshot([...this.#entries.values()], now, this.#options.ejection, refreshAt);
   }
 }

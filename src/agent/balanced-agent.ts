@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { Dispatcher } from 'undici';
 import { InvalidArgumentError } from '../errors.ts';
 import type { BackendSource } from '../resolver/backend.ts';
@@ -48,13 +49,14 @@ export class BalancedAgent extends Dispatcher {
       options.source ?? options.resolver ?? (options.domain !== undefined ? new Resolver({ ...options, domain: options.domain }) : new StaticBackends(options.backends!));
     this.#set = new BackendSet(source, {
       ejection: o.ejection,
-      pick: { latency: o.latency, decayMs: o.decayMs },
+      pick: { latency: o.latency, decayMs: o.decayMs, slowStartMs: o.slowStartMs },
       pool: o.pool,
       ownsSource: options.source === undefined && options.resolver === undefined,
+      probe: { path: o.ping, timeoutMs: o.pingTimeoutMs },
     });
     this.#ctx = {
       set: this.#set,
-      budget: new RetryBudget(o.budgetRatio, o.budgetFloor),
+      budget: new RetryBudget(o.budgetRatio, o.budgetFloor, o.budgetWindowMs, performance.now()),
       maxAttempts: o.maxAttempts,
       claimTimeoutMs: o.claimTimeoutMs,
       totals: { ok: 0, failed: 0, retries: 0, noBackends: 0 },
@@ -110,11 +112,13 @@ export class BalancedAgent extends Dispatcher {
 
   stats(): AgentStats {
     const now = Date.now();
+    const perfNow = performance.now();
     const b = this.#ctx.budget;
+    const window = b.window(perfNow);
     return {
-      backends: this.#set.entries().map((e) => backendStats(e, now)),
+      backends: this.#set.entries().map((e) => backendStats(e, now, perfNow, this.#options.slowStartMs)),
       requests: { ...this.#ctx.totals },
-      budget: { live: b.live, retrying: b.retrying, exhausted: b.exhausted },
+      budget: { balance: Math.floor(b.balance()), requests: window.requests, retries: window.retries, exhausted: b.exhausted },
       panic: this.#set.panic,
     };
   }

@@ -51,7 +51,6 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
   #forwarded = false;
   /** Discarding a 5xx response, to retry once it ends. */
   #discarding = false;
-  #retryToken = false;
   #paused = false;
   #aborted = false;
   #reason: Error | null = null;
@@ -65,14 +64,12 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
   }
 
   start(): void {
-    this.#ctx.budget.live++;
     // The caller gets its controller at once, so an abort also reaches a
     // request that is still waiting for a backend.
     try {
       this.#handler.onRequestStart?.(this, null);
     } catch (err) {
       this.#done = true;
-      this.#ctx.budget.live--;
       throw err;
     }
     // An already-aborted caller may abort from inside onRequestStart.
@@ -162,7 +159,7 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
     const set = this.#ctx.set;
     set.observeLatency(entry, this.#startedAt);
     if (statusCode >= 500) {
-      set.failure(entry);
+      set.failure(entry, false);
       if (!this.#forwarded && !this.#aborted && mayRetryStatus(this.#outcome(), statusCode) && this.#mayRetry()) {
         this.#discarding = true;
         return;
@@ -199,8 +196,8 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
     }
     const set = this.#ctx.set;
     set.observeLatency(entry, this.#startedAt);
-    set.failure(entry);
-    // A 5xx being discarded was already judged retryable (and holds a token).
+    set.failure(entry, true);
+    // A 5xx being discarded was already judged retryable (its retry withdrawn).
     if (this.#discarding || (mayRetryError(this.#outcome()) && this.#mayRetry())) {
       this.#discarding = false;
       this.#retry(err);
@@ -234,7 +231,8 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
       return;
     }
     this.#entry = entry;
-    this.#attempts++;
+    // A request deposits into the retry budget once, with its first attempt.
+    if (this.#attempts++ === 0) this.#ctx.budget.deposit(now);
     this.#written = false;
     this.#controller = null;
     this.#inAttempt = true;
@@ -268,8 +266,7 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
     // An attempt that was never written cost the backend nothing, so moving
     // it elsewhere spends no budget (maxAttempts still bounds it).
     if (!this.#written) return true;
-    if (!this.#retryToken) this.#retryToken = this.#ctx.budget.tryAcquire();
-    return this.#retryToken;
+    return this.#ctx.budget.tryWithdraw(performance.now());
   }
 
   /** The caller's own body stream failed: not the backend's doing. */
@@ -291,8 +288,6 @@ export class BalancedRequest implements Dispatcher.DispatchHandler, Dispatcher.D
     if (this.#done) return;
     this.#done = true;
     const ctx = this.#ctx;
-    ctx.budget.live--;
-    if (this.#retryToken) ctx.budget.release();
     if (ok) ctx.totals.ok++;
     else ctx.totals.failed++;
   }

@@ -43,3 +43,18 @@ export function forgiveEjections(policy: EjectionPolicy, timesEjected: number, h
   if (timesEjected === 0) return 0;
   return now - healthySinceMs >= ejectionDuration(policy, timesEjected) ? timesEjected - 1 : timesEjected;
 }
+
+/** The first probe of an ejected backend comes about this long after its ejection (ms)... */
+export const PROBE_FIRST_MS = 1000;
+/** ...each later one twice as long after the last, up to this (ms). */
+export const PROBE_MAX_MS = 8000;
+
+/**
+ * Delay before the `attempt`-th probe (0 = the first) of an ejected backend:
+ * doubling from PROBE_FIRST_MS to PROBE_MAX_MS, ±10% (`random` in [0, 1)) so
+ * that many clients ejecting one backend at once do not probe it in step.
+ */
+export function probeDelay(attempt: number, random: number): number {
+  const base = Math.min(PROBE_FIRST_MS * 2 ** Math.min(attempt, 30), PROBE_MAX_MS);
+  return base * (0.9 + 0.2 * random);
+}

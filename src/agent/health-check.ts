@@ -1,4 +1,5 @@
 import type { BackendSet } from './backend-set.ts';
+import { ping } from './probe.ts';
 
 /**
  * Active health: GETs `path` on every backend every `intervalMs`; a 2xx or
@@ -37,16 +38,7 @@ export class HealthCheck {
     for (const entry of this.#set.entries()) {
       if (this.#inFlight.has(entry.key) || entry.draining) continue;
       this.#inFlight.add(entry.key);
-      entry
-        .pool()
-        .request({ path: this.#path, method: 'GET', headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs, signal: AbortSignal.timeout(this.#timeoutMs) })
-        .then(
-          async (res) => {
-            await res.body.dump();
-            return res.statusCode < 400;
-          },
-          () => false,
-        )
+      ping(entry, this.#path, this.#timeoutMs)
         .then((ok) => {
           this.#inFlight.delete(entry.key);
           if (!entry.draining && this.#timer) this.#set.setHealthy(entry, ok);

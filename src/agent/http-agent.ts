@@ -96,7 +96,7 @@ export class HeraldHttpAgent extends http.Agent {
     req.once('response', (res: http.IncomingMessage) => {
       const entry = req.socket ? socketEntry.get(req.socket) : undefined;
       if (!entry) return;
-      if ((res.statusCode ?? 0) >= 500) this.balanced.backendSet.failure(entry);
+      if ((res.statusCode ?? 0) >= 500) this.balanced.backendSet.failure(entry, false);
       else this.balanced.backendSet.success(entry);
     });
     (http.Agent.prototype as unknown as { addRequest(r: http.ClientRequest, o: object): void }).addRequest.call(this, req, options);
@@ -131,7 +131,7 @@ export class HeraldHttpAgent extends http.Agent {
       socket.removeListener('connect', onConnect);
       socket.removeListener('timeout', onTimeout);
       socket.destroy();
-      set.failure(entry);
+      set.failure(entry, true);
       entry.retries++;
       this.#connect(tried, cb, err);
     };

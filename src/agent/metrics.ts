@@ -46,6 +46,7 @@ function define(registry: Registry, sources: Set<StatsSource>): void {
   perBackend('herald_agent_backend_retries_total', 'Attempts that failed on a backend and were retried on another', (b) => b.retries, 'counter');
   perBackend('herald_agent_backend_ejections_total', 'Times a backend was ejected by passive health', (b) => b.ejections, 'counter');
   perBackend('herald_agent_backend_in_flight', 'Attempts in flight on a backend', (b) => b.inFlight, 'gauge');
+  perBackend('herald_agent_backend_slow_start_share', 'Share of its traffic a backend gets in its slow start (1 when not ramping)', (b) => b.slowStartShare, 'gauge');
   perBackend('herald_agent_backend_up', '1 while a backend takes requests (not ejected, healthy), else 0', (b) => (b.ejected || !b.healthy ? 0 : 1), 'gauge');
 
   new Counter({
@@ -63,24 +64,24 @@ function define(registry: Registry, sources: Set<StatsSource>): void {
       }
     },
   });
-  new Counter({
-    name: 'herald_agent_retry_budget_exhausted_total',
-    help: 'Retries refused because the retry budget was spent',
-    labelNames: ['agent'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const src of sources) this.inc({ agent: src.name }, src.stats().budget.exhausted);
-    },
-  });
-  new Gauge({
-    name: 'herald_agent_panic',
-    help: '1 while the agent spreads over every backend because too few are healthy',
-    labelNames: ['agent'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const src of sources) this.set({ agent: src.name }, src.stats().panic ? 1 : 0);
-    },
-  });
+  const perAgent = (name: string, help: string, read: (s: AgentStats) => number, kind: 'counter' | 'gauge'): void => {
+    const opts = {
+      name,
+      help,
+      labelNames: ['agent'] as const,
+      registers: [registry],
+      collect(this: Counter<'agent'> | Gauge<'agent'>) {
+        this.reset();
+        for (const src of sources) {
+          if (this instanceof Gauge) this.set({ agent: src.name }, read(src.stats()));
+          else this.inc({ agent: src.name }, read(src.stats()));
+        }
+      },
+    };
+    if (kind === 'counter') new Counter(opts);
+    else new Gauge(opts);
+  };
+  perAgent('herald_agent_retry_budget_exhausted_total', 'Retries refused because the retry budget was spent', (s) => s.budget.exhausted, 'counter');
+  perAgent('herald_agent_retry_budget_balance', "Retries the retry budget would allow now (its window's deposits plus the floor, less its retries)", (s) => s.budget.balance, 'gauge');
+  perAgent('herald_agent_panic', '1 while the agent spreads over every backend because too few are healthy', (s) => (s.panic ? 1 : 0), 'gauge');
 }

@@ -39,6 +39,13 @@ export interface BalancedAgentOptions extends Omit<Partial<ResolverOptions>, 'do
   latencyWeighting?: boolean;
   /** How quickly old latency is forgotten (ms). @default 500 */
   latencyDecay?: number;
+  /**
+   * A backend that joins the rotation later (added after the first
+   * resolution, readmitted after an ejection, healthy again after failed
+   * pings) ramps up to its full share over this long (ms); 0 disables.
+   * @default 5000
+   */
+  slowStartMs?: number;
 
   /** Consecutive connect errors or 5xx that eject a backend. @default 5 */
   consecutiveFailures?: number;
@@ -53,10 +60,12 @@ export interface BalancedAgentOptions extends Omit<Partial<ResolverOptions>, 'do
 
   /** Attempts per request, the first included. @default 3 */
   maxAttempts?: number;
-  /** Retries in flight may be this share of requests in flight... @default 0.2 */
+  /** Retries over the budget window may be this share of the requests in it (0..10)... @default 0.2 */
   retryBudgetRatio?: number;
-  /** ...or this many, whichever is more. @default 10 */
+  /** ...plus this many retries per second of the window, whatever the traffic. @default 10 */
   retryBudgetFloor?: number;
+  /** The retry budget's window: deposits and retries older than this expire (ms, 1000..60000). @default 10000 */
+  retryBudgetWindow?: number;
 
   /** How long a request waits for a backend when there are none (ms). @default 10000 */
   claimTimeout?: number;
@@ -78,10 +87,12 @@ export interface ResolvedOptions {
   readonly ejection: EjectionPolicy;
   readonly latency: boolean;
   readonly decayMs: number;
+  readonly slowStartMs: number;
   readonly pool: Pool.Options;
   readonly maxAttempts: number;
   readonly budgetRatio: number;
   readonly budgetFloor: number;
+  readonly budgetWindowMs: number;
   readonly claimTimeoutMs: number;
   readonly ping: string | null;
   readonly pingIntervalMs: number;
@@ -118,10 +129,12 @@ export function resolveOptions(o: BalancedAgentOptions): ResolvedOptions {
     ejection,
     latency: o.latencyWeighting ?? true,
     decayMs: num('latencyDecay', o.latencyDecay, 500, 1),
+    slowStartMs: num('slowStartMs', o.slowStartMs, 5000, 0, 600_000),
     pool: { connections, keepAliveTimeout, connectTimeout, ...o.pool },
     maxAttempts: num('maxAttempts', o.maxAttempts, 3, 1, 100, true),
-    budgetRatio: num('retryBudgetRatio', o.retryBudgetRatio, 0.2, 0, 1),
-    budgetFloor: num('retryBudgetFloor', o.retryBudgetFloor, 10, 0, Infinity, true),
+    budgetRatio: num('retryBudgetRatio', o.retryBudgetRatio, 0.2, 0, 10),
+    budgetFloor: num('retryBudgetFloor', o.retryBudgetFloor, 10, 0),
+    budgetWindowMs: num('retryBudgetWindow', o.retryBudgetWindow, 10_000, 1000, 60_000),
     claimTimeoutMs: num('claimTimeout', o.claimTimeout, 10_000, 0),
     ping: o.ping ?? null,
     pingIntervalMs: num('pingInterval', o.pingInterval, 5000, 10),

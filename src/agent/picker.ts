@@ -3,6 +3,7 @@
 // out); picking itself only reads it and the candidates' live counters.
 import { inPanic, type EjectionPolicy } from './ejection.ts';
 import { currentLatency, type LatencyState } from './peak-ewma.ts';
+import { rampShare } from './slow-start.ts';
 
 export interface Candidate {
   readonly key: string;
@@ -15,6 +16,8 @@ export interface Candidate {
   readonly ejectedUntil: number;
   /** Active health: false after failed pings. */
   readonly healthy: boolean;
+  /** performance.now() when its slow start began; negative when it is not ramping. */
+  readonly rampFrom: number;
 }
 
 export interface PickerSnapshot<C extends Candidate> {
@@ -25,14 +28,18 @@ export interface PickerSnapshot<C extends Candidate> {
   readonly panic: boolean;
   /** Every backend, lowest priority first, for retries that must avoid some. */
   readonly all: readonly C[];
-  /** Date.now() at which an ejection runs out and the snapshot must be rebuilt. */
+  /** Date.now() at which an ejection or a slow start runs out and the snapshot must be rebuilt. */
   readonly validUntil: number;
+  /** Some member is in its slow start. */
+  readonly ramping: boolean;
 }
 
 export interface PickOptions {
   /** Weigh outstanding requests by Peak-EWMA latency. */
   readonly latency: boolean;
   readonly decayMs: number;
+  /** Slow start window (ms); 0: none. */
+  readonly slowStartMs: number;
 }
 
 /** SRV weight 0 means "rarely" (RFC 2782), not "never". */
@@ -44,9 +51,10 @@ export function isAvailable(c: Candidate, now: number): boolean {
   return c.healthy && c.ejectedUntil <= now;
 }
 
-export function buildSnapshot<C extends Candidate>(entries: readonly C[], now: number, policy: EjectionPolicy): PickerSnapshot<C> {
+/** `refreshAt`: a Date.now() by which the snapshot must be rebuilt anyway (a slow start ends). */
+export function buildSnapshot<C extends Candidate>(entries: readonly C[], now: number, policy: EjectionPolicy, refreshAt = Infinity): PickerSnapshot<C> {
   const all = [...entries].sort((a, b) => a.priority - b.priority);
-  let validUntil = Infinity;
+  let validUntil = refreshAt;
   for (const c of all) if (c.ejectedUntil > now) validUntil = Math.min(validUntil, c.ejectedUntil);
 
   let members: C[] = [];
@@ -70,7 +78,7 @@ export function buildSnapshot<C extends Candidate>(entries: readonly C[], now: n
     members = all.filter((c) => c.priority === lowest);
     panic = true;
   }
-  return { members, cumulative: cumulativeWeights(members), panic, all, validUntil };
+  return { members, cumulative: cumulativeWeights(members), panic, all, validUntil, ramping: members.some((c) => c.rampFrom >= 0) };
 }
 
 function cumulativeWeights(members: readonly Candidate[]): Float64Array | null {
@@ -120,7 +128,21 @@ export function pick<C extends Candidate>(s: PickerSnapshot<C>, seq: number, ran
     b = weightedIndex(s.cumulative, random());
     if (a === b) b = (a + 1 + Math.floor(random() * (n - 1))) % n;
   }
-  return better(m[a]!, m[b]!, now, opts);
+  const ca = m[a]!;
+  const cb = m[b]!;
+  if (s.ramping) {
+    // A backend in its slow start stands as a candidate only with its
+    // current share's probability: its traffic is that share of what it
+    // would get, at any load (scaling its weight instead would starve it
+    // at low concurrency, where both candidates are idle).
+    const inA = admitted(ca, now, opts.slowStartMs, random);
+    if (inA !== admitted(cb, now, opts.slowStartMs, random)) return inA ? ca : cb;
+  }
+  return better(ca, cb, now, opts);
+}
+
+function admitted(c: Candidate, now: number, windowMs: number, random: () => number): boolean {
+  return c.rampFrom < 0 || random() < rampShare(now - c.rampFrom, windowMs);
 }
 
 /**
@@ -161,7 +183,7 @@ export function pickExcluding<C extends Candidate>(s: PickerSnapshot<C>, tried: 
   const pools = [s.members.filter(fresh), s.all.filter((c) => fresh(c) && isAvailable(c, now)), s.all.filter(fresh)];
   for (const pool of pools) {
     if (pool.length === 0) continue;
-    const sub: PickerSnapshot<C> = { members: pool, cumulative: cumulativeWeights(pool), panic: s.panic, all: s.all, validUntil: s.validUntil };
+    const sub: PickerSnapshot<C> = { members: pool, cumulative: cumulativeWeights(pool), panic: s.panic, all: s.all, validUntil: s.validUntil, ramping: s.ramping };
     return pick(sub, Math.floor(random() * pool.length), random, now, opts);
   }
   return undefined;

@@ -1,4 +1,5 @@
 import type { BackendEntry } from './backend-entry.ts';
+import { rampShare } from './slow-start.ts';
 
 export interface BackendStats {
   key: string;
@@ -20,18 +21,25 @@ export interface BackendStats {
   healthy: boolean;
   /** Peak-EWMA latency to response headers (ms). */
   latencyMs: number;
+  /** The share of its traffic it gets while in its slow start (1 when not ramping). */
+  slowStartShare: number;
 }
 
 export interface AgentStats {
   backends: BackendStats[];
   /** Requests that ended with a response, or with an error (no backends included). */
   requests: { ok: number; failed: number; noBackends: number; retries: number };
-  budget: { live: number; retrying: number; exhausted: number };
+  /**
+   * The retry budget: retries it would allow now, the requests and retries
+   * counted in its window, and retries it refused since the agent started.
+   */
+  budget: { balance: number; requests: number; retries: number; exhausted: number };
   /** The chosen priority group is below the panic threshold: health is ignored. */
   panic: boolean;
 }
 
-export function backendStats(e: BackendEntry, now: number): BackendStats {
+/** `now` is Date.now(), `perfNow` performance.now(), `slowStartMs` the ramp window. */
+export function backendStats(e: BackendEntry, now: number, perfNow: number, slowStartMs: number): BackendStats {
   return {
     key: e.key,
     address: e.backend.address,
@@ -46,5 +54,6 @@ export function backendStats(e: BackendEntry, now: number): BackendStats {
     ejected: e.ejectedUntil > now,
     healthy: e.healthy,
     latencyMs: e.latency.ewma,
+    slowStartShare: e.rampFrom < 0 ? 1 : rampShare(perfNow - e.rampFrom, slowStartMs),
   };
 }

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { ejectionDuration, forgiveEjections, inPanic, mayEject, type EjectionPolicy } from '../../src/agent/ejection.ts';
+import { ejectionDuration, forgiveEjections, inPanic, mayEject, probeDelay, PROBE_FIRST_MS, PROBE_MAX_MS, type EjectionPolicy } from '../../src/agent/ejection.ts';
+import { MIN_SHARE, rampShare } from '../../src/agent/slow-start.ts';
 import { buildSnapshot, pick, type Candidate } from '../../src/agent/picker.ts';
 import { originHost, serverName, withHost, type OriginHost } from '../../src/agent/host-header.ts';
 import { RetryBudget } from '../../src/agent/retry-budget.ts';
@@ -29,6 +30,23 @@ t.test('an ejection is forgiven after as long a healthy spell', async (t) => {
   t.equal(forgiveEjections(policy, 0, 0, 9999), 0);
 });
 
+t.test('probes of an ejected backend: about a second, doubling, capped, with jitter', async (t) => {
+  t.equal(probeDelay(0, 0.5), PROBE_FIRST_MS);
+  t.equal(probeDelay(1, 0.5), 2 * PROBE_FIRST_MS);
+  t.equal(probeDelay(3, 0.5), 8 * PROBE_FIRST_MS);
+  t.equal(probeDelay(50, 0.5), PROBE_MAX_MS, 'capped (and no overflow)');
+  t.equal(probeDelay(0, 0), 0.9 * PROBE_FIRST_MS);
+  t.ok(probeDelay(0, 0.999) < 1.1 * PROBE_FIRST_MS);
+});
+
+t.test('slow start: from MIN_SHARE, quadratic, whole at the end of the window', async (t) => {
+  t.equal(rampShare(0, 5000), MIN_SHARE);
+  t.equal(rampShare(1000, 5000), MIN_SHARE, '(1/5)² = 4% is under the floor');
+  t.equal(rampShare(2500, 5000), 0.25);
+  t.equal(rampShare(5000, 5000), 1);
+  t.equal(rampShare(9000, 5000), 1);
+});
+
 t.test('retry safety', async (t) => {
   const post = { method: 'POST', replayable: true };
   t.equal(mayRetryError({ ...post, written: false }), true, 'never written: any method');
@@ -43,19 +61,34 @@ t.test('retry safety', async (t) => {
   t.equal(isReplayable({ pipe() {} }), false);
 });
 
-t.test('retry budget: a share of live requests, with a floor', async (t) => {
-  const b = new RetryBudget(0.2, 2);
-  b.live = 20;
-  const granted = Array.from({ length: 10 }, () => b.tryAcquire()).filter(Boolean).length;
-  t.equal(granted, 4);
-  t.equal(b.exhausted, 6);
-  b.live = 1;
-  b.retrying = 0;
-  t.equal(b.tryAcquire() && b.tryAcquire() && !b.tryAcquire(), true, 'the floor');
+t.test('retry budget: a share of the window\'s requests plus a floor per second, expiring with the window', async (t) => {
+  // 20% of requests, 1 retry/s over a 10 s window: a reserve of 10.
+  const b = new RetryBudget(0.2, 1, 10_000, 0);
+  for (let i = 0; i < 100; i++) b.deposit(i);
+  t.equal(b.balance(), 10 + 20);
+  const granted = Array.from({ length: 40 }, () => b.tryWithdraw(500)).filter(Boolean).length;
+  t.equal(granted, 30, 'reserve + ratio × requests');
+  t.equal(b.exhausted, 10);
+  t.same(b.window(900), { requests: 100, retries: 30 });
+  // 9.5 s on, the first slice (where all of that happened) has not expired yet...
+  t.equal(b.tryWithdraw(9_500), false);
+  // ...at 10 s it has: deposits and withdrawals are gone, the reserve is back.
+  t.same(b.window(10_000), { requests: 0, retries: 0 });
+  t.equal(b.balance(), 10);
+  const late = new RetryBudget(0.5, 0, 1000, 0);
+  late.deposit(50);
+  late.deposit(950);
+  t.equal(late.tryWithdraw(1000), false, 'the request of the expired slice no longer counts; half a request is not a retry');
+  late.deposit(1001);
+  t.equal(late.tryWithdraw(1002), true);
+  t.same(late.window(5000), { requests: 0, retries: 0 }, 'a long pause expires everything at once');
+  const none = new RetryBudget(0, 0, 1000, 0);
+  for (let i = 0; i < 1000; i++) none.deposit(i / 2);
+  t.equal(none.tryWithdraw(600), false, 'ratio 0 and floor 0: no retries at all');
 });
 
 function cand(key: string, over: Partial<Candidate> = {}): Candidate {
-  return { key, priority: 0, weight: 10, outstanding: 0, latency: newLatencyState(), ejectedUntil: 0, healthy: true, ...over };
+  return { key, priority: 0, weight: 10, outstanding: 0, latency: newLatencyState(), ejectedUntil: 0, healthy: true, rampFrom: -1, ...over };
 }
 
 t.test('snapshot: lowest priority group, ejected left out unless in panic', async (t) => {
@@ -71,7 +104,7 @@ t.test('snapshot: lowest priority group, ejected left out unless in panic', asyn
 });
 
 t.test('pick: fewer outstanding wins; weights are honoured; a much slower backend loses', async (t) => {
-  const opts = { latency: true, decayMs: 10_000 };
+  const opts = { latency: true, decayMs: 10_000, slowStartMs: 0 };
   const busy = cand('busy', { outstanding: 9 });
   const idle = cand('idle');
   const s = buildSnapshot([busy, idle], 0, policy);
@@ -84,7 +117,7 @@ t.test('pick: fewer outstanding wins; weights are honoured; a much slower backen
   const load = { heavy: 0, light: 0 };
   for (let i = 0; i < 4000; i++) {
     // Simulate requests that stay in flight: load follows the choice.
-    const c = pick({ ...w, members: [{ ...heavy, outstanding: load.heavy }, { ...light, outstanding: load.light }] }, i, Math.random, 0, { latency: false, decayMs: 1 })!;
+    const c = pick({ ...w, members: [{ ...heavy, outstanding: load.heavy }, { ...light, outstanding: load.light }] }, i, Math.random, 0, { latency: false, decayMs: 1, slowStartMs: 0 })!;
     const k = c.key as 'heavy' | 'light';
     counts[k]++;
     load[k]++;
@@ -101,6 +134,29 @@ t.test('pick: fewer outstanding wins; weights are honoured; a much slower backen
   const l = buildSnapshot([fast, slow], 0, policy);
   t.equal(pick(l, 0, Math.random, 0, opts)?.key, 'fast');
   t.equal(pick(l, 1, Math.random, 0, opts)?.key, 'fast');
+});
+
+t.test('pick: a backend in its slow start gets its share of what it would get, at any load', async (t) => {
+  const opts = { latency: false, decayMs: 1, slowStartMs: 5000 };
+  const count = (members: Candidate[], now: number): Map<string, number> => {
+    const s = buildSnapshot(members, 0, policy);
+    const n = new Map<string, number>();
+    for (let i = 0; i < 6000; i++) {
+      const k = pick(s, i, Math.random, now, opts)!.key;
+      n.set(k, (n.get(k) ?? 0) + 1);
+    }
+    return n;
+  };
+  // Idle (one request at a time): a plain weight cut would starve it here.
+  const idle = count([cand('a'), cand('b'), cand('new', { rampFrom: 0 })], 2500);
+  const share = (idle.get('new') ?? 0) / (((idle.get('a') ?? 0) + (idle.get('b') ?? 0)) / 2);
+  t.ok(share > 0.1 && share < 0.4, `at a quarter of its ramp it gets ${(100 * share).toFixed(0)}% of a warm one's picks`);
+  const early = count([cand('a'), cand('b'), cand('new', { rampFrom: 0 })], 0);
+  t.ok((early.get('new') ?? 0) > 0 && (early.get('new') ?? 0) < 6000 * 0.05, `at its start it still gets a few (${early.get('new')})`);
+  const done = count([cand('a'), cand('b'), cand('new', { rampFrom: 0 })], 5000);
+  t.ok((done.get('new') ?? 0) > 1800, `after the window, a third (${done.get('new')})`);
+  const s = buildSnapshot([cand('a'), cand('b')], 0, policy);
+  t.equal(s.ramping, false, 'no ramp: the pick path does not look');
 });
 
 t.test('peak-EWMA: warm-up samples are not peaks; later a worse sample is taken at once, a better one slowly', async (t) => {

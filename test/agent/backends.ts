@@ -101,17 +101,35 @@ export interface ChildBackend {
   kill(): Promise<void>;
 }
 
+export interface ChildOptions {
+  /** Cold for this long after it starts listening: one request at a time... (ms) */
+  coldMs?: number;
+  /** ...each taking this long (ms). */
+  coldDelayMs?: number;
+}
+
 /** One backend in a child process (test/agent/backend-child.ts), answering after `delayMs`. */
-export async function startChildBackend(delayMs = 2): Promise<ChildBackend> {
-  const child: ChildProcess = fork(new URL('./backend-child.ts', import.meta.url), [String(delayMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function startChildBackend(delayMs = 2, opts: ChildOptions = {}): Promise<ChildBackend> {
+  return (await forkChildBackend(delayMs, opts)).listen();
+}
+
+/**
+ * The process of a child backend, started but not yet listening: `listen()`
+ * makes it answer (on `port` if given: a killed backend restarted where it was).
+ */
+export async function forkChildBackend(delayMs = 2, opts: ChildOptions = {}): Promise<{ listen(port?: number): Promise<ChildBackend> }> {
+  const args = [delayMs, 0, opts.coldMs ?? 0, opts.coldDelayMs ?? 0, 'defer'].map(String);
+  const child: ChildProcess = fork(new URL('./backend-child.ts', import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let onAck: (() => void) | null = null;
+  let onPort: ((port: number) => void) | null = null;
   const ids: string[] = [];
   let count = 0;
-  const port = await new Promise<number>((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`backend child exited (${code}) before listening`)));
-    child.on('message', (m: { port?: number; id?: string; ack?: boolean }) => {
-      if (m.port !== undefined) resolve(m.port);
+    child.on('message', (m: { ready?: boolean; port?: number; id?: string; ack?: boolean }) => {
+      if (m.ready) resolve();
+      else if (m.port !== undefined) onPort?.(m.port);
       else if (m.ack) onAck?.();
       else {
         count++;
@@ -119,23 +137,30 @@ export async function startChildBackend(delayMs = 2): Promise<ChildBackend> {
       }
     });
   });
-  child.removeAllListeners('exit');
-  return {
-    target: `127.0.0.1:${port}`,
-    key: keyOf('127.0.0.1', port),
-    port,
-    ids,
-    total: () => count,
-    setDelay: (ms) =>
-      new Promise<void>((resolve) => {
-        onAck = resolve;
-        child.send({ delayMs: ms });
-      }),
-    async kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    },
+  const listen = async (at?: number): Promise<ChildBackend> => {
+    const port = await new Promise<number>((resolve) => {
+      onPort = resolve;
+      child.send({ listen: true, port: at });
+    });
+    child.removeAllListeners('exit');
+    return {
+      target: `127.0.0.1:${port}`,
+      key: keyOf('127.0.0.1', port),
+      port,
+      ids,
+      total: () => count,
+      setDelay: (ms) =>
+        new Promise<void>((resolve) => {
+          onAck = resolve;
+          child.send({ delayMs: ms });
+        }),
+      async kill() {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = once(child, 'exit');
+        child.kill('SIGKILL');
+        await exited;
+      },
+    };
   };
+  return { listen };
 }

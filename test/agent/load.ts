@@ -11,13 +11,13 @@ export interface LoadResult {
   succeededIds: string[];
 }
 
-/** Sends `count` requests with `concurrency` in flight, each with an x-request-id. */
-export async function load(agent: Dispatcher, opts: { count: number; concurrency: number; method?: string; body?: string; prefix?: string; path?: string; deadlineMs?: number }): Promise<LoadResult> {
+/** Sends `count` requests with `concurrency` in flight, each with an x-request-id; stops early once `until()` is true. */
+export async function load(agent: Dispatcher, opts: { count: number; concurrency: number; method?: string; body?: string; prefix?: string; path?: string; deadlineMs?: number; until?: () => boolean }): Promise<LoadResult> {
   const result: LoadResult = { ok: 0, failed: [], statuses: new Map(), latencies: [], bodies: [], succeededIds: [] };
   const deadline = Date.now() + (opts.deadlineMs ?? 20_000);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < opts.count && Date.now() < deadline) {
+    while (next < opts.count && Date.now() < deadline && !opts.until?.()) {
       const id = `${opts.prefix ?? 'r'}-${next++}`;
       const start = performance.now();
       try {

@@ -87,7 +87,10 @@ t.test('metrics and stats', async (t) => {
   t.match(text, `herald_agent_backend_requests_total{agent="moray",backend="${backend.key}"} 3`);
   t.match(text, `herald_agent_requests_total{agent="moray",outcome="ok"} 3`);
   t.match(text, `herald_agent_backend_up{agent="other",backend="${backend.key}"} 1`);
-  t.match(a.stats(), { requests: { ok: 3, failed: 0 }, backends: [{ key: backend.key, requests: 3, inFlight: 0, ejected: false }] });
+  t.match(text, `herald_agent_backend_slow_start_share{agent="moray",backend="${backend.key}"} 1`);
+  // 10 retries/s over the 10 s window, plus a fifth of the 3 requests.
+  t.match(text, 'herald_agent_retry_budget_balance{agent="moray"} 100\n');
+  t.match(a.stats(), { requests: { ok: 3, failed: 0 }, budget: { balance: 100, requests: 3, retries: 0, exhausted: 0 }, backends: [{ key: backend.key, requests: 3, inFlight: 0, ejected: false }] });
 });
 
 t.test('destroy fails requests in flight with HERALD_AGENT_DESTROYED; a closed agent refuses new ones', async (t) => {
@@ -114,6 +117,8 @@ t.test('options are validated up front', async (t) => {
   t.throws(() => new BalancedAgent({ backends: ['nope'] }), { code: 'HERALD_INVALID_ARGUMENT' });
   t.throws(() => new BalancedAgent({ backends: ['127.0.0.1:1'], panicThreshold: 2 }), { message: 'Expected `panicThreshold` to be a number between 0 and 1, got 2' });
   t.throws(() => new BalancedAgent({ backends: ['127.0.0.1:1'], ping: 'ping' }), { message: /`ping` to be a path/ });
+  t.throws(() => new BalancedAgent({ backends: ['127.0.0.1:1'], retryBudgetWindow: 500 }), { message: 'Expected `retryBudgetWindow` to be a number between 1000 and 60000, got 500' });
+  t.throws(() => new BalancedAgent({ backends: ['127.0.0.1:1'], slowStartMs: -1 }), { code: 'HERALD_INVALID_ARGUMENT', message: /`slowStartMs`/ });
 });
 
 t.test("Host is the request URL's host unless the caller sets one (preserveHost: false sends the backend address)", async (t) => {
