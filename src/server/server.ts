@@ -3,6 +3,7 @@ import { createServer, isIP, type Server as TcpServer, type Socket } from 'node:
 import { Worker } from 'node:worker_threads';
 import { normalizeName } from '../dns/name.ts';
 import { InvalidArgumentError } from '../errors.ts';
+import { workerScript } from '../entry-points.ts';
 import type { Mirror, Snapshot } from '../registry/store.ts';
 import { ListenError } from './errors.ts';
 import { parseListen, type ListenAddress } from './listen.ts';
@@ -29,8 +30,6 @@ export interface DnsServerOptions {
   /** Cached (name, type) answers kept before the cache starts over. @default 10000 */
   maxCacheEntries?: number;
 }
-
-const WORKER_URL = new URL('./udp-worker.ts', import.meta.url);
 
 /**
  * binder-compatible DNS server over a registry mirror: UDP and TCP, answers
@@ -130,7 +129,7 @@ export class DnsServer {
   }
 
   async #startWorker(address: string, port: number): Promise<void> {
-    const worker = new Worker(WORKER_URL, { workerData: { domain: this.#domain, address, port, maxCacheEntries: this.#maxCache } });
+    const worker = new Worker(workerScript(import.meta.url, 'udp-worker'), { workerData: { domain: this.#domain, address, port, maxCacheEntries: this.#maxCache } });
     const entry: { worker: Worker; stats: ServerStats | undefined } = { worker, stats: undefined };
     this.#workers.push(entry);
     worker.on('message', (msg: { stats?: ServerStats }) => { if (msg.stats) entry.stats = msg.stats; });
