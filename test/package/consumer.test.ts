@@ -2,7 +2,7 @@
 // used from a fresh project on Node 24 (the tests' own) and on the lowest
 // Node that package.json `engines` admits (the `node` npm package).
 import t from 'tap';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Bind } from '../fixtures/bind.ts';
@@ -11,11 +11,13 @@ import { waitFor } from '../fixtures/wait.ts';
 import { openStore } from '../../src/registry/open.ts';
 import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
 import { dig } from '../server/helpers.ts';
-import { installedPackage, LOWEST_NODE, npm, ROOT, runTo, userEnv, userSpawn } from './packed.ts';
+import { installedPackage, installNode, LOWEST_NODE, ROOT, runTo, userEnv, userSpawn } from './packed.ts';
 import { dirname } from 'node:path';
 
-const consumer = await installedPackage();
+// The lowest admitted Node installs while the checkout packs.
+const [consumer, lowest] = await Promise.all([installedPackage(), installNode(LOWEST_NODE)]);
 t.teardown(() => consumer.remove());
+t.teardown(() => lowest.remove());
 const installed = join(consumer.dir, 'node_modules', 'herald');
 for (const f of ['balance.mjs', 'require.cjs', 'typed.ts']) await copyFile(new URL(`./consumer/${f}`, import.meta.url), join(consumer.dir, f));
 const bind = await Bind.start([{ origin: 'pkg.example', records: 'web 60 IN A 10.7.0.1\n' }]);
@@ -74,19 +76,24 @@ t.test('the shipped declarations refer only to shipped files, node: builtins and
   t.same(bad, []);
 });
 
-t.test('tsc --noEmit of a typed consumer, moduleResolution node16 and bundler, skipLibCheck off', async (t) => {
-  const version = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-  await npm(consumer.dir, ['install', '--no-save', `typescript@${version('typescript')}`, `@types/node@${version('@types/node')}`]);
-  const common = { strict: true, noEmit: true, skipLibCheck: false, target: 'es2023', lib: ['es2023'], types: ['node'], exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true };
-  for (const [mode, options] of [['node16', { module: 'node16', moduleResolution: 'node16' }], ['nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }], ['bundler', { module: 'preserve', moduleResolution: 'bundler' }]] as const) {
+t.test('tsc --noEmit of a typed consumer, moduleResolution node16 (what nodenext is today) and bundler, skipLibCheck off', async (t) => {
+  // The checkout's TypeScript and @types/node stand in for the consumer's own
+  // (a consumer installs them; the tarball's dependencies come from its node_modules).
+  const tsc = join(ROOT, 'node_modules/.bin/tsc');
+  const common = {
+    strict: true, noEmit: true, skipLibCheck: false, target: 'es2023', lib: ['es2023'], types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')],
+    exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true,
+  };
+  const modes = [['node16', { module: 'node16', moduleResolution: 'node16' }], ['bundler', { module: 'preserve', moduleResolution: 'bundler' }]] as const;
+  const results = await Promise.all(modes.map(async ([mode, options]) => {
     await writeFile(join(consumer.dir, `tsconfig.${mode}.json`), JSON.stringify({ compilerOptions: { ...common, ...options }, files: ['typed.ts'] }));
-    const r = await runTo(join(consumer.dir, 'node_modules/.bin/tsc'), ['-p', `tsconfig.${mode}.json`], consumer.dir);
-    t.equal(r.code, 0, `${mode}: ${r.stdout}${r.stderr}`);
-  }
+    return [mode, await runTo(tsc, ['-p', `tsconfig.${mode}.json`], consumer.dir)] as const;
+  }));
+  for (const [mode, r] of results) t.equal(r.code, 0, `${mode}: ${r.stdout}${r.stderr}`);
   // The check can fail: a wrong call in the same consumer is an error.
   await writeFile(join(consumer.dir, 'wrong.ts'), "import { lookup } from 'herald';\nawait lookup(42, 'A');\nexport {};\n");
   await writeFile(join(consumer.dir, 'tsconfig.wrong.json'), JSON.stringify({ compilerOptions: { ...common, module: 'nodenext', moduleResolution: 'nodenext' }, files: ['wrong.ts'] }));
-  const wrong = await runTo(join(consumer.dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.wrong.json'], consumer.dir);
+  const wrong = await runTo(tsc, ['-p', 'tsconfig.wrong.json'], consumer.dir);
   t.match(wrong.stdout, /wrong\.ts.*error TS2345/);
 });
 
@@ -151,9 +158,4 @@ function consumerChecks(label: string, node: string): void {
 
 consumerChecks('node 24', process.execPath);
 
-// The lowest admitted Node, from the npm `node` package in a project of its own.
-const lowest = join(consumer.dir, 'lowest-node');
-await mkdir(lowest);
-await writeFile(join(lowest, 'package.json'), JSON.stringify({ name: 'lowest-node', version: '1.0.0', private: true }));
-await npm(lowest, ['install', `node@${LOWEST_NODE}`]);
-consumerChecks('lowest', join(lowest, 'node_modules/.bin/node'));
+consumerChecks('lowest', lowest.node);

@@ -74,6 +74,14 @@ export async function installedPackage(): Promise<Consumer> {
   };
 }
 
+/** Installs Node `version` (the npm `node` package) into a project of its own; resolves to its `node` binary. */
+export async function installNode(version: string): Promise<{ node: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `herald-node-${version}-`));
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'node-runtime', version: '1.0.0', private: true }));
+  await npm(dir, ['install', `node@${version}`]);
+  return { node: join(dir, 'node_modules/.bin/node'), remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
 export interface Ran { code: number | null; stdout: string; stderr: string }
 
 /** Runs `command args` in `cwd` to the end (killed after `timeoutMs`). */
