@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseConfigText } from '../../src/sidecar/config.ts';
+import { installCommands } from '../package/readme.ts';
 import { parseXml, serviceBundleProblems, type XmlElement } from './service-bundle.ts';
 
 const run = promisify(execFile);
@@ -86,4 +87,24 @@ t.test('SMF manifests: well-formed, the service_bundle structure, network and fi
     'service_bundle/service[0]: <dependency> out of order or not allowed in <service>',
     'service_bundle/service[0]/dependency[1]: grouping="all" is not one of require_all, require_any, exclude_all, optional_all',
   ]);
+});
+
+t.test("the README's service commands install files that exist, set properties the manifests define, enable units that exist", async (t) => {
+  const root = join(DEPLOY, '..');
+  const smf = installCommands('As a service', 0);
+  const imported = smf.filter((c) => c.startsWith('svccfg import ')).map((c) => c.split(' ')[2]!);
+  t.same(imported, ['deploy/smf/herald-sidecar.xml', 'deploy/smf/herald-serve.xml']);
+  for (const m of smf.join('\n').matchAll(/svccfg -s (\S+) setprop (\S+) = astring:/g)) {
+    const manifest = await readFile(join(DEPLOY, 'smf', `${m[1]}.xml`), 'utf8');
+    const [group, prop] = m[2]!.split('/');
+    t.match(manifest, new RegExp(`<property_group name="${group}"[\\s\\S]*<propval name="${prop}"`), `${m[1]}: ${m[2]}`);
+  }
+  const systemd = installCommands('As a service', 1);
+  const sources = systemd.filter((c) => c.startsWith('install ')).map((c) => c.split(' ').at(-2)!);
+  t.same(sources, ['sidecar.json', 'deploy/systemd/herald-sidecar.service', 'deploy/systemd/serve.env', 'deploy/systemd/herald-serve.service']);
+  for (const f of sources.slice(1)) await t.resolves(readFile(join(root, f)), f);
+  const env = await readFile(join(DEPLOY, 'systemd/serve.env'), 'utf8');
+  const unit = await readFile(join(DEPLOY, 'systemd/herald-serve.service'), 'utf8');
+  for (const v of unit.matchAll(/\$\{(\w+)\}/g)) t.match(env, new RegExp(`^${v[1]}=\\S+`, 'm'), `serve.env sets ${v[1]}`);
+  t.same(systemd.at(-1), 'systemctl enable --now herald-sidecar herald-serve');
 });

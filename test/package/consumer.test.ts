@@ -11,6 +11,7 @@ import { waitFor } from '../fixtures/wait.ts';
 import { openStore } from '../../src/registry/open.ts';
 import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
 import { dig } from '../server/helpers.ts';
+import { installCommands } from './readme.ts';
 import { installedPackage, installNode, LOWEST_NODE, ROOT, runTo, userEnv, userSpawn } from './packed.ts';
 import { dirname } from 'node:path';
 
@@ -34,6 +35,12 @@ t.test('the tarball: compiled dist/ with declarations and maps, README, LICENSE;
   t.match(await readFile(join(installed, 'LICENSE'), 'utf8'), /^Mozilla Public License Version 2\.0/);
   const map = JSON.parse(await readFile(join(installed, 'dist/index.js.map'), 'utf8')) as { sourcesContent?: string[] };
   t.ok(map.sourcesContent?.[0]?.includes('export'), 'source maps carry their sources (src/ is not shipped)');
+});
+
+t.test("the README's install commands are the ones run here", async (t) => {
+  // packed.ts runs `npm pack` (into the project's directory) and `npm install ./<tarball>` there (with --omit=dev,
+  // which changes nothing for a dependency's own devDependencies); the checks below run `npx herald --help`.
+  t.same(installCommands('The npm package'), ['npm pack', `npm install ./${consumer.tarball.split('/').at(-1)}`, 'npx herald --help']);
 });
 
 t.test('runtime dependencies are exactly what src/ imports', async (t) => {
@@ -124,7 +131,7 @@ function consumerChecks(label: string, node: string): void {
   });
 
   t.test(`${label}: npx herald --help, herald dig against BIND`, async (t) => {
-    const help = await runTo('npx', ['--no-install', 'herald', '--help'], consumer.dir, env);
+    const help = await runTo('npx', ['herald', '--help'], consumer.dir, env);
     t.equal(help.code, 0, help.stderr);
     t.match(help.stdout, /^usage: herald <command>/);
     const r = await runTo(bin, ['dig', `@${bind.address}`, '-p', String(bind.port), '+short', 'web.pkg.example', 'A'], consumer.dir, env);

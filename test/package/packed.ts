@@ -67,7 +67,7 @@ export async function installedPackage(): Promise<Consumer> {
   const packed = JSON.parse(await npm(ROOT, ['pack', '--json', '--pack-destination', dir])) as { filename: string; files: { path: string }[] }[];
   const tarball = join(dir, packed[0]!.filename);
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
-  await npm(dir, ['install', '--omit=dev', tarball]);
+  await npm(dir, ['install', '--omit=dev', `./${packed[0]!.filename}`]);
   return {
     dir, tarball, tarballBytes: (await stat(tarball)).size, files: packed[0]!.files.map((f) => f.path),
     remove: () => rm(dir, { recursive: true, force: true }),

@@ -13,6 +13,7 @@ import { reapOnExit } from '../fixtures/reap.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { dig } from '../server/helpers.ts';
 import { ROOT, runTo } from './packed.ts';
+import { installCommands } from './readme.ts';
 
 const built = await runTo('npm', ['run', 'build:sea'], ROOT, undefined, 240_000);
 if (built.code !== 0) throw new Error(`npm run build:sea failed:\n${built.stdout}${built.stderr}`);
@@ -44,6 +45,14 @@ async function ran(args: string[]): Promise<Proc & { code: number | null }> {
   clearTimeout(timer);
   return { ...p, code };
 }
+
+t.test("the README's commands, as written: npm run build:sea, then env -i ./build/herald --help", async (t) => {
+  const commands = installCommands('The single executable');
+  t.same(commands, ['npm run build:sea', 'env -i ./build/herald --help']);
+  const r = await runTo('/bin/sh', ['-c', commands[1]!], ROOT);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /^usage: herald <command>/);
+});
 
 t.test('the build says which platform it is for', async (t) => {
   t.match(built.stdout, new RegExp(`built \\S+/build/herald for ${process.platform}-${process.arch} \\(Node 24\\.`));
