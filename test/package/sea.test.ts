@@ -77,7 +77,7 @@ t.test("the demo's instance program runs from the executable (HERALD_SEA_PROGRAM
   t.equal(await p.exit, 0);
 });
 
-t.test('serve --registry memory (two UDP threads), a sidecar registering an instance dig sees, drain and resume, status', async (t) => {
+t.test('serve --registry memory (two UDP threads), a sidecar registering an instance dig sees, drain, resume, wait, status', async (t) => {
   const serve = bare(['serve', '--registry', 'memory', '--registry-listen', '127.0.0.1:0', '--domain', 'coal.joyent.us', '--listen', '127.0.0.1:0', '--threads', '2']);
   t.teardown(() => { serve.child.kill('SIGKILL'); });
   await waitFor('herald serve listening', () => /^listening 127\.0\.0\.1:\d+/m.test(serve.stdout), 20_000).catch((err: Error) => { throw new Error(`${err.message}\n${serve.stderr}`); });
@@ -98,6 +98,7 @@ t.test('serve --registry memory (two UDP threads), a sidecar registering an inst
   const sidecar = bare(['sidecar', '--config', config, '--zk', registry, '--admin-socket', join(dir, 'admin.sock')]);
   t.teardown(() => { sidecar.child.kill('SIGKILL'); });
   await waitFor('the sidecar started', () => /sidecar \S+ started/.test(sidecar.stdout + sidecar.stderr), 20_000).catch((err: Error) => { throw new Error(`${err.message}\n${sidecar.stderr}`); });
+  t.match(sidecar.stderr, new RegExp(`"msg":"in flight: established connections on ports ${port} from /proc/net/tcp and /proc/net/tcp6"`), 'the sidecar says how it counts work in flight');
   const srv = async () => (await dig(dnsPort, ['+short', 'SRV', '_http._tcp.web.coal.joyent.us'])).raw.trim();
   await waitFor('the instance in DNS', async () => (await srv()) === `0 10 ${port} w1.web.coal.joyent.us.`, 10_000);
   t.equal((await dig(dnsPort, ['+short', 'A', 'w1.web.coal.joyent.us'])).raw.trim(), '127.0.0.1');
@@ -110,6 +111,8 @@ t.test('serve --registry memory (two UDP threads), a sidecar registering an inst
   t.equal(await srv(), '', 'drained: out of DNS');
   const resume = await ran(['resume', '--zk', registry, 'web.coal.joyent.us', 'w1']);
   t.equal(resume.code, 0, resume.stderr);
+  const back = await ran(['wait', '--in', 'web.coal.joyent.us', '127.0.0.1', '--nameservers', `127.0.0.1:${dnsPort}`, '--timeout', '15', '--interval', '0.2']);
+  t.equal(back.code, 0, `wait --in: ${back.stdout}${back.stderr}`);
   await waitFor('the instance back in DNS', async () => (await srv()) !== '', 10_000);
 
   sidecar.child.kill('SIGTERM');
