@@ -15,14 +15,17 @@ import { installCommands } from './readme.ts';
 import { installedPackage, installNode, LOWEST_NODE, ROOT, runTo, userEnv, userSpawn } from './packed.ts';
 import { dirname } from 'node:path';
 
+// More time than tap's default per file (it packs, installs two projects and a Node, and runs each check on two Nodes); the
+// `# timeout=` comment tells the runner, setTimeout this process.
+t.setTimeout(360000);
+t.comment('timeout=360000');
 // The lowest admitted Node installs while the checkout packs.
-const [consumer, lowest] = await Promise.all([installedPackage(), installNode(LOWEST_NODE)]);
+const [consumer, lowest, bind] = await Promise.all([installedPackage(), installNode(LOWEST_NODE), Bind.start([{ origin: 'pkg.example', records: 'web 60 IN A 10.7.0.1\n' }])]);
 t.teardown(() => consumer.remove());
 t.teardown(() => lowest.remove());
+t.teardown(() => bind.stop());
 const installed = join(consumer.dir, 'node_modules', 'herald');
 for (const f of ['balance.mjs', 'require.cjs', 'typed.ts']) await copyFile(new URL(`./consumer/${f}`, import.meta.url), join(consumer.dir, f));
-const bind = await Bind.start([{ origin: 'pkg.example', records: 'web 60 IN A 10.7.0.1\n' }]);
-t.teardown(() => bind.stop());
 t.comment(`tarball ${consumer.tarballBytes} bytes, ${consumer.files.length} files`);
 
 t.test('the tarball: compiled dist/ with declarations and maps, README, LICENSE; no sources, tests, benches or fixtures', async (t) => {
@@ -131,7 +134,8 @@ function consumerChecks(label: string, node: string): void {
   });
 
   t.test(`${label}: npx herald --help, herald dig against BIND`, async (t) => {
-    const help = await runTo('npx', ['herald', '--help'], consumer.dir, env);
+    // The README's `npx herald --help`; --no-install so that a broken local bin fails here instead of fetching another "herald".
+    const help = await runTo('npx', ['--no-install', 'herald', '--help'], consumer.dir, env);
     t.equal(help.code, 0, help.stderr);
     t.match(help.stdout, /^usage: herald <command>/);
     const r = await runTo(bin, ['dig', `@${bind.address}`, '-p', String(bind.port), '+short', 'web.pkg.example', 'A'], consumer.dir, env);

@@ -15,6 +15,10 @@ import { dig } from '../server/helpers.ts';
 import { ROOT, runTo } from './packed.ts';
 import { installCommands } from './readme.ts';
 
+// More time than tap's default per file (it builds the executable first); the
+// `# timeout=` comment tells the runner, setTimeout this process.
+t.setTimeout(300000);
+t.comment('timeout=300000');
 const built = await runTo('npm', ['run', 'build:sea'], ROOT, undefined, 240_000);
 if (built.code !== 0) throw new Error(`npm run build:sea failed:\n${built.stdout}${built.stderr}`);
 const dir = await mkdtemp(join(tmpdir(), 'herald-sea-'));
