@@ -20,7 +20,7 @@ const STATES: Record<string, number> = {
   CLOSED: 7, CLOSE_WAIT: 8, LAST_ACK: 9, LISTEN: 10, CLOSING: 11, BOUND: 7, IDLE: 7,
 };
 
-/** `10.0.0.1.8080`, `::1.8080`, `*.8080`, `*.*` → address and port (0 for `*`). */
+/** `10.0.0.1.8080`, `::1.8080`, `*.8080`, `*.*` → address and port ('' and 0 for `*`). */
 function endpoint(text: string | undefined): { address: string; port: number } | undefined {
   if (text === undefined) return undefined;
   const dot = text.lastIndexOf('.');
