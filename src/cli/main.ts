@@ -74,4 +74,5 @@ export async function runProcess(): Promise<void> {
   process.exitCode = code;
 }
 
-if (import.meta.main) await runProcess();
+// Not awaited at top level: the single executable bundles this file as CommonJS.
+if (import.meta.main) void runProcess();

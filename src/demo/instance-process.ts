@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const PROGRAM = fileURLToPath(new URL('./instance-program.ts', import.meta.url));
+import { childProgram } from '../entry-points.ts';
 
 export interface InstanceProcessOptions {
   name: string;
@@ -48,10 +46,12 @@ export class InstanceProcess {
   /** Starts the process and resolves once it accepts connections. */
   async start(): Promise<number> {
     if (this.#child) throw new Error(`${this.name} is already running`);
-    const child = spawn(process.execPath, [
-      PROGRAM, '--name', this.name, '--host', this.host, '--port', String(this.#port), '--work-ms', String(this.#workMs), '--watch-stdin',
+    const program = childProgram(import.meta.url, 'instance-program', [
+      '--name', this.name, '--host', this.host, '--port', String(this.#port), '--work-ms', String(this.#workMs), '--watch-stdin',
       ...(this.#idsFile ? ['--ids-file', this.#idsFile] : []),
-    ], {
+    ]);
+    const child = spawn(program.command, program.args, {
+      env: program.env,
       stdio: ['pipe', 'pipe', 'pipe'],
       // Its own process group: a Ctrl-C at the terminal reaches the parent only,
       // which stops the instances in order (load first) instead of all at once.

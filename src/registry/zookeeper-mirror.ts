@@ -1,8 +1,12 @@
-import type { Watcher, WatchEvent } from 'node-zookeeper-client';
 import { MirrorBase } from './mirror-base.ts';
 import { childPath, isUnder, parentPath } from './path.ts';
 import { buildSnapshot, type TreeNode } from './snapshot.ts';
 import type { SessionState } from './store.ts';
+
+// The watch callback as node-zookeeper-client calls it, declared here so the
+// published declarations do not depend on that untyped package.
+export interface WatchEvent { type: number; name: string; path: string }
+export type Watcher = (event: WatchEvent) => void;
 
 /** The client calls a mirror needs, with the store's chroot and timeouts applied. */
 export interface WatchSource {

@@ -367,7 +367,6 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
   }
 }
 
-export type { Watcher };
 
 function zkCode(err: unknown): number | undefined {
   return err instanceof Error && 'code' in err && typeof err.code === 'number' ? err.code : undefined;

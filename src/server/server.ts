@@ -3,6 +3,7 @@ import { createServer, isIP, type Server as TcpServer, type Socket } from 'node:
 import { Worker } from 'node:worker_threads';
 import { normalizeName } from '../dns/name.ts';
 import { InvalidArgumentError } from '../errors.ts';
+import { workerScript } from '../entry-points.ts';
 import type { Mirror, Snapshot } from '../registry/store.ts';
 import { ttlCaps } from '../drain/ttl-override.ts';
 import { ListenError } from './errors.ts';
@@ -32,8 +33,6 @@ export interface DnsServerOptions {
   /** Herald's TTL overrides (`store.mirror(TTL_ROOT)`, src/drain/ttl-override.ts): answers under an overridden domain carry at most its TTL. */
   ttlOverrides?: Mirror;
 }
-
-const WORKER_URL = new URL('./udp-worker.ts', import.meta.url);
 
 /**
  * binder-compatible DNS server over a registry mirror: UDP and TCP, answers
@@ -146,7 +145,7 @@ export class DnsServer {
   }
 
   async #startWorker(address: string, port: number): Promise<void> {
-    const worker = new Worker(WORKER_URL, { workerData: { domain: this.#domain, address, port, maxCacheEntries: this.#maxCache } });
+    const worker = new Worker(workerScript(import.meta.url, 'udp-worker'), { workerData: { domain: this.#domain, address, port, maxCacheEntries: this.#maxCache } });
     const entry: { worker: Worker; stats: ServerStats | undefined } = { worker, stats: undefined };
     this.#workers.push(entry);
     worker.on('message', (msg: { stats?: ServerStats }) => { if (msg.stats) entry.stats = msg.stats; });

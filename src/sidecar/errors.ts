@@ -22,6 +22,16 @@ export class ProbeError extends HeraldError {
   }
 }
 
+/**
+ * Established connections cannot be counted here (no /proc/net/tcp, no
+ * netstat that Herald reads): the drain needs another in-flight probe.
+ */
+export class InFlightUnavailableError extends HeraldError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('HERALD_SIDECAR_IN_FLIGHT_UNAVAILABLE', `cannot count connections in flight: ${reason}; configure drain.inFlight as {"http": {"url": ...}} or {"command": "..."} (or "none")`, options);
+  }
+}
+
 /** A drain request or the admin socket was used wrongly (unknown command, bad intent). */
 export class DrainRequestError extends HeraldError {
   constructor(message: string) {

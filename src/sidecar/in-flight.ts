@@ -1,18 +1,26 @@
 import { request } from 'undici';
 import type { InFlightSpec } from './config.ts';
 import { ProbeError } from './errors.ts';
-import { countEstablished, readTcpSockets } from './proc-net-tcp.ts';
+import { countEstablished } from './proc-net-tcp.ts';
 import { runCommand } from './run-command.ts';
+import { tcpTable, type TcpTable } from './tcp-table.ts';
 
 /** How much work the instance still has in hand; 0 means quiet. */
 export type InFlightProbe = () => Promise<number>;
 
-export function createInFlightProbe(spec: InFlightSpec, timeoutMs: number): InFlightProbe {
+/**
+ * The probe for `drain.inFlight`. Counting connections reads `table` (this
+ * platform's by default); where there is none the probe rejects with
+ * InFlightUnavailableError, which names the probes to configure instead.
+ */
+export function createInFlightProbe(spec: InFlightSpec, timeoutMs: number, table: () => TcpTable = tcpTable): InFlightProbe {
   switch (spec.kind) {
     case 'none':
       return async () => 0;
-    case 'connections':
-      return async () => countEstablished(await readTcpSockets(), spec.ports);
+    case 'connections': {
+      let chosen: TcpTable | undefined;
+      return async () => countEstablished(await (chosen ??= table()).read(), spec.ports);
+    }
     case 'http':
       return () => httpCount(spec.url, spec.field, timeoutMs);
     case 'command':
@@ -21,6 +29,16 @@ export function createInFlightProbe(spec: InFlightSpec, timeoutMs: number): InFl
         if (out.timedOut || out.exitCode !== 0) throw new ProbeError(`in-flight command ${out.timedOut ? 'timed out' : `exited ${out.exitCode ?? 'on a signal'}`}`);
         return parseCount(out.stdout, 'in-flight command output');
       };
+  }
+}
+
+/** How `spec` counts, in words for the sidecar's start-up log; throws InFlightUnavailableError where connections cannot be counted. */
+export function describeInFlight(spec: InFlightSpec, table: () => TcpTable = tcpTable): string {
+  switch (spec.kind) {
+    case 'none': return 'none (the drain does not wait for work in flight)';
+    case 'connections': return `established connections on ports ${spec.ports.join(', ')} from ${table().method}`;
+    case 'http': return `GET ${spec.url}${spec.field === undefined ? '' : ` (field ${spec.field})`}`;
+    case 'command': return `command: ${spec.command}`;
   }
 }
 

@@ -11,7 +11,7 @@ import {
 } from '../drain/index.ts';
 import { readClientHoldMs } from '../drain/index.ts';
 import { HealthMonitor } from './health-monitor.ts';
-import { createInFlightProbe, type InFlightProbe } from './in-flight.ts';
+import { createInFlightProbe, describeInFlight, type InFlightProbe } from './in-flight.ts';
 import { SidecarMetrics } from './metrics.ts';
 import { hostRecord, instanceAddress, longestTtl, recordText, serviceRecord } from './records.ts';
 import { Registration } from './registration.ts';
@@ -180,10 +180,21 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#mirror = this.#store.mirror(parentPath(this.#intentPath));
     this.#mirror.on('synced', () => this.#onIntent());
     this.#mirror.on('change', () => this.#onIntent());
+    this.#logInFlightMethod();
     this.#registration.start();
     this.#monitor?.start();
     this.#started = true;
     this.#decide();
+  }
+
+  /** Says once how a drain will count work in flight, or why it cannot (then every drain would wait out its deadline). */
+  #logInFlightMethod(): void {
+    try {
+      const method = describeInFlight(this.config.drain.inFlight);
+      this.#log?.info({ inFlight: method }, `in flight: ${method}`);
+    } catch (err) {
+      this.#log?.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, (err as Error).message);
+    }
   }
 
   #onIntent(): void {

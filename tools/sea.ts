@@ -1,0 +1,46 @@
+// `npm run build:sea`: Herald as one self-contained executable (Node's
+// single executable applications) for the platform this runs on. The CLI
+// is bundled to one CommonJS file, the UDP worker thread's script to an ES
+// module carried as an asset (entry-points.ts runs it from a data: URL),
+// then the blob is injected into a copy of this Node binary.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = join(ROOT, 'build');
+const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+const platform = `${process.platform}-${process.arch}`;
+const executable = join(OUT, 'herald');
+
+/** Runs a build step, showing its output only when it fails (postject warns about `.note` sections harmlessly). */
+function quiet(command: string, args: string[]): void {
+  try {
+    execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as { stdout?: Buffer; stderr?: Buffer };
+    process.stderr.write(`${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
+    throw err;
+  }
+}
+
+if (Number(process.versions.node.split('.')[0]) < 24) throw new Error(`build:sea needs Node >= 24 (this is ${process.version}); run it through npm run`);
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+const common = { bundle: true, platform: 'node', target: 'node24', logLevel: 'warning', legalComments: 'none' } as const;
+await build({ ...common, entryPoints: [join(ROOT, 'src/server/udp-worker.ts')], format: 'esm', outfile: join(OUT, 'udp-worker.mjs') });
+await build({ ...common, entryPoints: [join(ROOT, 'tools/sea-entry.ts')], format: 'cjs', outfile: join(OUT, 'herald.cjs'),
+  // import.meta is empty in CommonJS; the bundle never reads files beside itself (entry-points.ts).
+  logOverride: { 'empty-import-meta': 'silent' } });
+writeFileSync(join(OUT, 'sea-config.json'), JSON.stringify({
+  main: join(OUT, 'herald.cjs'), output: join(OUT, 'herald.blob'), disableExperimentalSEAWarning: true, useCodeCache: true,
+  assets: { 'udp-worker.mjs': join(OUT, 'udp-worker.mjs') },
+}));
+quiet(process.execPath, ['--experimental-sea-config', join(OUT, 'sea-config.json')]);
+copyFileSync(process.execPath, executable);
+chmodSync(executable, 0o755);
+quiet(join(ROOT, 'node_modules/.bin/postject'), [executable, 'NODE_SEA_BLOB', join(OUT, 'herald.blob'), '--sentinel-fuse', FUSE]);
+const mb = (statSync(executable).size / 1e6).toFixed(1);
+process.stdout.write(`built ${executable} for ${platform} (Node ${process.versions.node}), ${mb} MB: it runs only on ${platform}\n`);
