@@ -41,7 +41,7 @@ const BACKUP_SLACK_MS = 250;
 const FAR_MS = 1e9;
 
 /**
- * A command run through the lease watchdog (`watchdog.ts`), a process in a
+ * A command run through the lease watchdog (`watchdog.js`), a process in a
  * session of its own that kills the command's process group when heartbeats
  * stop: this process dying or freezing cannot leave the command running.
  * The watchdog starts at construction, idle, so that it can be made ready
