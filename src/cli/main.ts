@@ -26,7 +26,7 @@ function help(): string {
 export async function main(argv: string[], io: CommandIO): Promise<number> {
   const [name, ...rest] = argv;
   // Hidden: the lease watchdog, where its own file is not at hand (a bundle, a single executable).
-  if (name === WATCHDOG_SUBCOMMAND) return (await import('../lease/watchdog.ts')).runWatchdog(rest[0]), new Promise<number>(() => undefined);
+  if (name === WATCHDOG_SUBCOMMAND) return (await import('../lease/watchdog.js')).runWatchdog(rest[0]), new Promise<number>(() => undefined);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(help());
     return name === undefined ? 2 : 0;

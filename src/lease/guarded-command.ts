@@ -41,7 +41,7 @@ const BACKUP_SLACK_MS = 250;
 const FAR_MS = 1e9;
 
 /**
- * A command run through the lease watchdog (`watchdog.ts`), a process in a
+ * A command run through the lease watchdog (`watchdog.js`), a process in a
  * session of its own that kills the command's process group when heartbeats
  * stop: this process dying or freezing cannot leave the command running.
  * The watchdog starts at construction, idle, so that it can be made ready
@@ -69,7 +69,7 @@ export class GuardedCommand {
     // A session of its own: a signal to this process's group (a terminal's ^C, kill -9 -PGID) does not reach it.
     this.#watchdog = spawn(process.execPath, [...watchdogArgv(), spec], { env: options.env, stdio: [io, io, io, 'pipe'], detached: true });
     this.#link = this.#watchdog.stdio[3] as Socket;
-    this.#link.on('error', () => undefined); // its death is seen on 'exit'
+    this.#link.on('error', () => undefined); // its death is seen on 'close'
     let settle!: (end: GuardedEnd) => void;
     this.ended = new Promise((resolve) => { settle = resolve; });
     const done = (end: GuardedEnd): void => {
@@ -89,12 +89,16 @@ export class GuardedCommand {
         const space = line.indexOf(' ');
         const kind = line.slice(0, space);
         const rest = line.slice(space + 1);
-        if (kind === 'pid') { this.#pid = Number(rest); this.#onPid?.(this.#pid); }
-        else if (kind === 'exit') {
-          const m = JSON.parse(rest) as { code: number | null; signal: NodeJS.Signals | null; cause: string };
-          done({ cause: m.cause === 'exited' || m.cause === 'deadline' ? m.cause : 'stopped', exit: { code: m.code, signal: m.signal } });
-        } else if (kind === 'error') {
-          done({ cause: 'exited', exit: { code: null, signal: null, error: new Error((JSON.parse(rest) as { message: string }).message) } });
+        try {
+          if (kind === 'pid') { this.#pid = Number(rest); this.#onPid?.(this.#pid); }
+          else if (kind === 'exit') {
+            const m = JSON.parse(rest) as { code: number | null; signal: NodeJS.Signals | null; cause: string };
+            done({ cause: m.cause === 'exited' || m.cause === 'deadline' ? m.cause : 'stopped', exit: { code: m.code, signal: m.signal } });
+          } else if (kind === 'error') {
+            done({ cause: 'exited', exit: { code: null, signal: null, error: new Error((JSON.parse(rest) as { message: string }).message) } });
+          }
+        } catch {
+          // A garbled line (not from our watchdog): ignored; its exit still ends the run.
         }
       }
     });

@@ -67,10 +67,17 @@ t.test('no heartbeat fresh enough: the command never starts', async (t) => {
   t.same(w.lines, ['exit {"code":null,"signal":null,"cause":"deadline"}']);
 });
 
-t.test('a bad argument: one line, exit 2', async (t) => {
-  const child = spawn(NODE, [...watchdogArgv(), 'nonsense'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  t.equal(await new Promise((r) => child.once('exit', r)), 2);
-  t.match(stderr, /^herald lease watchdog: expected one JSON argument/);
+t.test('a bad argument, or no socket on fd 3: one line, exit 2', async (t) => {
+  const run = async (spec: string, fd3: 'pipe' | 'ignore'): Promise<{ code: unknown; stderr: string }> => {
+    const child = spawn(NODE, [...watchdogArgv(), spec], { stdio: ['ignore', 'ignore', 'pipe', fd3] });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    return { code: await new Promise((r) => child.once('exit', r)), stderr };
+  };
+  const bad = await run('nonsense', 'pipe');
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /^herald lease watchdog: expected one JSON argument[^\n]*\n$/);
+  const noLink = await run(JSON.stringify({ argv: ['true'] }), 'ignore');
+  t.equal(noLink.code, 2);
+  t.match(noLink.stderr, /^herald lease watchdog: fd 3 must be a socket to the lease holder\n$/);
 });

@@ -1,6 +1,8 @@
 // The lease watchdog: a tiny process between a lease holder (the supervisor)
 // and the command it runs, so that the command cannot outlive the proof that
-// the lease is held. It imports only Node built-ins and starts in tens of ms.
+// the lease is held. Plain JavaScript (types in JSDoc, checked by tsc) that
+// imports only Node built-ins, so Node starts it without type stripping:
+// about a third of the time and 20 MB less memory than the same file as .ts.
 //
 // argv: one JSON argument, {"argv": [...]}. The command gets its environment
 // and the `start` message's. It can be started before the lease is held (so
@@ -19,53 +21,70 @@
 // The deadline is the earlier of the supervisor's CLOCK_MONOTONIC deadline
 // (the same kernel clock here, so pipe delay does not extend it) and receipt
 // time + remainingMs on our own clock (a bound that holds whatever that is).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { Socket } from 'node:net';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-type Cause = 'exited' | 'deadline' | 'stopped' | 'orphaned';
+/** @typedef {'exited' | 'deadline' | 'stopped' | 'orphaned'} Cause */
 
-export function runWatchdog(spec: string | undefined): void {
-  let argv: string[];
+/** @param {string | undefined} spec */
+export function runWatchdog(spec) {
+  /** @type {string[]} */
+  let argv;
   try {
-    argv = (JSON.parse(spec ?? '') as { argv: string[] }).argv;
+    argv = JSON.parse(spec ?? '').argv;
     if (!Array.isArray(argv) || argv.length === 0 || argv.some((a) => typeof a !== 'string')) throw new Error('bad spec');
   } catch {
     process.stderr.write('herald lease watchdog: expected one JSON argument {"argv": [...]}\n');
     process.exit(2);
   }
   let graceNs = 0n;
-  let env: NodeJS.ProcessEnv | undefined; // set by `start`
-  const link = new Socket({ fd: 3, readable: true, writable: true });
+  /** @type {NodeJS.ProcessEnv | undefined} set by `start` */
+  let env;
+  /** @type {Socket} */
+  let link;
+  try {
+    link = new Socket({ fd: 3, readable: true, writable: true });
+  } catch {
+    process.stderr.write('herald lease watchdog: fd 3 must be a socket to the lease holder\n');
+    process.exit(2);
+  }
   let linkOpen = true;
-  let child: ChildProcess | undefined;
-  let pid: number | undefined;
+  /** @type {import('node:child_process').ChildProcess | undefined} */
+  let child;
+  /** @type {number | undefined} */
+  let pid;
   let killAt = 0n;
-  let stopping: Cause | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  /** @type {Cause | undefined} */
+  let stopping;
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
 
-  const now = (): bigint => process.hrtime.bigint();
-  const send = (line: string): void => { if (linkOpen) link.write(`${line}\n`); };
-  const group = (sig: NodeJS.Signals): void => {
+  const now = () => process.hrtime.bigint();
+  /** @param {string} line */
+  const send = (line) => { if (linkOpen) link.write(`${line}\n`); };
+  /** @param {NodeJS.Signals} sig */
+  const group = (sig) => {
     if (pid === undefined) return;
     try { process.kill(-pid, sig); } catch { /* the group is gone */ }
   };
-  const finish = (): void => {
+  const finish = () => {
     if (!linkOpen) process.exit(0);
     link.end(() => process.exit(0));
     setTimeout(() => process.exit(0), 1000).unref();
   };
 
   // Before the deadline: wait for it. Inside the grace: SIGTERM now, SIGKILL at it.
-  const check = (): void => {
+  const check = () => {
     clearTimeout(timer);
     const left = killAt - now();
     if (stopping === undefined && left > graceNs) timer = setTimeout(check, Math.min(Number(left - graceNs) / 1e6, 2 ** 30));
     else if (stopping === undefined) stop('deadline');
     else timer = setTimeout(() => group('SIGKILL'), Math.min(Math.max(0, Number(left) / 1e6), 2 ** 30));
   };
-  const stop = (cause: Cause): void => {
+  /** @param {Cause} cause */
+  const stop = (cause) => {
     if (stopping !== undefined) return;
     stopping = cause;
     if (child === undefined) { send(`exit ${JSON.stringify({ code: null, signal: null, cause })}`); finish(); return; }
@@ -74,8 +93,8 @@ export function runWatchdog(spec: string | undefined): void {
     if (cause !== 'deadline') killAt = minBig(killAt, now() + graceNs);
     check();
   };
-  const start = (): void => {
-    child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', detached: true, env: { ...process.env, ...env } });
+  const start = () => {
+    child = spawn(/** @type {string} */ (argv[0]), argv.slice(1), { stdio: 'inherit', detached: true, env: { ...process.env, ...env } });
     pid = child.pid;
     child.once('error', (err) => { send(`error ${JSON.stringify({ message: err.message })}`); finish(); });
     child.once('exit', (code, signal) => {
@@ -86,13 +105,14 @@ export function runWatchdog(spec: string | undefined): void {
     });
     if (pid !== undefined) send(`pid ${pid}`);
   };
-  const heartbeat = (deadlineNs: bigint, remainingMs: number): void => {
+  /** @param {bigint} deadlineNs @param {number} remainingMs */
+  const heartbeat = (deadlineNs, remainingMs) => {
     const until = minBig(deadlineNs, now() + BigInt(Math.round(remainingMs * 1e6)));
     if (until > killAt && stopping === undefined) killAt = until;
   };
   // After the heartbeats read at once (several wait in the pipe while this
   // process starts): the latest counts, not the first.
-  const beaten = (): void => {
+  const beaten = () => {
     if (env === undefined) return;
     if (child === undefined && stopping === undefined) {
       if (killAt - now() > graceNs) start();
@@ -101,9 +121,11 @@ export function runWatchdog(spec: string | undefined): void {
     check();
   };
 
-  const begin = (json: string): void => {
+  /** @param {string} json */
+  const begin = (json) => {
     try {
-      const m = JSON.parse(json) as { graceMs: number; env: Record<string, string> };
+      /** @type {{ graceMs: number; env: Record<string, string> }} */
+      const m = JSON.parse(json);
       if (!(m.graceMs >= 0) || typeof m.env !== 'object' || m.env === null) throw new Error('bad start');
       graceNs = BigInt(Math.round(m.graceMs * 1e6));
       env = m.env;
@@ -114,7 +136,7 @@ export function runWatchdog(spec: string | undefined): void {
 
   let buffered = '';
   link.setEncoding('utf8');
-  link.on('data', (chunk: string) => {
+  link.on('data', (/** @type {string} */ chunk) => {
     buffered += chunk;
     let beat = false;
     let stopAsked = false;
@@ -130,7 +152,7 @@ export function runWatchdog(spec: string | undefined): void {
     else if (beat) beaten();
   });
   // The supervisor died (or closed its end): no more proof will come.
-  const orphaned = (): void => { linkOpen = false; stop('orphaned'); };
+  const orphaned = () => { linkOpen = false; stop('orphaned'); };
   link.once('end', orphaned);
   link.once('error', orphaned);
   link.once('close', orphaned);
@@ -139,9 +161,10 @@ export function runWatchdog(spec: string | undefined): void {
   process.on('SIGHUP', () => undefined);
 }
 
-function minBig(a: bigint, b: bigint): bigint {
+/** @param {bigint} a @param {bigint} b */
+function minBig(a, b) {
   return a < b ? a : b;
 }
 
-// Run as a program (`node watchdog.ts SPEC`), not when bundled into another file.
+// Run as a program (`node watchdog.js SPEC`), not when bundled into another file.
 if (import.meta.main && basename(fileURLToPath(import.meta.url)).startsWith('watchdog.')) runWatchdog(process.argv[2]);
