@@ -243,7 +243,73 @@ function readData(r: Reader, name: string, klass: number, ttl: number, type: num
     case RecordType.OPT:
       // Lifted into `edns` and dropped by decodeMessage: a view, not a copy.
       return { name, class: klass, ttl, type, data: buf.subarray(start, end) };
-    default:
-      return { name, class: klass, ttl, type, data: buf.slice(start, end) };
+    default: {
+      const layout = NAMED_RDATA.get(type);
+      return { name, class: klass, ttl, type, data: layout ? expandNames(buf, start, end, layout, type) : buf.slice(start, end) };
+    }
   }
+}
+
+type Field = 'u16' | 'name' | 'string';
+
+/**
+ * Types Herald keeps as bytes whose RDATA holds names that a server may
+ * compress (RFC 1035's MX, MINFO, MB/MG/MR; RFC 3597 §4 asks receivers to
+ * take compression in RP, AFSDB, RT, PX, NAPTR, KX too), by field.
+ */
+const NAMED_RDATA = new Map<number, readonly Field[]>([
+  [7, ['name']], [8, ['name']], [9, ['name']], [RecordType.DNAME, ['name']],
+  [14, ['name', 'name']], [RecordType.RP, ['name', 'name']],
+  [RecordType.MX, ['u16', 'name']], [RecordType.AFSDB, ['u16', 'name']], [21, ['u16', 'name']], [RecordType.KX, ['u16', 'name']],
+  [26, ['u16', 'name', 'name']],
+  [RecordType.NAPTR, ['u16', 'u16', 'string', 'string', 'string', 'name']],
+]);
+
+/**
+ * The RDATA at `start..end` with every compressed name written out in full,
+ * so that the bytes stand alone (printable later, RFC 3597 form included).
+ */
+function expandNames(buf: Uint8Array, start: number, end: number, layout: readonly Field[], type: number): Uint8Array {
+  const out: number[] = [];
+  let at = start;
+  for (const field of layout) {
+    if (field === 'name') {
+      at = copyName(buf, at, out);
+    } else {
+      const n = field === 'u16' ? 2 : 1 + (buf[at] ?? 0);
+      if (at + n > end) throw new MalformedPacketError(`${typeName(type)} RDATA cut short`);
+      for (let i = at; i < at + n; i++) out.push(buf[i]!);
+      at += n;
+    }
+    if (at > end) throw new MalformedPacketError(`${typeName(type)} name runs past its RDATA`);
+  }
+  if (at !== end) throw new MalformedPacketError(`${typeName(type)} RDATA has ${end - at} bytes left over`);
+  return Uint8Array.from(out);
+}
+
+/** Copies the wire name at `at` to `out` uncompressed; returns where it ends in place. */
+function copyName(buf: Uint8Array, at: number, out: number[]): number {
+  let offset = at;
+  let end = -1;
+  let jumps = 0;
+  let length = 0;
+  for (;;) {
+    if (offset >= buf.length) throw new MalformedPacketError(`name runs past the end at offset ${offset}`);
+    const len = buf[offset]!;
+    if ((len & 0xc0) === 0xc0) {
+      if (offset + 1 >= buf.length) throw new MalformedPacketError('compression pointer cut short');
+      if (++jumps > MAX_POINTERS) throw new MalformedPacketError('compression pointer loop');
+      if (end < 0) end = offset + 2;
+      offset = ((len & 0x3f) << 8) | buf[offset + 1]!;
+      continue;
+    }
+    if ((len & 0xc0) !== 0) throw new MalformedPacketError(`unsupported label type 0x${len.toString(16)}`);
+    if (offset + 1 + len > buf.length) throw new MalformedPacketError('label runs past the end');
+    length += len + 1;
+    if (length > 255) throw new MalformedPacketError('name longer than 255 bytes');
+    for (let i = offset; i <= offset + len; i++) out.push(buf[i]!);
+    offset += len + 1;
+    if (len === 0) break;
+  }
+  return end < 0 ? offset : end;
 }
