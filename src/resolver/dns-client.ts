@@ -1,6 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { decodeMessage, MalformedPacketError, type Message } from '../dns/index.ts';
+import { decodeMessage, type Message } from '../dns/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { QueryTimeoutError, TransportError, UntrustedReplyError } from './errors.ts';
 import type { Nameserver } from './nameserver.ts';
@@ -200,8 +200,8 @@ export class DnsClient {
     let message: Message;
     try {
       message = decodeMessage(msg);
-    } catch (err) {
-      if (!(err instanceof MalformedPacketError)) throw err;
+    } catch {
+      // Malformed (or a decoder bug): either way not a reply to trust, and never a throw out of a socket event.
       sock.stats.rejected++;
       return;
     }
@@ -297,9 +297,8 @@ export class DnsClient {
     try {
       message = decodeMessage(buf);
     } catch (err) {
-      if (!(err instanceof MalformedPacketError)) throw err;
       stats.rejected++;
-      throw new UntrustedReplyError(ns.key, `malformed reply over TCP (${err.message})`, { cause: err });
+      throw new UntrustedReplyError(ns.key, `malformed reply over TCP (${(err as Error).message})`, { cause: err });
     }
     // TC over TCP: the answer did not fit even here, so what came is not the whole record set.
     const why = message.tc ? 'truncated over TCP (the answer does not fit in a TCP reply)' : untrustedReason(message, q);

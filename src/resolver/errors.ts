@@ -48,9 +48,11 @@ export class TransportError extends HeraldError {
  */
 export class UntrustedReplyError extends HeraldError {
   readonly nameserver: string;
+  readonly reason: string;
   constructor(nameserver: string, reason: string, options?: { cause?: unknown }) {
     super('HERALD_UNTRUSTED_REPLY', `${nameserver}: ${reason}`, options);
     this.nameserver = nameserver;
+    this.reason = reason;
   }
 }
 
@@ -73,7 +75,7 @@ export interface FailedAttempt {
 export class LookupFailedError extends HeraldError {
   readonly attempts: readonly FailedAttempt[];
   constructor(name: string, type: string, attempts: readonly FailedAttempt[]) {
-    const said = attempts.map((a) => `${a.nameserver} ${a.reason}`).join(', ');
+    const said = attempts.map((a) => `${a.nameserver} ${a.reason}${a.error instanceof UntrustedReplyError ? `: ${a.error.reason}` : ''}`).join(', ');
     super('HERALD_LOOKUP_FAILED', `${type} ${name}: no nameserver answered (${said || 'none asked'})`);
     this.attempts = attempts;
   }
