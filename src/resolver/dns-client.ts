@@ -101,6 +101,13 @@ export class DnsClient {
     this.#poolSize = sockets;
   }
 
+  /** UDP sockets open now, in the pools and retired ones still waiting for replies. */
+  get openSockets(): number {
+    let n = this.#retired.size;
+    for (const pool of this.#pools.values()) for (const sock of pool) if (sock !== undefined) n++;
+    return n;
+  }
+
   /** Counters per nameserver key, live objects (read-only to callers). */
   get stats(): ReadonlyMap<string, Readonly<NameserverStats>> {
     return this.#stats;
@@ -279,6 +286,9 @@ export class DnsClient {
       }
     }
     if (next !== Infinity && !sock.closed) this.#arm(sock, next);
+    // Nothing waits and the last query is a timeout old: close the socket (the next query gets a fresh
+    // port), so that a process with many resolvers holds sockets only for the servers it is asking now.
+    else if (next === Infinity && !sock.retired) this.#retire(sock);
   };
 
   async #viaTcp(ns: Nameserver, q: EncodedQuestion, timeoutMs: number, start: number, stats: NameserverStats): Promise<Reply> {
