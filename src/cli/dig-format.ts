@@ -1,22 +1,7 @@
-import { isType, RecordType, typeName, type Message, type ResourceRecord } from '../dns/index.ts';
+import { fqdn, rdataText, typeName, type Message, type ResourceRecord } from '../dns/index.ts';
+
+export { fqdn, rdataText };
 import type { LookupResult } from '../resolver/index.ts';
-
-/** A name as dig prints it: fully qualified, with the trailing dot. */
-export function fqdn(name: string): string {
-  return name === '' ? '.' : `${name}.`;
-}
-
-/** The RDATA of a record in dig's presentation format (what `+short` prints). */
-export function rdataText(r: ResourceRecord): string {
-  if (isType(r, RecordType.A) || isType(r, RecordType.AAAA)) return r.address;
-  if (isType(r, RecordType.SRV)) return `${r.priority} ${r.weight} ${r.port} ${fqdn(r.target)}`;
-  if (isType(r, RecordType.PTR) || isType(r, RecordType.CNAME) || isType(r, RecordType.NS)) return fqdn(r.target);
-  if (isType(r, RecordType.SOA)) return `${fqdn(r.mname)} ${fqdn(r.rname)} ${r.serial} ${r.refresh} ${r.retry} ${r.expire} ${r.minimum}`;
-  if (isType(r, RecordType.TXT)) return r.texts.map((s) => `"${s.replace(/["\\]/g, '\\$&')}"`).join(' ');
-  // RFC 3597 generic form for types Herald does not interpret.
-  const data = 'data' in r ? r.data : new Uint8Array();
-  return `\\# ${data.length}${data.length ? ' ' + Buffer.from(data).toString('hex').toUpperCase() : ''}`;
-}
 
 /**
  * BIND's column layout (tab stops every 8): move from column `current` to

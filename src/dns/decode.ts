@@ -93,6 +93,33 @@ export function nameAt(buf: Uint8Array, start: number, cache?: NameCache): { nam
 // Where the name last decoded ends in place: a second return value without an object per name.
 let nameEnd = 0;
 
+const POINTER = -1;
+
+/** The length of the label at `offset`, or POINTER for a compression pointer; throws for anything else. */
+function labelAt(buf: Uint8Array, offset: number): number {
+  if (offset >= buf.length) throw new MalformedPacketError(`name runs past the end at offset ${offset}`);
+  const len = buf[offset]!;
+  const kind = len & 0xc0;
+  if (kind === 0xc0) return POINTER;
+  if (kind !== 0) throw new MalformedPacketError(`unsupported label type 0x${len.toString(16)}`);
+  return len;
+}
+
+/** Where the pointer at `offset` leads; `jumps` counts the pointers followed so far in this name. */
+function pointerTarget(buf: Uint8Array, offset: number, jumps: number): number {
+  if (offset + 1 >= buf.length) throw new MalformedPacketError('compression pointer cut short');
+  if (jumps > MAX_POINTERS) throw new MalformedPacketError('compression pointer loop');
+  return ((buf[offset]! & 0x3f) << 8) | buf[offset + 1]!;
+}
+
+/** Checks that the label of `len` bytes at `offset` is in the buffer and the name stays within 255 bytes; the new length. */
+function labelFits(buf: Uint8Array, offset: number, len: number, length: number): number {
+  if (offset + 1 + len > buf.length) throw new MalformedPacketError('label runs past the end');
+  const total = length + len + 1;
+  if (total > 255) throw new MalformedPacketError('name longer than 255 bytes');
+  return total;
+}
+
 function decodeName(buf: Uint8Array, start: number, cache: NameCache | undefined): string {
   let n = 0;
   let offset = start;
@@ -100,15 +127,11 @@ function decodeName(buf: Uint8Array, start: number, cache: NameCache | undefined
   let jumps = 0;
   let length = 0;
   for (;;) {
-    if (offset >= buf.length) throw new MalformedPacketError(`name runs past the end at offset ${offset}`);
-    const len = buf[offset]!;
+    const len = labelAt(buf, offset);
     if (len === 0) { offset++; break; }
-    const kind = len & 0xc0;
-    if (kind === 0xc0) {
-      if (offset + 1 >= buf.length) throw new MalformedPacketError('compression pointer cut short');
-      if (++jumps > MAX_POINTERS) throw new MalformedPacketError('compression pointer loop');
+    if (len === POINTER) {
       if (end < 0) end = offset + 2;
-      offset = ((len & 0x3f) << 8) | buf[offset + 1]!;
+      offset = pointerTarget(buf, offset, ++jumps);
       const known = cache?.get(offset);
       if (known !== undefined) {
         length += known.length;
@@ -121,10 +144,7 @@ function decodeName(buf: Uint8Array, start: number, cache: NameCache | undefined
       }
       continue;
     }
-    if (kind !== 0) throw new MalformedPacketError(`unsupported label type 0x${len.toString(16)}`);
-    if (offset + 1 + len > buf.length) throw new MalformedPacketError('label runs past the end');
-    length += len + 1;
-    if (length > 255) throw new MalformedPacketError('name longer than 255 bytes');
+    length = labelFits(buf, offset, len, length);
     if (n > 0) scratch[n++] = 0x2e;
     for (let i = offset + 1; i <= offset + len; i++) {
       const c = buf[i]!;
@@ -243,7 +263,67 @@ function readData(r: Reader, name: string, klass: number, ttl: number, type: num
     case RecordType.OPT:
       // Lifted into `edns` and dropped by decodeMessage: a view, not a copy.
       return { name, class: klass, ttl, type, data: buf.subarray(start, end) };
-    default:
-      return { name, class: klass, ttl, type, data: buf.slice(start, end) };
+    default: {
+      const layout = NAMED_RDATA.get(type);
+      return { name, class: klass, ttl, type, data: layout ? expandNames(buf, start, end, layout, type) : buf.slice(start, end) };
+    }
   }
+}
+
+type Field = 'u16' | 'name' | 'string';
+
+/**
+ * Types Herald keeps as bytes whose RDATA holds names that a server may
+ * compress (RFC 1035's MX, MINFO, MB/MG/MR; RFC 3597 §4 asks receivers to
+ * take compression in RP, AFSDB, RT, PX, NAPTR, KX too), by field.
+ */
+const NAMED_RDATA = new Map<number, readonly Field[]>([
+  [7, ['name']], [8, ['name']], [9, ['name']], [RecordType.DNAME, ['name']],
+  [14, ['name', 'name']], [RecordType.RP, ['name', 'name']],
+  [RecordType.MX, ['u16', 'name']], [RecordType.AFSDB, ['u16', 'name']], [21, ['u16', 'name']], [RecordType.KX, ['u16', 'name']],
+  [26, ['u16', 'name', 'name']],
+  [RecordType.NAPTR, ['u16', 'u16', 'string', 'string', 'string', 'name']],
+]);
+
+/**
+ * The RDATA at `start..end` with every compressed name written out in full,
+ * so that the bytes stand alone (printable later, RFC 3597 form included).
+ */
+function expandNames(buf: Uint8Array, start: number, end: number, layout: readonly Field[], type: number): Uint8Array {
+  const out: number[] = [];
+  let at = start;
+  for (const field of layout) {
+    if (field === 'name') {
+      at = copyName(buf, at, out);
+    } else {
+      const n = field === 'u16' ? 2 : 1 + (buf[at] ?? 0);
+      if (at + n > end) throw new MalformedPacketError(`${typeName(type)} RDATA cut short`);
+      for (let i = at; i < at + n; i++) out.push(buf[i]!);
+      at += n;
+    }
+    if (at > end) throw new MalformedPacketError(`${typeName(type)} name runs past its RDATA`);
+  }
+  if (at !== end) throw new MalformedPacketError(`${typeName(type)} RDATA has ${end - at} bytes left over`);
+  return Uint8Array.from(out);
+}
+
+/** Copies the wire name at `at` to `out` uncompressed; returns where it ends in place. */
+function copyName(buf: Uint8Array, at: number, out: number[]): number {
+  let offset = at;
+  let end = -1;
+  let jumps = 0;
+  let length = 0;
+  for (;;) {
+    const len = labelAt(buf, offset);
+    if (len === POINTER) {
+      if (end < 0) end = offset + 2;
+      offset = pointerTarget(buf, offset, ++jumps);
+      continue;
+    }
+    length = labelFits(buf, offset, len, length);
+    for (let i = offset; i <= offset + len; i++) out.push(buf[i]!);
+    offset += len + 1;
+    if (len === 0) break;
+  }
+  return end < 0 ? offset : end;
 }

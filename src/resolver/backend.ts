@@ -8,7 +8,7 @@ export interface Backend {
   readonly name: string;
   readonly address: string;
   readonly port: number;
-  /** SRV priority: only the lowest group is live while it has members. */
+  /** SRV priority: every group is listed; the agent sends to the lowest one with usable members. */
   readonly priority: number;
   /** SRV weight: a share of requests relative to its group. */
   readonly weight: number;

@@ -1,14 +1,14 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { decodeMessage, MalformedPacketError, type Message } from '../dns/index.ts';
+import { decodeMessage, type Message } from '../dns/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import { QueryTimeoutError, TransportError } from './errors.ts';
+import { QueryTimeoutError, TransportError, UntrustedReplyError } from './errors.ts';
 import type { Nameserver } from './nameserver.ts';
 import type { EncodedQuestion } from './question.ts';
 import { RandomIds } from './random-id.ts';
 import { emptyStats, observeLatency, type NameserverStats } from './stats.ts';
 import { queryTcp } from './tcp.ts';
-import { sameQuestion } from './validate.ts';
+import { sameQuestion, untrustedReason } from './validate.ts';
 
 /** A validated reply to one query. */
 export interface Reply {
@@ -23,10 +23,18 @@ export interface Reply {
 export interface DnsClientOptions {
   /**
    * Queries sent from one UDP socket before a fresh one (and so a fresh
-   * random source port) takes over. @default 10000
+   * random source port) takes its place. @default 64
    */
   rotateAfter?: number;
+  /**
+   * UDP sockets per nameserver, each query sent from one of them at random:
+   * concurrent queries leave from different ports. @default 4
+   */
+  sockets?: number;
 }
+
+/** Receive buffer asked for each UDP socket: room for a burst of ~1000 junk replies ahead of the real one. */
+const RECV_BUFFER_BYTES = 1 << 20;
 
 interface Pending {
   id: number;
@@ -46,6 +54,8 @@ interface SocketState {
   socket: Socket;
   stats: NameserverStats;
   pending: Map<number, Pending>;
+  /** Its place in the nameserver's pool. */
+  slot: number;
   sent: number;
   retired: boolean;
   closed: boolean;
@@ -57,21 +67,25 @@ interface SocketState {
 }
 
 /**
- * The transport. Each nameserver gets a *connected* UDP socket, bound by the
- * OS to a random port and shared by every query to that server, told apart
- * by random IDs. Connecting makes the kernel drop datagrams from any other
- * source and report ICMP port-unreachable (a dead server fails at once
- * instead of timing out), and spares a per-send address lookup. A reply
- * counts only when its ID, question and source all match a pending query;
- * anything else is dropped and counted. A truncated reply is retried over
- * TCP. Sockets hold the process open only while queries are pending, and are
- * replaced every `rotateAfter` queries so the source port keeps changing.
+ * The transport. Each nameserver gets a small pool of *connected* UDP
+ * sockets, each bound by the OS to a random port; every query leaves from
+ * one of them chosen at random, with a random ID, and a socket is replaced
+ * by a fresh one (a fresh port) after `rotateAfter` queries, so that
+ * neither the port nor the ID of a query can be guessed. Connecting makes
+ * the kernel drop datagrams from any other source and report ICMP
+ * port-unreachable (a dead server fails at once instead of timing out), and
+ * a connect that fails (no route) fails the queries waiting on it. A reply
+ * counts only when its ID, question, source and owner names all match a
+ * pending query; anything else is dropped and counted, and the query keeps
+ * waiting until its timeout. A truncated reply is retried over TCP. Sockets
+ * hold the process open only while queries are pending.
  */
 export class DnsClient {
-  readonly #sockets = new Map<string, SocketState>();
+  readonly #pools = new Map<string, (SocketState | undefined)[]>();
   readonly #ids = new RandomIds();
   readonly #stats = new Map<string, NameserverStats>();
   readonly #rotateAfter: number;
+  readonly #poolSize: number;
   /** Cancels each TCP query in flight, so that close() leaves no socket behind. */
   readonly #tcpInFlight = new Set<() => void>();
   /** Replaced sockets that still wait for replies; closed when their last query settles. */
@@ -79,9 +93,19 @@ export class DnsClient {
   #closed = false;
 
   constructor(options: DnsClientOptions = {}) {
-    const rotateAfter = options.rotateAfter ?? 10_000;
+    const rotateAfter = options.rotateAfter ?? 64;
     if (!Number.isInteger(rotateAfter) || rotateAfter < 1) throw new InvalidArgumentError('Expected `rotateAfter` to be a positive integer.');
+    const sockets = options.sockets ?? 4;
+    if (!Number.isInteger(sockets) || sockets < 1 || sockets > 64) throw new InvalidArgumentError('Expected `sockets` to be an integer from 1 to 64.');
     this.#rotateAfter = rotateAfter;
+    this.#poolSize = sockets;
+  }
+
+  /** UDP sockets open now, in the pools and retired ones still waiting for replies. */
+  get openSockets(): number {
+    let n = this.#retired.size;
+    for (const pool of this.#pools.values()) for (const sock of pool) if (sock !== undefined) n++;
+    return n;
   }
 
   /** Counters per nameserver key, live objects (read-only to callers). */
@@ -119,31 +143,51 @@ export class DnsClient {
       if (pending.size === 0) sock.socket.ref();
       pending.set(id, p);
       sock.sent++;
-      if (sock.queue === undefined) sock.socket.send(query);
+      if (sock.queue === undefined) this.#send(sock, query);
       else sock.queue.push(query);
     });
   }
 
-  #socket(ns: Nameserver): SocketState {
-    let s = this.#sockets.get(ns.key);
-    if (s !== undefined && s.sent < this.#rotateAfter) return s;
-    if (s !== undefined) {
-      s.retired = true;
-      if (s.pending.size === 0) this.#closeSocket(s);
-      else this.#retired.add(s);
+  #send(sock: SocketState, query: Buffer): void {
+    try {
+      sock.socket.send(query);
+    } catch (err) {
+      // A socket that can no longer send (closed under us): fail its queries, never throw out of here.
+      this.#onError(sock, err as Error);
     }
-    const socket = createSocket(ns.family === 4 ? 'udp4' : 'udp6');
-    const state: SocketState = { ns, socket, stats: this.statsFor(ns), pending: new Map(), sent: 0, retired: false, closed: false, sweep: undefined, sweepAt: 0, queue: [] };
+  }
+
+  /** A socket of the nameserver's pool, at random; a fresh one where the slot is empty or used up. */
+  #socket(ns: Nameserver): SocketState {
+    let pool = this.#pools.get(ns.key);
+    if (pool === undefined) { pool = new Array(this.#poolSize).fill(undefined); this.#pools.set(ns.key, pool); }
+    const slot = this.#poolSize === 1 ? 0 : this.#ids.next() % this.#poolSize;
+    const s = pool[slot];
+    if (s !== undefined && s.sent < this.#rotateAfter) return s;
+    if (s !== undefined) this.#retire(s);
+    const socket = createSocket({ type: ns.family === 4 ? 'udp4' : 'udp6', recvBufferSize: RECV_BUFFER_BYTES });
+    const state: SocketState = { ns, socket, stats: this.statsFor(ns), pending: new Map(), slot, sent: 0, retired: false, closed: false, sweep: undefined, sweepAt: 0, queue: [] };
     socket.on('message', (msg, rinfo) => this.#onMessage(state, msg, rinfo));
     socket.on('error', (err) => this.#onError(state, err));
-    socket.connect(ns.port, ns.address, () => {
+    socket.connect(ns.port, ns.address, (err?: Error) => {
+      // No route, no such address: nothing can be sent from this socket; its queries fail now.
+      if (err) { this.#onError(state, err); return; }
       const queue = state.queue ?? [];
       state.queue = undefined;
-      for (const query of queue) socket.send(query);
+      if (!state.closed) for (const query of queue) this.#send(state, query);
     });
     socket.unref();
-    this.#sockets.set(ns.key, state);
+    pool[slot] = state;
     return state;
+  }
+
+  /** Takes a socket out of its pool; it closes once its last query settles. */
+  #retire(sock: SocketState): void {
+    const pool = this.#pools.get(sock.ns.key);
+    if (pool?.[sock.slot] === sock) pool[sock.slot] = undefined;
+    sock.retired = true;
+    if (sock.pending.size === 0) this.#closeSocket(sock);
+    else this.#retired.add(sock);
   }
 
   #onMessage(sock: SocketState, msg: Buffer, rinfo: RemoteInfo): void {
@@ -163,8 +207,13 @@ export class DnsClient {
     let message: Message;
     try {
       message = decodeMessage(msg);
-    } catch (err) {
-      if (!(err instanceof MalformedPacketError)) throw err;
+    } catch {
+      // Malformed (or a decoder bug): either way not a reply to trust, and never a throw out of a socket event.
+      sock.stats.rejected++;
+      return;
+    }
+    if (untrustedReason(message, p.q) !== undefined) {
+      // Records for names we did not ask about: a forgery or a broken server. Keep waiting for the real reply.
       sock.stats.rejected++;
       return;
     }
@@ -174,18 +223,20 @@ export class DnsClient {
     p.resolve({ message, size: msg.length, tcp: false, elapsedMs });
   }
 
-  /** ICMP unreachable (ECONNREFUSED) and the like: nothing will answer on this socket, fail its queries now. */
+  /**
+   * ICMP unreachable (ECONNREFUSED), a connect or send that failed
+   * (ENETUNREACH): nothing will answer on this socket, so its queries fail
+   * now, each as a `TransportError` of that nameserver. A socket whose
+   * connect failed is replaced by the next query.
+   */
   #onError(sock: SocketState, err: Error): void {
-    if (sock.queue !== undefined && this.#sockets.get(sock.ns.key) === sock) {
-      // The connect itself failed: the next query starts over with a fresh socket.
-      this.#sockets.delete(sock.ns.key);
-      sock.retired = true;
-      this.#retired.add(sock);
-    }
+    if (sock.queue !== undefined) this.#retire(sock);
+    const errno = (err as NodeJS.ErrnoException).code;
+    const reason = errno !== undefined ? `${(err as NodeJS.ErrnoException).syscall ?? 'socket'} ${errno}` : err.message;
     for (const p of [...sock.pending.values()]) {
       this.#settle(p);
       sock.stats.errors++;
-      p.reject(new TransportError(sock.ns.key, (err as NodeJS.ErrnoException).code ?? err.message, { cause: err }));
+      p.reject(new TransportError(sock.ns.key, reason, { cause: err }));
     }
   }
 
@@ -235,6 +286,9 @@ export class DnsClient {
       }
     }
     if (next !== Infinity && !sock.closed) this.#arm(sock, next);
+    // Nothing waits and the last query is a timeout old: close the socket (the next query gets a fresh
+    // port), so that a process with many resolvers holds sockets only for the servers it is asking now.
+    else if (next === Infinity && !sock.retired) this.#retire(sock);
   };
 
   async #viaTcp(ns: Nameserver, q: EncodedQuestion, timeoutMs: number, start: number, stats: NameserverStats): Promise<Reply> {
@@ -249,7 +303,19 @@ export class DnsClient {
       if (err instanceof QueryTimeoutError) stats.timeouts++;
       throw err;
     }
-    const message = decodeMessage(buf);
+    let message: Message;
+    try {
+      message = decodeMessage(buf);
+    } catch (err) {
+      stats.rejected++;
+      throw new UntrustedReplyError(ns.key, `malformed reply over TCP (${(err as Error).message})`, { cause: err });
+    }
+    // TC over TCP: the answer did not fit even here, so what came is not the whole record set.
+    const why = message.tc ? 'truncated over TCP (the answer does not fit in a TCP reply)' : untrustedReason(message, q);
+    if (why !== undefined) {
+      stats.rejected++;
+      throw new UntrustedReplyError(ns.key, why);
+    }
     const elapsedMs = performance.now() - start;
     observeLatency(stats, elapsedMs);
     return { message, size: buf.length, tcp: true, elapsedMs };
@@ -259,7 +325,8 @@ export class DnsClient {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const sock of [...this.#sockets.values(), ...this.#retired]) {
+    const live = [...this.#pools.values()].flat().filter((x) => x !== undefined);
+    for (const sock of [...live, ...this.#retired]) {
       const idle = sock.pending.size === 0;
       sock.retired = true; // so that settling its last query closes it
       for (const p of [...sock.pending.values()]) {
@@ -268,7 +335,7 @@ export class DnsClient {
       }
       if (idle) this.#closeSocket(sock);
     }
-    this.#sockets.clear();
+    this.#pools.clear();
     this.#retired.clear();
     for (const cancel of [...this.#tcpInFlight]) cancel();
   }

@@ -25,19 +25,45 @@ export class QueryTimeoutError extends HeraldError {
   }
 }
 
-/** A socket-level failure talking to one nameserver (TCP refused, reset, UDP send error). */
+/**
+ * A socket-level failure talking to one nameserver: no route (ENETUNREACH),
+ * port closed (ECONNREFUSED), TCP reset, a send that failed. `errno` is the
+ * system code when there is one.
+ */
 export class TransportError extends HeraldError {
   readonly nameserver: string;
+  readonly errno: string | undefined;
   constructor(nameserver: string, reason: string, options?: { cause?: unknown }) {
     super('HERALD_TRANSPORT', `${nameserver}: ${reason}`, options);
     this.nameserver = nameserver;
+    const code = (options?.cause as NodeJS.ErrnoException | undefined)?.code;
+    this.errno = typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;
+  }
+}
+
+/**
+ * A reply Herald cannot trust, from one nameserver: truncated over TCP (the
+ * answer did not fit even there), malformed, or carrying records for a name
+ * it was not asked about. A failure of that nameserver — never "no records".
+ */
+export class UntrustedReplyError extends HeraldError {
+  readonly nameserver: string;
+  readonly reason: string;
+  constructor(nameserver: string, reason: string, options?: { cause?: unknown }) {
+    super('HERALD_UNTRUSTED_REPLY', `${nameserver}: ${reason}`, options);
+    this.nameserver = nameserver;
+    this.reason = reason;
   }
 }
 
 /** What one nameserver did with a lookup that did not succeed. */
 export interface FailedAttempt {
   nameserver: string;
-  /** `timeout`, `REFUSED`, `SERVFAIL`, `FORMERR`, or `error`. */
+  /**
+   * `timeout`, `REFUSED`, `SERVFAIL`, `FORMERR`, `untrusted` (see
+   * `UntrustedReplyError`), a socket's errno (`ENETUNREACH`, `ECONNREFUSED`,
+   * ...), or `error`.
+   */
   reason: string;
   error?: Error;
 }
@@ -49,7 +75,7 @@ export interface FailedAttempt {
 export class LookupFailedError extends HeraldError {
   readonly attempts: readonly FailedAttempt[];
   constructor(name: string, type: string, attempts: readonly FailedAttempt[]) {
-    const said = attempts.map((a) => `${a.nameserver} ${a.reason}`).join(', ');
+    const said = attempts.map((a) => `${a.nameserver} ${a.reason}${a.error instanceof UntrustedReplyError ? `: ${a.error.reason}` : ''}`).join(', ');
     super('HERALD_LOOKUP_FAILED', `${type} ${name}: no nameserver answered (${said || 'none asked'})`);
     this.attempts = attempts;
   }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Rcode, RecordType, rcodeName, type Message, type ResourceRecord } from '../dns/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { DnsClient } from './dns-client.ts';
-import { LookupFailedError, QueryTimeoutError, type FailedAttempt } from './errors.ts';
+import { LookupFailedError, QueryTimeoutError, TransportError, UntrustedReplyError, type FailedAttempt } from './errors.ts';
 import { parseNameserver, type Nameserver } from './nameserver.ts';
 import { QuestionCache, toType, type EncodedQuestion } from './question.ts';
 import { readResolvConf } from './resolv-conf.ts';
@@ -179,7 +179,14 @@ function rcodeFailure(client: DnsClient, ns: Nameserver, rcode: number): FailedA
 }
 
 function errorFailure(ns: Nameserver, err: unknown): FailedAttempt {
-  return { nameserver: ns.key, reason: err instanceof QueryTimeoutError ? 'timeout' : 'error', error: err as Error };
+  return { nameserver: ns.key, reason: failureReason(err), error: err as Error };
+}
+
+function failureReason(err: unknown): string {
+  if (err instanceof QueryTimeoutError) return 'timeout';
+  if (err instanceof UntrustedReplyError) return 'untrusted';
+  if (err instanceof TransportError && err.errno !== undefined) return err.errno;
+  return 'error';
 }
 
 /** REFUSED (binder: "not my name"), SERVFAIL and FORMERR say nothing about the name: ask the next server. */

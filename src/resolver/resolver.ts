@@ -47,6 +47,8 @@ export class Resolver extends EventEmitter implements BackendSource {
   /** `srv` while the SRV name exists, `address` after a definitive negative; undefined until known. */
   #mode: 'srv' | 'address' | undefined;
   #srv: SrvTarget[] = [];
+  /** TTL of the last SRV records seen, the refresh time while the service is empty. */
+  #srvTtl: number | undefined;
   /** Addresses per owner name and type. */
   #addresses = new Map<string, Map<number, string[]>>();
   #sets = new Map<string, RecordSet>();
@@ -203,7 +205,8 @@ export class Resolver extends EventEmitter implements BackendSource {
 
   #onSrv(set: RecordSet, result: LookupResult): void {
     const records = result.answers.filter((r) => isType(r, RecordType.SRV));
-    if (result.rcode === Rcode.NOERROR && records.length > 0) {
+    const kind = srvAnswerKind(result, records.length);
+    if (kind === 'records' || kind === 'empty') {
       if (this.#mode === 'address') for (const t of this.#o.addressTypes) this.#forget(this.#o.domain, RecordType[t]);
       this.#mode = 'srv';
       this.#srv = records.map((r) => ({ target: r.target.toLowerCase(), port: r.port, priority: r.priority, weight: r.weight }));
@@ -212,8 +215,12 @@ export class Resolver extends EventEmitter implements BackendSource {
         if (!targets.has(name)) for (const t of this.#o.addressTypes) this.#forget(name, RecordType[t]);
       }
       for (const target of targets) this.#targetAddresses(target, result.additionals);
-      this.#schedule(set, refreshDelayMs(minTtl(records)!, this.#o.bounds, this.#o.jitter));
-    } else if (isNegative(result)) {
+      // An empty service is asked again at the TTL its records had (binder's empty answer carries none), so that
+      // an instance coming back is seen as soon as it would have been while the service had members.
+      if (records.length > 0) this.#srvTtl = minTtl(records)!;
+      const ttl = records.length > 0 ? this.#srvTtl! : (this.#srvTtl ?? result.negativeTtl ?? this.#o.negativeTtl);
+      this.#schedule(set, refreshDelayMs(ttl, this.#o.bounds, this.#o.jitter));
+    } else if (kind === 'absent') {
       // The SRV name definitively does not exist: fall back to the domain's own addresses.
       if (this.#mode !== 'address') {
         for (const name of [...this.#addresses.keys()]) for (const t of this.#o.addressTypes) this.#forget(name, RecordType[t]);
@@ -354,6 +361,24 @@ export class Resolver extends EventEmitter implements BackendSource {
     for (const b of diff.added) this.emit('added', b);
     this.emit('updated', state);
   }
+}
+
+/**
+ * What an SRV answer says about the service (BINDER.md §3):
+ * - `records`: NOERROR with SRV records;
+ * - `empty`: NOERROR, no SRV and no SOA — binder's answer for a service that
+ *   exists with no instances right now: SRV mode, no backends, and an
+ *   instance that returns comes back at its SRV port;
+ * - `absent`: NXDOMAIN, NOTIMP, or NODATA with an SOA (binder: the name is
+ *   a host, not a service; any other server: no such SRV) → A/AAAA fallback;
+ * - `failed`: any other rcode.
+ */
+export function srvAnswerKind(result: LookupResult, srvCount: number): 'records' | 'empty' | 'absent' | 'failed' {
+  if (result.rcode === Rcode.NOERROR) {
+    if (srvCount > 0) return 'records';
+    return result.authorities.some((r) => r.type === RecordType.SOA) ? 'absent' : 'empty';
+  }
+  return result.rcode === Rcode.NXDOMAIN || result.rcode === Rcode.NOTIMP ? 'absent' : 'failed';
 }
 
 function isNegative(result: LookupResult): boolean {

@@ -8,29 +8,26 @@ export interface SrvTarget {
 }
 
 /**
- * Backends from SRV records and each target's addresses. The lowest priority
- * group that has at least one address wins (RFC 2782: higher groups are
- * fallbacks); a target listed twice with the same port counts once (the
- * larger weight); output is
- * sorted by key, so equal inputs give equal lists.
+ * Backends from SRV records and each target's addresses, every priority
+ * group with its `priority`: choosing the lowest group that still has usable
+ * members is the agent's job (RFC 2782: higher groups are fallbacks), and it
+ * can only fall back to a group it was given. A target and port listed twice
+ * counts once (the lowest priority, then the larger weight); output is
+ * sorted by priority, then key, so equal inputs give equal lists.
  */
 export function srvBackends(srv: readonly SrvTarget[], addresses: (target: string) => readonly string[] | undefined): Backend[] {
-  const groups = new Map<number, Map<string, Backend>>();
+  const byKey = new Map<string, Backend>();
   for (const r of srv) {
     const list = addresses(r.target);
     if (list === undefined || list.length === 0) continue;
-    let group = groups.get(r.priority);
-    if (group === undefined) { group = new Map(); groups.set(r.priority, group); }
     for (const address of list) {
       const b = makeBackend({ name: r.target, address, port: r.port, priority: r.priority, weight: r.weight });
-      // A target and port listed twice counts once, with the larger weight, whatever order the records came in.
-      const seen = group.get(b.key);
-      if (seen === undefined || seen.weight < b.weight) group.set(b.key, b);
+      // A target and port listed twice counts once, whatever order the records came in.
+      const seen = byKey.get(b.key);
+      if (seen === undefined || b.priority < seen.priority || (b.priority === seen.priority && seen.weight < b.weight)) byKey.set(b.key, b);
     }
   }
-  if (groups.size === 0) return [];
-  const lowest = Math.min(...groups.keys());
-  return sortByKey([...groups.get(lowest)!.values()]);
+  return [...byKey.values()].sort((a, b) => a.priority - b.priority || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** Backends for the A/AAAA fallback: the domain itself at the default port. */

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { QueryTimeoutError, TransportError } from './errors.ts';
+import { QueryTimeoutError, TransportError, UntrustedReplyError } from './errors.ts';
 import type { Nameserver } from './nameserver.ts';
 import { sameQuestion } from './validate.ts';
 import type { EncodedQuestion } from './question.ts';
@@ -38,7 +38,7 @@ export function queryTcp(ns: Nameserver, q: EncodedQuestion, query: Buffer, time
       if (received < 2 + length) return;
       const reply = all.subarray(2, 2 + length);
       if (reply.length < 12 || reply.readUInt16BE(0) !== query.readUInt16BE(0) || !sameQuestion(reply, q)) {
-        finish(new TransportError(ns.key, 'TCP reply does not match the query (ID or question)'));
+        finish(new UntrustedReplyError(ns.key, 'TCP reply does not match the query (ID or question)'));
         return;
       }
       finish(undefined, reply);

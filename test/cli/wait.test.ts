@@ -1,6 +1,7 @@
 import t from 'tap';
 import { Bind, type Zone } from '../fixtures/bind.ts';
 import { herald } from './dig-run.ts';
+import { replyTo, ScriptedServer } from '../resolver/scripted.ts';
 
 const zone = (records: string): Zone => ({ origin: 'wait.test', minimum: 1, records });
 const both = 'web 1 IN A 10.5.0.1\n';
@@ -64,4 +65,13 @@ t.test('bad usage: exit 2', async (t) => {
     t.equal(out.code, 2, `wait ${args.join(' ')}`);
     t.match(out.stderr, /^herald wait: .+\nusage: herald wait/);
   }
+});
+
+t.test('--out: a nameserver whose reply is truncated even over TCP has not shown the address gone', async (t) => {
+  // What a server over the 64 KiB TCP limit sent: TC over UDP, and TC with no records over TCP.
+  const truncating = await ScriptedServer.start((q) => [replyTo(q, { tc: true })]);
+  t.teardown(() => truncating.close());
+  const out = await herald(['wait', '--out', 'web.wait.test', '10.5.0.9', '--nameservers', `${two.nameserver},${truncating.nameserver}`, '--timeout', '0.6', ...fast]);
+  t.equal(out.code, 1, 'not met');
+  t.match(out.stderr, new RegExp(`1 of 2 nameservers .*${truncating.nameserver} error \\(truncated over TCP`));
 });

@@ -114,3 +114,14 @@ t.test('bad input: typed errors with clear messages', async (t) => {
   t.throws(() => lookup('a.b', 'A', { nameservers: ['10.0.0.1:99999'] }), { code: 'HERALD_INVALID_NAMESERVER', message: /port "99999"/ });
   t.throws(() => lookup('a.b', 'A', { nameservers: [bind.nameserver], timeoutMs: 0 }), /timeoutMs/);
 });
+
+t.test('idle sockets close one query timeout after their last query: open sockets follow the servers asked now', async (t) => {
+  const own = new DnsClient();
+  t.teardown(() => own.close());
+  await Promise.all(Array.from({ length: 20 }, () => lookup('web.coal.joyent.us', 'A', { nameservers: [bind.nameserver], client: own, timeoutMs: 200 })));
+  t.ok(own.openSockets >= 1 && own.openSockets <= 4, `${own.openSockets} sockets while asking`);
+  await new Promise((r) => setTimeout(r, 450));
+  t.equal(own.openSockets, 0, 'all closed once idle');
+  const again = await lookup('web.coal.joyent.us', 'A', { nameservers: [bind.nameserver], client: own, timeoutMs: 200 });
+  t.equal(again.answers.length, 2, 'and the next query opens a fresh one');
+});

@@ -44,7 +44,7 @@ t.test('record-set diffing by key', async (t) => {
   t.same(d.changed.map((x) => x.weight), [20]);
 });
 
-t.test('SRV backends: lowest priority group with addresses, duplicates once, sorted', async (t) => {
+t.test('SRV backends: every priority group, each with its priority, duplicates once, sorted', async (t) => {
   const srv = [
     { target: 'b', port: 80, priority: 0, weight: 10 },
     { target: 'a', port: 80, priority: 0, weight: 10 },
@@ -52,6 +52,7 @@ t.test('SRV backends: lowest priority group with addresses, duplicates once, sor
     { target: 'c', port: 80, priority: 1, weight: 10 },
   ];
   const addrs: Record<string, string[]> = { a: ['10.0.0.1'], b: ['10.0.0.2'], c: ['10.0.0.3'] };
-  t.same(srvBackends(srv, (x) => addrs[x]).map((x) => x.key), ['a:80@10.0.0.1', 'b:80@10.0.0.2']);
-  t.same(srvBackends(srv, (x) => (x === 'c' ? addrs[x] : [])).map((x) => x.key), ['c:80@10.0.0.3'], 'next group when the lowest has no addresses');
+  t.same(srvBackends(srv, (x) => addrs[x]).map((x) => `${x.priority} ${x.key}`), ['0 a:80@10.0.0.1', '0 b:80@10.0.0.2', '1 c:80@10.0.0.3'], 'the fallback group too, for the agent');
+  t.same(srvBackends(srv, (x) => (x === 'c' ? addrs[x] : [])).map((x) => x.key), ['c:80@10.0.0.3'], 'the next group alone when the lowest has no addresses');
+  t.same(srvBackends([{ target: 'a', port: 80, priority: 5, weight: 10 }, { target: 'a', port: 80, priority: 1, weight: 3 }], (x) => addrs[x]).map((x) => `${x.priority} ${x.weight}`), ['1 3'], 'listed in two groups: the lower one');
 });

@@ -15,7 +15,15 @@ a.svc 1 IN A 10.2.0.1
 b.svc 1 IN A 10.2.0.2
 c.svc 1 IN A 10.2.0.3
 `;
-const bind = await Bind.start([COAL, live(base)]);
+const PRIO: Zone = { origin: 'prio.test', records: `
+_svc._tcp.svc 30 IN SRV 0 10 2021 a.svc
+_svc._tcp.svc 30 IN SRV 0 20 2021 b.svc
+_svc._tcp.svc 30 IN SRV 10 10 3000 c.svc
+a.svc 30 IN A 10.5.0.1
+b.svc 30 IN A 10.5.0.2
+c.svc 30 IN A 10.5.0.3
+` };
+const bind = await Bind.start([COAL, live(base), PRIO]);
 t.teardown(() => bind.stop());
 
 function resolver(t: Test, options: Partial<ConstructorParameters<typeof Resolver>[0]> & { domain: string }): { r: Resolver; rec: Recorder } {
@@ -48,7 +56,7 @@ t.test('SRV NXDOMAIN → A on the domain with the default port', async (t) => {
   t.equal(r.stats().mode, 'address');
 });
 
-t.test('lowest SRV priority group wins; weight is exposed', async (t) => {
+t.test('priority groups with their weights; a target without addresses is left out', async (t) => {
   await bind.setZone(live(base + `
 _p._tcp.p 1 IN SRV 1 10 2021 a.svc
 _p._tcp.p 1 IN SRV 0 20 2021 b.svc
@@ -56,7 +64,7 @@ _p._tcp.p 1 IN SRV 0 5 2021 gone.svc
 `));
   const { rec } = resolver(t, { domain: 'p.live.test', service: '_p._tcp' });
   const state = await rec.updated(() => true, 3000);
-  t.same(state.backends.map((b) => `${b.name} ${b.priority} ${b.weight}`), ['b.svc.live.test 0 20'], 'a target without addresses does not hold its group');
+  t.same(state.backends.map((b) => `${b.name} ${b.priority} ${b.weight}`), ['b.svc.live.test 0 20', 'a.svc.live.test 1 10'], 'the fallback group listed after');
 });
 
 t.test('an SRV target removed → exactly one removed within TTL + jitter', async (t) => {
@@ -118,4 +126,15 @@ t.test('options are checked up front', async (t) => {
   t.throws(() => new Resolver({ domain: 'a.b', nameservers: ['nope'] }), { code: 'HERALD_INVALID_NAMESERVER' });
   t.throws(() => new Resolver({ domain: 'a.b', minTtl: 10, maxTtl: 5 }), /maxTtl/);
   t.throws(() => new Resolver({ domain: 'a.b', defaultPort: 0 }), /defaultPort/);
+});
+
+t.test('every SRV priority group is emitted with its priority, so the agent can fall back to the next', async (t) => {
+  const { r, rec } = resolver(t, { domain: 'svc.prio.test', service: '_svc._tcp' });
+  const state = await rec.updated((x) => x.backends.length > 0, 3000);
+  t.same(state.backends.map((b) => `${b.priority} ${b.weight} ${b.key}`), [
+    '0 10 a.svc.prio.test:2021@10.5.0.1',
+    '0 20 b.svc.prio.test:2021@10.5.0.2',
+    '10 10 c.svc.prio.test:3000@10.5.0.3',
+  ]);
+  t.equal(r.backends().length, 3);
 });
