@@ -21,8 +21,9 @@ limit.unref();
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(1).padStart(6)} s`;
 
-const c = await Cluster.start({ rps: 300, ttl: TTL_S, sessionTimeoutMs: 3000 });
+const c = await Cluster.start({ rps: 300, ttl: TTL_S, sessionTimeoutMs: 3000, oneByOne: true });
 const control = await new Control(c).start();
+control.restart = 'instance'; // as the loop: service and sidecar
 try {
   const client = c.client!;
   const ns = c.nameservers.join(',');

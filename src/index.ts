@@ -11,3 +11,4 @@ export * as operator from './operator/index.ts';
 export * as server from './server/index.ts';
 export * as sidecar from './sidecar/index.ts';
 export * as drain from './drain/index.ts';
+export * as roll from './roll/index.ts';

@@ -269,6 +269,8 @@ export interface ClusterOptions {
   clientTickMs?: number;
   /** `memory`: no ZooKeeper; one `herald serve --registry memory`, sidecars over memory://. */
   registry?: 'zookeeper' | 'memory';
+  /** Start the nameservers and instances one at a time (gentler on a loaded machine) instead of all at once. */
+  oneByOne?: boolean;
 }
 
 /** ZooKeeper, the nameservers, the instances and the client, started in that order. */
@@ -297,12 +299,14 @@ export class Cluster {
         c.zk = await ZooKeeper.start({ servers: o.zkServers ?? 1 });
         for (let i = 0; i < (o.serves ?? 2); i++) c.serves.push(new ServeProcess(c.zk.connectString, c.zone, c.sessionTimeoutMs));
       }
-      await Promise.all(c.serves.map((s) => s.start()));
+      if (o.oneByOne) for (const s of c.serves) await s.start();
+      else await Promise.all(c.serves.map((s) => s.start()));
       const registry = o.registry === 'memory' ? c.serves[0]!.registryUrl! : c.zk;
       for (let i = 1; i <= (o.instances ?? 3); i++) {
         c.instances.push(new Instance({ name: `web-${i}`, domain: c.domain, zk: registry, nameservers: () => c.nameservers, ttl: c.ttl, sessionTimeoutMs: c.sessionTimeoutMs, dir: c.dir }));
       }
-      await Promise.all(c.instances.map((i) => i.start()));
+      if (o.oneByOne) for (const i of c.instances) await i.start();
+      else await Promise.all(c.instances.map((i) => i.start()));
       await c.waitInDns(c.instances);
       c.client = new Client(c.domain, c.nameservers, o.rps ?? 300, o.clientTickMs ? { tickMs: o.clientTickMs, keepStats: true } : {});
       await c.waitInRotation(c.instances);

@@ -78,7 +78,7 @@ export async function rollCluster(t: { teardown(fn: () => unknown): void }, ttl:
   c: Cluster; control: Control; roll: (args: string[], timeoutMs?: number) => Promise<{ code: number | null; stdout: string; stderr: string }>;
   rollArgs: string[];
 }> {
-  const c = await Cluster.start({ rps: 300, ttl, sessionTimeoutMs: 3000 });
+  const c = await Cluster.start({ rps: 300, ttl, sessionTimeoutMs: 3000, oneByOne: true });
   t.teardown(() => c.stop());
   const control = await new Control(c).start();
   t.teardown(() => control.stop());
