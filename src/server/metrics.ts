@@ -39,6 +39,11 @@ export function registerServerMetrics(server: DnsServer, registry: Registry): vo
       server.stats.qtypes.forEach((n, t) => { if (n > 0) this.inc({ type: t === 0 ? 'other' : typeName(t) }, n); });
     },
   });
+  new Counter({
+    name: 'herald_server_records_rejected_total', help: 'Registry nodes that cannot be served (skipped), by reason: json, field, address, ports, name', labelNames: ['reason'], registers,
+    collect() { this.reset(); for (const [reason, n] of Object.entries(server.rejectedTotal)) this.inc({ reason }, n); },
+  });
+  new Gauge({ name: 'herald_server_records_rejected', help: 'Nodes of the served state that cannot be served now', registers, collect() { this.set(server.rejected.length); } });
   registry.registerMetric(answerHistogram(server));
   new Gauge({
     name: 'herald_server_registry_connected', help: '1 while the registry session is connected and the mirror current, else 0', registers,

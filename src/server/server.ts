@@ -3,6 +3,7 @@ import { createServer, isIP, type Server as TcpServer, type Socket } from 'node:
 import { Worker } from 'node:worker_threads';
 import { normalizeName } from '../dns/name.ts';
 import { InvalidArgumentError } from '../errors.ts';
+import type { Rejection, RejectReason } from '../registry/rejection.ts';
 import type { Mirror, Snapshot } from '../registry/store.ts';
 import { ListenError } from './errors.ts';
 import { parseListen, type ListenAddress } from './listen.ts';
@@ -28,6 +29,8 @@ export interface DnsServerOptions {
   maxTcpConnections?: number;
   /** Cached (name, type) answers kept before the cache starts over. @default 10000 */
   maxCacheEntries?: number;
+  /** Called once for each node (and content) that cannot be served; `herald serve` logs it. */
+  onReject?: (rejection: Rejection) => void;
 }
 
 const WORKER_URL = new URL('./udp-worker.ts', import.meta.url);
@@ -64,7 +67,7 @@ export class DnsServer {
     this.#tcpIdleMs = positiveInt(options.tcpIdleMs, 'tcpIdleMs', 10_000);
     this.#maxTcp = positiveInt(options.maxTcpConnections, 'maxTcpConnections', 256);
     this.#maxCache = positiveInt(options.maxCacheEntries, 'maxCacheEntries', 10_000);
-    this.#responder = new Responder(this.#domain, this.#maxCache);
+    this.#responder = new Responder(this.#domain, this.#maxCache, options.onReject);
   }
 
   get domain(): string { return this.#domain; }
@@ -81,6 +84,10 @@ export class DnsServer {
     const since = this.#mirror.staleSince;
     return since === undefined ? 0 : (Date.now() - since) / 1000;
   }
+  /** The nodes of the current zone that cannot be served (skipped, or SERVFAIL for their own name). */
+  get rejected(): readonly Rejection[] { return this.#responder.rejected; }
+  /** Nodes rejected since start, by reason (each node and content once). */
+  get rejectedTotal(): Readonly<Record<RejectReason, number>> { return this.#responder.rejectedTotal; }
   /** Counters of every thread (worker threads report once a second). */
   get stats(): ServerStats {
     return sumStats([this.#responder.stats, ...this.#workers.flatMap((w) => (w.stats ? [w.stats] : []))]);
