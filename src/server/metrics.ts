@@ -30,6 +30,10 @@ export function registerServerMetrics(server: DnsServer, registry: Registry): vo
   new Counter({ name: 'herald_server_cache_misses_total', help: 'Replies worked out from the zone', registers, collect() { this.reset(); this.inc(server.stats.cacheMisses); } });
   new Counter({ name: 'herald_server_zone_changes_total', help: 'Registry snapshots applied', registers, collect() { this.reset(); this.inc(server.stats.zoneChanges); } });
   new Counter({ name: 'herald_server_tcp_connections_total', help: 'TCP connections accepted', registers, collect() { this.reset(); this.inc(server.stats.tcpConnections); } });
+  new Counter({
+    name: 'herald_server_tcp_closed_total', help: 'TCP connections closed or refused by the server: idle, slow_query, max_connections, per_source, oversized', labelNames: ['reason'], registers,
+    collect() { this.reset(); for (const [reason, n] of Object.entries(server.stats.tcpClosed)) this.inc({ reason }, n); },
+  });
   new Gauge({ name: 'herald_server_ready', help: '1 once the first full copy of the registry is loaded', registers, collect() { this.set(server.ready ? 1 : 0); } });
   new Gauge({ name: 'herald_server_zone_names', help: 'Names held', registers, collect() { this.set(server.zoneSize); } });
   new Counter({
