@@ -70,7 +70,10 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const log = createLogger('herald-serve', { level, destination: io.stderr });
   const mirror = store.mirror(domainToPath(values.domain));
   logServeEvents(store, mirror, log);
-  const server = new DnsServer({ mirror, domain: values.domain, listen, threads });
+  const server = new DnsServer({
+    mirror, domain: values.domain, listen, threads,
+    onReject: (r) => log.warn({ path: r.path, reason: r.reason }, `cannot serve ${r.path}, skipped: ${r.message}`),
+  });
   let http: Server | undefined;
   try {
     await server.start();
