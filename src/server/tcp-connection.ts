@@ -35,13 +35,15 @@ export function serveTcpConnection(conn: Socket, handle: (msg: Buffer) => Buffer
   const stopQueryClock = () => { if (query) { clearTimeout(query); query = undefined; } };
   conn.on('close', () => { clearTimeout(idle); stopQueryClock(); pending = Buffer.alloc(0); });
   const full = () => queued >= limits.maxQueuedReplies || conn.writableLength >= limits.maxQueuedBytes;
-  const drained = () => {
+  const drained = (err?: Error | null) => {
     queued--;
+    // A failed write (the client reset) ends the connection: nothing more is read or answered.
+    if (err) { conn.destroy(); return; }
     idle.refresh();
-    if (paused && !full() && !conn.destroyed) { paused = false; conn.resume(); pump(); }
+    if (paused && !full() && !conn.destroyed && conn.writable) { paused = false; conn.resume(); pump(); }
   };
   const pump = () => {
-    while (pending.length >= 2 && !conn.destroyed) {
+    while (pending.length >= 2 && !conn.destroyed && conn.writable) {
       if (full()) { paused = true; conn.pause(); return; }
       const length = pending.readUInt16BE(0);
       if (length > MAX_QUERY) { stats.dropped.oversized++; close('oversized'); return; }

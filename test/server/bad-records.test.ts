@@ -1,16 +1,13 @@
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import * as dnsPacket from 'dns-packet';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
 import { waitFor } from '../fixtures/wait.ts';
-import { dig } from './helpers.ts';
+import { dig, heraldServe } from './helpers.ts';
 import { RawZk } from './raw-zk.ts';
 
 // Records another tool wrote into ZooKeeper, through an independent client:
 // each may cost only itself; `herald serve` keeps answering the rest.
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const D = 'foo.com';
 const service = (srvce: string, port: number) => JSON.stringify({ type: 'service', service: { type: 'service', service: { srvce, proto: '_tcp', port, ttl: 60 } } });
 const host = (address: string, ports: number[] = [80]) => JSON.stringify({ type: 'load_balancer', address, ttl: 30, load_balancer: { address, ports } });
@@ -37,20 +34,13 @@ await raw.put('/com/foo/shallow', JSON.stringify({ type: 'host', host: { address
 await raw.put('/com/foo/big', service('_http', 80));
 await raw.putMany(Array.from({ length: 1300 }, (_, i) => [`/com/foo/big/6f1c2e2a-0d3b-4c4e-9a51-${String(i).padStart(12, '0')}`, host(`10.1.${i >> 8}.${i & 255}`)]));
 
-const child: ChildProcess = spawn(process.execPath, [MAIN, 'serve', '--zk', zk.connectString, '--domain', D, '--listen', '127.0.0.1:0', '--metrics', '127.0.0.1:0', '--threads', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-let stdout = '';
-let stderr = '';
-child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
-child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-t.teardown(async () => { if (child.exitCode === null) child.kill('SIGTERM'); await exited; });
-await waitFor('herald serve to listen', () => /listening 127\.0\.0\.1:\d+/.test(stdout) || child.exitCode !== null, 30_000, 20);
-if (child.exitCode !== null) throw new Error(`herald serve exited ${child.exitCode} at start:\n${stderr.slice(-2000)}`);
-const port = Number(/listening 127\.0\.0\.1:(\d+)/.exec(stdout)![1]);
-const metricsUrl = /^metrics (\S+)$/m.exec(stdout)![1]!;
+const serve = await heraldServe(['--zk', zk.connectString, '--domain', D, '--metrics', '127.0.0.1:0', '--threads', '1']);
+t.teardown(() => serve.stop());
+const { port, child } = serve;
+const metricsUrl = serve.metricsUrl!;
 await waitFor('the first full sync', async () => (await dig(port, ['A', `good1.bar.${D}`])).status === 'NOERROR', 10_000, 50);
 
-const alive = (t: Tap.Test) => t.equal(child.exitCode, null, 'herald serve is still running');
+const alive = (t: { equal(a: unknown, b: unknown, m: string): void }) => t.equal(child.exitCode, null, 'herald serve is still running');
 
 /** A query over TCP, decoded by dns-packet (an independent decoder). */
 function tcpQuery(name: string, type: dnsPacket.RecordType): Promise<dnsPacket.Packet & { flag_tc?: boolean }> {
@@ -98,7 +88,7 @@ t.test('the flat service shape is served: SRV, A, and NXDOMAIN for another _srvc
 
 t.test('a 120-level-deep node is skipped: no PTR name over 255 bytes', async (t) => {
   const p = await tcpQuery('1.2.0.10.in-addr.arpa', 'PTR');
-  t.same(p.answers!.map((a) => a.data), [`shallow.${D}`]);
+  t.same(p.answers!.map((a) => (a as { data: unknown }).data), [`shallow.${D}`]);
   alive(t);
 });
 
@@ -127,7 +117,7 @@ t.test('each rejected node is logged once and counted by reason', async (t) => {
   t.equal(count('name'), 2, '64-byte label and the deep node');
   t.equal(count('address'), 3, 'the three scoped addresses');
   t.equal(count('ports'), 1);
-  const lines = stderr.split('\n').filter((l) => l.includes('cannot serve'));
+  const lines = serve.stderr.split('\n').filter((l) => l.includes('cannot serve'));
   t.equal(lines.length, 6, 'one log line per rejected node');
   t.match(lines.join('\n'), /"reason":"ports".*manyports/);
   alive(t);
