@@ -53,7 +53,7 @@ t.test('herald serve: a client pipelining 20,000 queries that never reads, and 2
     hostRecordJson({ type: 'load_balancer', address: `10.1.${i >> 8}.${i & 255}`, ports: [80] }))));
   await waitFor('the service in DNS', async () => (await ask(serve.port, '127.0.0.2')).answers.length > 500, 10_000, 50);
   // Let the burst of 1,300 snapshot changes settle, so RSS measures the connections only.
-  const changes = async () => /herald_server_zone_changes_total (\d+)/.exec(await (await fetch(serve.metricsUrl!)).text())![1];
+  const changes = async () => /herald_server_zone_changes_total (\d+)/.exec(await (await fetch(serve.metricsUrl!)).text())?.[1] ?? "";
   let last = '';
   await waitFor('the zone to settle', async () => { const now = await changes(); const same = now === last; last = now; return same; }, 20_000, 1000);
   await sleep(1000);
