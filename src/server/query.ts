@@ -38,6 +38,8 @@ export function readQuery(buf: Buffer): QueryView | DropReason | undefined {
     at += len + 1;
     if (at - 12 > 255) return 'malformed';
   }
+  // 255 bytes at most, the root's zero byte included (RFC 1035 3.1).
+  if (at - 12 > 255) return 'malformed';
   const nameEnd = at;
   if (nameEnd + 4 > length) return 'malformed';
   const qtype = (buf[nameEnd]! << 8) | buf[nameEnd + 1]!;

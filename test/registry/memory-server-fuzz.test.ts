@@ -40,7 +40,7 @@ async function exchange(lines: string[], ms = 300): Promise<string[]> {
   return got.split('\n').filter(Boolean);
 }
 
-const stillServing = async (t: { equal(a: unknown, b: unknown, m?: string): void }) => {
+const stillServing = async (t: { equal(a: unknown, b: unknown, m: string): unknown }) => {
   t.equal(serve.child.exitCode, null, 'herald serve is running');
   t.equal((await dig(serve.port, ['SRV', `_moray._tcp.moray.${D}`])).answer.length, 1, 'DNS answers');
   t.equal((await good.get('/us/joyent/coal/moray/m1'))?.ownedByMe, true, 'the good session is intact');

@@ -40,7 +40,7 @@ const { port, child } = serve;
 const metricsUrl = serve.metricsUrl!;
 await waitFor('the first full sync', async () => (await dig(port, ['A', `good1.bar.${D}`])).status === 'NOERROR', 10_000, 50);
 
-const alive = (t: { equal(a: unknown, b: unknown, m: string): void }) => t.equal(child.exitCode, null, 'herald serve is still running');
+const alive = (t: { equal(a: unknown, b: unknown, m: string): unknown }) => t.equal(child.exitCode, null, 'herald serve is still running');
 
 /** A query over TCP, decoded by dns-packet (an independent decoder). */
 function tcpQuery(name: string, type: dnsPacket.RecordType): Promise<dnsPacket.Packet & { flag_tc?: boolean }> {
