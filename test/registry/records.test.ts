@@ -90,3 +90,21 @@ t.test('connect strings: several servers, default port, chroot', async (t) => {
   t.same(parseConnectString('zk.example.com:2182'), { servers: [{ host: 'zk.example.com', port: 2182 }], chroot: '' });
   t.throws(() => parseConnectString('a b:1'), { code: 'HERALD_INVALID_CONNECT_STRING' });
 });
+
+t.test('the flat service shape binder serves: SRV fields directly under service', async (t) => {
+  const flat = parseRecord('{"type":"service","service":{"srvce":"_http","proto":"_tcp","port":80},"ttl":60}');
+  t.same(flat, { kind: 'service', srvce: '_http', proto: '_tcp', port: 80, srvTtl: undefined, serviceTtl: undefined, ttl: 60 });
+  t.equal(serviceTtl(flat as ServiceRecord), 60, 'rec.ttl');
+  t.equal(serviceTtl(parseRecord('{"type":"service","service":{"srvce":"_http","proto":"_tcp","port":80,"ttl":5},"ttl":60}') as ServiceRecord), 5, 'the inner ttl first');
+  t.throws(() => parseRecord('{"type":"service","service":{"srvce":"_http","proto":"_tcp"}}'), { code: 'HERALD_INVALID_RECORD', field: 'service.port' });
+});
+
+t.test('addresses with a scope and port lists no reply holds are invalid; nothing else changes', async (t) => {
+  for (const address of ['::1%a:b:c:d:e:f:g:h:i:j', '1:2:3:4:5:6:7:8%a:b', 'fe80::1%eth0']) {
+    t.throws(() => parseRecord(JSON.stringify({ type: 'load_balancer', address, load_balancer: { address } })), { code: 'HERALD_INVALID_RECORD', field: 'load_balancer.address' }, address);
+  }
+  t.equal((parseRecord('{"type":"host","host":{"address":"::ffff:1.2.3.4"}}') as HostRecord).address, '::ffff:1.2.3.4');
+  const ports = (n: number) => JSON.stringify({ type: 'load_balancer', address: '10.0.0.1', load_balancer: { address: '10.0.0.1', ports: Array.from({ length: n }, (_, i) => i) } });
+  t.equal((parseRecord(ports(1024)) as HostRecord).ports!.length, 1024);
+  t.throws(() => parseRecord(ports(70_000)), { code: 'HERALD_INVALID_RECORD', field: 'load_balancer.ports' });
+});
