@@ -1,5 +1,7 @@
 import { normalizeName } from '../dns/name.ts';
 import { InvalidRecordError } from './errors.ts';
+import { pathToDomain } from './path.ts';
+import { parseRecord } from './records.ts';
 
 /** Why a node cannot be served. */
 export type RejectReason = 'json' | 'field' | 'address' | 'ports' | 'name';
@@ -36,4 +38,21 @@ export function recordRejectReason(err: unknown): RejectReason {
   if (/address|primary/.test(field)) return 'address';
   if (/\.ports(\[|$)/.test(field)) return 'ports';
   return 'field';
+}
+
+/**
+ * Why `herald serve` skips the node at `path` holding `data`, or undefined
+ * when it serves it: the same verdict the server's zone reaches, for readers
+ * such as `herald why`.
+ */
+export function nodeRejection(path: string, data: string): Rejection | undefined {
+  const name = pathToDomain(path);
+  const problem = nameProblem(name);
+  if (problem !== undefined) return { path, name, reason: 'name', message: problem };
+  try {
+    parseRecord(data);
+    return undefined;
+  } catch (err) {
+    return { path, name, reason: recordRejectReason(err), message: (err as Error).message };
+  }
 }
