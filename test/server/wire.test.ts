@@ -53,7 +53,7 @@ t.test('wire details kept as the RFCs have them (README: Differences from binder
     additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096 } as never] });
   const reply = dnsPacket.decode(await udp(q));
   t.ok(reply.flags! & dnsPacket.AUTHORITATIVE_ANSWER, 'aa on an answer from our data (RFC 1035 4.1.1)');
-  t.notOk(reply.flags! & dnsPacket.AUTHENTIC_DATA, 'ad never set: nothing is DNSSEC-validated (RFC 4035 3.2.3)');
+  t.notOk(reply.flags! & dnsPacket.AUTHENTIC_DATA, 'ad never set: nothing is DNSSEC-signed (RFC 4035 3.1.6)');
   const opt = reply.additionals!.find((r) => r.type === 'OPT') as { udpPayloadSize: number } | undefined;
   t.equal(opt?.udpPayloadSize, 1470, 'OPT advertises our own payload size (RFC 6891 6.2.3), not the client\'s');
   t.equal(reply.additionals![reply.additionals!.length - 1]!.type, 'OPT', 'OPT last in the additional section');
