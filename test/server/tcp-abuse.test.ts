@@ -106,9 +106,8 @@ t.test('a trickle does not reset the idle clock; a client that stops reading is 
   t.teardown(() => s.close());
   await s.writer.putPersistent('/us/joyent/coal/big', serviceRecordJson({ service: { srvce: '_http', proto: '_tcp', port: 80 } }));
   // Replies of ~40 KB, so that unread ones fill the socket buffers.
-  for (let i = 0; i < 600; i++) {
-    await s.writer.putEphemeral(`/us/joyent/coal/big/6f1c2e2a-0d3b-4c4e-9a51-${String(i).padStart(12, '0')}`, hostRecordJson({ type: 'load_balancer', address: `10.1.${i >> 8}.${i & 255}`, ports: [80] }));
-  }
+  await Promise.all(Array.from({ length: 600 }, (_, i) => s.writer.putEphemeral(`/us/joyent/coal/big/6f1c2e2a-0d3b-4c4e-9a51-${String(i).padStart(12, '0')}`,
+    hostRecordJson({ type: 'load_balancer', address: `10.1.${i >> 8}.${i & 255}`, ports: [80] }))));
   const { DnsServer } = await import('../../src/server/server.ts');
   const mirror = s.registry.connect().mirror('/us/joyent/coal');
   const server = new DnsServer({ mirror, domain: D, listen: ['127.0.0.1:0'], tcpIdleMs: 800, tcpQueryMs: 400, tcpMaxQueuedReplies: 4 });
