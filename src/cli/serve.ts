@@ -73,7 +73,10 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   logServeEvents(store, mirror, log);
   // Herald's TTL overrides (herald roll --fast-ttl): served as caps on the answers' TTLs.
   const ttlOverrides = store.mirror(TTL_ROOT);
-  const server = new DnsServer({ mirror, domain: values.domain, listen, threads, ttlOverrides });
+  const server = new DnsServer({
+    mirror, domain: values.domain, listen, threads, ttlOverrides,
+    onReject: (r) => log.warn({ path: r.path, reason: r.reason }, `cannot serve ${r.path}, skipped: ${r.message}`),
+  });
   let http: Server | undefined;
   try {
     await server.start();

@@ -6,6 +6,21 @@ import type { Mirror } from './store.ts';
 import { readJsonLines } from '../json-lines.ts';
 
 const MAX_LINE = 1 << 20;
+/** A client that leaves this much of its replies and mirror pushes unread is dropped (its session ends). */
+const MAX_UNREAD = 32 << 20;
+const OPS = new Set(['get', 'children', 'delete', 'watchGone', 'putPersistent', 'putEphemeral', 'createSequential', 'mirror', 'unmirror']);
+const DATA_OPS = new Set(['putPersistent', 'putEphemeral', 'createSequential']);
+
+/** The request a line holds, or why it is not one; checked before anything uses it, so no line can throw. */
+export function parseRequest(value: unknown): RemoteRequest | InvalidArgumentError {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return new InvalidArgumentError(`a request must be a JSON object, got ${JSON.stringify(value)?.slice(0, 80)}`);
+  const req = value as Record<string, unknown>;
+  if (typeof req['id'] !== 'number' || !Number.isSafeInteger(req['id'])) return new InvalidArgumentError('a request needs an integer "id"');
+  if (typeof req['op'] !== 'string' || !OPS.has(req['op'])) return new InvalidArgumentError(`unknown operation ${JSON.stringify(req['op'])?.slice(0, 80)}`);
+  if (typeof req['path'] !== 'string') return new InvalidArgumentError(`${req['op']} needs a string "path"`);
+  if (DATA_OPS.has(req['op']) && req['data'] !== null && typeof req['data'] !== 'string') return new InvalidArgumentError(`${req['op']} needs "data", a string or null`);
+  return value as RemoteRequest;
+}
 
 /**
  * Serves a `MemoryRegistry` to other processes on a loopback TCP port (see
@@ -34,7 +49,11 @@ export class MemoryRegistryServer {
     this.#sockets.add(socket);
     const store = this.#registry.connect();
     const mirrors = new Map<string, Mirror>();
-    const send = (m: RemoteMessage) => { if (!socket.destroyed) socket.write(JSON.stringify(m) + '\n'); };
+    const send = (m: RemoteMessage) => {
+      if (socket.destroyed) return;
+      if (socket.writableLength > MAX_UNREAD) { socket.destroy(); return; }
+      socket.write(JSON.stringify(m) + '\n');
+    };
     socket.setNoDelay(true);
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
@@ -42,7 +61,16 @@ export class MemoryRegistryServer {
       for (const m of mirrors.values()) m.close();
       void store.close();
     });
-    readJsonLines(socket, (req) => void this.#serve(store, mirrors, req as RemoteRequest, send), () => socket.destroy(), MAX_LINE);
+    readJsonLines(socket, (value) => {
+      const req = parseRequest(value);
+      if (req instanceof InvalidArgumentError) {
+        const id = (value as { id?: unknown } | null)?.id;
+        // -1: the request had no id a reply could carry.
+        send({ id: typeof id === 'number' ? id : -1, ok: false, code: req.code, message: req.message });
+      } else {
+        void this.#serve(store, mirrors, req, send);
+      }
+    }, () => socket.destroy(), MAX_LINE);
   }
 
   async #serve(store: ReturnType<MemoryRegistry['connect']>, mirrors: Map<string, Mirror>, req: RemoteRequest, send: (m: RemoteMessage) => void): Promise<void> {

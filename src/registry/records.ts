@@ -73,9 +73,17 @@ function port(v: unknown, field: string): number {
   return v;
 }
 
+/**
+ * More ports than this on one host cannot be served: one TCP reply holds
+ * about 2,000 SRV records at best, and no real instance listens on more.
+ */
+export const MAX_HOST_PORTS = 1024;
+
 function address(v: unknown, field: string): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string' || isIP(v) === 0) throw new InvalidRecordError(field, `must be an IP address or null, got ${JSON.stringify(v)}`);
+  // net.isIP accepts a scope (`fe80::1%eth0`, even `::1%a:b:c`); an A or AAAA record cannot carry one.
+  if (v.includes('%')) throw new InvalidRecordError(field, `must be an address without a scope, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -118,23 +126,30 @@ function hostFromJson(json: Record<string, unknown>, type: HostType): HostRecord
   const rawPorts = d['ports'];
   if (rawPorts !== undefined && rawPorts !== null) {
     if (!Array.isArray(rawPorts)) throw new InvalidRecordError(`${type}.ports`, 'must be an array of ports');
+    if (rawPorts.length > MAX_HOST_PORTS) throw new InvalidRecordError(`${type}.ports`, `has ${rawPorts.length} ports, more than the ${MAX_HOST_PORTS} one reply can serve`);
     ports = rawPorts.map((p, i) => port(p, `${type}.ports[${i}]`));
   }
   return { kind: 'host', type, address: addr, ports, typeTtl: optionalTtl(d['ttl'], `${type}.ttl`), ttl: optionalTtl(json['ttl'], 'ttl') };
 }
 
+/**
+ * registrar nests the SRV fields in `service.service`; binder also serves
+ * the flat shape with them directly under `service`, taking `service.service`
+ * when it is an object and `service` itself otherwise. So does Herald.
+ */
 function serviceFromJson(json: Record<string, unknown>): ServiceRecord {
   const service = json['service'];
   if (!isObject(service)) throw new InvalidRecordError('service', 'must be an object');
-  const inner = service['service'];
-  if (!isObject(inner)) throw new InvalidRecordError('service.service', 'must be an object');
+  const nested = isObject(service['service']);
+  const inner = nested ? (service['service'] as Record<string, unknown>) : service;
+  const at = nested ? 'service.service' : 'service';
   return {
     kind: 'service',
-    srvce: label(inner['srvce'], 'service.service.srvce'),
-    proto: label(inner['proto'], 'service.service.proto'),
-    port: port(inner['port'], 'service.service.port'),
-    srvTtl: optionalTtl(inner['ttl'], 'service.service.ttl'),
-    serviceTtl: optionalTtl(service['ttl'], 'service.ttl'),
+    srvce: label(inner['srvce'], `${at}.srvce`),
+    proto: label(inner['proto'], `${at}.proto`),
+    port: port(inner['port'], `${at}.port`),
+    srvTtl: optionalTtl(inner['ttl'], `${at}.ttl`),
+    serviceTtl: nested ? optionalTtl(service['ttl'], 'service.ttl') : undefined,
     ttl: optionalTtl(json['ttl'], 'ttl'),
   };
 }

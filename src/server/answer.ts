@@ -54,7 +54,7 @@ function answerPtr(zone: Zone, name: string): Answer {
   if (!names) return refused();
   const answers: ResourceRecord[] = [];
   for (const target of names) {
-    const record = zone.names.get(target)?.record;
+    const record = zone.names.get(target.toLowerCase())?.record;
     if (!record || record instanceof Error || (record.kind !== 'host' && record.kind !== 'database')) continue;
     answers.push({ name, type: RecordType.PTR, class: CLASS_IN, ttl: hostTtl(record), target });
   }
@@ -108,11 +108,11 @@ function answerAddress(zone: Zone, name: string, family: 4 | 6): Answer {
   return family === 6 ? reply(Rcode.NOTIMP) : reply(Rcode.NOERROR);
 }
 
-/** The service's eligible instances with their full names, in name order. */
+/** The service's eligible instances with their full names (the nodes' own spelling), in name order. */
 function* members(zone: Zone, service: ZoneEntry): Generator<[string, HostRecord & { address: string }]> {
   for (const child of service.children) {
     const target = `${child}.${service.name}`;
-    const record = zone.names.get(target)?.record;
+    const record = zone.names.get(target.toLowerCase())?.record;
     if (record && !(record instanceof Error) && isServiceMember(record)) yield [target, record];
   }
 }

@@ -30,6 +30,10 @@ export function registerServerMetrics(server: DnsServer, registry: Registry): vo
   new Counter({ name: 'herald_server_cache_misses_total', help: 'Replies worked out from the zone', registers, collect() { this.reset(); this.inc(server.stats.cacheMisses); } });
   new Counter({ name: 'herald_server_zone_changes_total', help: 'Registry snapshots applied', registers, collect() { this.reset(); this.inc(server.stats.zoneChanges); } });
   new Counter({ name: 'herald_server_tcp_connections_total', help: 'TCP connections accepted', registers, collect() { this.reset(); this.inc(server.stats.tcpConnections); } });
+  new Counter({
+    name: 'herald_server_tcp_closed_total', help: 'TCP connections closed or refused by the server: idle, slow_query, max_connections, per_source, oversized', labelNames: ['reason'], registers,
+    collect() { this.reset(); for (const [reason, n] of Object.entries(server.stats.tcpClosed)) this.inc({ reason }, n); },
+  });
   new Gauge({ name: 'herald_server_ready', help: '1 once the first full copy of the registry is loaded', registers, collect() { this.set(server.ready ? 1 : 0); } });
   new Gauge({ name: 'herald_server_zone_names', help: 'Names held', registers, collect() { this.set(server.zoneSize); } });
   new Counter({
@@ -39,6 +43,11 @@ export function registerServerMetrics(server: DnsServer, registry: Registry): vo
       server.stats.qtypes.forEach((n, t) => { if (n > 0) this.inc({ type: t === 0 ? 'other' : typeName(t) }, n); });
     },
   });
+  new Counter({
+    name: 'herald_server_records_rejected_total', help: 'Registry nodes that cannot be served (skipped), by reason: json, field, address, ports, name', labelNames: ['reason'], registers,
+    collect() { this.reset(); for (const [reason, n] of Object.entries(server.rejectedTotal)) this.inc({ reason }, n); },
+  });
+  new Gauge({ name: 'herald_server_records_rejected', help: 'Nodes of the served state that cannot be served now', registers, collect() { this.set(server.rejected.length); } });
   registry.registerMetric(answerHistogram(server));
   new Gauge({
     name: 'herald_server_registry_connected', help: '1 while the registry session is connected and the mirror current, else 0', registers,

@@ -1,3 +1,4 @@
+import { normalizeName } from '../dns/name.ts';
 /** What the hot path needs from a query, read without building a message object. */
 export interface QueryView {
   /** Offset just past the question name (where QTYPE starts). */
@@ -37,6 +38,8 @@ export function readQuery(buf: Buffer): QueryView | DropReason | undefined {
     at += len + 1;
     if (at - 12 > 255) return 'malformed';
   }
+  // 255 bytes at most, the root's zero byte included (RFC 1035 3.1).
+  if (at - 12 > 255) return 'malformed';
   const nameEnd = at;
   if (nameEnd + 4 > length) return 'malformed';
   const qtype = (buf[nameEnd]! << 8) | buf[nameEnd + 1]!;
@@ -63,4 +66,42 @@ export function readQuery(buf: Buffer): QueryView | DropReason | undefined {
     ednsSize,
     ednsUnusual,
   };
+}
+
+/**
+ * The question name of an uncompressed question ending at `nameEnd`, read
+ * from the wire labels and normalized; undefined when a label holds a byte
+ * a served name cannot have (a dot or a space inside a label would otherwise
+ * read as another name). Such questions are REFUSED.
+ */
+export function questionName(buf: Buffer, nameEnd: number): string | undefined {
+  let name = '';
+  for (let at = 12; at < nameEnd - 1; ) {
+    const len = buf[at]!;
+    for (let i = at + 1; i <= at + len; i++) {
+      const c = buf[i]!;
+      const ok = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f;
+      if (!ok) return undefined;
+    }
+    name += (name ? '.' : '') + buf.toString('latin1', at + 1, at + 1 + len);
+    at += len + 1;
+  }
+  try {
+    return normalizeName(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the first question's name ends when it is written without compression pointers, else undefined. */
+export function plainNameEnd(buf: Buffer): number | undefined {
+  if (buf.length < 12 || buf.readUInt16BE(4) === 0) return undefined;
+  let at = 12;
+  for (;;) {
+    if (at >= buf.length) return undefined;
+    const len = buf[at]!;
+    if (len === 0) return at + 5 <= buf.length && at - 11 <= 255 ? at + 1 : undefined;
+    if (len > 63) return undefined;
+    at += len + 1;
+  }
 }

@@ -1,12 +1,13 @@
-import { decodeMessage, nameAt } from '../dns/decode.ts';
+import { decodeMessage } from '../dns/decode.ts';
 import { encodeMessage } from '../dns/encode.ts';
 import { emptyMessage } from '../dns/message.ts';
 import { normalizeName } from '../dns/name.ts';
-import { Rcode } from '../dns/types.ts';
+import { CLASS_IN, Rcode } from '../dns/types.ts';
+import { REJECT_REASONS, type Rejection, type RejectReason } from '../registry/rejection.ts';
 import type { Snapshot } from '../registry/store.ts';
 import { answer } from './answer.ts';
+import { plainNameEnd, questionName, readQuery } from './query.ts';
 import { capTtls } from './ttl-cap.ts';
-import { readQuery } from './query.ts';
 import { bareReply, encodeAnswer, finish, MAX_UDP, sizeLimit, type WireAnswer } from './response.ts';
 import { newStats, observeAnswer, type ServerStats } from './stats.ts';
 import { buildZone, type Zone } from './zone.ts';
@@ -30,17 +31,35 @@ export class Responder {
   #cache = new Map<number, Map<string, WireAnswer>>();
   #cacheSize = 0;
   #tick = 0;
+  #rejectedKeys = new Set<string>();
+  readonly #onReject: ((r: Rejection) => void) | undefined;
+  /** Nodes rejected since start, by reason: each (path, data) counted once. */
+  readonly rejectedTotal: Record<RejectReason, number> = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
 
-  constructor(domain: string, maxCacheEntries: number) {
+  constructor(domain: string, maxCacheEntries: number, onReject?: (r: Rejection) => void) {
     this.#domain = domain;
     this.#maxCache = maxCacheEntries;
+    this.#onReject = onReject;
   }
 
   get ready(): boolean { return this.#zone !== undefined; }
   get zoneSize(): number { return this.#zone?.names.size ?? 0; }
+  /** The nodes of the current zone that cannot be served. */
+  get rejected(): readonly Rejection[] { return this.#zone?.rejected ?? []; }
 
   setSnapshot(snapshot: Snapshot): void {
-    this.#zone = buildZone(snapshot, this.#domain, this.#zone);
+    const previous = this.#zone;
+    this.#zone = buildZone(snapshot, this.#domain, previous);
+    // Counted and reported once per node and content, not again at every change.
+    const keys = new Set<string>();
+    for (const r of this.#zone.rejected) {
+      const key = `${r.path}\n${r.reason}\n${snapshot.get(r.path)?.data ?? ''}`;
+      keys.add(key);
+      if (this.#rejectedKeys.has(key)) continue;
+      this.rejectedTotal[r.reason]++;
+      this.#onReject?.(r);
+    }
+    this.#rejectedKeys = keys;
     this.#cache = new Map();
     this.#cacheSize = 0;
     this.stats.zoneChanges++;
@@ -79,15 +98,13 @@ export class Responder {
       this.stats.cacheHits++;
     } else {
       this.stats.cacheMisses++;
-      let name: string;
-      try {
-        name = normalizeName(nameAt(msg, 12).name);
-      } catch {
-        return this.#bare(msg, questionEnd, Rcode.REFUSED, view.ednsSize > 0);
-      }
+      const name = questionName(msg, view.nameEnd);
+      if (name === undefined) return this.#bare(msg, questionEnd, Rcode.REFUSED, view.ednsSize > 0);
       const a = capTtls(answer(zone, name, view.qtype), this.#ttlCaps);
       if (!a.cacheable) return this.#bare(msg, questionEnd, a.rcode, view.ednsSize > 0);
-      cached = encodeAnswer(name, view.qtype, a);
+      const encoded = safeEncode(name, view.qtype, a);
+      if (!encoded) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
+      cached = encoded;
       if (this.#cacheSize >= this.#maxCache) { this.#cache = new Map(); this.#cacheSize = 0; byName = undefined; }
       if (!byName) { byName = new Map(); this.#cache.set(view.qtype, byName); }
       byName.set(view.key, cached);
@@ -106,7 +123,11 @@ export class Responder {
     return bareReply(msg, questionEnd, rcode, opt);
   }
 
-  /** Anything unusual: several questions, compressed question, EDNS options, other opcodes or classes. */
+  /**
+   * Anything unusual: several questions, compressed question, EDNS options,
+   * other opcodes or classes. The question comes back as its bytes came in
+   * whenever it was written plainly, so a client always matches it.
+   */
   #slow(msg: Buffer, tcp: boolean): Buffer | undefined {
     let query;
     try {
@@ -116,26 +137,40 @@ export class Responder {
       return undefined;
     }
     if (query.qr) { this.stats.dropped.response++; return undefined; }
+    const q = query.questions[0];
+    if (q) this.stats.qtypes[q.type < 256 ? q.type : 0]!++;
+    const nameEnd = query.questions.length === 1 ? plainNameEnd(msg) : undefined;
+    const ednsSize = query.edns ? Math.max(512, query.edns.udpSize) : 0;
+    let rcode: number | undefined;
+    if (query.opcode !== 0) rcode = Rcode.NOTIMP;
+    else if (query.questions.length !== 1 || !q) rcode = Rcode.FORMERR;
+    else if (!this.#zone) rcode = Rcode.SERVFAIL;
+    else {
+      // A compressed question is answered with the plain, lower-cased one, so only in class IN.
+      const name = nameEnd !== undefined ? questionName(msg, nameEnd) : q.class === CLASS_IN ? plainName(q.name) : undefined;
+      if (name === undefined) rcode = Rcode.REFUSED;
+      else {
+        const a = capTtls(answer(this.#zone, name, q.type, q.class), this.#ttlCaps);
+        const wire = safeEncode(name, q.type, a);
+        if (!wire) rcode = Rcode.SERVFAIL;
+        else {
+          const variant = wire.variants[(Math.random() * wire.variants.length) | 0]!;
+          const out = finish(variant, wire.truncated, msg, nameEnd ?? 12, ednsSize, tcp);
+          if (nameEnd !== undefined) msg.copy(out, nameEnd, nameEnd, nameEnd + 4);
+          this.stats.rcodes[a.rcode]!++;
+          if ((out[2]! & 0x02) !== 0) this.stats.truncated++;
+          return out;
+        }
+      }
+    }
+    if (nameEnd !== undefined) return this.#bare(msg, nameEnd + 4, rcode, ednsSize > 0);
     const reply = emptyMessage(query.id);
     reply.qr = true;
     reply.opcode = query.opcode;
     reply.rd = query.rd;
+    reply.rcode = rcode;
     reply.questions = query.questions;
     if (query.edns) reply.edns = { udpSize: MAX_UDP, version: 0, dnssecOk: false };
-    const q = query.questions[0];
-    if (q) this.stats.qtypes[q.type < 256 ? q.type : 0]!++;
-    if (query.opcode !== 0) reply.rcode = Rcode.NOTIMP;
-    else if (query.questions.length !== 1 || !q) reply.rcode = Rcode.FORMERR;
-    else if (!this.#zone) reply.rcode = Rcode.SERVFAIL;
-    else {
-      let name: string | undefined;
-      try { name = normalizeName(q.name); } catch { name = undefined; }
-      if (name === undefined) reply.rcode = Rcode.REFUSED;
-      else {
-        const a = capTtls(answer(this.#zone, name, q.type, q.class), this.#ttlCaps);
-        Object.assign(reply, { rcode: a.rcode, aa: a.aa, answers: a.answers, authorities: a.authorities, additionals: a.additionals });
-      }
-    }
     let out: Buffer;
     try {
       out = encodeMessage(reply);
@@ -143,12 +178,31 @@ export class Responder {
       this.stats.dropped.malformed++;
       return undefined;
     }
-    if (out.length > sizeLimit(tcp, query.edns ? Math.max(512, query.edns.udpSize) : 0)) {
-      Object.assign(reply, { tc: true, answers: [], authorities: [], additionals: [] });
+    if (out.length > sizeLimit(tcp, ednsSize)) {
+      // Only many questions get here; over TCP too, since nothing of an answer can be cut.
+      Object.assign(reply, { tc: true, questions: [] });
       out = encodeMessage(reply);
       this.stats.truncated++;
     }
-    this.stats.rcodes[reply.rcode & 0xf]!++;
+    this.stats.rcodes[rcode & 0xf]!++;
     return out;
+  }
+}
+
+/** Encodes an answer, or undefined when it cannot be (a record that slipped past intake): SERVFAIL for that name only. */
+function safeEncode(name: string, type: number, a: ReturnType<typeof answer>): WireAnswer | undefined {
+  try {
+    return encodeAnswer(name, type, a);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A decoded question name, normalized; undefined when it cannot be a served name. */
+function plainName(name: string): string | undefined {
+  try {
+    return normalizeName(name);
+  } catch {
+    return undefined;
   }
 }

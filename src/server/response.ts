@@ -57,16 +57,35 @@ function header(w: MessageWriter, a: Answer, tc: boolean, counts: [number, numbe
   w.u16(counts[2]);
 }
 
+/** Replies are cut to this many bytes, so that an OPT record still fits in binder's TCP limit. */
+const MAX_FITTED = MAX_TCP - OPT_LENGTH;
+
+/**
+ * One reply with as many whole records as fit in `MAX_FITTED` bytes, in
+ * section order: over TCP a large service gets a partial set, never TC
+ * (binder-compatible clients take it). Cutting the tail is safe because
+ * compression pointers only point backwards. The counts never overflow.
+ */
 function encode(name: string, type: number, a: Answer, answers: ResourceRecord[]): Buffer {
   const w = new MessageWriter(512);
-  header(w, a, false, [answers.length, a.authorities.length, a.additionals.length]);
+  header(w, a, false, [0, 0, 0]);
   w.name(name);
   w.u16(type);
   w.u16(CLASS_IN);
-  for (const r of answers) w.record(r);
-  for (const r of a.authorities) w.record(r);
-  for (const r of a.additionals) w.record(r);
-  return w.bytes();
+  const counts = [0, 0, 0];
+  let end = w.length;
+  const sections = [answers, a.authorities, a.additionals];
+  fill: for (let s = 0; s < sections.length; s++) {
+    for (const r of sections[s]!) {
+      w.record(r);
+      if (w.length > MAX_FITTED) break fill;
+      end = w.length;
+      counts[s]!++;
+    }
+  }
+  for (let s = 0; s < 3; s++) w.setU16(6 + 2 * s, counts[s]!);
+  const out = w.bytes();
+  return end === out.length ? out : Buffer.from(out.subarray(0, end));
 }
 
 /** Encodes an answer for the question (name lower-cased, type) in every order it will be served in. */
@@ -82,7 +101,7 @@ export function encodeAnswer(name: string, type: number, a: Answer): WireAnswer 
   return { rcode: a.rcode, variants, truncated: w.bytes() };
 }
 
-/** The largest reply a query may get: 512 plain UDP, min(EDNS size, 1470) with EDNS, 65530 over TCP. */
+/** The largest reply a query may get: 512 plain UDP, min(EDNS size, 1470) with EDNS, 65530 over TCP (a cached reply always fits). */
 export function sizeLimit(tcp: boolean, ednsSize: number): number {
   if (tcp) return MAX_TCP;
   if (ednsSize === 0) return PLAIN_UDP;
@@ -92,7 +111,9 @@ export function sizeLimit(tcp: boolean, ednsSize: number): number {
 /**
  * The hot path: one copy of a cached reply with the query's ID, rd bit and
  * question name (its original case: 0x20-safe) patched in, plus an OPT
- * record when the query had one. Truncated when over the size limit.
+ * record when the query had one. Truncated when over the UDP size limit;
+ * over TCP the cached reply always fits. `nameEnd` 12 keeps the cached
+ * (lower-cased) question.
  */
 export function finish(cached: Buffer, truncated: Buffer, query: Buffer, nameEnd: number, ednsSize: number, tcp: boolean): Buffer {
   const opt = ednsSize > 0 ? OPT_LENGTH : 0;

@@ -4,11 +4,13 @@ import { Worker } from 'node:worker_threads';
 import { normalizeName } from '../dns/name.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { workerScript } from '../entry-points.ts';
+import type { Rejection, RejectReason } from '../registry/rejection.ts';
 import type { Mirror, Snapshot } from '../registry/store.ts';
 import { ttlCaps } from '../drain/ttl-override.ts';
 import { ListenError } from './errors.ts';
 import { parseListen, type ListenAddress } from './listen.ts';
-import { MAX_QUERY, Responder } from './responder.ts';
+import { Responder } from './responder.ts';
+import { serveTcpConnection, type TcpLimits } from './tcp-connection.ts';
 import { sumStats, type ServerStats } from './stats.ts';
 import { bindUdp } from './udp-socket.ts';
 
@@ -28,10 +30,20 @@ export interface DnsServerOptions {
   tcpIdleMs?: number;
   /** TCP connections beyond this many are refused. @default 256 */
   maxTcpConnections?: number;
+  /** TCP connections from one source address beyond this many are refused, so one client cannot take every slot. @default 32 */
+  maxTcpPerSource?: number;
+  /** A TCP query must arrive whole within this long of its first byte. @default 5000 */
+  tcpQueryMs?: number;
+  /** Replies queued on one TCP connection (not yet taken by the client) before its reads pause. @default 64 */
+  tcpMaxQueuedReplies?: number;
+  /** The same in bytes. @default 262144 */
+  tcpMaxQueuedBytes?: number;
   /** Cached (name, type) answers kept before the cache starts over. @default 10000 */
   maxCacheEntries?: number;
   /** Herald's TTL overrides (`store.mirror(TTL_ROOT)`, src/drain/ttl-override.ts): answers under an overridden domain carry at most its TTL. */
   ttlOverrides?: Mirror;
+  /** Called once for each node (and content) that cannot be served; `herald serve` logs it. */
+  onReject?: (rejection: Rejection) => void;
 }
 
 /**
@@ -49,6 +61,9 @@ export class DnsServer {
   readonly #threads: number;
   readonly #tcpIdleMs: number;
   readonly #maxTcp: number;
+  readonly #maxTcpPerSource: number;
+  readonly #tcpLimits: TcpLimits;
+  readonly #perSource = new Map<string, number>();
   readonly #maxCache: number;
   readonly #responder: Responder;
   #udp: UdpSocket[] = [];
@@ -68,8 +83,15 @@ export class DnsServer {
     this.#threads = positiveInt(options.threads, 'threads', 1);
     this.#tcpIdleMs = positiveInt(options.tcpIdleMs, 'tcpIdleMs', 10_000);
     this.#maxTcp = positiveInt(options.maxTcpConnections, 'maxTcpConnections', 256);
+    this.#maxTcpPerSource = positiveInt(options.maxTcpPerSource, 'maxTcpPerSource', 32);
+    this.#tcpLimits = {
+      idleMs: this.#tcpIdleMs,
+      queryMs: positiveInt(options.tcpQueryMs, 'tcpQueryMs', 5000),
+      maxQueuedReplies: positiveInt(options.tcpMaxQueuedReplies, 'tcpMaxQueuedReplies', 64),
+      maxQueuedBytes: positiveInt(options.tcpMaxQueuedBytes, 'tcpMaxQueuedBytes', 256 * 1024),
+    };
     this.#maxCache = positiveInt(options.maxCacheEntries, 'maxCacheEntries', 10_000);
-    this.#responder = new Responder(this.#domain, this.#maxCache);
+    this.#responder = new Responder(this.#domain, this.#maxCache, options.onReject);
   }
 
   get domain(): string { return this.#domain; }
@@ -86,6 +108,10 @@ export class DnsServer {
     const since = this.#mirror.staleSince;
     return since === undefined ? 0 : (Date.now() - since) / 1000;
   }
+  /** The nodes of the current zone that cannot be served (skipped, or SERVFAIL for their own name). */
+  get rejected(): readonly Rejection[] { return this.#responder.rejected; }
+  /** Nodes rejected since start, by reason (each node and content once). */
+  get rejectedTotal(): Readonly<Record<RejectReason, number>> { return this.#responder.rejectedTotal; }
   /** Counters of every thread (worker threads report once a second). */
   get stats(): ServerStats {
     return sumStats([this.#responder.stats, ...this.#workers.flatMap((w) => (w.stats ? [w.stats] : []))]);
@@ -174,33 +200,23 @@ export class DnsServer {
   }
 
   #onConnection(conn: Socket): void {
-    if (this.#connections.size >= this.#maxTcp) { conn.destroy(); return; }
-    this.#connections.add(conn);
     const stats = this.#responder.stats;
+    const source = conn.remoteAddress ?? '';
+    const fromSource = this.#perSource.get(source) ?? 0;
+    if (this.#connections.size >= this.#maxTcp) { stats.tcpClosed.max_connections++; conn.destroy(); return; }
+    if (fromSource >= this.#maxTcpPerSource) { stats.tcpClosed.per_source++; conn.destroy(); return; }
+    this.#connections.add(conn);
+    this.#perSource.set(source, fromSource + 1);
     stats.tcpConnections++;
     conn.setNoDelay(true);
-    conn.setTimeout(this.#tcpIdleMs, () => conn.destroy());
     conn.on('error', () => conn.destroy());
-    conn.on('close', () => this.#connections.delete(conn));
-    let pending: Buffer = Buffer.alloc(0);
-    conn.on('data', (chunk: Buffer) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      while (pending.length >= 2) {
-        const length = pending.readUInt16BE(0);
-        if (length > MAX_QUERY) { stats.dropped.oversized++; conn.destroy(); return; }
-        if (pending.length < 2 + length) break;
-        const msg = pending.subarray(2, 2 + length);
-        pending = pending.subarray(2 + length);
-        stats.tcp++;
-        const reply = this.#responder.handle(msg, true);
-        if (reply) {
-          const frame = Buffer.allocUnsafe(2 + reply.length);
-          frame.writeUInt16BE(reply.length, 0);
-          reply.copy(frame, 2);
-          conn.write(frame);
-        }
-      }
+    conn.on('close', () => {
+      this.#connections.delete(conn);
+      const n = (this.#perSource.get(source) ?? 1) - 1;
+      if (n > 0) this.#perSource.set(source, n);
+      else this.#perSource.delete(source);
     });
+    serveTcpConnection(conn, (msg) => this.#responder.handle(msg, true), this.#tcpLimits, stats);
   }
 
   async stop(): Promise<void> {

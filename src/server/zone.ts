@@ -2,13 +2,15 @@ import { isIP } from 'node:net';
 import { compressIPv6, expandIPv6, isSubdomain } from '../dns/name.ts';
 import { pathToDomain } from '../registry/path.ts';
 import { parseRecord, type RegistryRecord } from '../registry/records.ts';
+import { nameProblem, recordRejectReason, type Rejection } from '../registry/rejection.ts';
 import type { Snapshot } from '../registry/store.ts';
 
 /** A held name: its record (or why it could not be read) and its children's names. */
 export interface ZoneEntry {
+  /** The name in the node's own spelling (answers use it; lookups are by lower case). */
   name: string;
   record: RegistryRecord | Error;
-  /** Child labels, sorted (instances of a service). */
+  /** Child labels as the nodes spell them, sorted (instances of a service). */
   children: readonly string[];
 }
 
@@ -16,15 +18,22 @@ export interface ZoneEntry {
 export interface Zone {
   /** The domain served, normalized (e.g. `coal.joyent.us`). */
   domain: string;
+  /** Lower-cased name → entry. */
   names: ReadonlyMap<string, ZoneEntry>;
-  /** Address → names holding it, sorted: the PTR answers. */
+  /** Address → names holding it (own spelling), sorted: the PTR answers. */
   reverse: ReadonlyMap<string, readonly string[]>;
   /** Parsed records by their JSON text, reused by the next build. */
   parsed: ReadonlyMap<string, RegistryRecord | Error>;
+  /** Nodes skipped or answered SERVFAIL because they cannot be served, in path order. */
+  rejected: readonly Rejection[];
 }
 
 /**
- * Indexes a snapshot of the domain's subtree. Nodes with null data
+ * Indexes a snapshot of the domain's subtree: the one place records enter
+ * the server, so the one place they are checked. A node whose name DNS
+ * cannot carry is not held (a service answers without it); a record that
+ * does not parse is held as its error (SERVFAIL for that name, skipped as a
+ * member). Both are listed in `rejected`. Nodes with null data
  * (intermediate nodes) are not held names. Parsing is reused from the
  * previous zone, so a change costs only the records that changed.
  */
@@ -32,10 +41,16 @@ export function buildZone(snapshot: Snapshot, domain: string, previous?: Zone): 
   const names = new Map<string, ZoneEntry>();
   const reverse = new Map<string, string[]>();
   const parsed = new Map<string, RegistryRecord | Error>();
+  const rejected: Rejection[] = [];
   for (const node of snapshot.values()) {
     if (node.data === null) continue;
     const name = pathToDomain(node.path);
-    if (!isSubdomain(name, domain)) continue;
+    const key = name.toLowerCase();
+    if (!isSubdomain(key, domain)) continue;
+    const problem = nameProblem(name);
+    if (problem !== undefined) { rejected.push({ path: node.path, name, reason: 'name', message: problem }); continue; }
+    const other = names.get(key);
+    if (other) { rejected.push({ path: node.path, name, reason: 'name', message: `same name as ${other.name} in another case` }); continue; }
     let record = parsed.get(node.data) ?? previous?.parsed.get(node.data);
     if (record === undefined) {
       try {
@@ -45,14 +60,16 @@ export function buildZone(snapshot: Snapshot, domain: string, previous?: Zone): 
       }
     }
     parsed.set(node.data, record);
-    names.set(name, { name, record, children: node.children });
+    if (record instanceof Error) rejected.push({ path: node.path, name, reason: recordRejectReason(record), message: record.message });
+    names.set(key, { name, record, children: node.children });
     if (!(record instanceof Error) && (record.kind === 'host' || record.kind === 'database') && record.address !== null) {
-      const key = isIP(record.address) === 6 ? compressIPv6(expandIPv6(record.address)) : record.address;
-      const list = reverse.get(key);
+      const address = isIP(record.address) === 6 ? compressIPv6(expandIPv6(record.address)) : record.address;
+      const list = reverse.get(address);
       if (list) list.push(name);
-      else reverse.set(key, [name]);
+      else reverse.set(address, [name]);
     }
   }
   for (const list of reverse.values()) list.sort();
-  return { domain, names, reverse, parsed };
+  rejected.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { domain, names, reverse, parsed, rejected };
 }

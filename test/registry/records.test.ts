@@ -3,6 +3,7 @@ import { domainToPath, pathToDomain, parentPath, ancestors } from '../../src/reg
 import { parseRecord, hostRecordJson, serviceRecordJson, isServiceMember, memberPorts, type HostRecord, type ServiceRecord } from '../../src/registry/records.ts';
 import { hostTtl, serviceTtl, targetTtl, serviceAddressTtl } from '../../src/registry/ttl.ts';
 import { parseConnectString } from '../../src/registry/connect-string.ts';
+import { nodeRejection } from '../../src/registry/rejection.ts';
 
 t.test('names map to paths and back (BINDER.md §1)', async (t) => {
   t.equal(domainToPath('moray.coal.joyent.us'), '/us/joyent/coal/moray');
@@ -89,4 +90,33 @@ t.test('connect strings: several servers, default port, chroot', async (t) => {
   t.same(parseConnectString('10.0.0.1:2181,10.0.0.2/herald'), { servers: [{ host: '10.0.0.1', port: 2181 }, { host: '10.0.0.2', port: 2181 }], chroot: '/herald' });
   t.same(parseConnectString('zk.example.com:2182'), { servers: [{ host: 'zk.example.com', port: 2182 }], chroot: '' });
   t.throws(() => parseConnectString('a b:1'), { code: 'HERALD_INVALID_CONNECT_STRING' });
+});
+
+t.test('the flat service shape binder serves: SRV fields directly under service', async (t) => {
+  const flat = parseRecord('{"type":"service","service":{"srvce":"_http","proto":"_tcp","port":80},"ttl":60}');
+  t.same(flat, { kind: 'service', srvce: '_http', proto: '_tcp', port: 80, srvTtl: undefined, serviceTtl: undefined, ttl: 60 });
+  t.equal(serviceTtl(flat as ServiceRecord), 60, 'rec.ttl');
+  t.equal(serviceTtl(parseRecord('{"type":"service","service":{"srvce":"_http","proto":"_tcp","port":80,"ttl":5},"ttl":60}') as ServiceRecord), 5, 'the inner ttl first');
+  t.throws(() => parseRecord('{"type":"service","service":{"srvce":"_http","proto":"_tcp"}}'), { code: 'HERALD_INVALID_RECORD', field: 'service.port' });
+});
+
+t.test('addresses with a scope and port lists no reply holds are invalid; nothing else changes', async (t) => {
+  for (const address of ['::1%a:b:c:d:e:f:g:h:i:j', '1:2:3:4:5:6:7:8%a:b', 'fe80::1%eth0']) {
+    t.throws(() => parseRecord(JSON.stringify({ type: 'load_balancer', address, load_balancer: { address } })), { code: 'HERALD_INVALID_RECORD', field: 'load_balancer.address' }, address);
+  }
+  t.equal((parseRecord('{"type":"host","host":{"address":"::ffff:1.2.3.4"}}') as HostRecord).address, '::ffff:1.2.3.4');
+  const ports = (n: number) => JSON.stringify({ type: 'load_balancer', address: '10.0.0.1', load_balancer: { address: '10.0.0.1', ports: Array.from({ length: n }, (_, i) => i) } });
+  t.equal((parseRecord(ports(1024)) as HostRecord).ports!.length, 1024);
+  t.throws(() => parseRecord(ports(70_000)), { code: 'HERALD_INVALID_RECORD', field: 'load_balancer.ports' });
+});
+
+t.test('nodeRejection: the verdict herald serve reaches for a node, by reason', async (t) => {
+  const lb = (address: string) => JSON.stringify({ type: 'load_balancer', address, load_balancer: { address } });
+  t.equal(nodeRejection('/com/foo/bar/lbA', lb('10.0.0.1')), undefined, 'upper case is served');
+  t.match(nodeRejection(`/com/foo/bar/${'x'.repeat(64)}`, lb('10.0.0.1')), { reason: 'name', name: `${'x'.repeat(64)}.bar.foo.com` });
+  t.match(nodeRejection(`/com/foo/${Array.from({ length: 120 }, (_, i) => `l${i}`).join('/')}`, lb('10.0.0.1')), { reason: 'name' });
+  t.match(nodeRejection('/com/foo/bar/a', lb('::1%a:b')), { reason: 'address', message: /scope/ });
+  t.match(nodeRejection('/com/foo/bar/a', '{"type":"load_balancer","load_balancer":{"ports":["80"]}}'), { reason: 'ports' });
+  t.match(nodeRejection('/com/foo/bar/a', 'null'), { reason: 'json' });
+  t.match(nodeRejection('/com/foo/bar', '{"type":"service","service":{"srvce":"_http","proto":"tcp","port":80}}'), { reason: 'field' });
 });
