@@ -12,6 +12,13 @@ export class HeraldError extends Error {
   }
 }
 
+/** An `ADDRESS:PORT` to listen on that cannot be used. */
+export class InvalidListenAddressError extends HeraldError {
+  constructor(input: string, reason: string) {
+    super('HERALD_INVALID_LISTEN', `invalid listen address ${JSON.stringify(input)}: ${reason}`);
+  }
+}
+
 /** An option, argument or configuration value was not what was expected. */
 export class InvalidArgumentError extends HeraldError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -2,6 +2,7 @@ import { Pool } from 'undici';
 import type { Backend } from '../resolver/backend.ts';
 import { newLatencyState, type LatencyState } from './peak-ewma.ts';
 import type { Candidate } from './picker.ts';
+import { formatHostPort } from '../host-port.ts';
 
 /**
  * One backend as the agent sees it: its undici `Pool` (made on first use),
@@ -34,8 +35,7 @@ export class BackendEntry implements Candidate {
 
   constructor(backend: Backend, poolOptions: Pool.Options) {
     this.backend = backend;
-    const host = backend.address.includes(':') ? `[${backend.address}]` : backend.address;
-    this.origin = `http://${host}:${backend.port}`;
+    this.origin = `http://${formatHostPort(backend.address, backend.port)}`;
     this.#poolOptions = poolOptions;
   }
 

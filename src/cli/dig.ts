@@ -4,6 +4,7 @@ import { LookupFailedError, lookup, parseNameserver, type LookupResult, type Nam
 import { readResolvConf } from '../resolver/resolv-conf.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
+import { formatHostPort } from '../host-port.ts';
 import { parseDigArgs } from './dig-args.ts';
 import { fullText, rdataText, resultJson } from './dig-format.ts';
 
@@ -27,13 +28,14 @@ const dig: Command = {
     if (args.server !== undefined) {
       try {
         const ns = parseNameserver(args.server);
-        nameservers = [args.port !== undefined ? parseNameserver(ns.family === 6 ? `[${ns.address}]:${args.port}` : `${ns.address}:${args.port}`) : ns];
+        nameservers = [args.port !== undefined ? parseNameserver(formatHostPort(ns.address, args.port)) : ns];
       } catch (err) {
         throw new UsageError(`@${args.server}: ${(err as Error).message}`);
       }
     } else {
       nameservers = await readResolvConf();
-      if (args.port !== undefined) nameservers = nameservers.map((ns) => parseNameserver(ns.family === 6 ? `[${ns.address}]:${args.port}` : `${ns.address}:${args.port}`));
+      const port = args.port;
+      if (port !== undefined) nameservers = nameservers.map((ns) => parseNameserver(formatHostPort(ns.address, port)));
     }
     const what = `${typeName(args.type)} ${args.name}`;
     let result: LookupResult;

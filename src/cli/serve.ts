@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { serveMetrics } from '../metrics-endpoint.ts';
 import { availableParallelism } from 'node:os';
 import { Registry } from 'prom-client';
 import { createLogger, isLogLevel } from '../log.ts';
@@ -8,7 +9,7 @@ import { MemoryRegistryServer } from '../registry/memory-server.ts';
 import { domainToPath } from '../registry/path.ts';
 import type { Store } from '../registry/store.ts';
 import { ZooKeeperStore } from '../registry/zookeeper.ts';
-import { parseListen, type ListenAddress } from '../server/listen.ts';
+import { formatHostPort, parseListen, type ListenAddress } from '../host-port.ts';
 import { registerServerMetrics } from '../server/metrics.ts';
 import { DnsServer } from '../server/server.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
@@ -36,9 +37,7 @@ Prints on stdout, one line each: "registry memory://ADDR:PORT" (with
 "listening ADDR:PORT... domain DOMAIN" once it answers. Logs go to stderr as
 bunyan-compatible JSON, one line per state transition.`;
 
-function listenText(l: ListenAddress): string {
-  return l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`;
-}
+const listenText = (l: ListenAddress): string => formatHostPort(l.address, l.port);
 
 async function run(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseCommandLine({
@@ -89,14 +88,9 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     if (metricsAt) {
       const registry = new Registry();
       registerServerMetrics(server, registry);
-      http = createServer((req, res) => {
-        if (req.url !== '/metrics') { res.writeHead(404).end(); return; }
-        registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-          () => res.writeHead(500).end());
-      });
-      await new Promise<void>((resolve, reject) => { http!.once('error', reject); http!.listen(metricsAt.port, metricsAt.address, resolve); });
-      const port = (http.address() as { port: number }).port;
-      const url = `http://${listenText({ address: metricsAt.address, port })}/metrics`;
+      const endpoint = await serveMetrics(registry, metricsAt);
+      http = endpoint.server;
+      const url = endpoint.url;
       log.info({ metrics: url }, `metrics at ${url}`);
       io.stdout.write(`metrics ${url}\n`);
     }

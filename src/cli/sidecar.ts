@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { serveMetrics } from '../metrics-endpoint.ts';
 import type { Server as NetServer } from 'node:net';
 import { createLogger } from '../log.ts';
 import { openStore } from '../registry/index.ts';
-import { parseListen, type ListenAddress } from '../server/listen.ts';
+import { formatHostPort, parseListen, type ListenAddress } from '../host-port.ts';
 import { listenAdmin } from '../sidecar/admin-socket.ts';
 import { parseConfigText, type SidecarConfig } from '../sidecar/config.ts';
 import { describeProgress } from '../drain/index.ts';
@@ -38,7 +39,7 @@ function connectString(config: SidecarConfig, flag: string | undefined): string 
   if (flag !== undefined) return flag;
   const servers = config.zookeeper?.servers;
   if (!servers) throw new UsageError('no ZooKeeper: give --zk HOSTS or zookeeper.servers in the config');
-  return servers.map((s) => (s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`)).join(',');
+  return servers.map((s) => formatHostPort(s.host, s.port)).join(',');
 }
 
 async function run(argv: string[], io: CommandIO): Promise<number> {
@@ -71,17 +72,20 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const sidecar = new Sidecar({ config, store, presence: createPresenceProbe(config, store), logger: log });
   let admin: NetServer | undefined;
   let http: Server | undefined;
+  let metricsUrl = '';
   // The metrics port is bound before anything is registered: a busy port is
   // one line and exit 1 with nothing written to the registry.
   if (listenMetrics) {
     try {
-      http = await serveMetrics(sidecar, listenMetrics);
+      const endpoint = await serveMetrics(sidecar.metrics.registry, listenMetrics);
+      http = endpoint.server;
+      metricsUrl = endpoint.url;
     } catch (err) {
-      io.stderr.write(`herald sidecar: cannot serve metrics on ${metricsText(listenMetrics)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      io.stderr.write(`herald sidecar: cannot serve metrics on ${formatHostPort(listenMetrics.address, listenMetrics.port)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
       await store.close();
       return 1;
     }
-    io.stdout.write(`metrics http://${metricsText({ ...listenMetrics, port: (http.address() as { port: number }).port })}/metrics\n`);
+    io.stdout.write(`metrics ${metricsUrl}\n`);
   }
   try {
     await sidecar.start();
@@ -118,19 +122,7 @@ function metricsAddress(text: string | undefined, fromFlag: boolean): ListenAddr
   }
 }
 
-const metricsText = (a: ListenAddress): string => (a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
 
-function serveMetrics(sidecar: Sidecar, at: ListenAddress): Promise<Server> {
-  const registry = sidecar.metrics.registry;
-  const http = createServer((req, res) => {
-    if (req.url !== '/metrics') { res.writeHead(404).end(); return; }
-    registry.metrics().then((m) => res.writeHead(200, { 'content-type': registry.contentType }).end(m), () => res.writeHead(500).end());
-  });
-  return new Promise((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(at.port, at.address, () => { http.off('error', reject); resolve(http); });
-  });
-}
 
 const sidecar: Command = { summary: 'register this instance while healthy; drain on request; leave DNS at once on SIGTERM', usage, run };
 export default sidecar;

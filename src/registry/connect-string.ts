@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { formatHostPort } from '../host-port.ts';
 import { InvalidConnectStringError } from './errors.ts';
 
 export interface ConnectString {
@@ -36,5 +37,5 @@ export function parseConnectString(input: string): ConnectString {
 
 /** The connect string for the client library, without the chroot (the store applies it itself). */
 export function serversString(cs: ConnectString): string {
-  return cs.servers.map((s) => (isIP(s.host) === 6 ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`)).join(',');
+  return cs.servers.map((s) => formatHostPort(s.host, s.port)).join(',');
 }

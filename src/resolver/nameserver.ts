@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { compressIPv6, expandIPv6 } from '../dns/index.ts';
 import { InvalidNameserverError } from './errors.ts';
+import { formatHostPort } from '../host-port.ts';
 
 /** Where to send queries. `key` (`ip:port`, `[ipv6]:port`) names it in errors, stats and output. */
 export interface Nameserver {
@@ -41,7 +42,7 @@ export function makeNameserver(address: string, port: number): Nameserver {
   const family = isIP(address) === 6 ? 6 : 4;
   // Replies carry the canonical text form in rinfo.address; compare like with like.
   const canonical = family === 6 && !address.includes('%') ? compressIPv6(expandIPv6(address)) : address;
-  const key = family === 6 ? `[${canonical}]:${port}` : `${canonical}:${port}`;
+  const key = formatHostPort(canonical, port);
   return Object.freeze({ address: canonical, port, family, key });
 }
 

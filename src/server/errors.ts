@@ -1,11 +1,6 @@
 import { HeraldError } from '../errors.ts';
 
-/** A `--listen` address that cannot be used. */
-export class InvalidListenAddressError extends HeraldError {
-  constructor(input: string, reason: string) {
-    super('HERALD_INVALID_LISTEN', `invalid listen address ${JSON.stringify(input)}: ${reason}`);
-  }
-}
+export { InvalidListenAddressError } from '../errors.ts';
 
 /** A socket could not be bound (port in use, no permission). */
 export class ListenError extends HeraldError {

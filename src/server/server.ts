@@ -1,5 +1,5 @@
 import type { Socket as UdpSocket } from 'node:dgram';
-import { createServer, isIP, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer, type Server as TcpServer, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { normalizeName } from '../dns/name.ts';
 import { InvalidArgumentError } from '../errors.ts';
@@ -8,7 +8,7 @@ import type { Rejection, RejectReason } from '../registry/rejection.ts';
 import type { Mirror, Snapshot } from '../registry/store.ts';
 import { ttlCaps } from '../drain/ttl-override.ts';
 import { ListenError } from './errors.ts';
-import { parseListen, type ListenAddress } from './listen.ts';
+import { formatHostPort, parseListen, type ListenAddress } from '../host-port.ts';
 import { Responder } from './responder.ts';
 import { serveTcpConnection, type TcpLimits } from './tcp-connection.ts';
 import { sumStats, type ServerStats } from './stats.ts';
@@ -79,7 +79,7 @@ export class DnsServer {
     this.#overrides = options.ttlOverrides;
     this.#domain = normalizeName(options.domain);
     if (!Array.isArray(options.listen) || options.listen.length === 0) throw new InvalidArgumentError('`listen` needs at least one address');
-    this.#listen = options.listen.map((l) => (typeof l === 'string' ? parseListen(l) : parseListen(`${isIP(l.address) === 6 ? `[${l.address}]` : l.address}:${l.port}`)));
+    this.#listen = options.listen.map((l) => (typeof l === 'string' ? parseListen(l) : parseListen(formatHostPort(l.address, l.port))));
     this.#threads = positiveInt(options.threads, 'threads', 1);
     this.#tcpIdleMs = positiveInt(options.tcpIdleMs, 'tcpIdleMs', 10_000);
     this.#maxTcp = positiveInt(options.maxTcpConnections, 'maxTcpConnections', 256);

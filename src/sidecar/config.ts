@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { normalizeName } from '../dns/index.ts';
-import { parseListen } from '../server/listen.ts';
+import { parseListen } from '../host-port.ts';
 import { SidecarConfigError } from './errors.ts';
 import {
   isObject, join, object, optInt, optObject, optPorts, optString, optStrings, port, string, warnUnknown,
