@@ -1,5 +1,6 @@
 // Passive-health arithmetic, kept pure so the agent's state machine stays thin
 // and the numbers can be checked on their own.
+import { backoffDelay } from '../backoff.ts';
 
 export interface EjectionPolicy {
   /** Consecutive failures (connect errors or 5xx) that eject a backend. */
@@ -55,6 +56,5 @@ export const PROBE_MAX_MS = 8000;
  * that many clients ejecting one backend at once do not probe it in step.
  */
 export function probeDelay(attempt: number, random: number): number {
-  const base = Math.min(PROBE_FIRST_MS * 2 ** Math.min(attempt, 30), PROBE_MAX_MS);
-  return base * (0.9 + 0.2 * random);
+  return backoffDelay(attempt, PROBE_FIRST_MS, PROBE_MAX_MS, () => random, 0.1);
 }

@@ -6,7 +6,7 @@ import { MirrorBase } from './mirror-base.ts';
 import { validatePath } from './path.ts';
 import type { RemoteMessage, RemoteRequest } from './remote-protocol.ts';
 import type { Mirror, NodeData, SessionState, Snapshot, SnapshotNode, Store, StoreEvents } from './store.ts';
-import { reconnectDelay } from './backoff.ts';
+import { backoffDelay } from '../backoff.ts';
 import { readJsonLines } from '../json-lines.ts';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
@@ -66,7 +66,7 @@ export class RemoteStore extends EventEmitter<StoreEvents> implements Store {
       if (this.#state === 'closed') return;
       if (this.#state === 'connected') this.#setState('expired');
       for (const m of this.#mirrors.values()) m.stale();
-      const delay = reconnectDelay(this.#failures++, 100, 5000);
+      const delay = backoffDelay(this.#failures++, 100, 5000);
       this.#retry = setTimeout(() => { this.#retry = undefined; if (this.#state !== 'closed') this.#connect(); }, delay);
       this.#retry.unref();
     });

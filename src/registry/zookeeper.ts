@@ -7,7 +7,7 @@ import { ancestors, validatePath } from './path.ts';
 import { sessionIdHex } from './session-id.ts';
 import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store.ts';
 import { ZooKeeperMirror, type WatchSource } from './zookeeper-mirror.ts';
-import { reconnectDelay } from './backoff.ts';
+import { backoffDelay } from '../backoff.ts';
 
 const { CreateMode, Event, Exception, State } = zookeeper;
 /** An open socket with no session reply for this long is dropped (see `#startWatchdog`). */
@@ -113,7 +113,7 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
     this.#client = undefined;
     try { client.close(); } catch { /* already closing */ }
     this.#setState('expired');
-    const delay = reconnectDelay(this.#failures++, this.#backoffMs, this.#maxBackoffMs);
+    const delay = backoffDelay(this.#failures++, this.#backoffMs, this.#maxBackoffMs);
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       if (this.#state !== 'closed') this.#startSession();

@@ -1,3 +1,4 @@
+import { backoffDelay } from '../backoff.ts';
 /** Longest delay a Node timer takes (2^31 - 1 ms); longer ones fire at once, with a warning. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -37,6 +38,5 @@ export function minTtl(records: readonly { ttl: number }[]): number | undefined 
  * `baseMs` per consecutive failure, capped at `maxMs`, with ±20% jitter.
  */
 export function retryDelayMs(failures: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const exp = Math.min(maxMs, baseMs * 2 ** Math.min(30, Math.max(0, failures - 1)));
-  return Math.min(MAX_TIMER_MS, Math.round(exp * (0.8 + 0.4 * random())));
+  return Math.min(MAX_TIMER_MS, Math.round(backoffDelay(failures - 1, baseMs, maxMs, random)));
 }
