@@ -6,7 +6,7 @@ import type { Display } from './live-display.ts';
 import { LoadLoop } from './load-loop.ts';
 import { runScenario, type ScenarioResult } from './scenario.ts';
 import { buildSummary, type DemoSummary } from './summary.ts';
-import { renderTable } from './table.ts';
+import { renderFrame } from './table.ts';
 import { drainText, windowShares, type DemoView, type InstanceView } from './view.ts';
 
 export interface DemoOptions {
@@ -99,7 +99,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
           inFlight: backendOf(m.name)?.inFlight ?? 0, errors: errorsOf(m.name),
         })),
       };
-      display.frame(renderTable(view, display.width));
+      display.frame(renderFrame(view, display.width));
     };
     frames = setInterval(draw, FRAME_MS);
     draw();

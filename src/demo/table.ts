@@ -1,3 +1,4 @@
+import { renderTable } from '../operator/table.ts';
 import { drainText, type DemoView, type InstanceView } from './view.ts';
 
 // The live table, as lines of text. Pure: the caller decides where they go
@@ -13,22 +14,14 @@ function row(i: InstanceView, now: number): string[] {
   ];
 }
 
-function pad(cells: readonly string[], widths: readonly number[], gap: string): string {
-  return cells.map((c, k) => (k === cells.length - 1 ? c : c.padEnd(widths[k] ?? 0))).join(gap).trimEnd();
-}
-
 /** Lines for one frame: a status line, the instance table, the totals. Each is cut to `width`. */
-export function renderTable(view: DemoView, width = 120): string[] {
+export function renderFrame(view: DemoView, width = 120): string[] {
   const rows = view.instances.map((i) => row(i, view.now));
-  const widths = HEADERS.map((h, k) => Math.max(h.length, ...rows.map((r) => (r[k] ?? '').length)));
-  // Two spaces between columns, one when that would not fit the terminal.
-  const gap = widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1) <= width ? '  ' : ' ';
   const elapsed = ((view.now - view.startedAt) / 1000).toFixed(1);
   const lines = [
     `herald demo  ${elapsed}s  ${view.step}`,
     '',
-    pad(HEADERS, widths, gap),
-    ...rows.map((r) => pad(r, widths, gap)),
+    ...renderTable(HEADERS, rows, { color: false, width }).trimEnd().split('\n'),
     '',
     `requests ${view.sent} sent  ${view.ok} ok  ${view.failed} failed  ${view.inFlight} in flight  (target ${view.rps}/s)` +
       (view.failed > 0 ? '  <-- FAILURES' : ''),

@@ -12,11 +12,14 @@ export function paint(text: string, color: Color, on: boolean): string {
 
 /**
  * Renders rows under a header, columns aligned on the text's width (colour
- * codes never count), two spaces apart, no trailing blanks. Rows are shown
- * in the order given: callers sort them.
+ * codes never count), two spaces apart — one when two would not fit
+ * `options.width` — no trailing blanks. Rows are shown in the order given:
+ * callers sort them.
  */
-export function renderTable(header: readonly string[], rows: readonly (readonly Cell[])[], options: { color: boolean }): string {
+export function renderTable(header: readonly string[], rows: readonly (readonly Cell[])[], options: { color: boolean; width?: number }): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => textOf(r[i] ?? '').length)));
+  const fits = options.width === undefined || widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1) <= options.width;
+  const gap = fits ? '  ' : ' ';
   const line = (cells: readonly Cell[], head: boolean): string => cells
     .map((c, i) => {
       const text = textOf(c);
@@ -24,7 +27,7 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
       const color = head ? 'bold' : typeof c === 'string' ? undefined : c.color;
       return (color ? paint(text, color, options.color) : text) + pad;
     })
-    .join('  ')
+    .join(gap)
     .trimEnd();
   return [line(header, true), ...rows.map((r) => line(r, false))].join('\n') + '\n';
 }

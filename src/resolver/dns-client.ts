@@ -6,7 +6,7 @@ import { QueryTimeoutError, TransportError, UntrustedReplyError } from './errors
 import type { Nameserver } from './nameserver.ts';
 import type { EncodedQuestion } from './question.ts';
 import { RandomIds } from './random-id.ts';
-import { emptyStats, observeLatency, type NameserverStats } from './stats.ts';
+import { emptyStats, observeLatency, type NameserverStats } from './nameserver-stats.ts';
 import { queryTcp } from './tcp.ts';
 import { sameQuestion, untrustedReason } from './validate.ts';
 

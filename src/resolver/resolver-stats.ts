@@ -1,4 +1,4 @@
-import type { NameserverStats } from './stats.ts';
+import type { NameserverStats } from './nameserver-stats.ts';
 
 /** A `Resolver`'s counters at one instant, for metrics and status output. */
 export interface ResolverStats {

@@ -2,7 +2,7 @@ import t from 'tap';
 import type { DrainProgress } from '../../src/drain/index.ts';
 import { eventLine, lineDisplay, ttyDisplay } from '../../src/demo/live-display.ts';
 import { buildSummary, renderSummary } from '../../src/demo/summary.ts';
-import { renderTable } from '../../src/demo/table.ts';
+import { renderFrame } from '../../src/demo/table.ts';
 import { drainText, windowShares, type DemoView } from '../../src/demo/view.ts';
 
 const drain = (over: Partial<DrainProgress>): DrainProgress => ({ phase: 'removing', reason: 'r', startedAt: 1000, deadlineAt: 31_000, phaseAt: 1000, phases: [], ...over });
@@ -32,7 +32,7 @@ t.test('renderTable: aligned columns, totals, failures flagged, cut to the width
       { name: 'web-2', port: 8082, pid: undefined, process: 'crashed', sidecar: 'unhealthy', inRotation: true, served: 120, recentShare: 1, inFlight: 4, errors: 7, drain: undefined },
     ],
   };
-  const lines = renderTable(view);
+  const lines = renderFrame(view);
   t.equal(lines[0], 'herald demo  2.5s  rolling update 1/2: draining web-1');
   const header = lines[2]!;
   t.match(header, /^INSTANCE  PORT  PROCESS\s+SIDECAR\s+ROTATION\s+SHARE\s+SERVED\s+IN-FLIGHT\s+ERRORS\s+DRAIN$/);
@@ -41,9 +41,9 @@ t.test('renderTable: aligned columns, totals, failures flagged, cut to the width
   t.equal(lines[3]!.indexOf('8081'), header.indexOf('PORT'), 'columns line up');
   t.equal(lines[4]!.indexOf('100%'), header.indexOf('SHARE'));
   t.match(lines.join('\n'), /250 sent {2}240 ok {2}1 failed {2}9 in flight {2}\(target 100\/s\) {2}<-- FAILURES/);
-  const narrow = renderTable(view, 80);
+  const narrow = renderFrame(view, 80);
   t.match(narrow[2], /^INSTANCE PORT PROCESS/, 'one space between columns when two would not fit');
-  t.ok(renderTable(view, 40).every((l) => l.length <= 40));
+  t.ok(renderFrame(view, 40).every((l) => l.length <= 40));
 });
 
 t.test('summary: ok only with no failed request and every drain drained; text and JSON', async (t) => {
