@@ -7,8 +7,9 @@ import { DrainRequestError } from '../sidecar/errors.ts';
 import type { SidecarStatus } from '../sidecar/drain-intent.ts';
 import { describeProgress, phaseLine, type DrainProgress } from '../sidecar/drain-progress.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
+import { authOption, ZK_AUTH_OPTION, ZK_AUTH_USAGE, zkAuth } from './zk-auth.ts';
 
-const usage = `usage: herald drain [--zk HOSTS | --socket PATH] DOMAIN [INSTANCE] [--timeout S] [--reason TEXT] [--json]
+const usage = `usage: herald drain [--zk HOSTS [--zk-auth FILE] | --socket PATH] DOMAIN [INSTANCE] [--timeout S] [--reason TEXT] [--json]
 
 Takes INSTANCE (default: this host's name) of DOMAIN out of DNS and waits for
 it to go quiet: removed → absent from every nameserver → client caches
@@ -18,6 +19,7 @@ Exits 0 when drained, 1 at the deadline (saying which condition was unmet)
 or when no sidecar took the request up, 2 on bad usage.
 
   --zk HOSTS       ZooKeeper connect string (default $HERALD_ZK, else 127.0.0.1:2181)
+${ZK_AUTH_USAGE}
   --socket PATH    ask the local sidecar through its admin socket instead
   --timeout S      the drain's deadline (default: the sidecar's drain.deadline)
   --reason TEXT    recorded with the request
@@ -76,7 +78,7 @@ export function progressPrinter(out: CommandIO['stdout']): { show(p: DrainProgre
 async function run(argv: string[], io: CommandIO): Promise<number> {
   const parsed = parseCommandLine({
     args: argv,
-    options: { zk: { type: 'string' }, socket: { type: 'string' }, timeout: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } },
+    options: { zk: { type: 'string' }, ...ZK_AUTH_OPTION, socket: { type: 'string' }, timeout: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } },
     strict: true, allowPositionals: true,
   });
   const { values, positionals } = parsed;
@@ -105,7 +107,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   }
 
   const { domain, instance } = parseTarget(positionals);
-  const store = openStore(values.zk ?? io.env['HERALD_ZK'] ?? '127.0.0.1:2181');
+  const auth = await zkAuth(values['zk-auth']);
+  const store = openStore(values.zk ?? io.env['HERALD_ZK'] ?? '127.0.0.1:2181', authOption(auth));
   try {
     await store.ready(10_000);
     const by = `${userInfo().username}@${hostname()}`;

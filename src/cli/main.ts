@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Command>> = {
   drain: async () => (await import('./drain.ts')).default,
   resume: async () => (await import('./resume.ts')).default,
   demo: async () => (await import('./demo.ts')).default,
+  acl: async () => (await import('./acl.ts')).default,
 };
 
 function help(): string {
