@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import { Registry } from 'prom-client';
 import { createLogger, isLogLevel } from '../log.ts';
 import { MemoryRegistry } from '../registry/memory.ts';
-import { MemoryRegistryServer } from '../registry/memory-server.ts';
+import { isLoopback, MemoryRegistryServer } from '../registry/memory-server.ts';
+import { zkAuth } from './zk-auth.ts';
 import { domainToPath } from '../registry/path.ts';
 import type { Store } from '../registry/store.ts';
 import { ZooKeeperStore } from '../registry/zookeeper.ts';
@@ -13,7 +14,7 @@ import { DnsServer } from '../server/server.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { logServeEvents } from './serve-events.ts';
 
-const usage = `usage: herald serve (--zk HOSTS | --registry memory [--registry-listen ADDR:PORT]) --domain DOMAIN
+const usage = `usage: herald serve (--zk HOSTS | --registry memory [--registry-listen ADDR:PORT [--registry-token FILE]]) --domain DOMAIN
                     [--listen ADDR:PORT]... [--metrics ADDR:PORT] [--threads N] [--log-level LEVEL]
 
 Answers DNS for DOMAIN as binder does, from ZooKeeper (HOSTS: host:port,...[/chroot])
@@ -22,7 +23,10 @@ or from an in-memory registry. UDP and TCP on each --listen (default 127.0.0.1:5
   --zk HOSTS              ZooKeeper connect string
   --registry memory       serve an in-memory registry instead
   --registry-listen A:P   let other processes (sidecars) write to that memory registry:
-                          they use --zk memory://A:P; loopback addresses only
+                          they use --zk memory://A:P
+  --registry-token FILE   a user:password file (mode 0600) that clients must send first
+                          (--zk-auth FILE, or memory://USER:PASSWORD@A:P); required to
+                          listen on any address but loopback (127.0.0.0/8, ::1)
   --domain DOMAIN         the domain served (names outside it are REFUSED)
   --listen ADDR:PORT      where to answer; repeatable; port 0 picks one
   --metrics ADDR:PORT     Prometheus metrics at http://ADDR:PORT/metrics
@@ -45,7 +49,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     options: {
       zk: { type: 'string' }, registry: { type: 'string' }, domain: { type: 'string' },
       listen: { type: 'string', multiple: true }, metrics: { type: 'string' }, 'session-timeout': { type: 'string' }, threads: { type: 'string' },
-      'registry-listen': { type: 'string' }, 'log-level': { type: 'string' },
+      'registry-listen': { type: 'string' }, 'registry-token': { type: 'string' }, 'log-level': { type: 'string' },
     },
     strict: true, allowPositionals: false,
   });
@@ -59,13 +63,16 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const listen = (values.listen ?? ['127.0.0.1:53']).map((l) => parseListen(l));
   if (values['registry-listen'] !== undefined && values.registry === undefined) throw new UsageError('--registry-listen goes with --registry memory');
   const registryAt = values['registry-listen'] === undefined ? undefined : parseListen(values['registry-listen'], 2181);
+  if (values['registry-token'] !== undefined && registryAt === undefined) throw new UsageError('--registry-token goes with --registry-listen');
+  const registryToken = await zkAuth(values['registry-token']);
+  if (registryAt && !registryToken && !isLoopback(registryAt.address)) throw new UsageError(`--registry-listen ${registryAt.address} is not loopback: give --registry-token FILE`);
   const metricsAt = values.metrics === undefined ? undefined : parseListen(values.metrics, 9153);
   const level = values['log-level'] ?? 'info';
   if (!isLogLevel(level)) throw new UsageError(`--log-level must be trace, debug, info, warn, error or fatal, not "${level}"`);
 
   const memory = values.zk === undefined ? new MemoryRegistry() : undefined;
   const store: Store = memory ? memory.connect() : ZooKeeperStore.open({ connect: values.zk!, sessionTimeoutMs });
-  const registryServer = memory && registryAt ? new MemoryRegistryServer(memory) : undefined;
+  const registryServer = memory && registryAt ? new MemoryRegistryServer(memory, registryToken ? { token: registryToken } : {}) : undefined;
   // The command's own stderr (process.stderr when run as `herald`), written synchronously.
   const log = createLogger('herald-serve', { level, destination: io.stderr });
   const mirror = store.mirror(domainToPath(values.domain));

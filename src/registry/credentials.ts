@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { inspect } from 'node:util';
 import { HeraldError } from '../errors.ts';
@@ -32,6 +32,13 @@ export class Credentials {
 
   /** `user:base64(sha1(user:password))`: the id of a `digest` ACL entry naming this identity. */
   get digestId(): string { return digestId(this.user, this.#password); }
+
+  /** Whether `text` is this `user:password` (compared in constant time): the memory registry's token check. */
+  matches(text: string): boolean {
+    const a = createHash('sha256').update(this.authBytes()).digest();
+    const b = createHash('sha256').update(text, 'utf8').digest();
+    return timingSafeEqual(a, b);
+  }
 
   toJSON(): { user: string } { return { user: this.user }; }
   toString(): string { return `digest:${this.user}`; }
