@@ -5,6 +5,7 @@ import { createLogger, isLogLevel } from '../log.ts';
 import { MemoryRegistry } from '../registry/memory.ts';
 import { isLoopback, MemoryRegistryServer } from '../registry/memory-server.ts';
 import { zkAuth } from './zk-auth.ts';
+import { RRL_DEFAULTS, rrlSettings, type RrlOptions } from '../server/rrl.ts';
 import { domainToPath } from '../registry/path.ts';
 import type { Store } from '../registry/store.ts';
 import { ZooKeeperStore } from '../registry/zookeeper.ts';
@@ -31,6 +32,12 @@ or from an in-memory registry. UDP and TCP on each --listen (default 127.0.0.1:5
   --listen ADDR:PORT      where to answer; repeatable; port 0 picks one
   --metrics ADDR:PORT     Prometheus metrics at http://ADDR:PORT/metrics
   --threads N             threads answering UDP (default: one per CPU)
+  --rrl N|off             response rate limiting: N full UDP answers a second per
+                          (source /24 or /56, answer), the rest dropped or slipped
+                          (default ${RRL_DEFAULTS.responsesPerSecond}; src/server/README.md)
+  --rrl-slip N            every Nth limited reply is sent truncated, so real clients
+                          retry over TCP; 0 never (default ${RRL_DEFAULTS.slip})
+  --rrl-window S          seconds between two log lines about one prefix (default ${RRL_DEFAULTS.windowSeconds})
   --session-timeout MS    ZooKeeper session timeout (default 30000)
   --log-level LEVEL       trace, debug, info (default), warn, error or fatal
 
@@ -38,6 +45,28 @@ Prints on stdout, one line each: "registry memory://ADDR:PORT" (with
 --registry-listen), "metrics http://ADDR:PORT/metrics" (with --metrics), then
 "listening ADDR:PORT... domain DOMAIN" once it answers. Logs go to stderr as
 bunyan-compatible JSON, one line per state transition.`;
+
+/** `--rrl N|off`, `--rrl-slip N`, `--rrl-window S` → RrlOptions (responsesPerSecond 0: off). */
+function rrlOptions(rate: string | undefined, slip: string | undefined, window: string | undefined): Required<RrlOptions> {
+  const int = (v: string | undefined, flag: string): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a non-negative integer, got "${v}"`);
+    return n;
+  };
+  const responsesPerSecond = rate === 'off' ? 0 : int(rate, '--rrl');
+  const o: RrlOptions = {};
+  if (responsesPerSecond !== undefined) o.responsesPerSecond = responsesPerSecond;
+  const s = int(slip, '--rrl-slip');
+  if (s !== undefined) o.slip = s;
+  const w = int(window, '--rrl-window');
+  if (w !== undefined) o.windowSeconds = w;
+  try {
+    return rrlSettings(o);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
 
 function listenText(l: ListenAddress): string {
   return l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`;
@@ -49,6 +78,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     options: {
       zk: { type: 'string' }, registry: { type: 'string' }, domain: { type: 'string' },
       listen: { type: 'string', multiple: true }, metrics: { type: 'string' }, 'session-timeout': { type: 'string' }, threads: { type: 'string' },
+      rrl: { type: 'string' }, 'rrl-slip': { type: 'string' }, 'rrl-window': { type: 'string' },
       'registry-listen': { type: 'string' }, 'registry-token': { type: 'string' }, 'log-level': { type: 'string' },
     },
     strict: true, allowPositionals: false,
@@ -66,6 +96,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   if (values['registry-token'] !== undefined && registryAt === undefined) throw new UsageError('--registry-token goes with --registry-listen');
   const registryToken = await zkAuth(values['registry-token']);
   if (registryAt && !registryToken && !isLoopback(registryAt.address)) throw new UsageError(`--registry-listen ${registryAt.address} is not loopback: give --registry-token FILE`);
+  const rrl = rrlOptions(values.rrl, values['rrl-slip'], values['rrl-window']);
   const metricsAt = values.metrics === undefined ? undefined : parseListen(values.metrics, 9153);
   const level = values['log-level'] ?? 'info';
   if (!isLogLevel(level)) throw new UsageError(`--log-level must be trace, debug, info, warn, error or fatal, not "${level}"`);
@@ -77,7 +108,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const log = createLogger('herald-serve', { level, destination: io.stderr });
   const mirror = store.mirror(domainToPath(values.domain));
   logServeEvents(store, mirror, log);
-  const server = new DnsServer({ mirror, domain: values.domain, listen, threads });
+  const onRateLimited = (prefix: string): void => log.warn({ prefix, rrl }, `rate limiting replies to ${prefix} (more than ${rrl.responsesPerSecond}/s for one answer)`);
+  const server = new DnsServer({ mirror, domain: values.domain, listen, threads, rrl, onRateLimited });
   let http: Server | undefined;
   try {
     await server.start();

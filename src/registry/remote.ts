@@ -79,7 +79,6 @@ export class RemoteStore extends EventEmitter<StoreEvents> implements Store {
       this.#setState('connected');
       for (const root of this.#mirrors.keys()) this.#send({ op: 'mirror', path: root }).catch(() => {});
     };
-    let greeted = this.#token === undefined;
     socket.on('connect', () => {
       if (this.#token) socket.write(JSON.stringify({ id: 0, op: 'hello', token: this.#token.authBytes().toString('utf8') } satisfies RemoteRequest) + '\n');
       else admitted();
@@ -88,7 +87,6 @@ export class RemoteStore extends EventEmitter<StoreEvents> implements Store {
       const m = line as RemoteMessage;
       if (typeof m === 'object' && m !== null && 'id' in m && m.id === 0) {
         // The answer to our token, or the server's one line before it closes a connection that sent none.
-        greeted = true;
         if (m.ok) { admitted(); return; }
         const refused = new RegistryAccessError('connect', `memory://${this.#host}:${this.#port}`);
         this.#refused = refused;

@@ -9,6 +9,8 @@ import { parseListen, type ListenAddress } from './listen.ts';
 import { MAX_QUERY, Responder } from './responder.ts';
 import { sumStats, type ServerStats } from './stats.ts';
 import { bindUdp } from './udp-socket.ts';
+import { RrlGate } from './rrl-gate.ts';
+import { OncePer, rrlSettings, type RrlOptions } from './rrl.ts';
 
 export interface DnsServerOptions {
   /** The registry's view of the domain's subtree (`store.mirror(domainToPath(domain))`). */
@@ -28,6 +30,10 @@ export interface DnsServerOptions {
   maxTcpConnections?: number;
   /** Cached (name, type) answers kept before the cache starts over. @default 10000 */
   maxCacheEntries?: number;
+  /** Response rate limiting on UDP (src/server/rrl.ts); absent or `responsesPerSecond: 0`: off. */
+  rrl?: RrlOptions;
+  /** Called when a source prefix starts being rate limited: at most once per prefix per RRL window. */
+  onRateLimited?: (prefix: string) => void;
 }
 
 const WORKER_URL = new URL('./udp-worker.ts', import.meta.url);
@@ -53,6 +59,8 @@ export class DnsServer {
   readonly #connections = new Set<Socket>();
   #bound: ListenAddress[] = [];
   #lastChange = 0;
+  readonly #rrl: Required<RrlOptions> | undefined;
+  readonly #onRateLimited: ((prefix: string) => void) | undefined;
 
   constructor(options: DnsServerOptions) {
     if (!options.mirror) throw new InvalidArgumentError('`mirror` is required');
@@ -65,6 +73,14 @@ export class DnsServer {
     this.#maxTcp = positiveInt(options.maxTcpConnections, 'maxTcpConnections', 256);
     this.#maxCache = positiveInt(options.maxCacheEntries, 'maxCacheEntries', 10_000);
     this.#responder = new Responder(this.#domain, this.#maxCache);
+    const rrl = options.rrl ? rrlSettings(options.rrl) : undefined;
+    this.#rrl = rrl && rrl.responsesPerSecond > 0 ? rrl : undefined;
+    if (this.#rrl && options.onRateLimited) {
+      // Every thread limits alone; this keeps the one-line-per-prefix-per-window promise across them.
+      const once = new OncePer(this.#rrl.windowSeconds * 1000);
+      const report = options.onRateLimited;
+      this.#onRateLimited = (prefix) => { if (once.take(prefix, Date.now())) report(prefix); };
+    }
   }
 
   get domain(): string { return this.#domain; }
@@ -116,7 +132,7 @@ export class DnsServer {
   /** UDP then TCP on the same port; for port 0, a port free for both (UDP's pick may be taken for TCP). */
   async #bindBoth(address: string, port: number): Promise<number> {
     for (let attempt = 0; ; attempt++) {
-      const udp = await bindUdp(this.#responder, address, port, this.#threads > 1);
+      const udp = await bindUdp(this.#responder, address, port, this.#threads > 1, this.#rrl && new RrlGate(this.#rrl, this.#responder.stats, this.#onRateLimited));
       const bound = udp.address().port;
       try {
         await this.#bindTcp(address, bound);
@@ -130,10 +146,13 @@ export class DnsServer {
   }
 
   async #startWorker(address: string, port: number): Promise<void> {
-    const worker = new Worker(WORKER_URL, { workerData: { domain: this.#domain, address, port, maxCacheEntries: this.#maxCache } });
+    const worker = new Worker(WORKER_URL, { workerData: { domain: this.#domain, address, port, maxCacheEntries: this.#maxCache, rrl: this.#rrl } });
     const entry: { worker: Worker; stats: ServerStats | undefined } = { worker, stats: undefined };
     this.#workers.push(entry);
-    worker.on('message', (msg: { stats?: ServerStats }) => { if (msg.stats) entry.stats = msg.stats; });
+    worker.on('message', (msg: { stats?: ServerStats; rrlLimited?: string }) => {
+      if (msg.stats) entry.stats = msg.stats;
+      if (msg.rrlLimited !== undefined) this.#onRateLimited?.(msg.rrlLimited);
+    });
     if (this.#mirror.snapshot) worker.postMessage({ snapshot: this.#mirror.snapshot });
     await new Promise<void>((resolve, reject) => {
       const onMessage = (msg: { bound?: boolean }) => { if (msg.bound) { worker.off('message', onMessage); worker.off('error', onError); resolve(); } };
