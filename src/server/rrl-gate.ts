@@ -1,4 +1,4 @@
-import { answerKey, OncePer, questionEnd, ResponseRateLimiter, slipReply, type RrlOptions } from './rrl.ts';
+import { answerHash, OncePer, questionEnd, ResponseRateLimiter, slipReply, type RrlOptions } from './rrl.ts';
 import type { ServerStats } from './stats.ts';
 
 /**
@@ -20,16 +20,16 @@ export class RrlGate {
   }
 
   pass(reply: Buffer, address: string): Buffer | undefined {
-    const key = answerKey(reply);
-    if (key === undefined) return reply;
-    const prefix = this.#limiter.prefixOf(address);
+    const end = questionEnd(reply);
+    if (end === undefined) return reply;
+    const source = this.#limiter.prefixOf(address);
     const now = Date.now();
-    const verdict = this.#limiter.check(prefix, key, now);
+    const verdict = this.#limiter.check(source.id, answerHash(reply, end), now);
     if (verdict === 'send') return reply;
-    if (this.#onLimited && this.#once.take(prefix, now)) this.#onLimited(prefix);
+    if (this.#onLimited && this.#once.take(source.prefix, now)) this.#onLimited(source.prefix);
     if (verdict === 'drop') { this.#stats.rrlDropped++; return undefined; }
     this.#stats.rrlSlipped++;
     this.#stats.truncated++;
-    return slipReply(reply, questionEnd(reply)!);
+    return slipReply(reply, end);
   }
 }

@@ -83,8 +83,10 @@ function expand6(address: string): number[] {
  */
 export class ResponseRateLimiter {
   readonly settings: Required<RrlOptions>;
-  readonly #accounts = new Map<string, Account>();
-  readonly #prefixes = new Map<string, string>();
+  // Keyed by a number (prefix id × 2^32 + answer hash): no string is built per packet.
+  readonly #accounts = new Map<number, Account>();
+  readonly #prefixes = new Map<string, { prefix: string; id: number }>();
+  #nextPrefixId = 1;
 
   constructor(options: RrlOptions = {}) {
     this.settings = rrlSettings(options);
@@ -93,20 +95,25 @@ export class ResponseRateLimiter {
 
   get accounts(): number { return this.#accounts.size; }
 
-  /** The source's prefix (memoised: a flood comes from few addresses). */
-  prefixOf(address: string): string {
+  /** The source's prefix and its id (memoised: a flood comes from few addresses). */
+  prefixOf(address: string): { prefix: string; id: number } {
     let p = this.#prefixes.get(address);
     if (p === undefined) {
       if (this.#prefixes.size >= this.settings.maxAccounts) this.#prefixes.clear();
-      p = sourcePrefix(address, this.settings.ipv4PrefixLength, this.settings.ipv6PrefixLength);
+      const prefix = sourcePrefix(address, this.settings.ipv4PrefixLength, this.settings.ipv6PrefixLength);
+      // Addresses of one prefix share its id (the last one seen of that prefix, found by a scan only on a miss).
+      let id: number | undefined;
+      for (const q of this.#prefixes.values()) if (q.prefix === prefix) { id = q.id; break; }
+      p = { prefix, id: id ?? this.#nextPrefixId++ };
       this.#prefixes.set(address, p);
     }
     return p;
   }
 
-  check(prefix: string, answerKey: string, nowMs: number): RrlVerdict {
+  /** `prefixId` from `prefixOf`, `answer` from `answerHash`. */
+  check(prefixId: number, answer: number, nowMs: number): RrlVerdict {
     const rate = this.settings.responsesPerSecond;
-    const key = `${prefix} ${answerKey}`;
+    const key = prefixId * 0x1_0000_0000 + answer;
     let a = this.#accounts.get(key);
     if (!a) {
       if (this.#accounts.size >= this.settings.maxAccounts) this.#sweep(nowMs);
@@ -145,19 +152,24 @@ export class OncePer {
 }
 
 /**
- * The answer's key from the reply packet: its question (name lower-cased,
- * so 0x20 case games do not open new accounts) and rcode. Undefined for a
- * packet without one question.
+ * The answer's key from the reply packet: a 32-bit FNV-1a hash of its
+ * question (name lower-cased, so 0x20 case games open no new accounts) and
+ * rcode; two answers that collide share an account. Undefined for a packet
+ * without one question.
  */
-export function answerKey(reply: Buffer): string | undefined {
-  if (reply.length < 12 || reply.readUInt16BE(4) !== 1) return undefined;
-  const end = questionEnd(reply);
-  if (end === undefined) return undefined;
-  return `${reply.toString('latin1', 12, end).toLowerCase()}${reply[3]! & 0xf}`;
+export function answerHash(reply: Buffer, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 12; i < end; i++) {
+    let c = reply[i]!;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return (Math.imul(h ^ (reply[3]! & 0xf), 0x01000193)) >>> 0;
 }
 
-/** Offset just past the first question (uncompressed name + type + class), or undefined. */
+/** Offset just past the only question (uncompressed name + type + class), or undefined. */
 export function questionEnd(packet: Buffer): number | undefined {
+  if (packet.length < 17 || packet[4] !== 0 || packet[5] !== 1) return undefined;
   let i = 12;
   while (i < packet.length) {
     const len = packet[i]!;

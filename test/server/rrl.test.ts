@@ -5,7 +5,7 @@ import { encodeMessage } from '../../src/dns/encode.ts';
 import { emptyMessage } from '../../src/dns/message.ts';
 import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
 import { RemoteStore } from '../../src/registry/remote.ts';
-import { answerKey, questionEnd, ResponseRateLimiter, slipReply, sourcePrefix } from '../../src/server/rrl.ts';
+import { answerHash, questionEnd, ResponseRateLimiter, slipReply, sourcePrefix } from '../../src/server/rrl.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { dig } from './helpers.ts';
 import { herald } from '../sidecar/processes.ts';
@@ -21,17 +21,19 @@ t.test('source prefixes: /24 for IPv4, /56 for IPv6', async (t) => {
 
 t.test('token bucket: the limit a second, one slip in every `slip` limited replies', async (t) => {
   const rrl = new ResponseRateLimiter({ responsesPerSecond: 10, slip: 2 });
-  const count = (n: number, now: number, key = 'a') => {
+  const count = (n: number, now: number, key = 1) => {
     const c = { send: 0, slip: 0, drop: 0 };
-    for (let i = 0; i < n; i++) c[rrl.check('p', key, now)]++;
+    for (let i = 0; i < n; i++) c[rrl.check(1, key, now)]++;
     return c;
   };
   t.same(count(100, 0), { send: 10, slip: 45, drop: 45 }, 'a burst: one second\'s worth, then half slipped');
   t.same(count(100, 500), { send: 5, slip: 47, drop: 48 }, 'half a second later: half the limit again (the slip count runs on)');
-  t.same(count(5, 500, 'b'), { send: 5, slip: 0, drop: 0 }, 'another answer has its own account');
+  t.same(count(5, 500, 2), { send: 5, slip: 0, drop: 0 }, 'another answer has its own account');
   t.same(count(100, 60_000), { send: 10, slip: 45, drop: 45 }, 'an account holds one second at most');
   const never = new ResponseRateLimiter({ responsesPerSecond: 1, slip: 0 });
-  t.same([never.check('p', 'a', 0), never.check('p', 'a', 0), never.check('p', 'a', 0)], ['send', 'drop', 'drop']);
+  t.same([never.check(1, 1, 0), never.check(1, 1, 0), never.check(1, 1, 0)], ['send', 'drop', 'drop']);
+  t.equal(rrl.prefixOf('127.0.0.2').id, rrl.prefixOf('127.0.0.3').id, 'one /24, one account id');
+  t.not(rrl.prefixOf('127.0.0.2').id, rrl.prefixOf('127.0.1.2').id);
   t.throws(() => new ResponseRateLimiter({ slip: -1 }), { code: 'HERALD_INVALID_ARGUMENT' });
 });
 
@@ -44,7 +46,8 @@ function query(name: string, id: number, type = 1): Buffer {
 t.test('answer keys ignore the case of the name; a slip is header and question with TC', async (t) => {
   const q = query('A.Moray.coal.joyent.us', 7);
   const q2 = query('a.moray.COAL.joyent.us', 8);
-  t.equal(answerKey(q), answerKey(q2));
+  t.equal(answerHash(q, questionEnd(q)!), answerHash(q2, questionEnd(q2)!));
+  t.not(answerHash(q, questionEnd(q)!), answerHash(query('b.moray.coal.joyent.us', 7), questionEnd(q)!));
   const slip = slipReply(q, questionEnd(q)!);
   t.equal(slip[2]! & 0x02, 0x02);
   t.equal(slip.length, questionEnd(q));
