@@ -7,7 +7,7 @@ import { DrainRequestError } from '../sidecar/errors.ts';
 import type { SidecarStatus } from '../sidecar/drain-intent.ts';
 import { describeProgress, phaseLine, type DrainProgress } from '../sidecar/drain-progress.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
-import { authOption, ZK_AUTH_OPTION, ZK_AUTH_USAGE, zkAuth } from './zk-auth.ts';
+import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
 
 const usage = `usage: herald drain [--zk HOSTS [--zk-auth FILE] | --socket PATH] DOMAIN [INSTANCE] [--timeout S] [--reason TEXT] [--json]
 
@@ -19,7 +19,7 @@ Exits 0 when drained, 1 at the deadline (saying which condition was unmet)
 or when no sidecar took the request up, 2 on bad usage.
 
   --zk HOSTS       ZooKeeper connect string (default $HERALD_ZK, else 127.0.0.1:2181)
-${ZK_AUTH_USAGE}
+${zkAuthUsage(19)}
   --socket PATH    ask the local sidecar through its admin socket instead
   --timeout S      the drain's deadline (default: the sidecar's drain.deadline)
   --reason TEXT    recorded with the request

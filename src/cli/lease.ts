@@ -7,7 +7,7 @@ import { runUnderLease } from '../lease/run.ts';
 import { leaseStatus, type LeaseContender } from '../lease/status.ts';
 import { openStore } from '../registry/open.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
-import { authOption, ZK_AUTH_OPTION, ZK_AUTH_USAGE, zkAuth } from './zk-auth.ts';
+import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
 
 const usage = `usage: herald lease status [--zk HOSTS] NAME [--json]
        herald lease run [--zk HOSTS] [--zk-auth FILE] [options] NAME -- CMD [ARGS...]
@@ -21,7 +21,7 @@ run:    waits for the lease, runs CMD while holding it (HERALD_LEASE_TOKEN,
 
   --zk HOSTS              ZooKeeper connect string, or memory://HOST:PORT
                           (default $HERALD_ZK, else 127.0.0.1:2181)
-${ZK_AUTH_USAGE}
+${zkAuthUsage(26)}
   --instance ID           the holder's name shown by status (default the host name)
   --timeout S             give up waiting for the lease after S seconds
   --grace S               SIGTERM to SIGKILL (default 10)

@@ -3,7 +3,7 @@ import { adminRequest } from '../sidecar/admin-socket.ts';
 import { resumeInstance } from '../sidecar/drain-client.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { parseTarget } from './drain.ts';
-import { authOption, ZK_AUTH_OPTION, ZK_AUTH_USAGE, zkAuth } from './zk-auth.ts';
+import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
 
 const usage = `usage: herald resume [--zk HOSTS [--zk-auth FILE] | --socket PATH] DOMAIN [INSTANCE]
 
@@ -11,7 +11,7 @@ Lifts a drain request made with 'herald drain': the instance (default: this
 host's name) registers again as soon as its health check passes.
 
   --zk HOSTS       ZooKeeper connect string (default $HERALD_ZK, else 127.0.0.1:2181)
-${ZK_AUTH_USAGE}
+${zkAuthUsage(19)}
   --socket PATH    ask the local sidecar through its admin socket instead`;
 
 async function run(argv: string[], io: CommandIO): Promise<number> {

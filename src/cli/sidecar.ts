@@ -11,7 +11,7 @@ import { SidecarConfigError } from '../sidecar/errors.ts';
 import { createPresenceProbe } from '../sidecar/presence.ts';
 import { Sidecar } from '../sidecar/sidecar.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
-import { authOption, ZK_AUTH_OPTION, ZK_AUTH_USAGE, zkAuth } from './zk-auth.ts';
+import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
 
 export const DEFAULT_ADMIN_SOCKET = '/var/run/herald-sidecar.sock';
 
@@ -23,7 +23,8 @@ and on SIGTERM/SIGINT leaves DNS at once, drains briefly and exits 0.
 
   --config FILE           registrar's JSON config, with Herald's extensions (src/sidecar/README.md)
   --zk HOSTS              ZooKeeper connect string (default: the config's zookeeper.servers)
-${ZK_AUTH_USAGE} (default: the config's zookeeper.authFile)
+${zkAuthUsage(26)}
+                          (default: the config's zookeeper.authFile)
   --admin-socket PATH     local drain/resume/status socket, mode 0600
                           (default: the config's adminSocket, else ${DEFAULT_ADMIN_SOCKET}; "none" disables)
   --metrics ADDR:PORT     Prometheus metrics at http://ADDR:PORT/metrics`;

@@ -82,6 +82,16 @@ t.test('acl apply is idempotent, and acl show prints the policy', async (t) => {
   t.match(shown.stdout, /^\/us\/joyent\/coal +world:anyone=r digest:admin=rwcda digest:web=rc$/m);
 });
 
+t.test('herald status warns while the registry is open, not once the policy is applied', async (t) => {
+  const args = ['--nameservers', `127.0.0.1:${dnsPort}`, 'web.coal.joyent.us'];
+  const closed = await heraldRun(['status', '--zk', zk.connectString, ...args]);
+  t.equal(closed.code, 0, closed.stderr);
+  t.notMatch(closed.stderr, /warning/);
+  // A chroot of the same ensemble where no policy was applied: open.
+  const open = await heraldRun(['status', '--zk', `${zk.connectString}/elsewhere`, ...args]);
+  t.match(open.stderr, /^herald status: warning: the registry is open: .+herald acl apply/m);
+});
+
 t.test('the operator drains and resumes with --zk-auth', async (t) => {
   const before = await answers();
   const drained = await heraldRun(['drain', '--zk', zk.connectString, '--zk-auth', ops.path, 'web.coal.joyent.us', 'web-1', '--timeout', '12'], 30_000);
