@@ -71,6 +71,8 @@ function ruleFor(path: string): Rule {
  */
 export function aclFor(path: string, kind: NodeKind, policy: AclPolicy | undefined, self: string): AclEntry[] {
   const rule = ruleFor(path);
+  // An ephemeral node has no children: creating or deleting under it means nothing.
+  const creatorPerms = kind === 'ephemeral' ? rule.creatorPerms & (READ | WRITE) : rule.creatorPerms;
   const grants = new Map<string, number>();
   const grant = (id: string, perms: number): void => { if (perms) grants.set(id, (grants.get(id) ?? 0) | perms); };
   for (const admin of policy?.admins ?? []) grant(admin, ALL);
@@ -78,8 +80,8 @@ export function aclFor(path: string, kind: NodeKind, policy: AclPolicy | undefin
   const rolePerms = kind === 'dir' ? rule.dirPerms : rule.rolePerms;
   for (const id of members) grant(id, rolePerms);
   // No policy yet: the creator stands in for its role (and for the admin on /herald itself).
-  if (!policy) grant(self, kind === 'dir' ? rule.dirPerms | (rule.role ? 0 : CREATE) : rule.creatorPerms | rule.rolePerms);
-  else if (kind !== 'dir') grant(self, rule.creatorPerms);
+  if (!policy) grant(self, kind === 'dir' ? rule.dirPerms | (rule.role ? 0 : CREATE) : creatorPerms | rule.rolePerms);
+  else if (kind !== 'dir') grant(self, creatorPerms);
   return [{ perms: READ, scheme: 'world', id: 'anyone' }, ...[...grants].map(([id, perms]): AclEntry => ({ perms: perms | READ, scheme: 'digest', id }))];
 }
 
