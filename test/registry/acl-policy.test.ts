@@ -23,8 +23,8 @@ t.test('credentials parse one user:password line and never show the password', a
 });
 
 const policy: AclPolicy = { admins: ['admin:A'], operators: ['ops:O'], sidecars: ['web:W', 'db:D'], leaseWorkers: ['cron:C'] };
-const show = (path: string, kind: 'dir' | 'persistent' | 'ephemeral', self = 'web:W', p: AclPolicy | undefined = policy) =>
-  aclFor(path, kind, p, self).map((e) => `${e.id}=${permString(e.perms)}`).join(' ');
+const show = (path: string, kind: 'dir' | 'persistent' | 'ephemeral', self = 'web:W', p: AclPolicy | null = policy) =>
+  aclFor(path, kind, p ?? undefined, self).map((e) => `${e.id}=${permString(e.perms)}`).join(' ');
 
 t.test('the tree policy: who may create, change and delete where', async (t) => {
   t.equal(show('/herald/drain/us/joyent', 'dir', 'ops:O'), 'anyone=r admin:A=rwcda ops:O=rcd');
@@ -37,5 +37,5 @@ t.test('the tree policy: who may create, change and delete where', async (t) => 
   t.equal(show('/us/joyent/coal/web', 'persistent'), 'anyone=r admin:A=rwcda web:W=rwcd', 'a service node is its registrant\'s');
   t.equal(show('/us/joyent/coal/web/web-1', 'ephemeral'), 'anyone=r admin:A=rwcda web:W=rw');
   t.equal(show('/herald', 'dir', 'admin:A'), 'anyone=r admin:A=rwcda');
-  t.equal(show('/us/joyent', 'dir', 'web:W', undefined), 'anyone=r web:W=rc', 'no policy yet: the creator stands in for its role');
+  t.equal(show('/us/joyent', 'dir', 'web:W', null), 'anyone=r web:W=rc', 'no policy yet: the creator stands in for its role');
 });
