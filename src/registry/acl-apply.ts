@@ -1,4 +1,4 @@
-import { ADMIN, ALL, DRAIN_ROOT, HERALD_ROOT, LEASE_ROOT, POLICY_PATH, READ, STATUS_ROOT, aclFor, dirAcl, parsePolicy, type AclEntry, type AclPolicy } from './acl-policy.ts';
+import { ALL, DRAIN_ROOT, HERALD_ROOT, LEASE_ROOT, POLICY_PATH, READ, STATUS_ROOT, dirAcl, parsePolicy, type AclEntry, type AclPolicy } from './acl-policy.ts';
 import { ancestors, domainToPath } from './path.ts';
 import type { Store } from './store.ts';
 import type { ZooKeeperStore } from './zookeeper.ts';
@@ -92,10 +92,3 @@ export async function openRegistryWarning(store: Store, connect: string): Promis
   if (await readPolicy(store)) return undefined;
   return 'the registry is open: any client that reaches ZooKeeper can drain instances or change DNS (run \'herald acl apply\')';
 }
-
-/** Whether an ACL lets anyone change the node (not only read it). */
-export function worldWritable(acl: readonly AclEntry[]): boolean {
-  return acl.some((e) => e.scheme === 'world' && (e.perms & ~READ & ~ADMIN) !== 0);
-}
-
-export { aclFor };
