@@ -76,9 +76,11 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`expected at most one DOMAIN, got ${positionals.length}`);
   const domain = positionals[0] ?? '';
   const report = await withRegistry(values, io, async (o) => {
+    const gathered = await gatherStatus(domain, o);
+    // After gathering: the session is up by then.
     const warning = await openRegistryWarning(o.store, values.zk ?? io.env['HERALD_ZK'] ?? '127.0.0.1:2181').catch(() => undefined);
     if (warning) io.stderr.write(`herald status: warning: ${warning}\n`);
-    return gatherStatus(domain, o);
+    return gathered;
   });
   io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, { color: useColor(io) }));
   return 0;

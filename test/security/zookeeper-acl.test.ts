@@ -87,6 +87,7 @@ t.test('herald status warns while the registry is open, not once the policy is a
   const closed = await heraldRun(['status', '--zk', zk.connectString, ...args]);
   t.equal(closed.code, 0, closed.stderr);
   t.notMatch(closed.stderr, /warning/);
+  t.match(closed.stdout, /web-1/, 'the report itself');
   // A chroot of the same ensemble where no policy was applied: open.
   const open = await heraldRun(['status', '--zk', `${zk.connectString}/elsewhere`, ...args]);
   t.match(open.stderr, /^herald status: warning: the registry is open: .+herald acl apply/m);
