@@ -60,7 +60,7 @@ const sidecar: Running = await startSidecar(['--config', await d.write(sidecarCo
 t.teardown(() => sidecar.stop('SIGKILL'));
 await waitFor('web-1 in DNS', () => inDns('web-1'), 15_000);
 
-const lease = herald(['lease', 'run', '--zk', zk.connectString, '--zk-auth', lw1.path, '--instance', 'cron-a', 'cron', '--', 'sleep', '60']);
+const lease = herald(['lease', 'run', '--zk', zk.connectString, '--zk-auth', lw1.path, '--instance', 'cron-a', 'cron', '--', 'sleep', '600']);
 t.teardown(() => lease.stop('SIGKILL'));
 await waitFor('the lease held', () => /holding lease cron/.test(lease.stderr), 15_000);
 
