@@ -1,11 +1,16 @@
 // Figure: server queries/s under dnsperf, `herald serve` against the
 // authoritative servers users could pick instead — BIND `named`, Knot, NSD
-// and unbound (local-data), their rate limiting off — and against the floor
-// of what Node does here (worker threads with herald's socket setup sending
-// precomputed replies), all serving the same records (a service with 3
-// instances: SRV and A) in one run. Prints QPS and average latency for each
-// and the ratios herald/BIND, herald/fastest peer, herald/Node floor.
-// Bounded: 2 interleaved dnsperf runs of HALF_SECONDS (6 s) per contender.
+// and unbound (local-data), their rate limiting off (herald's too) — and
+// against the floor of what Node does here (worker threads with herald's
+// socket setup sending precomputed replies), all serving the same records (a
+// service with 3 instances: SRV and A) in one run. Prints QPS and average
+// latency for each and the ratios herald/BIND, herald/fastest peer,
+// herald/Node floor. Then the cost of response rate limiting: herald serve
+// with RRL at its default against RRL off, for a well-behaved population
+// (one /24 asking 200 names, each under the limit), and how many replies RRL
+// limited (dnsperf from one address on 3 names is a flood by RRL's measure,
+// hence RRL off for the peer comparison). Bounded: 2 interleaved dnsperf
+// runs of HALF_SECONDS (6 s) per contender, plus 4 for RRL.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -29,10 +34,14 @@ const DOMAIN = 'coal.joyent.us';
 /** UDP threads of `herald serve`: one per CPU, as its default. */
 const THREADS = Number(process.env['BENCH_THREADS'] ?? availableParallelism());
 const QUERIES = [`_moray._tcp.moray.${DOMAIN} SRV`, `moray.${DOMAIN} A`, `a.moray.${DOMAIN} A`];
+/** The well-behaved population's names: one A per instance. */
+const POPULATION = Array.from({ length: 200 }, (_, i) => `i${i}.pop.${DOMAIN} A`);
 
 const dir = await mkdtemp(join(tmpdir(), 'herald-bench-'));
 const queryFile = join(dir, 'queries');
 await writeFile(queryFile, QUERIES.join('\n') + '\n');
+const populationFile = join(dir, 'population');
+await writeFile(populationFile, POPULATION.join('\n') + '\n');
 const RECORDS = `
 moray 30 IN A 10.0.0.1
 moray 30 IN A 10.0.0.2
@@ -49,9 +58,13 @@ const peers: PeerServer[] = [];
 for (const start of [startKnot, startNsd, startUnbound]) peers.push(await start(DOMAIN, RECORDS));
 const zk = await ZooKeeper.start();
 const store = ZooKeeperStore.open({ connect: zk.connectString });
+const serveArgs = (port: number, extra: string[]) => ['src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`,
+  '--threads', String(THREADS), '--log-level', 'error', ...extra];
 const port = await freePort();
-const herald = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--log-level', 'warn'],
-  { stdio: ['ignore', 'ignore', 'inherit'] });
+const herald = spawn(process.execPath, serveArgs(port, ['--rrl', 'off']), { stdio: ['ignore', 'ignore', 'inherit'] });
+const rrlPort = await freePort();
+const metricsPort = await freePort();
+const heraldRrl = spawn(process.execPath, serveArgs(rrlPort, ['--metrics', `127.0.0.1:${metricsPort}`]), { stdio: ['ignore', 'ignore', 'inherit'] });
 try {
   await store.ready(10_000);
   await store.putPersistent('/us/joyent/coal/moray', serviceRecordJson({ service: { srvce: '_moray', proto: '_tcp', port: 2021 } }));
@@ -66,6 +79,13 @@ try {
     const got = await short(peer.port);
     if (got !== want) throw new Error(`${peer.name} answers ${got}, BIND ${want}`);
   }
+  for (let i = 0; i < POPULATION.length; i++) {
+    // Their own parent, so the moray service the peers are compared on keeps its 3 members.
+    await store.putEphemeral(`/us/joyent/coal/pop/i${i}`, hostRecordJson({ type: 'moray_host', address: `10.1.${i >> 8}.${i & 255}`, ports: [2021], ttl: 30 }));
+  }
+  const lastName = `i${POPULATION.length - 1}.pop.${DOMAIN}`;
+  const shortA = async (p: number) => (await run('dig', ['@127.0.0.1', '-p', String(p), '+short', 'A', lastName])).stdout.trim();
+  await waitFor('both herald serves to have the population', async () => (await shortA(port).catch(() => '')) !== '' && (await shortA(rrlPort).catch(() => '')) !== '', 20_000, 100);
   // The floor sends herald's own replies to the same queries (dnsperf sets rd, no EDNS).
   const floorQueries = QUERIES.map((q) => { const [name, type] = q.split(' '); return encodeQuery({ id: 0, name: name!, type: RecordType[type as 'A'] }); });
   peers.push(await startNodeFloor(await captureReplies(port, floorQueries), THREADS));
@@ -88,9 +108,25 @@ try {
   console.log(`ratio herald/BIND: ${(h.qps / by.get('BIND named')!.qps).toFixed(2)}x (target >= 1.5x)`);
   console.log(`ratio herald/fastest peer (${fastest[0]}): ${(h.qps / fastest[1].qps).toFixed(2)}x`);
   console.log(`ratio herald/Node floor: ${(h.qps / by.get('node floor')!.qps).toFixed(2)}x (target >= 0.95x)`);
+
+  const rrlHalves: [Result[], Result[]] = [[], []];
+  for (let round = 0; round < 2; round++) {
+    rrlHalves[0].push(await dnsperf(port, populationFile, HALF_SECONDS));
+    rrlHalves[1].push(await dnsperf(rrlPort, populationFile, HALF_SECONDS));
+  }
+  const off = meanResult(rrlHalves[0]);
+  const on = meanResult(rrlHalves[1]);
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const counter = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+  console.log(`response rate limiting: one /24 asking ${POPULATION.length} names (about ${(on.qps / POPULATION.length).toFixed(0)} q/s per name, under the default limit)`);
+  console.log(line('RRL off', off));
+  console.log(line('RRL default', on) + `  limited: ${counter('herald_server_rrl_dropped_total')} dropped, ${counter('herald_server_rrl_slipped_total')} slipped`);
+  console.log(`ratio RRL on/off: ${(on.qps / off.qps).toFixed(2)}x (target >= 0.95x)`);
 } finally {
-  herald.kill('SIGTERM');
-  await new Promise((r) => herald.once('exit', r));
+  for (const p of [herald, heraldRrl]) {
+    p.kill('SIGTERM');
+    await new Promise((r) => p.once('exit', r));
+  }
   await store.close();
   await zk.stop();
   await bind.stop();

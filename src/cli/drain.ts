@@ -9,8 +9,9 @@ import { describeProgress, phaseLine, type DrainProgress } from '../drain/index.
 import { chooseNameservers } from '../operator/nameservers.ts';
 import { parseMinAvailable, waitForBudget, type MinAvailable } from '../roll/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
+import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
 
-const usage = `usage: herald drain [--zk HOSTS | --socket PATH] DOMAIN [INSTANCE] [--timeout S] [--reason TEXT] [--json]
+const usage = `usage: herald drain [--zk HOSTS [--zk-auth FILE] | --socket PATH] DOMAIN [INSTANCE] [--timeout S] [--reason TEXT] [--json]
                     [--min-available N|P% [--nameservers LIST]]
 
 Takes INSTANCE (default: this host's name) of DOMAIN out of DNS and waits for
@@ -21,6 +22,7 @@ Exits 0 when drained, 1 at the deadline (saying which condition was unmet)
 or when no sidecar took the request up, 2 on bad usage.
 
   --zk HOSTS       ZooKeeper connect string (default $HERALD_ZK, else 127.0.0.1:2181)
+${zkAuthUsage(19)}
   --socket PATH    ask the local sidecar through its admin socket instead
   --timeout S      the drain's deadline (default: the sidecar's drain.deadline)
   --reason TEXT    recorded with the request
@@ -85,7 +87,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const parsed = parseCommandLine({
     args: argv,
     options: {
-      zk: { type: 'string' }, socket: { type: 'string' }, timeout: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' },
+      zk: { type: 'string' }, ...ZK_AUTH_OPTION, socket: { type: 'string' }, timeout: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' },
       'min-available': { type: 'string' }, nameservers: { type: 'string' },
     },
     strict: true, allowPositionals: true,
@@ -119,7 +121,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   }
 
   const { domain, instance } = parseTarget(positionals);
-  const store = openStore(values.zk ?? io.env['HERALD_ZK'] ?? '127.0.0.1:2181');
+  const auth = await zkAuth(values['zk-auth']);
+  const store = openStore(values.zk ?? io.env['HERALD_ZK'] ?? '127.0.0.1:2181', authOption(auth));
   try {
     await store.ready(10_000);
     if (minAvailable) {

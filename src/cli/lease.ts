@@ -7,9 +7,10 @@ import { prepareCommand, runUnderLease } from '../lease/run.ts';
 import { leaseStatus, type LeaseContender, type LeaseHolder } from '../lease/status.ts';
 import { openStore } from '../registry/open.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
+import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
 
 const usage = `usage: herald lease status [--zk HOSTS] NAME [--json]
-       herald lease run [--zk HOSTS] [options] NAME -- CMD [ARGS...]
+       herald lease run [--zk HOSTS] [--zk-auth FILE] [options] NAME -- CMD [ARGS...]
 
 status: who holds the lease NAME (instance, fencing token, for how long) and who
         waits, in order.
@@ -22,6 +23,7 @@ run:    waits for the lease, runs CMD while holding it (HERALD_LEASE_TOKEN,
 
   --zk HOSTS              ZooKeeper connect string, or memory://HOST:PORT
                           (default $HERALD_ZK, else 127.0.0.1:2181)
+${zkAuthUsage(26)}
   --instance ID           the holder's name shown by status (default the host name)
   --timeout S             give up waiting for the lease after S seconds
   --grace S               SIGTERM to SIGKILL (default 10; cut to half of the
@@ -50,7 +52,7 @@ function parse(argv: string[]) {
   return parseCommandLine({
     args: argv,
     options: {
-      zk: { type: 'string' }, instance: { type: 'string' }, timeout: { type: 'string' }, grace: { type: 'string' },
+      zk: { type: 'string' }, ...ZK_AUTH_OPTION, instance: { type: 'string' }, timeout: { type: 'string' }, grace: { type: 'string' },
       'session-timeout': { type: 'string' }, 'safety-margin': { type: 'string' }, 'connect-timeout': { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -81,7 +83,7 @@ function heldFor(h: LeaseHolder): string {
 async function status(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(argv);
   const name = oneName(positionals);
-  const store = openStore(zkOf(values, io));
+  const store = openStore(zkOf(values, io), authOption(await zkAuth(values['zk-auth'])));
   try {
     await store.ready(seconds(values['connect-timeout'], '--connect-timeout', 10_000));
     const s = await leaseStatus(store, name);
@@ -111,6 +113,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   if (values.instance === '') throw new UsageError('--instance must not be empty');
   // Before queueing, so that a typo leaves nothing behind in ZooKeeper.
   resolveCommand(command[0]!, io.env);
+  const auth = await zkAuth(values['zk-auth']);
   const log = (line: string): void => { io.stderr.write(`herald lease: ${line}\n`); };
 
   const signals = [io.signal];
@@ -121,7 +124,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   let lease: Lease;
   try {
     lease = await acquireLease(name, {
-      zk: zkOf(values, io), signal: waitSignal,
+      zk: zkOf(values, io), signal: waitSignal, ...authOption(auth),
       connectTimeoutMs: seconds(values['connect-timeout'], '--connect-timeout', 10_000)!,
       ...(values.instance === undefined ? {} : { instance: values.instance }),
       ...(sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs }),

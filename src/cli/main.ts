@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<Command>> = {
   resume: async () => (await import('./resume.ts')).default,
   roll: async () => (await import('./roll.ts')).default,
   demo: async () => (await import('./demo.ts')).default,
+  acl: async () => (await import('./acl.ts')).default,
 };
 
 function help(): string {

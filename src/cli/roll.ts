@@ -4,9 +4,10 @@ import { chooseNameservers } from '../operator/nameservers.ts';
 import { openStore } from '../registry/index.ts';
 import { parseMinAvailable, renderPlan, runRoll, stepLine, type InstanceProgress, type RollEvent, type RollSummary } from '../roll/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
+import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
 
-const usage = `usage: herald roll [--zk HOSTS] DOMAIN [options] -- CMD ARGS...
-       herald roll [--zk HOSTS] --continue DOMAIN
+const usage = `usage: herald roll [--zk HOSTS [--zk-auth FILE]] DOMAIN [options] -- CMD ARGS...
+       herald roll [--zk HOSTS [--zk-auth FILE]] --continue DOMAIN
 
 Updates every instance of the service at DOMAIN, one at a time: drain it (as
 'herald drain'), run CMD, resume it, wait until it is registered, healthy and
@@ -19,6 +20,7 @@ and the roll holds a lease on the service: a second roll is refused, and
 was updated, 1 naming the instance that failed and why, 2 on bad usage.
 
   --zk HOSTS             ZooKeeper connect string, or memory://HOST:PORT (default $HERALD_ZK, else 127.0.0.1:2181)
+${zkAuthUsage(25)}
   --nameservers LIST     the nameservers that must serve each instance, ip[:port],... (default /etc/resolv.conf)
   --bootstrap DOMAIN     the nameservers _dns._udp.DOMAIN lists
   --instances A,B,...    limit and order the instances (default: all, by name)
@@ -52,7 +54,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const parsed = parseCommandLine({
     args: dash < 0 ? argv : argv.slice(0, dash),
     options: {
-      zk: { type: 'string' }, nameservers: { type: 'string' }, bootstrap: { type: 'string' }, instances: { type: 'string' },
+      zk: { type: 'string' }, ...ZK_AUTH_OPTION, nameservers: { type: 'string' }, bootstrap: { type: 'string' }, instances: { type: 'string' },
       parallel: { type: 'string' }, 'min-available': { type: 'string' }, soak: { type: 'string' }, timeout: { type: 'string' },
       'fast-ttl': { type: 'string' }, 'on-failure': { type: 'string' }, continue: { type: 'boolean' },
       'session-timeout': { type: 'string' }, json: { type: 'boolean' },
@@ -83,7 +85,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   }
 
   const show = display(io, v.json === true);
-  const store = openStore(v.zk ?? io.env['HERALD_ZK'] ?? '127.0.0.1:2181', { sessionTimeoutMs });
+  const auth = await zkAuth(v['zk-auth']);
+  const store = openStore(v.zk ?? io.env['HERALD_ZK'] ?? '127.0.0.1:2181', { sessionTimeoutMs, ...authOption(auth) });
   let summary: RollSummary;
   try {
     await store.ready(10_000);

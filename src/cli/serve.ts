@@ -5,7 +5,9 @@ import { Registry } from 'prom-client';
 import { createLogger, isLogLevel } from '../log.ts';
 import { MemoryRegistry } from '../registry/memory.ts';
 import { TTL_ROOT } from '../drain/index.ts';
-import { MemoryRegistryServer } from '../registry/memory-server.ts';
+import { isLoopback, MemoryRegistryServer } from '../registry/memory-server.ts';
+import { zkAuth } from './zk-auth.ts';
+import { RRL_DEFAULTS, rrlSettings, type RrlOptions } from '../server/rrl.ts';
 import { domainToPath } from '../registry/path.ts';
 import type { Store } from '../registry/store.ts';
 import { ZooKeeperStore } from '../registry/zookeeper.ts';
@@ -15,7 +17,7 @@ import { DnsServer } from '../server/server.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { logServeEvents } from './serve-events.ts';
 
-const usage = `usage: herald serve (--zk HOSTS | --registry memory [--registry-listen ADDR:PORT]) --domain DOMAIN
+const usage = `usage: herald serve (--zk HOSTS | --registry memory [--registry-listen ADDR:PORT [--registry-token FILE]]) --domain DOMAIN
                     [--listen ADDR:PORT]... [--metrics ADDR:PORT] [--threads N] [--log-level LEVEL]
 
 Answers DNS for DOMAIN as binder does, from ZooKeeper (HOSTS: host:port,...[/chroot])
@@ -24,11 +26,20 @@ or from an in-memory registry. UDP and TCP on each --listen (default 127.0.0.1:5
   --zk HOSTS              ZooKeeper connect string
   --registry memory       serve an in-memory registry instead
   --registry-listen A:P   let other processes (sidecars) write to that memory registry:
-                          they use --zk memory://A:P; loopback addresses only
+                          they use --zk memory://A:P
+  --registry-token FILE   a user:password file (mode 0600) that clients must send first
+                          (--zk-auth FILE, or memory://USER:PASSWORD@A:P); required to
+                          listen on any address but loopback (127.0.0.0/8, ::1)
   --domain DOMAIN         the domain served (names outside it are REFUSED)
   --listen ADDR:PORT      where to answer; repeatable; port 0 picks one
   --metrics ADDR:PORT     Prometheus metrics at http://ADDR:PORT/metrics
   --threads N             threads answering UDP (default: one per CPU)
+  --rrl N|off             response rate limiting: N full UDP answers a second per
+                          (source /24 or /56, answer), the rest dropped or slipped
+                          (default ${RRL_DEFAULTS.responsesPerSecond}; src/server/README.md)
+  --rrl-slip N            every Nth limited reply is sent truncated, so real clients
+                          retry over TCP; 0 never (default ${RRL_DEFAULTS.slip})
+  --rrl-window S          seconds between two log lines about one prefix (default ${RRL_DEFAULTS.windowSeconds})
   --session-timeout MS    ZooKeeper session timeout (default 30000)
   --log-level LEVEL       trace, debug, info (default), warn, error or fatal
 
@@ -36,6 +47,28 @@ Prints on stdout, one line each: "registry memory://ADDR:PORT" (with
 --registry-listen), "metrics http://ADDR:PORT/metrics" (with --metrics), then
 "listening ADDR:PORT... domain DOMAIN" once it answers. Logs go to stderr as
 bunyan-compatible JSON, one line per state transition.`;
+
+/** `--rrl N|off`, `--rrl-slip N`, `--rrl-window S` → RrlOptions (responsesPerSecond 0: off). */
+function rrlOptions(rate: string | undefined, slip: string | undefined, window: string | undefined): Required<RrlOptions> {
+  const int = (v: string | undefined, flag: string): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a non-negative integer, got "${v}"`);
+    return n;
+  };
+  const responsesPerSecond = rate === 'off' ? 0 : int(rate, '--rrl');
+  const o: RrlOptions = {};
+  if (responsesPerSecond !== undefined) o.responsesPerSecond = responsesPerSecond;
+  const s = int(slip, '--rrl-slip');
+  if (s !== undefined) o.slip = s;
+  const w = int(window, '--rrl-window');
+  if (w !== undefined) o.windowSeconds = w;
+  try {
+    return rrlSettings(o);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
 
 const listenText = (l: ListenAddress): string => formatHostPort(l.address, l.port);
 
@@ -45,7 +78,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     options: {
       zk: { type: 'string' }, registry: { type: 'string' }, domain: { type: 'string' },
       listen: { type: 'string', multiple: true }, metrics: { type: 'string' }, 'session-timeout': { type: 'string' }, threads: { type: 'string' },
-      'registry-listen': { type: 'string' }, 'log-level': { type: 'string' },
+      rrl: { type: 'string' }, 'rrl-slip': { type: 'string' }, 'rrl-window': { type: 'string' },
+      'registry-listen': { type: 'string' }, 'registry-token': { type: 'string' }, 'log-level': { type: 'string' },
     },
     strict: true, allowPositionals: false,
   });
@@ -59,21 +93,26 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const listen = (values.listen ?? ['127.0.0.1:53']).map((l) => parseListen(l));
   if (values['registry-listen'] !== undefined && values.registry === undefined) throw new UsageError('--registry-listen goes with --registry memory');
   const registryAt = values['registry-listen'] === undefined ? undefined : parseListen(values['registry-listen'], 2181);
+  if (values['registry-token'] !== undefined && registryAt === undefined) throw new UsageError('--registry-token goes with --registry-listen');
+  const registryToken = await zkAuth(values['registry-token']);
+  if (registryAt && !registryToken && !isLoopback(registryAt.address)) throw new UsageError(`--registry-listen ${registryAt.address} is not loopback: give --registry-token FILE`);
+  const rrl = rrlOptions(values.rrl, values['rrl-slip'], values['rrl-window']);
   const metricsAt = values.metrics === undefined ? undefined : parseListen(values.metrics, 9153);
   const level = values['log-level'] ?? 'info';
   if (!isLogLevel(level)) throw new UsageError(`--log-level must be trace, debug, info, warn, error or fatal, not "${level}"`);
 
   const memory = values.zk === undefined ? new MemoryRegistry() : undefined;
   const store: Store = memory ? memory.connect() : ZooKeeperStore.open({ connect: values.zk!, sessionTimeoutMs });
-  const registryServer = memory && registryAt ? new MemoryRegistryServer(memory) : undefined;
+  const registryServer = memory && registryAt ? new MemoryRegistryServer(memory, registryToken ? { token: registryToken } : {}) : undefined;
   // The command's own stderr (process.stderr when run as `herald`), written synchronously.
   const log = createLogger('herald-serve', { level, destination: io.stderr });
   const mirror = store.mirror(domainToPath(values.domain));
   logServeEvents(store, mirror, log);
+  const onRateLimited = (prefix: string): void => log.warn({ prefix, rrl }, `rate limiting replies to ${prefix} (more than ${rrl.responsesPerSecond}/s for one answer)`);
   // Herald's TTL overrides (herald roll --fast-ttl): served as caps on the answers' TTLs.
   const ttlOverrides = store.mirror(TTL_ROOT);
   const server = new DnsServer({
-    mirror, domain: values.domain, listen, threads, ttlOverrides,
+    mirror, domain: values.domain, listen, threads, ttlOverrides, rrl, onRateLimited,
     onReject: (r) => log.warn({ path: r.path, reason: r.reason }, `cannot serve ${r.path}, skipped: ${r.message}`),
   });
   let http: Server | undefined;

@@ -12,10 +12,11 @@ import { SidecarConfigError } from '../sidecar/errors.ts';
 import { createPresenceProbe } from '../sidecar/presence.ts';
 import { Sidecar } from '../sidecar/sidecar.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
+import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
 
 export const DEFAULT_ADMIN_SOCKET = '/var/run/herald-sidecar.sock';
 
-const usage = `usage: herald sidecar --config FILE [--zk HOSTS] [--admin-socket PATH] [--metrics ADDR:PORT]
+const usage = `usage: herald sidecar --config FILE [--zk HOSTS] [--zk-auth FILE] [--admin-socket PATH] [--metrics ADDR:PORT]
 
 Registers this instance in ZooKeeper while it is healthy, as registrar does
 (its config file is accepted verbatim), follows drain requests (herald drain),
@@ -23,6 +24,8 @@ and on SIGTERM/SIGINT leaves DNS at once, drains briefly and exits 0.
 
   --config FILE           registrar's JSON config, with Herald's extensions (src/sidecar/README.md)
   --zk HOSTS              ZooKeeper connect string (default: the config's zookeeper.servers)
+${zkAuthUsage(26)}
+                          (default: the config's zookeeper.authFile)
   --admin-socket PATH     local drain/resume/status socket, mode 0600
                           (default: the config's adminSocket, else ${DEFAULT_ADMIN_SOCKET}; "none" disables)
   --metrics ADDR:PORT     Prometheus metrics at http://ADDR:PORT/metrics`;
@@ -30,7 +33,7 @@ and on SIGTERM/SIGINT leaves DNS at once, drains briefly and exits 0.
 function parse(argv: string[]) {
   return parseCommandLine({
     args: argv,
-    options: { config: { type: 'string' }, zk: { type: 'string' }, 'admin-socket': { type: 'string' }, metrics: { type: 'string' } },
+    options: { config: { type: 'string' }, zk: { type: 'string' }, ...ZK_AUTH_OPTION, 'admin-socket': { type: 'string' }, metrics: { type: 'string' } },
     strict: true, allowPositionals: false,
   }).values;
 }
@@ -62,12 +65,13 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   }
   const { config, warnings } = parsed;
   const zk = connectString(config, values.zk);
+  const auth = await zkAuth(values['zk-auth'] ?? config.zookeeper?.authFile);
   const listenMetrics = metricsAddress(values.metrics ?? config.metrics, values.metrics !== undefined);
   const socketPath = values['admin-socket'] ?? config.adminSocket ?? DEFAULT_ADMIN_SOCKET;
 
   const log = createLogger('herald-sidecar', { level: config.logLevel });
   for (const w of warnings) log.warn({ config: values.config }, w);
-  const store = openStore(zk, { sessionTimeoutMs: config.zookeeper?.timeout ?? 30_000 });
+  const store = openStore(zk, { sessionTimeoutMs: config.zookeeper?.timeout ?? 30_000, ...authOption(auth) });
   store.on('state', (state) => log.info({ state }, `registry session ${state}`));
   const sidecar = new Sidecar({ config, store, presence: createPresenceProbe(config, store), logger: log });
   let admin: NetServer | undefined;

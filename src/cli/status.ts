@@ -3,6 +3,7 @@ import { gatherStatus } from '../operator/gather.ts';
 import { chooseNameservers } from '../operator/nameservers.ts';
 import { renderStatus } from '../operator/status-render.ts';
 import { openStore } from '../registry/open.ts';
+import { openRegistryWarning } from '../registry/acl-apply.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 
 /** The flags `herald status` and `herald why` share, as their usage lists them. */
@@ -82,7 +83,13 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       throw new UsageError(`DOMAIN: ${(err as Error).message}`);
     }
   }
-  const report = await withRegistry(values, io, (o) => gatherStatus(domain, o));
+  const report = await withRegistry(values, io, async (o) => {
+    const gathered = await gatherStatus(domain, o);
+    // After gathering: the session is up by then.
+    const warning = await openRegistryWarning(o.store, values.zk ?? io.env['HERALD_ZK'] ?? '127.0.0.1:2181').catch(() => undefined);
+    if (warning) io.stderr.write(`herald status: warning: ${warning}\n`);
+    return gathered;
+  });
   io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, { color: useColor(io) }));
   return 0;
 }

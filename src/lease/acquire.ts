@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { HeraldError, InvalidArgumentError } from '../errors.ts';
 import { RegistryClosedError } from '../registry/errors.ts';
 import type { Store } from '../registry/store.ts';
+import type { Credentials } from '../registry/credentials.ts';
 import { openStore } from '../registry/open.ts';
 import { Lease } from './lease.ts';
 import { contenderPrefix, leasePath, queueOrder, validateLeaseName } from './path.ts';
@@ -25,6 +26,8 @@ export interface AcquireLeaseOptions {
   sessionTimeoutMs?: number;
   /** With `zk`: fail when no session is up after this. @default 10000 */
   connectTimeoutMs?: number;
+  /** With `zk`: the digest identity of the session (`--zk-auth`). */
+  auth?: Credentials;
 }
 
 /**
@@ -44,7 +47,10 @@ export async function acquireLease(name: string, options: AcquireLeaseOptions): 
   const { signal } = options;
   signal?.throwIfAborted();
   const ownsStore = options.store === undefined;
-  const store = options.store ?? openStore(options.zk!, options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs });
+  const store = options.store ?? openStore(options.zk!, {
+    ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
+    ...(options.auth === undefined ? {} : { auth: options.auth }),
+  });
   let mine: string | undefined;
   try {
     await abortable(store.ready(options.connectTimeoutMs ?? 10_000), signal);

@@ -47,3 +47,12 @@ export class NodeConflictError extends HeraldError {
     this.path = path;
   }
 }
+
+/** ZooKeeper refused a write (NOAUTH): this session's identity lacks the permission the node's (or its parent's) ACL requires. */
+export class RegistryAccessError extends HeraldError {
+  readonly path: string;
+  constructor(operation: string, path: string) {
+    super('HERALD_REGISTRY_NOAUTH', `registry ${operation} ${path} refused: not authorized (NOAUTH); check --zk-auth and 'herald acl show'`);
+    this.path = path;
+  }
+}

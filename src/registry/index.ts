@@ -12,3 +12,6 @@ export { ZooKeeperStore, type ZooKeeperStoreOptions } from './zookeeper.ts';
 export { openStore } from './open.ts';
 export { MemoryRegistryServer } from './memory-server.ts';
 export { RemoteStore } from './remote.ts';
+export { Credentials, CredentialsFileError, readCredentialsFile, digestId } from './credentials.ts';
+export { aclFor, type AclEntry, type AclPolicy, type NodeKind } from './acl-policy.ts';
+export { applyAcls, readPolicy, type AclChange } from './acl-apply.ts';

@@ -1,5 +1,6 @@
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { HeraldError, InvalidArgumentError } from '../errors.ts';
+import type { Credentials } from './credentials.ts';
 import type { MemoryRegistry } from './memory.ts';
 import type { RemoteMessage, RemoteRequest } from './remote-protocol.ts';
 import type { Mirror } from './store.ts';
@@ -21,24 +22,31 @@ export function parseRequest(value: unknown): RemoteRequest | InvalidArgumentErr
   if (DATA_OPS.has(req['op']) && req['data'] !== null && typeof req['data'] !== 'string') return new InvalidArgumentError(`${req['op']} needs "data", a string or null`);
   return value as RemoteRequest;
 }
+/** A connection that has not sent its token by then is closed. */
+const HELLO_MS = 5000;
 
 /**
  * Serves a `MemoryRegistry` to other processes on a loopback TCP port (see
  * `RemoteStore`): each connection is a session whose ephemeral nodes vanish
- * when it closes. Loopback only: there is no authentication.
+ * when it closes. On loopback (127.0.0.0/8, ::1) it may run open; any
+ * other address needs a token, which a client sends as its first line
+ * (`hello`): a connection whose first line is not the token gets one
+ * error line and is closed.
  */
 export class MemoryRegistryServer {
   readonly #registry: MemoryRegistry;
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
+  readonly #token: Credentials | undefined;
 
-  constructor(registry: MemoryRegistry) {
+  constructor(registry: MemoryRegistry, options: { token?: Credentials } = {}) {
     this.#registry = registry;
+    this.#token = options.token;
   }
 
   /** Listens; resolves with the bound port. */
   async listen(address: string, port: number): Promise<number> {
-    if (!isLoopback(address)) throw new InvalidArgumentError(`the memory registry listens on loopback only, not ${address}`);
+    if (!isLoopback(address) && !this.#token) throw new InvalidArgumentError(`the memory registry listens on ${address} only with a token (--registry-token FILE); without one, loopback only`);
     const server = createServer((socket) => this.#session(socket));
     this.#server = server;
     await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, address, () => { server.off('error', reject); resolve(); }); });
@@ -61,7 +69,16 @@ export class MemoryRegistryServer {
       for (const m of mirrors.values()) m.close();
       void store.close();
     });
+    let admitted = this.#token === undefined;
+    const hello = admitted ? undefined : setTimeout(() => socket.destroy(), HELLO_MS).unref();
     readJsonLines(socket, (value) => {
+      const line = value as { op?: unknown; token?: unknown } | null;
+      if (!admitted) {
+        clearTimeout(hello);
+        if (line?.op === 'hello' && typeof line.token === 'string' && this.#token!.matches(line.token)) admitted = true;
+        else { refuse(socket); return; }
+      }
+      if (line?.op === 'hello') { send({ id: 0, ok: true }); return; }
       const req = parseRequest(value);
       if (req instanceof InvalidArgumentError) {
         const id = (value as { id?: unknown } | null)?.id;
@@ -113,7 +130,16 @@ export class MemoryRegistryServer {
   }
 }
 
-function isLoopback(address: string): boolean {
+/** 127.0.0.0/8 and ::1 (and ::ffff:127.x): what never leaves the host. */
+export function isLoopback(address: string): boolean {
   if (isIP(address) === 4) return address.startsWith('127.');
-  return address === '::1';
+  const v6 = address.toLowerCase();
+  return v6 === '::1' || v6 === '0:0:0:0:0:0:0:1' || (v6.startsWith('::ffff:') && isIP(v6.slice(7)) === 4 && v6.slice(7).startsWith('127.'));
+}
+
+/** One line saying why, then the connection is closed. */
+function refuse(socket: Socket): void {
+  const m: RemoteMessage = { id: 0, ok: false, code: 'HERALD_REGISTRY_NOAUTH', message: 'the memory registry needs its token as the first line' };
+  socket.end(JSON.stringify(m) + '\n');
+  setTimeout(() => socket.destroy(), 1000).unref();
 }

@@ -8,7 +8,9 @@ export type RemoteRequest =
   | { id: number; op: 'get' | 'children' | 'delete' | 'watchGone'; path: string }
   | { id: number; op: 'putPersistent' | 'putEphemeral' | 'createSequential'; path: string; data: string | null }
   | { id: number; op: 'mirror'; path: string }
-  | { id: number; op: 'unmirror'; path: string };
+  | { id: number; op: 'unmirror'; path: string }
+  /** The first line when the server has a token (`--registry-token`): `user:password`, compared whole. */
+  | { id: 0; op: 'hello'; token: string };
 
 export type RemoteMessage =
   | { id: number; ok: true; value?: unknown }

@@ -1,13 +1,21 @@
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { HeraldError, InvalidArgumentError } from '../errors.ts';
-import { NodeConflictError, NodeOwnedError, RegistryClosedError, RegistryUnavailableError } from './errors.ts';
+import { CredentialsFileError, parseCredentials, type Credentials } from './credentials.ts';
+import { NodeConflictError, NodeOwnedError, RegistryAccessError, RegistryClosedError, RegistryUnavailableError } from './errors.ts';
 import { MirrorBase } from './mirror-base.ts';
 import { validatePath } from './path.ts';
 import type { RemoteMessage, RemoteRequest } from './remote-protocol.ts';
 import type { Mirror, NodeData, SessionState, Snapshot, SnapshotNode, Store, StoreEvents } from './store.ts';
 import { backoffDelay } from '../backoff.ts';
 import { readJsonLines } from '../json-lines.ts';
+
+export interface RemoteStoreOptions {
+  /** @default 10000 */
+  operationTimeoutMs?: number;
+  /** The server's token (`herald serve --registry-token FILE`), when the connect string has none. */
+  auth?: Credentials;
+}
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 type Body = { op: 'get' | 'children' | 'delete' | 'mirror' | 'unmirror' | 'watchGone'; path: string }
@@ -18,6 +26,9 @@ type Body = { op: 'get' | 'children' | 'delete' | 'mirror' | 'unmirror' | 'watch
  * served by `herald serve --registry memory --registry-listen`). The TCP
  * connection is the session: when it drops, its ephemerals are gone, so the
  * store reports `expired` and reconnects with backoff (`connected` again).
+ * With a token (`memory://USER:PASSWORD@HOST:PORT`, or `auth`) the first
+ * line of every connection is the token, and the session is `connected`
+ * once the server has accepted it.
  */
 export class RemoteStore extends EventEmitter<StoreEvents> implements Store {
   readonly #host: string;
@@ -30,17 +41,27 @@ export class RemoteStore extends EventEmitter<StoreEvents> implements Store {
   readonly #mirrors = new Map<string, RemoteMirror>();
   #failures = 0;
   #retry: NodeJS.Timeout | undefined;
+  readonly #token: Credentials | undefined;
+  /** Why the server closed the last connection, when it refused the token. */
+  #refused: Error | undefined;
 
-  constructor(connectString: string, options: { operationTimeoutMs?: number } = {}) {
+  constructor(connectString: string, options: RemoteStoreOptions = {}) {
     super();
-    const m = /^memory:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(connectString);
-    if (!m) throw new InvalidArgumentError(`expected memory://HOST:PORT, got ${JSON.stringify(connectString)}`);
-    this.#host = m[1]!.replace(/^\[|\]$/g, '');
-    this.#port = Number(m[2]);
+    const m = /^memory:\/\/(?:([^@/]*)@)?(\[[^\]]+\]|[^:/@]+):(\d+)\/?$/.exec(connectString);
+    // The token never goes into an error: the string is shown with it cut out.
+    if (!m) throw new InvalidArgumentError(`expected memory://[USER:PASSWORD@]HOST:PORT, got ${JSON.stringify(connectString.replace(/\/\/[^@/]*@/, '//***@'))}`);
+    this.#host = m[2]!.replace(/^\[|\]$/g, '');
+    this.#port = Number(m[3]);
     this.#opTimeoutMs = options.operationTimeoutMs ?? 10_000;
+    if (m[1] !== undefined) {
+      try { this.#token = parseCredentials(decodeURIComponent(m[1]), 'memory:// connect string'); } catch (err) {
+        if (err instanceof CredentialsFileError) throw new InvalidArgumentError('the token of a memory:// connect string must be USER:PASSWORD');
+        throw err;
+      }
+    } else this.#token = options.auth;
   }
 
-  static open(connectString: string, options: { operationTimeoutMs?: number } = {}): RemoteStore {
+  static open(connectString: string, options: RemoteStoreOptions = {}): RemoteStore {
     const store = new RemoteStore(connectString, options);
     store.#connect();
     return store;
@@ -52,12 +73,29 @@ export class RemoteStore extends EventEmitter<StoreEvents> implements Store {
     const socket = connect(this.#port, this.#host);
     this.#socket = socket;
     socket.setNoDelay(true);
-    socket.on('connect', () => {
+    const admitted = (): void => {
       this.#failures = 0;
+      this.#refused = undefined;
       this.#setState('connected');
       for (const root of this.#mirrors.keys()) this.#send({ op: 'mirror', path: root }).catch(() => {});
+    };
+    socket.on('connect', () => {
+      if (this.#token) socket.write(JSON.stringify({ id: 0, op: 'hello', token: this.#token.authBytes().toString('utf8') } satisfies RemoteRequest) + '\n');
+      else admitted();
     });
-    readJsonLines(socket, (m) => this.#onMessage(m as RemoteMessage), () => socket.destroy());
+    readJsonLines(socket, (line) => {
+      const m = line as RemoteMessage;
+      if (typeof m === 'object' && m !== null && 'id' in m && m.id === 0) {
+        // The answer to our token, or the server's one line before it closes a connection that sent none.
+        if (m.ok) { admitted(); return; }
+        const refused = new RegistryAccessError('connect', `memory://${this.#host}:${this.#port}`);
+        this.#refused = refused;
+        for (const [id, p] of this.#pending) { clearTimeout(p.timer); p.reject(refused); this.#pending.delete(id); }
+        socket.destroy();
+        return;
+      }
+      this.#onMessage(m);
+    }, () => socket.destroy());
     socket.on('error', () => {});
     socket.on('close', () => {
       if (this.#socket !== socket) return;
@@ -111,7 +149,7 @@ export class RemoteStore extends EventEmitter<StoreEvents> implements Store {
     if (this.#state === 'closed') throw new RegistryClosedError();
     if (this.#state === 'connected') return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => { this.off('connected', done); reject(new RegistryUnavailableError('connect', `no session within ${timeoutMs} ms`)); }, timeoutMs);
+      const timer = setTimeout(() => { this.off('connected', done); reject(this.#refused ?? new RegistryUnavailableError('connect', `no session within ${timeoutMs} ms`)); }, timeoutMs);
       timer.unref();
       const done = () => { clearTimeout(timer); resolve(); };
       this.once('connected', done);

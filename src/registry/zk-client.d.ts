@@ -15,6 +15,10 @@ declare module 'node-zookeeper-client' {
     getSessionId(): Buffer;
     getSessionTimeout(): number;
     create(path: string, data: Buffer | null, mode: number, cb: (err: ZkError | null, path: string) => void): void;
+    create(path: string, data: Buffer | null, acls: ACL[], mode: number, cb: (err: ZkError | null, path: string) => void): void;
+    addAuthInfo(scheme: string, auth: Buffer): void;
+    setACL(path: string, acls: ACL[], version: number, cb: (err: ZkError | null, stat: Stat) => void): void;
+    getACL(path: string, cb: (err: ZkError | null, acls: ACL[], stat: Stat) => void): void;
     remove(path: string, version: number, cb: (err: ZkError | null) => void): void;
     setData(path: string, data: Buffer | null, version: number, cb: (err: ZkError | null, stat: Stat) => void): void;
     getData(path: string, watcher: Watcher | undefined, cb: (err: ZkError | null, data: Buffer | undefined, stat: Stat) => void): void;
@@ -22,15 +26,17 @@ declare module 'node-zookeeper-client' {
     getChildren(path: string, watcher: Watcher | undefined, cb: (err: ZkError | null, children: string[], stat: Stat) => void): void;
   }
 
+  export class Id { constructor(scheme: string, id: string); scheme: string; id: string }
+  export class ACL { constructor(permission: number, id: Id); permission: number; id: Id }
   export function createClient(connect: string, options?: { sessionTimeout?: number; spinDelay?: number; retries?: number }): Client;
   export const CreateMode: { PERSISTENT: number; EPHEMERAL: number; EPHEMERAL_SEQUENTIAL: number };
   export const State: {
     DISCONNECTED: State; SYNC_CONNECTED: State; AUTH_FAILED: State; CONNECTED_READ_ONLY: State; EXPIRED: State;
   };
   export const Event: { NODE_CREATED: number; NODE_DELETED: number; NODE_DATA_CHANGED: number; NODE_CHILDREN_CHANGED: number };
-  export const Exception: { NO_NODE: number; NODE_EXISTS: number; NOT_EMPTY: number; NO_CHILDREN_FOR_EPHEMERALS: number; CONNECTION_LOSS: number };
+  export const Exception: { NO_NODE: number; NODE_EXISTS: number; NOT_EMPTY: number; NO_CHILDREN_FOR_EPHEMERALS: number; CONNECTION_LOSS: number; NO_AUTH: number; INVALID_ACL: number };
   const zookeeper: {
-    createClient: typeof createClient; CreateMode: typeof CreateMode; State: typeof State; Event: typeof Event; Exception: typeof Exception;
+    createClient: typeof createClient; ACL: typeof ACL; Id: typeof Id; CreateMode: typeof CreateMode; State: typeof State; Event: typeof Event; Exception: typeof Exception;
   };
   export default zookeeper;
 }

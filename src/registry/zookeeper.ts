@@ -2,14 +2,18 @@ import { EventEmitter } from 'node:events';
 import zookeeper, { type Client, type Stat, type Watcher, type ZkError } from 'node-zookeeper-client';
 import { InvalidArgumentError } from '../errors.ts';
 import { parseConnectString, serversString, type ConnectString } from './connect-string.ts';
-import { NodeConflictError, NodeOwnedError, RegistryClosedError, RegistryUnavailableError } from './errors.ts';
+import { aclFor, parsePolicy, POLICY_PATH, type AclEntry, type AclPolicy, type NodeKind } from './acl-policy.ts';
+import type { Credentials } from './credentials.ts';
+import { NodeConflictError, NodeOwnedError, RegistryAccessError, RegistryClosedError, RegistryUnavailableError } from './errors.ts';
 import { ancestors, validatePath } from './path.ts';
 import { sessionIdHex } from './session-id.ts';
 import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store.ts';
 import { ZooKeeperMirror, type WatchSource } from './zookeeper-mirror.ts';
 import { backoffDelay } from '../backoff.ts';
 
-const { CreateMode, Event, Exception, State } = zookeeper;
+const { ACL, CreateMode, Event, Exception, Id, State } = zookeeper;
+/** How long a read of the ACL policy (`/herald/acl`) is used before it is read again. */
+const POLICY_TTL_MS = 10_000;
 /** An open socket with no session reply for this long is dropped (see `#startWatchdog`). */
 const HANDSHAKE_MS = 2000;
 
@@ -24,6 +28,13 @@ export interface ZooKeeperStoreOptions {
   backoffMs?: number;
   /** @default 5000 */
   maxBackoffMs?: number;
+  /**
+   * A digest identity (`readCredentialsFile`): sent on every (re)connect,
+   * and every node this store creates gets the ACL of `aclFor` (the policy
+   * of `herald acl apply`). Without it nodes are `world:anyone` with all
+   * permissions, as registrar makes them.
+   */
+  auth?: Credentials;
 }
 
 function positive(value: number | undefined, name: string, fallback: number): number {
@@ -44,6 +55,8 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
   readonly #opTimeoutMs: number;
   readonly #backoffMs: number;
   readonly #maxBackoffMs: number;
+  readonly #auth: Credentials | undefined;
+  #policy: { value: AclPolicy | undefined; at: number } | undefined;
   #client: Client | undefined;
   #state: SessionState = 'connecting';
   #failures = 0;
@@ -58,6 +71,7 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
     this.#opTimeoutMs = positive(options.operationTimeoutMs, 'operationTimeoutMs', 10_000);
     this.#backoffMs = positive(options.backoffMs, 'backoffMs', 100);
     this.#maxBackoffMs = positive(options.maxBackoffMs, 'maxBackoffMs', 5000);
+    this.#auth = options.auth;
   }
 
   /** Opens a store and starts connecting (without waiting: see `ready()`). */
@@ -75,9 +89,11 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
   #startSession(): void {
     const client = zookeeper.createClient(serversString(this.#connect), { sessionTimeout: this.#sessionTimeoutMs, spinDelay: 200, retries: 0 });
     this.#client = client;
+    // Queued before connect(): the library sends it after every handshake.
+    if (this.#auth) client.addAuthInfo('digest', this.#auth.authBytes());
     client.on('state', (s: { code: number }) => {
       if (this.#client !== client) return;
-      if (s.code === State.SYNC_CONNECTED.code) { this.#failures = 0; this.#setState('connected'); }
+      if (s.code === State.SYNC_CONNECTED.code) { this.#failures = 0; this.#policy = undefined; this.#setState('connected'); }
       else if (s.code === State.DISCONNECTED.code || s.code === State.CONNECTED_READ_ONLY.code) {
         if (this.#state !== 'connecting') this.#setState('disconnected');
       } else if (s.code === State.EXPIRED.code || s.code === State.AUTH_FAILED.code) this.#expire(client);
@@ -172,9 +188,10 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
     });
   }
 
-  #fail(operation: string, err: unknown): never {
+  #fail(operation: string, err: unknown, path?: string): never {
+    if (zkCode(err) === Exception.NO_AUTH) throw new RegistryAccessError(operation, path ?? '');
     if (err instanceof Error && 'code' in err && typeof err.code === 'number') {
-      throw new RegistryUnavailableError(operation, err.message, { cause: err });
+      throw new RegistryUnavailableError(path === undefined ? operation : `${operation} ${path}`, err.message, { cause: err });
     }
     throw err;
   }
@@ -211,11 +228,72 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
   /** Creates every missing ancestor of the server path `abs` (the chroot included) as persistent with null data. */
   async #mkdirs(abs: string): Promise<void> {
     for (const dir of ancestors(abs)) {
+      const acls = await this.#acls(dir, 'dir');
       try {
-        await this.#call('create', (c, done) => c.create(dir, null, CreateMode.PERSISTENT, (e) => done(e)));
+        await this.#create(dir, null, acls, CreateMode.PERSISTENT);
       } catch (err) {
-        if (zkCode(err) !== Exception.NODE_EXISTS) this.#fail(`create ${dir}`, err);
+        const code = zkCode(err);
+        if (code === Exception.NODE_EXISTS) continue;
+        // The parent's ACL is checked before existence: no CREATE there is fine if the node is there.
+        if (code === Exception.NO_AUTH && (await this.#stat(dir).catch(() => null))) continue;
+        this.#fail('create', err, this.rel(dir));
       }
+    }
+  }
+
+  #create(abs: string, data: Buffer | null, acls: InstanceType<typeof ACL>[] | undefined, mode: number): Promise<string> {
+    return this.#call<string>('create', (c, done) => {
+      if (acls) c.create(abs, data, acls, mode, (e, p) => done(e, p));
+      else c.create(abs, data, mode, (e, p) => done(e, p));
+    });
+  }
+
+  /** The ACL for a node about to be created at the server path `abs`; undefined (the library's world:anyone) without auth. */
+  async #acls(abs: string, kind: NodeKind): Promise<InstanceType<typeof ACL>[] | undefined> {
+    const auth = this.#auth;
+    if (!auth) return undefined;
+    const root = this.#connect.chroot;
+    const path = root !== '' && abs !== root && !abs.startsWith(root + '/') ? '/' : this.rel(abs);
+    return aclFor(path, kind, await this.#currentPolicy(), auth.digestId).map((e) => new ACL(e.perms, new Id(e.scheme, e.id)));
+  }
+
+  async #currentPolicy(): Promise<AclPolicy | undefined> {
+    const cached = this.#policy;
+    if (cached && Date.now() - cached.at < POLICY_TTL_MS) return cached.value;
+    const node = await this.get(POLICY_PATH);
+    const value = parsePolicy(node?.data ?? null);
+    this.#policy = { value, at: Date.now() };
+    return value;
+  }
+
+  /** The ACL of a node (for `herald acl show`); undefined when it does not exist. */
+  async getAcl(path: string): Promise<AclEntry[] | undefined> {
+    const abs = this.#abs(path);
+    try {
+      const acls = await this.#call<InstanceType<typeof ACL>[]>('getACL', (c, done) => c.getACL(abs, (e, a) => done(e, a)));
+      return acls.map((a) => ({ perms: a.permission, scheme: a.id.scheme as AclEntry['scheme'], id: a.id.id }));
+    } catch (err) {
+      if (zkCode(err) === Exception.NO_NODE) return undefined;
+      this.#fail('getACL', err, path);
+    }
+  }
+
+  /** Sets a node's ACL (any version; needs ADMIN on it). */
+  async setAcl(path: string, entries: readonly AclEntry[]): Promise<void> {
+    const abs = this.#abs(path);
+    const acls = entries.map((e) => new ACL(e.perms, new Id(e.scheme, e.id)));
+    await this.#call('setACL', (c, done) => c.setACL(abs, acls, -1, (e) => done(e))).catch((err) => this.#fail('setACL', err, path));
+  }
+
+  /** Creates a persistent node with exactly this ACL (its parents must exist); false when it was there. */
+  async createWithAcl(path: string, data: string | null, entries: readonly AclEntry[]): Promise<boolean> {
+    const acls = entries.map((e) => new ACL(e.perms, new Id(e.scheme, e.id)));
+    try {
+      await this.#create(this.#abs(path), bytes(data), acls, CreateMode.PERSISTENT);
+      return true;
+    } catch (err) {
+      if (zkCode(err) === Exception.NODE_EXISTS) return false;
+      this.#fail('create', err, path);
     }
   }
 
@@ -226,36 +304,40 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
   async putPersistent(path: string, data: string | null): Promise<void> {
     const abs = this.#abs(path);
     await this.#mkdirs(abs);
+    const acls = await this.#acls(abs, 'persistent');
     try {
-      await this.#call('create', (c, done) => c.create(abs, bytes(data), CreateMode.PERSISTENT, (e) => done(e)));
+      await this.#create(abs, bytes(data), acls, CreateMode.PERSISTENT);
       return;
     } catch (err) {
-      if (zkCode(err) !== Exception.NODE_EXISTS) this.#fail(`create ${path}`, err);
+      const code = zkCode(err);
+      if (code !== Exception.NODE_EXISTS && !(code === Exception.NO_AUTH && (await this.#stat(abs).catch(() => null)))) this.#fail('create', err, path);
     }
     const stat = await this.#stat(abs).catch((err) => this.#fail(`exists ${path}`, err));
     if (stat && this.#ownership(stat).ephemeral) throw new NodeConflictError(path, 'is an ephemeral node');
-    await this.#call('setData', (c, done) => c.setData(abs, bytes(data), -1, (e) => done(e))).catch((err) => this.#fail(`set ${path}`, err));
+    await this.#call('setData', (c, done) => c.setData(abs, bytes(data), -1, (e) => done(e))).catch((err) => this.#fail('set', err, path));
   }
 
   async putEphemeral(path: string, data: string | null): Promise<void> {
     const abs = this.#abs(path);
     await this.#mkdirs(abs);
+    const acls = await this.#acls(abs, 'ephemeral');
     // Two rounds: the node may vanish between "exists" and "create".
     for (let round = 0; round < 2; round++) {
       try {
-        await this.#call('create', (c, done) => c.create(abs, bytes(data), CreateMode.EPHEMERAL, (e) => done(e)));
+        await this.#create(abs, bytes(data), acls, CreateMode.EPHEMERAL);
         return;
       } catch (err) {
         const code = zkCode(err);
         if (code === Exception.NO_CHILDREN_FOR_EPHEMERALS) throw new NodeConflictError(path, 'has an ephemeral parent');
-        if (code !== Exception.NODE_EXISTS) this.#fail(`create ${path}`, err);
+        if (code === Exception.NO_AUTH && !(await this.#stat(abs).catch(() => null))) this.#fail('create', err, path);
+        else if (code !== Exception.NODE_EXISTS && code !== Exception.NO_AUTH) this.#fail('create', err, path);
       }
       const stat = await this.#stat(abs).catch((err) => this.#fail(`exists ${path}`, err));
       if (!stat) continue;
       const own = this.#ownership(stat);
       if (!own.ephemeral) throw new NodeConflictError(path, 'is a persistent node');
       if (!own.ownedByMe) throw new NodeOwnedError(path);
-      await this.#call('setData', (c, done) => c.setData(abs, bytes(data), -1, (e) => done(e))).catch((err) => this.#fail(`set ${path}`, err));
+      await this.#call('setData', (c, done) => c.setData(abs, bytes(data), -1, (e) => done(e))).catch((err) => this.#fail('set', err, path));
       return;
     }
     throw new RegistryUnavailableError(`create ${path}`, 'the node kept appearing and vanishing');
@@ -270,19 +352,20 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
       const code = zkCode(err);
       if (code === Exception.NO_NODE) return false;
       if (code === Exception.NOT_EMPTY) throw new NodeConflictError(path, 'has children');
-      this.#fail(`delete ${path}`, err);
+      this.#fail('delete', err, path);
     }
   }
 
   async createSequential(prefix: string, data: string | null): Promise<string> {
     const abs = this.#abs(prefix);
     await this.#mkdirs(abs);
+    const acls = await this.#acls(abs, 'ephemeral');
     try {
-      const created = await this.#call<string>('create', (c, done) => c.create(abs, bytes(data), CreateMode.EPHEMERAL_SEQUENTIAL, (e, p) => done(e, p)));
+      const created = await this.#create(abs, bytes(data), acls, CreateMode.EPHEMERAL_SEQUENTIAL);
       return this.rel(created);
     } catch (err) {
       if (zkCode(err) === Exception.NO_CHILDREN_FOR_EPHEMERALS) throw new NodeConflictError(prefix, 'has an ephemeral parent');
-      this.#fail(`create ${prefix}`, err);
+      this.#fail('create', err, prefix);
     }
   }
 

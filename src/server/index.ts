@@ -5,3 +5,4 @@ export { buildZone, type Zone, type ZoneEntry } from './zone.ts';
 export { parseListen, type ListenAddress } from '../host-port.ts';
 export { InvalidListenAddressError, ListenError } from './errors.ts';
 export type { ServerStats } from './stats.ts';
+export { RRL_DEFAULTS, type RrlOptions } from './rrl.ts';

@@ -26,6 +26,8 @@ export function registerServerMetrics(server: DnsServer, registry: Registry): vo
     collect() { this.reset(); for (const [reason, n] of Object.entries(server.stats.dropped)) this.inc({ reason }, n); },
   });
   new Counter({ name: 'herald_server_truncated_total', help: 'Replies sent truncated (TC)', registers, collect() { this.reset(); this.inc(server.stats.truncated); } });
+  new Counter({ name: 'herald_server_rrl_dropped_total', help: 'UDP replies dropped by response rate limiting', registers, collect() { this.reset(); this.inc(server.stats.rrlDropped); } });
+  new Counter({ name: 'herald_server_rrl_slipped_total', help: 'UDP replies sent truncated (TC, no records) instead by response rate limiting', registers, collect() { this.reset(); this.inc(server.stats.rrlSlipped); } });
   new Counter({ name: 'herald_server_cache_hits_total', help: 'Replies served from cached wire bytes', registers, collect() { this.reset(); this.inc(server.stats.cacheHits); } });
   new Counter({ name: 'herald_server_cache_misses_total', help: 'Replies worked out from the zone', registers, collect() { this.reset(); this.inc(server.stats.cacheMisses); } });
   new Counter({ name: 'herald_server_zone_changes_total', help: 'Registry snapshots applied', registers, collect() { this.reset(); this.inc(server.stats.zoneChanges); } });

@@ -13,6 +13,8 @@ import { Responder } from './responder.ts';
 import { serveTcpConnection, type TcpLimits } from './tcp-connection.ts';
 import { sumStats, type ServerStats } from './stats.ts';
 import { bindUdp } from './udp-socket.ts';
+import { RrlGate } from './rrl-gate.ts';
+import { OncePer, rrlSettings, type RrlOptions } from './rrl.ts';
 
 export interface DnsServerOptions {
   /** The registry's view of the domain's subtree (`store.mirror(domainToPath(domain))`). */
@@ -44,6 +46,10 @@ export interface DnsServerOptions {
   ttlOverrides?: Mirror;
   /** Called once for each node (and content) that cannot be served; `herald serve` logs it. */
   onReject?: (rejection: Rejection) => void;
+  /** Response rate limiting on UDP (src/server/rrl.ts); absent or `responsesPerSecond: 0`: off. */
+  rrl?: RrlOptions;
+  /** Called when a source prefix starts being rate limited: at most once per prefix per RRL window. */
+  onRateLimited?: (prefix: string) => void;
 }
 
 /**
@@ -72,6 +78,8 @@ export class DnsServer {
   readonly #connections = new Set<Socket>();
   #bound: ListenAddress[] = [];
   #lastChange = 0;
+  readonly #rrl: Required<RrlOptions> | undefined;
+  readonly #onRateLimited: ((prefix: string) => void) | undefined;
 
   constructor(options: DnsServerOptions) {
     if (!options.mirror) throw new InvalidArgumentError('`mirror` is required');
@@ -92,6 +100,14 @@ export class DnsServer {
     };
     this.#maxCache = positiveInt(options.maxCacheEntries, 'maxCacheEntries', 10_000);
     this.#responder = new Responder(this.#domain, this.#maxCache, options.onReject);
+    const rrl = options.rrl ? rrlSettings(options.rrl) : undefined;
+    this.#rrl = rrl && rrl.responsesPerSecond > 0 ? rrl : undefined;
+    if (this.#rrl && options.onRateLimited) {
+      // Every thread limits alone; this keeps the one-line-per-prefix-per-window promise across them.
+      const once = new OncePer(this.#rrl.windowSeconds * 1000);
+      const report = options.onRateLimited;
+      this.#onRateLimited = (prefix) => { if (once.take(prefix, Date.now())) report(prefix); };
+    }
   }
 
   get domain(): string { return this.#domain; }
@@ -157,7 +173,7 @@ export class DnsServer {
   /** UDP then TCP on the same port; for port 0, a port free for both (UDP's pick may be taken for TCP). */
   async #bindBoth(address: string, port: number): Promise<number> {
     for (let attempt = 0; ; attempt++) {
-      const udp = await bindUdp(this.#responder, address, port, this.#threads > 1);
+      const udp = await bindUdp(this.#responder, address, port, this.#threads > 1, this.#rrl && new RrlGate(this.#rrl, this.#responder.stats, this.#onRateLimited));
       const bound = udp.address().port;
       try {
         await this.#bindTcp(address, bound);
@@ -171,10 +187,13 @@ export class DnsServer {
   }
 
   async #startWorker(address: string, port: number): Promise<void> {
-    const worker = new Worker(workerScript(import.meta.url, 'udp-worker'), { workerData: { domain: this.#domain, address, port, maxCacheEntries: this.#maxCache } });
+    const worker = new Worker(workerScript(import.meta.url, 'udp-worker'), { workerData: { domain: this.#domain, address, port, maxCacheEntries: this.#maxCache, rrl: this.#rrl } });
     const entry: { worker: Worker; stats: ServerStats | undefined } = { worker, stats: undefined };
     this.#workers.push(entry);
-    worker.on('message', (msg: { stats?: ServerStats }) => { if (msg.stats) entry.stats = msg.stats; });
+    worker.on('message', (msg: { stats?: ServerStats; rrlLimited?: string }) => {
+      if (msg.stats) entry.stats = msg.stats;
+      if (msg.rrlLimited !== undefined) this.#onRateLimited?.(msg.rrlLimited);
+    });
     if (this.#mirror.snapshot) worker.postMessage({ snapshot: this.#mirror.snapshot });
     if (this.#caps.length) worker.postMessage({ ttlCaps: this.#caps });
     await new Promise<void>((resolve, reject) => {

@@ -23,6 +23,9 @@ export interface ServerStats {
   /** Time to work out each reply, by bucket of `ANSWER_BUCKETS_US` (not cumulative), and their sum in µs. */
   answerBuckets: number[];
   answerUsSum: number;
+  /** UDP replies response rate limiting dropped, and sent truncated instead (slipped). */
+  rrlDropped: number;
+  rrlSlipped: number;
 }
 
 /** Upper bounds (µs) of the answer-time histogram. */
@@ -41,6 +44,7 @@ export function newStats(): ServerStats {
     dropped: { malformed: 0, response: 0, oversized: 0 }, zoneChanges: 0, tcpConnections: 0,
     tcpClosed: Object.fromEntries(TCP_CLOSE_REASONS.map((r) => [r, 0])) as Record<TcpCloseReason, number>,
     qtypes: new Array<number>(256).fill(0), answerBuckets: ANSWER_BUCKETS_US.map(() => 0), answerUsSum: 0,
+    rrlDropped: 0, rrlSlipped: 0,
   };
 }
 
@@ -58,6 +62,8 @@ export function sumStats(all: readonly ServerStats[]): ServerStats {
     s.qtypes?.forEach((n, i) => { total.qtypes[i]! += n; });
     s.answerBuckets?.forEach((n, i) => { total.answerBuckets[i]! += n; });
     total.answerUsSum += s.answerUsSum ?? 0;
+    total.rrlDropped += s.rrlDropped ?? 0;
+    total.rrlSlipped += s.rrlSlipped ?? 0;
   }
   // Every thread applies every change: count them once.
   total.zoneChanges = all[0]?.zoneChanges ?? 0;

@@ -2,13 +2,14 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { ListenError } from './errors.ts';
 import type { Responder } from './responder.ts';
+import type { RrlGate } from './rrl-gate.ts';
 
 /**
  * Binds a UDP socket that answers through `responder`. With `reusePort`
  * several threads bind the same address and the kernel spreads queries
  * over them.
  */
-export function bindUdp(responder: Responder, address: string, port: number, reusePort: boolean): Promise<Socket> {
+export function bindUdp(responder: Responder, address: string, port: number, reusePort: boolean, rrl?: RrlGate): Promise<Socket> {
   const family = isIP(address) === 6 ? 6 : 4;
   const socket = createSocket({
     type: family === 6 ? 'udp6' : 'udp4', reusePort, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20,
@@ -17,7 +18,8 @@ export function bindUdp(responder: Responder, address: string, port: number, reu
   });
   socket.on('message', (msg, rinfo) => {
     responder.stats.udp++;
-    const reply = responder.handle(msg, false);
+    let reply = responder.handle(msg, false);
+    if (reply && rrl) reply = rrl.pass(reply, rinfo.address);
     if (reply) socket.send(reply, rinfo.port, rinfo.address);
   });
   return new Promise((resolve, reject) => {

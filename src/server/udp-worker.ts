@@ -5,13 +5,16 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Snapshot } from '../registry/store.ts';
 import { Responder } from './responder.ts';
 import { bindUdp } from './udp-socket.ts';
+import { RrlGate } from './rrl-gate.ts';
+import type { RrlOptions } from './rrl.ts';
 
-interface WorkerData { domain: string; address: string; port: number; maxCacheEntries: number }
+interface WorkerData { domain: string; address: string; port: number; maxCacheEntries: number; rrl?: RrlOptions }
 
 const data = workerData as WorkerData;
 const port = parentPort!;
 const responder = new Responder(data.domain, data.maxCacheEntries);
-const socket = await bindUdp(responder, data.address, data.port, true);
+const rrl = data.rrl ? new RrlGate(data.rrl, responder.stats, (prefix) => port.postMessage({ rrlLimited: prefix })) : undefined;
+const socket = await bindUdp(responder, data.address, data.port, true, rrl);
 const timer = setInterval(() => port.postMessage({ stats: responder.stats }), 1000);
 timer.unref();
 port.on('message', (msg: { snapshot?: Snapshot; ttlCaps?: [string, number][]; stop?: true }) => {

@@ -58,6 +58,8 @@ export interface ZooKeeperConfig {
   /** Session timeout (ms). */
   timeout: number;
   connectTimeout: number;
+  /** A `user:password` file (mode 0600) for ZooKeeper digest auth (src/registry/README.md, ACLs). */
+  authFile?: string;
 }
 
 export interface SidecarConfig {
@@ -210,7 +212,8 @@ function parseHealthCheck(hc: Json, warnings: string[]): HealthCheckConfig {
 
 function parseZooKeeper(zk: Json, warnings: string[]): ZooKeeperConfig {
   const p = 'zookeeper';
-  warnUnknown(zk, p, ['servers', 'timeout', 'connectTimeout'], warnings);
+  warnUnknown(zk, p, ['servers', 'timeout', 'connectTimeout', 'authFile'], warnings);
+  const authFile = optString(zk, 'authFile', p);
   const servers = zk['servers'];
   if (!Array.isArray(servers) || servers.length === 0) throw new SidecarConfigError('zookeeper.servers', 'a non-empty array of {host, port}', servers);
   return {
@@ -222,6 +225,7 @@ function parseZooKeeper(zk: Json, warnings: string[]): ZooKeeperConfig {
     }),
     timeout: optInt(zk, 'timeout', p, 100, DAY, 'milliseconds') ?? 60_000,
     connectTimeout: optInt(zk, 'connectTimeout', p, 100, DAY, 'milliseconds') ?? 4_000,
+    ...(authFile === undefined ? {} : { authFile }),
   };
 }
 

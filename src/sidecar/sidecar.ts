@@ -131,10 +131,15 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
   #wire(): void {
     const m = this.metrics;
     m.healthy.set(this.#healthy ? 1 : 0);
-    this.#registration.on('registered', () => { m.registered.set(1); this.#log?.info({ nodes: this.nodePaths }, 'registered'); this.#publish(); });
+    let refused = false;
+    this.#registration.on('registered', () => { refused = false; m.registered.set(1); this.#log?.info({ nodes: this.nodePaths }, 'registered'); this.#publish(); });
     this.#registration.on('unregistered', () => { m.registered.set(0); this.#log?.info('unregistered'); this.#publish(); });
     this.#registration.on('leftover', (path) => { m.leftoversReplaced.inc(); this.#log?.info({ path }, 'replaced a leftover node of a previous session'); });
-    this.#registration.on('failed', (err) => { m.registryErrors.inc(); this.#log?.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'registry write failed; retrying'); });
+    this.#registration.on('failed', (err) => {
+      m.registryErrors.inc();
+      // Refused writes (NOAUTH) are said once, not on every retry of the backoff.
+      if ((err as { code?: unknown }).code === 'HERALD_REGISTRY_NOAUTH') { if (!refused) this.#log?.error({ err: { message: err.message, code: 'HERALD_REGISTRY_NOAUTH' } }, 'registry refused our writes (NOAUTH): wrong --zk-auth identity or missing from \'herald acl apply --sidecar\'; retrying with backoff'); refused = true; return; }
+      this.#log?.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'registry write failed; retrying'); });
     this.#monitor?.on('result', (r) => {
       m.checks.inc({ result: r.ok ? 'ok' : 'fail' });
       const flipped = this.#lastCheck?.ok !== r.ok;

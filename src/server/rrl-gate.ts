@@ -1,0 +1,35 @@
+import { answerHash, OncePer, questionEnd, ResponseRateLimiter, slipReply, type RrlOptions } from './rrl.ts';
+import type { ServerStats } from './stats.ts';
+
+/**
+ * The UDP path's hook into RRL (one per thread): given a reply about to be
+ * sent, the reply to send instead (itself, or its truncated slip), or
+ * undefined to drop it. TCP replies never pass here.
+ */
+export class RrlGate {
+  readonly #limiter: ResponseRateLimiter;
+  readonly #stats: ServerStats;
+  readonly #onLimited: ((prefix: string) => void) | undefined;
+  readonly #once: OncePer;
+
+  constructor(options: RrlOptions, stats: ServerStats, onLimited?: (prefix: string) => void) {
+    this.#limiter = new ResponseRateLimiter(options);
+    this.#stats = stats;
+    this.#onLimited = onLimited;
+    this.#once = new OncePer(this.#limiter.settings.windowSeconds * 1000);
+  }
+
+  pass(reply: Buffer, address: string): Buffer | undefined {
+    const end = questionEnd(reply);
+    if (end === undefined) return reply;
+    const source = this.#limiter.prefixOf(address);
+    const now = Date.now();
+    const verdict = this.#limiter.check(source.id, answerHash(reply, end), now);
+    if (verdict === 'send') return reply;
+    if (this.#onLimited && this.#once.take(source.prefix, now)) this.#onLimited(source.prefix);
+    if (verdict === 'drop') { this.#stats.rrlDropped++; return undefined; }
+    this.#stats.rrlSlipped++;
+    this.#stats.truncated++;
+    return slipReply(reply, end);
+  }
+}

@@ -1,0 +1,191 @@
+import { isIP } from 'node:net';
+import { InvalidArgumentError } from '../errors.ts';
+
+/**
+ * Response rate limiting, as BIND's and NSD's RRL: each (source prefix,
+ * answer) pair has an account that earns `responsesPerSecond` tokens a
+ * second, holding at most one second's worth; a response spends one. With
+ * none left the response is limited: every `slip`-th limited response goes
+ * out truncated (TC, no records), so a real client behind a spoofed flood
+ * retries over TCP (never limited), and the rest are dropped. Unlike BIND,
+ * a flooder's account does not go into debt: it keeps getting
+ * `responsesPerSecond` full answers, so a victim's own queries still get
+ * through. Pure arithmetic: the caller passes the clock.
+ */
+export interface RrlOptions {
+  /** Full responses a second per account; 0 turns RRL off. @default 1000 */
+  responsesPerSecond?: number;
+  /** Every Nth limited response is sent truncated; 0 never, 1 always. @default 2 */
+  slip?: number;
+  /** Seconds an idle account is kept, and the least interval between two log lines about one prefix. @default 15 */
+  windowSeconds?: number;
+  /** @default 24 */
+  ipv4PrefixLength?: number;
+  /** @default 56 */
+  ipv6PrefixLength?: number;
+  /** Accounts held before idle ones are swept (and, if still full, all). @default 100000 */
+  maxAccounts?: number;
+}
+
+export type RrlVerdict = 'send' | 'slip' | 'drop';
+
+export const RRL_DEFAULTS = { responsesPerSecond: 1000, slip: 2, windowSeconds: 15, ipv4PrefixLength: 24, ipv6PrefixLength: 56, maxAccounts: 100_000 } as const;
+
+interface Account { tokens: number; at: number; limited: number }
+
+function int(value: number | undefined, name: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) throw new InvalidArgumentError(`RRL \`${name}\` must be an integer ${min}..${max}, got ${value}`);
+  return value;
+}
+
+/** Validated options with defaults; `responsesPerSecond: 0` means off. */
+export function rrlSettings(options: RrlOptions = {}): Required<RrlOptions> {
+  return {
+    responsesPerSecond: int(options.responsesPerSecond, 'responsesPerSecond', 0, 1_000_000, RRL_DEFAULTS.responsesPerSecond),
+    slip: int(options.slip, 'slip', 0, 10, RRL_DEFAULTS.slip),
+    windowSeconds: int(options.windowSeconds, 'windowSeconds', 1, 3600, RRL_DEFAULTS.windowSeconds),
+    ipv4PrefixLength: int(options.ipv4PrefixLength, 'ipv4PrefixLength', 8, 32, RRL_DEFAULTS.ipv4PrefixLength),
+    ipv6PrefixLength: int(options.ipv6PrefixLength, 'ipv6PrefixLength', 16, 128, RRL_DEFAULTS.ipv6PrefixLength),
+    maxAccounts: int(options.maxAccounts, 'maxAccounts', 16, 10_000_000, RRL_DEFAULTS.maxAccounts),
+  };
+}
+
+/** `10.1.2.0/24`, `2001:db8:0:100::/56`: the source's network at the given prefix length. */
+export function sourcePrefix(address: string, v4: number, v6: number): string {
+  if (isIP(address) === 4) {
+    const n = address.split('.').reduce((a, p) => a * 256 + Number(p), 0);
+    const masked = v4 === 0 ? 0 : Math.floor(n / 2 ** (32 - v4)) * 2 ** (32 - v4);
+    return `${[24, 16, 8, 0].map((s) => Math.floor(masked / 2 ** s) % 256).join('.')}/${v4}`;
+  }
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return sourcePrefix(mapped[1]!, v4, v6);
+  const groups = expand6(address);
+  const out: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    const bits = Math.max(0, Math.min(16, v6 - i * 16));
+    out.push(bits === 0 ? 0 : groups[i]! & ((0xffff << (16 - bits)) & 0xffff));
+  }
+  return `${out.map((g) => g.toString(16)).join(':')}/${v6}`;
+}
+
+function expand6(address: string): number[] {
+  const [head, tail] = address.split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const fill = tail === undefined ? [] : new Array<string>(8 - h.length - t.length).fill('0');
+  return [...h, ...fill, ...t].map((g) => parseInt(g, 16) || 0);
+}
+
+/**
+ * The accounts. `check` is called once per UDP response with the source
+ * address and a key naming the answer (question and rcode).
+ */
+export class ResponseRateLimiter {
+  readonly settings: Required<RrlOptions>;
+  // Keyed by a number (prefix id × 2^32 + answer hash): no string is built per packet.
+  readonly #accounts = new Map<number, Account>();
+  readonly #prefixes = new Map<string, { prefix: string; id: number }>();
+  #nextPrefixId = 1;
+
+  constructor(options: RrlOptions = {}) {
+    this.settings = rrlSettings(options);
+    if (this.settings.responsesPerSecond === 0) throw new InvalidArgumentError('RRL with responsesPerSecond 0 is off: do not make a limiter');
+  }
+
+  get accounts(): number { return this.#accounts.size; }
+
+  /** The source's prefix and its id (memoised: a flood comes from few addresses). */
+  prefixOf(address: string): { prefix: string; id: number } {
+    let p = this.#prefixes.get(address);
+    if (p === undefined) {
+      if (this.#prefixes.size >= this.settings.maxAccounts) this.#prefixes.clear();
+      const prefix = sourcePrefix(address, this.settings.ipv4PrefixLength, this.settings.ipv6PrefixLength);
+      // Addresses of one prefix share its id (the last one seen of that prefix, found by a scan only on a miss).
+      let id: number | undefined;
+      for (const q of this.#prefixes.values()) if (q.prefix === prefix) { id = q.id; break; }
+      p = { prefix, id: id ?? this.#nextPrefixId++ };
+      this.#prefixes.set(address, p);
+    }
+    return p;
+  }
+
+  /** `prefixId` from `prefixOf`, `answer` from `answerHash`. */
+  check(prefixId: number, answer: number, nowMs: number): RrlVerdict {
+    const rate = this.settings.responsesPerSecond;
+    const key = prefixId * 0x1_0000_0000 + answer;
+    let a = this.#accounts.get(key);
+    if (!a) {
+      if (this.#accounts.size >= this.settings.maxAccounts) this.#sweep(nowMs);
+      a = { tokens: rate, at: nowMs, limited: 0 };
+      this.#accounts.set(key, a);
+    } else if (nowMs > a.at) {
+      a.tokens = Math.min(rate, a.tokens + ((nowMs - a.at) * rate) / 1000);
+      a.at = nowMs;
+    }
+    if (a.tokens >= 1) { a.tokens -= 1; return 'send'; }
+    const slip = this.settings.slip;
+    a.limited++;
+    return slip > 0 && a.limited % slip === 0 ? 'slip' : 'drop';
+  }
+
+  /** Forgets accounts idle for a window (they are full again anyway); if none were, all of them. */
+  #sweep(nowMs: number): void {
+    const idle = nowMs - this.settings.windowSeconds * 1000;
+    for (const [k, a] of this.#accounts) if (a.at < idle) this.#accounts.delete(k);
+    if (this.#accounts.size >= this.settings.maxAccounts) this.#accounts.clear();
+  }
+}
+
+/** Says yes at most once per key per `intervalMs`: the "one log line per prefix per window" rule. */
+export class OncePer {
+  readonly #intervalMs: number;
+  readonly #last = new Map<string, number>();
+  constructor(intervalMs: number) { this.#intervalMs = intervalMs; }
+  take(key: string, nowMs: number): boolean {
+    const last = this.#last.get(key);
+    if (last !== undefined && nowMs - last < this.#intervalMs) return false;
+    if (this.#last.size >= 10_000) for (const [k, t] of this.#last) if (nowMs - t >= this.#intervalMs) this.#last.delete(k);
+    this.#last.set(key, nowMs);
+    return true;
+  }
+}
+
+/**
+ * The answer's key from the reply packet: a 32-bit FNV-1a hash of its
+ * question (name lower-cased, so 0x20 case games open no new accounts) and
+ * rcode; two answers that collide share an account. Undefined for a packet
+ * without one question.
+ */
+export function answerHash(reply: Buffer, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 12; i < end; i++) {
+    let c = reply[i]!;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return (Math.imul(h ^ (reply[3]! & 0xf), 0x01000193)) >>> 0;
+}
+
+/** Offset just past the only question (uncompressed name + type + class), or undefined. */
+export function questionEnd(packet: Buffer): number | undefined {
+  if (packet.length < 17 || packet[4] !== 0 || packet[5] !== 1) return undefined;
+  let i = 12;
+  while (i < packet.length) {
+    const len = packet[i]!;
+    if (len === 0) return i + 5 <= packet.length ? i + 5 : undefined;
+    if (len >= 64) return undefined;
+    i += len + 1;
+  }
+  return undefined;
+}
+
+/** The slipped reply: header and question of `reply`, TC set, no records. */
+export function slipReply(reply: Buffer, end: number): Buffer {
+  const out = Buffer.from(reply.subarray(0, end));
+  out[2] = out[2]! | 0x02;
+  out.writeUInt16BE(0, 6);
+  out.writeUInt16BE(0, 8);
+  out.writeUInt16BE(0, 10);
+  return out;
+}

@@ -1,0 +1,121 @@
+import t from 'tap';
+import { createSocket, type Socket } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
+import { encodeMessage } from '../../src/dns/encode.ts';
+import { emptyMessage } from '../../src/dns/message.ts';
+import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
+import { RemoteStore } from '../../src/registry/remote.ts';
+import { answerHash, questionEnd, ResponseRateLimiter, slipReply, sourcePrefix } from '../../src/server/rrl.ts';
+import { waitFor } from '../fixtures/wait.ts';
+import { dig } from './helpers.ts';
+import { herald } from '../sidecar/processes.ts';
+
+t.test('source prefixes: /24 for IPv4, /56 for IPv6', async (t) => {
+  t.equal(sourcePrefix('10.1.2.3', 24, 56), '10.1.2.0/24');
+  t.equal(sourcePrefix('127.0.0.2', 24, 56), sourcePrefix('127.0.0.3', 24, 56));
+  t.not(sourcePrefix('127.0.0.2', 24, 56), sourcePrefix('127.0.1.2', 24, 56));
+  t.equal(sourcePrefix('2001:db8:1:2345:6789::1', 24, 56), '2001:db8:1:2300:0:0:0:0/56');
+  t.equal(sourcePrefix('::1', 24, 56), '0:0:0:0:0:0:0:0/56');
+  t.equal(sourcePrefix('::ffff:10.9.8.7', 24, 56), '10.9.8.0/24');
+});
+
+t.test('token bucket: the limit a second, one slip in every `slip` limited replies', async (t) => {
+  const rrl = new ResponseRateLimiter({ responsesPerSecond: 10, slip: 2 });
+  const count = (n: number, now: number, key = 1) => {
+    const c = { send: 0, slip: 0, drop: 0 };
+    for (let i = 0; i < n; i++) c[rrl.check(1, key, now)]++;
+    return c;
+  };
+  t.same(count(100, 0), { send: 10, slip: 45, drop: 45 }, 'a burst: one second\'s worth, then half slipped');
+  t.same(count(100, 500), { send: 5, slip: 47, drop: 48 }, 'half a second later: half the limit again (the slip count runs on)');
+  t.same(count(5, 500, 2), { send: 5, slip: 0, drop: 0 }, 'another answer has its own account');
+  t.same(count(100, 60_000), { send: 10, slip: 45, drop: 45 }, 'an account holds one second at most');
+  const never = new ResponseRateLimiter({ responsesPerSecond: 1, slip: 0 });
+  t.same([never.check(1, 1, 0), never.check(1, 1, 0), never.check(1, 1, 0)], ['send', 'drop', 'drop']);
+  t.equal(rrl.prefixOf('127.0.0.2').id, rrl.prefixOf('127.0.0.3').id, 'one /24, one account id');
+  t.not(rrl.prefixOf('127.0.0.2').id, rrl.prefixOf('127.0.1.2').id);
+  t.throws(() => new ResponseRateLimiter({ slip: -1 }), { code: 'HERALD_INVALID_ARGUMENT' });
+});
+
+function query(name: string, id: number, type = 1): Buffer {
+  const m = emptyMessage(id);
+  m.questions = [{ name, type, class: 1 }];
+  return encodeMessage(m);
+}
+
+t.test('answer keys ignore the case of the name; a slip is header and question with TC', async (t) => {
+  const q = query('A.Moray.coal.joyent.us', 7);
+  const q2 = query('a.moray.COAL.joyent.us', 8);
+  t.equal(answerHash(q, questionEnd(q)!), answerHash(q2, questionEnd(q2)!));
+  t.not(answerHash(q, questionEnd(q)!), answerHash(query('b.moray.coal.joyent.us', 7), questionEnd(q)!));
+  const slip = slipReply(q, questionEnd(q)!);
+  t.equal(slip[2]! & 0x02, 0x02);
+  t.equal(slip.length, questionEnd(q));
+});
+
+async function cpuMs(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+interface Tally { full: number; tc: number; other: number }
+
+/** A UDP client bound to one loopback address, tallying replies by kind. */
+async function client(address: string): Promise<{ socket: Socket; tally: Tally }> {
+  const socket = createSocket('udp4');
+  const tally: Tally = { full: 0, tc: 0, other: 0 };
+  socket.on('message', (m) => {
+    if (m[2]! & 0x02) tally.tc++;
+    else if (m.readUInt16BE(6) > 0) tally.full++;
+    else tally.other++;
+  });
+  await new Promise<void>((r) => socket.bind(0, address, r));
+  return { socket, tally };
+}
+
+t.test('herald serve at its default: a flood from 127.0.0.2 is limited, other clients are answered in full', async (t) => {
+  const serve = herald(['serve', '--registry', 'memory', '--registry-listen', '127.0.0.1:0', '--domain', 'coal.joyent.us', '--listen', '127.0.0.1:0', '--threads', '1']);
+  t.teardown(() => serve.stop());
+  await waitFor('serve', () => /listening 127\.0\.0\.1:(\d+)/.test(serve.stdout), 20_000, 20);
+  const port = Number(/listening 127\.0\.0\.1:(\d+)/.exec(serve.stdout)![1]);
+  const store = RemoteStore.open(/registry (\S+)/.exec(serve.stdout)![1]!);
+  t.teardown(() => store.close());
+  await store.ready(5000);
+  await store.putPersistent('/us/joyent/coal/moray', serviceRecordJson({ service: { srvce: '_moray', proto: '_tcp', port: 2021 } }));
+  for (const [i, n] of ['a', 'b'].entries()) await store.putEphemeral(`/us/joyent/coal/moray/${n}`, hostRecordJson({ type: 'moray_host', address: `10.0.0.${i + 1}`, ports: [2021], ttl: 30 }));
+  await waitFor('served', async () => (await dig(port, ['A', 'a.moray.coal.joyent.us'])).answer.length === 1, 10_000);
+
+  const flood = await client('127.0.0.2');
+  // The same /24 asking another answer (its own account), and another /24 asking the flooded one.
+  const neighbour = await client('127.0.0.3');
+  const elsewhere = await client('127.0.1.3');
+  t.teardown(() => { flood.socket.close(); neighbour.socket.close(); elsewhere.socket.close(); });
+  const flooded = query('a.moray.coal.joyent.us', 1);
+  const other = query('b.moray.coal.joyent.us', 2);
+
+  const FLOOD = 6000;
+  const cpu0 = await cpuMs(serve.child.pid!);
+  const start = performance.now();
+  // 6000 queries over about one second, in batches of 100 every 16 ms; the others 50 each, spread over it.
+  for (let i = 0; i < FLOOD / 100; i++) {
+    for (let j = 0; j < 100; j++) flood.socket.send(flooded, port, '127.0.0.1');
+    if (i < 50) { neighbour.socket.send(other, port, '127.0.0.1'); elsewhere.socket.send(flooded, port, '127.0.0.1'); }
+    await new Promise((r) => setTimeout(r, 16));
+  }
+  const wallMs = performance.now() - start;
+  await new Promise((r) => setTimeout(r, 500));
+  const cpuUsed = (await cpuMs(serve.child.pid!)) - cpu0;
+
+  const f = flood.tally;
+  t.ok(f.full <= 1000 + (1000 * wallMs) / 1000 + 50, `full answers to the flood held to the limit: ${f.full} in ${wallMs.toFixed(0)} ms`);
+  t.ok(f.full >= 900, `but the limit is still answered (${f.full})`);
+  t.ok(f.tc > 0.3 * (FLOOD - f.full) * 0.8, `about half the limited replies slipped with TC: ${f.tc} of ${FLOOD - f.full}`);
+  t.equal(f.other, 0);
+  t.same(neighbour.tally, { full: 50, tc: 0, other: 0 }, '127.0.0.3 (same /24, another answer): all answered in full');
+  t.same(elsewhere.tally, { full: 50, tc: 0, other: 0 }, '127.0.1.3 (another /24, the flooded answer): all answered in full');
+  t.ok(cpuUsed < wallMs * 0.8, `server CPU during the flood: ${cpuUsed} ms over ${wallMs.toFixed(0)} ms`);
+  const lines = serve.stderr.split('\n').filter((l) => l.includes('rate limiting replies'));
+  t.equal(lines.length, 1, 'one log line for the prefix');
+  t.match(lines[0], /127\.0\.0\.0\/24/);
+  t.equal((await dig(port, ['A', 'a.moray.coal.joyent.us', '+tcp'])).answer.length, 1, 'TCP is never limited');
+});
