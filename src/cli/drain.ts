@@ -1,5 +1,4 @@
 import { hostname, userInfo } from 'node:os';
-import { normalizeName } from '../dns/index.ts';
 import { openStore } from '../registry/index.ts';
 import { adminRequest } from '../sidecar/admin-socket.ts';
 import { drainInstance } from '../drain/index.ts';
@@ -9,6 +8,7 @@ import { describeProgress, phaseLine, type DrainProgress } from '../drain/index.
 import { chooseNameservers } from '../operator/nameservers.ts';
 import { parseMinAvailable, waitForBudget, type MinAvailable } from '../roll/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
+import { parseTarget } from './target.ts';
 import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
 
 const usage = `usage: herald drain [--zk HOSTS [--zk-auth FILE] | --socket PATH] DOMAIN [INSTANCE] [--timeout S] [--reason TEXT] [--json]
@@ -32,21 +32,6 @@ ${zkAuthUsage(19)}
                    leaves at least N (or P%) of DOMAIN's instances registered, healthy and
                    served by every nameserver; exit 1 saying why when it does not
   --nameservers LIST  the nameservers for --min-available, ip[:port],... (default /etc/resolv.conf)`;
-
-export function parseTarget(positionals: string[]): { domain: string; instance: string } {
-  const [domain, instance, ...rest] = positionals;
-  if (!domain) throw new UsageError('DOMAIN is required');
-  if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
-  let name: string;
-  try {
-    name = normalizeName(domain);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const inst = instance ?? hostname();
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(inst)) throw new UsageError(`INSTANCE must be one DNS label, got "${inst}"`);
-  return { domain: name, instance: inst };
-}
 
 /**
  * Shows progress: on a terminal one updating line; otherwise one line per

@@ -2,7 +2,7 @@ import { openStore } from '../registry/index.ts';
 import { adminRequest } from '../sidecar/admin-socket.ts';
 import { resumeInstance } from '../drain/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
-import { parseTarget } from './drain.ts';
+import { parseTarget } from './target.ts';
 import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
 
 const usage = `usage: herald resume [--zk HOSTS [--zk-auth FILE] | --socket PATH] DOMAIN [INSTANCE]

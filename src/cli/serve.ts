@@ -15,7 +15,7 @@ import { formatHostPort, parseListen, type ListenAddress } from '../host-port.ts
 import { registerServerMetrics } from '../server/metrics.ts';
 import { DnsServer } from '../server/server.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
-import { logServeEvents } from './serve-events.ts';
+import { logServeEvents } from '../server/registry-events.ts';
 
 const usage = `usage: herald serve (--zk HOSTS | --registry memory [--registry-listen ADDR:PORT [--registry-token FILE]]) --domain DOMAIN
                     [--listen ADDR:PORT]... [--metrics ADDR:PORT] [--threads N] [--log-level LEVEL]

@@ -1,7 +1,7 @@
 import { gatherWhy } from '../operator/gather.ts';
 import { renderWhy } from '../operator/why-render.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
-import { operatorFlagsHelp, operatorOptions, useColor, withRegistry } from './status.ts';
+import { operatorFlagsHelp, operatorOptions, useColor, withRegistry } from './operator-flags.ts';
 
 const usage = `usage: herald why NAME [--zk HOSTS] [--nameservers LIST | --bootstrap DOMAIN] [--json]
 
