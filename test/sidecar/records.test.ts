@@ -1,5 +1,6 @@
 import t from 'tap';
-import { parseConfig, hostRecord, serviceRecord, recordText, instanceAddress, longestTtl } from '../../src/sidecar/index.ts';
+import { parseConfig } from '../../src/sidecar/index.ts';
+import { hostRecord, serviceRecord, recordText, instanceAddress, longestTtl } from '../../src/sidecar/records.ts';
 
 function reg(registration: object) {
   return parseConfig({ registration }).config.registration;
