@@ -92,30 +92,36 @@ export class Singleton extends EventEmitter<SingletonEvents> {
     const signal = this.#stopper.signal;
     const { store, instance, safetyMarginMs, env, stdio } = this.#options;
     let prepared: GuardedCommand | undefined;
-    while (!signal.aborted) {
-      // The watchdog starts while in the queue, so that a takeover does not wait for it.
-      if (!prepared || prepared.done) prepared = prepareCommand({ argv: this.#argv, ...(env === undefined ? {} : { env }), ...(stdio === undefined ? {} : { stdio }) });
-      let lease;
-      try {
-        lease = await acquireLease(this.name, { store, signal, ...(instance === undefined ? {} : { instance }), ...(safetyMarginMs === undefined ? {} : { safetyMarginMs }) });
-      } catch (err) {
-        if (signal.aborted) { await prepared.cancel(); return; }
-        this.emit('error', err as Error);
+    try {
+      while (!signal.aborted) {
+        // The watchdog starts while in the queue, so that a takeover does not wait for it.
+        if (!prepared || prepared.done) prepared = prepareCommand({ argv: this.#argv, ...(env === undefined ? {} : { env }), ...(stdio === undefined ? {} : { stdio }) });
+        let lease;
+        try {
+          lease = await acquireLease(this.name, { store, signal, ...(instance === undefined ? {} : { instance }), ...(safetyMarginMs === undefined ? {} : { safetyMarginMs }) });
+        } catch (err) {
+          if (signal.aborted) return;
+          // An EventEmitter throws an 'error' nobody listens to: report it only to a listener, and keep queueing either way.
+          if (this.listenerCount('error') > 0) this.emit('error', err as Error);
+          await pause(this.#restartDelayMs, signal);
+          continue;
+        }
+        this.#token = lease.token;
+        const outcome = await runUnderLease(lease, {
+          argv: this.#argv, graceMs: this.#graceMs, signal, prepared,
+          ...(env === undefined ? {} : { env }), ...(stdio === undefined ? {} : { stdio }),
+          onStart: (info) => this.emit('started', { token: lease.token, ...info }),
+        });
+        this.#token = undefined;
+        prepared = undefined; // used up
+        await lease.release();
+        const reason = outcome.reason === 'lost' ? outcome.error.reason : outcome.reason;
+        this.emit('stopped', { token: lease.token, reason, exit: outcome.exit });
         await pause(this.#restartDelayMs, signal);
-        continue;
       }
-      this.#token = lease.token;
-      const outcome = await runUnderLease(lease, {
-        argv: this.#argv, graceMs: this.#graceMs, signal, prepared,
-        ...(env === undefined ? {} : { env }), ...(stdio === undefined ? {} : { stdio }),
-        onStart: (info) => this.emit('started', { token: lease.token, ...info }),
-      });
-      this.#token = undefined;
-      prepared = undefined; // used up
-      await lease.release();
-      const reason = outcome.reason === 'lost' ? outcome.error.reason : outcome.reason;
-      this.emit('stopped', { token: lease.token, reason, exit: outcome.exit });
-      await pause(this.#restartDelayMs, signal);
+    } finally {
+      // Stopped while queued or between tries: the watchdog started for the next turn must not outlive the singleton.
+      if (prepared && !prepared.done) await prepared.cancel();
     }
   }
 }
