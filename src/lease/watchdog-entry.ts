@@ -13,7 +13,8 @@ export const WATCHDOG_SUBCOMMAND = '__lease-watchdog';
  * subcommand (in a single executable the executable itself is the entry).
  */
 export function watchdogArgv(): string[] {
+  // In the executable there is no file beside this module (and import.meta is empty in its CommonJS bundle).
+  if (isSea()) return [WATCHDOG_SUBCOMMAND];
   const file = join(dirname(fileURLToPath(import.meta.url)), 'watchdog.js');
-  if (existsSync(file)) return [file];
-  return isSea() ? [WATCHDOG_SUBCOMMAND] : [process.argv[1]!, WATCHDOG_SUBCOMMAND];
+  return existsSync(file) ? [file] : [process.argv[1]!, WATCHDOG_SUBCOMMAND];
 }

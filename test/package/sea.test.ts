@@ -81,7 +81,7 @@ t.test("the demo's instance program runs from the executable (HERALD_SEA_PROGRAM
   t.equal(await p.exit, 0);
 });
 
-t.test('serve --registry memory (two UDP threads), a sidecar registering an instance dig sees, drain, resume, wait, status', async (t) => {
+t.test('serve --registry memory (two UDP threads), a sidecar registering an instance dig sees, drain, resume, wait, status, lease run', async (t) => {
   const serve = bare(['serve', '--registry', 'memory', '--registry-listen', '127.0.0.1:0', '--domain', 'coal.joyent.us', '--listen', '127.0.0.1:0', '--threads', '2']);
   t.teardown(() => { serve.child.kill('SIGKILL'); });
   await waitFor('herald serve listening', () => /^listening 127\.0\.0\.1:\d+/m.test(serve.stdout), 20_000).catch((err: Error) => { throw new Error(`${err.message}\n${serve.stderr}`); });
@@ -118,6 +118,11 @@ t.test('serve --registry memory (two UDP threads), a sidecar registering an inst
   const back = await ran(['wait', '--in', 'web.coal.joyent.us', '127.0.0.1', '--nameservers', `127.0.0.1:${dnsPort}`, '--timeout', '15', '--interval', '0.2']);
   t.equal(back.code, 0, `wait --in: ${back.stdout}${back.stderr}`);
   await waitFor('the instance back in DNS', async () => (await srv()) !== '', 10_000);
+
+  // The lease watchdog runs as the executable itself (no watchdog.js beside it).
+  const lease = await ran(['lease', 'run', '--zk', registry, 'pub', '--', '/bin/sh', '-c', 'echo token=$HERALD_LEASE_TOKEN']);
+  t.equal(lease.code, 0, `lease run: ${lease.stdout}${lease.stderr}`);
+  t.match(lease.stdout, /^token=\d+$/m, 'the command ran under the lease, with its fencing token');
 
   sidecar.child.kill('SIGTERM');
   t.equal(await sidecar.exit, 0, 'sidecar: SIGTERM, exit 0');
