@@ -8,7 +8,7 @@ import {
   type Json,
 } from './config-fields.ts';
 import { parseCheck, parseInFlight, type CheckSpec, type InFlightSpec } from './config-probes.ts';
-import { parseSingleton, type SingletonConfig } from './singleton.ts';
+import { parseSingleton, type SingletonConfig } from './config-singleton.ts';
 
 export type { CheckSpec, InFlightSpec, StdoutMatch } from './config-probes.ts';
 
