@@ -9,7 +9,6 @@ import { listenAdmin } from '../sidecar/admin-socket.ts';
 import { parseConfigText, type SidecarConfig } from '../sidecar/config.ts';
 import { describeProgress } from '../drain/index.ts';
 import { SidecarConfigError } from '../sidecar/errors.ts';
-import { createPresenceProbe } from '../sidecar/presence.ts';
 import { Sidecar } from '../sidecar/sidecar.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
@@ -73,7 +72,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   for (const w of warnings) log.warn({ config: values.config }, w);
   const store = openStore(zk, { sessionTimeoutMs: config.zookeeper?.timeout ?? 30_000, ...authOption(auth) });
   store.on('state', (state) => log.info({ state }, `registry session ${state}`));
-  const sidecar = new Sidecar({ config, store, presence: createPresenceProbe(config, store), logger: log });
+  const sidecar = new Sidecar({ config, store, logger: log });
   let admin: NetServer | undefined;
   let http: Server | undefined;
   let metricsUrl = '';

@@ -17,13 +17,14 @@ import { hostRecord, instanceAddress, longestTtl, recordText, serviceRecord } fr
 import { Registration } from './registration.ts';
 import { LatestWriter } from './latest-writer.ts';
 import { SingletonSwitch } from '../lease/singleton-switch.ts';
+import { createPresenceProbe } from './presence.ts';
 
 export interface SidecarOptions {
   config: SidecarConfig;
   /** The registry session; the caller opens and closes it. */
   store: Store;
-  /** Asks every nameserver whether it still serves this instance (see presence.ts). */
-  presence: () => Promise<NameserverPresence[]>;
+  /** Overrides the probe built from `config.drain` (nameservers or bootstrap): asks every nameserver whether it still serves this instance (presence.ts). */
+  presence?: () => Promise<NameserverPresence[]>;
   logger?: Logger;
   metrics?: SidecarMetrics;
   /** Overrides the check built from `config.healthCheck`. */
@@ -80,7 +81,7 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#store = store;
     // Every line names the instance, so one log stream can hold several sidecars (bunyan -c 'this.instance == ...').
     this.#log = options.logger?.child({ domain: config.registration.domain, instance: config.instance });
-    this.#presence = options.presence;
+    this.#presence = options.presence ?? createPresenceProbe(config, store);
     const reg = config.registration;
     this.metrics = options.metrics ?? new SidecarMetrics({ domain: reg.domain, instance: config.instance });
     this.#inFlight = options.inFlight ?? createInFlightProbe(config.drain.inFlight, config.drain.lookupTimeout);
