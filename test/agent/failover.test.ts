@@ -51,7 +51,9 @@ t.test('a backend answering 503 is ejected, then readmitted once it recovers', a
   await load(agent, { count: 100, concurrency: 4 });
   t.equal(bad.total(), whileEjected, 'no request reached it while ejected');
   bad.behaviour = { status: 200 };
-  await new Promise((r) => setTimeout(r, 1600));
+  // Its ejection runs out 1.5 s after it began, or 3 s if the first load outlasted one ejection and it failed again on probation.
+  const recoveredAt = events.length;
+  await waitFor('the recovered backend readmitted', () => events.slice(recoveredAt).includes(`readmitted ${bad.key}`) || agent.stats().backends.some((b) => b.key === bad.key && !b.ejected), 10_000, 20);
   const before = bad.total();
   await load(agent, { count: 300, concurrency: 4 });
   t.ok(events.includes(`readmitted ${bad.key}`), 'readmitted');
