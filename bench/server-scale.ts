@@ -7,6 +7,7 @@
 // growth per 10x. Targets (DESIGN.md): at 100k, one change visible within
 // 50 ms p99 and RSS under 1 GiB. Bounded: SCALES (default 1k,10k,100k),
 // CHANGES changes and a QPS_SECONDS dnsperf run per scale.
+// herald serve runs with --rrl off: dnsperf from one address is a flood by RRL's measure, and BIND here has none.
 import { spawn } from 'node:child_process';
 import { readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -66,7 +67,7 @@ async function measure(zk: ZooKeeper, instances: number): Promise<Point> {
   const dir = await mkdtemp(join(tmpdir(), 'herald-scale-'));
   const last = services.at(-1)!;
   const t0 = performance.now();
-  const herald = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', domain, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--log-level', 'warn'],
+  const herald = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', domain, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
     { stdio: ['ignore', 'ignore', 'inherit'] });
   reapOnExit(herald);
   const asker = await UdpAsker.open(port);

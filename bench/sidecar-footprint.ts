@@ -42,7 +42,7 @@ try {
       domain: 'web.coal.joyent.us', type: 'load_balancer', ttl: 30, ports: [8080],
       service: { type: 'service', service: { srvce: '_http', proto: '_tcp', port: 8080, ttl: 60 } },
     },
-    instance, adminIp: '127.0.0.1',
+    instance, adminIp: '127.0.0.1', adminSocket: 'none',
     healthCheck: { command: '/bin/true', interval: 1000, timeout: 1000 },
     zookeeper: { servers: [{ host: '127.0.0.1', port: zk.ports[0]! }], timeout: 10_000 },
     logLevel: 'warn',
