@@ -20,6 +20,13 @@ export interface WatchSource {
 
 const NODE_DELETED = 2;
 const RETRY_MS = 500;
+/**
+ * Reads in flight at once. A resync reads every node (data and children): at
+ * 100k nodes, issuing all 200k together left each waiting behind the rest
+ * past the read timeout, so the first sync never completed. A bounded queue
+ * keeps every read's wait short; the order stays breadth-first.
+ */
+const MAX_READS = 512;
 
 /**
  * Keeps a copy of a ZooKeeper subtree through one data watch and one child
@@ -37,6 +44,9 @@ export class ZooKeeperMirror extends MirrorBase {
   readonly #dataWatchers = new Map<string, Watcher>();
   readonly #childWatchers = new Map<string, Watcher>();
   #inflight = 0;
+  #running = 0;
+  #pending: (() => Promise<void>)[] = [];
+  #head = 0;
   #dirty = false;
   #failed = false;
   #closed = false;
@@ -61,16 +71,29 @@ export class ZooKeeperMirror extends MirrorBase {
     this.#load(this.root, true);
   }
 
+  /** Queues a read; at most MAX_READS run at once (see there). */
   #track(work: () => Promise<void>): void {
     this.#inflight++;
-    work().catch((err: unknown) => {
-      if (this.#closed) return;
-      this.#failed = true;
-      // An EventEmitter throws an 'error' nobody listens to: report it only when someone does.
-      if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new Error(String(err)));
-    }).finally(() => {
-      if (--this.#inflight === 0) this.#settle();
-    });
+    this.#pending.push(work);
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#running < MAX_READS && this.#head < this.#pending.length) {
+      const work = this.#pending[this.#head++]!;
+      if (this.#head > 1024 && this.#head * 2 > this.#pending.length) { this.#pending = this.#pending.slice(this.#head); this.#head = 0; }
+      this.#running++;
+      work().catch((err: unknown) => {
+        if (this.#closed) return;
+        // One report per failed round, not one per node: a resync of 100k nodes that times out would log 200k lines.
+        if (!this.#failed && this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new Error(String(err)));
+        this.#failed = true;
+      }).finally(() => {
+        this.#running--;
+        if (--this.#inflight === 0) this.#settle();
+        this.#pump();
+      });
+    }
   }
 
   /** Nothing in flight: publish, or after a failure re-read everything once the session allows. */
