@@ -17,6 +17,16 @@ import { backendStats, type AgentStats } from './stats.ts';
 
 type Callback = (err: Error | null, data: null) => void;
 
+let setOf: (agent: BalancedAgent) => BackendSet;
+
+/**
+ * The backend set behind `agent`, for the http.Agent facade (http-agent.ts)
+ * that shares its picks and health. Not exported from the folder's index.ts.
+ * @internal
+ */
+export function backendSetOf(agent: BalancedAgent): BackendSet {
+  return setOf(agent);
+}
 
 /**
  * An undici Dispatcher that spreads requests over a service's backends (one
@@ -36,6 +46,10 @@ export class BalancedAgent extends Dispatcher {
   readonly #hosts = new Map<string, OriginHost>();
   #closed = false;
   #destroyed = false;
+
+  static {
+    setOf = (agent) => agent.#set;
+  }
 
   constructor(options: BalancedAgentOptions) {
     super();
@@ -73,11 +87,6 @@ export class BalancedAgent extends Dispatcher {
    * `added`, `removed`, `ejected`, `readmitted`, `healthy`, `unhealthy`.
    */
   get events(): EventEmitter {
-    return this.#set;
-  }
-
-  /** @internal The shared backend set (the http.Agent facade picks from it). */
-  get backendSet(): BackendSet {
     return this.#set;
   }
 

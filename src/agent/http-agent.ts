@@ -3,7 +3,7 @@ import net, { type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { InvalidArgumentError } from '../errors.ts';
 import type { BackendEntry } from './backend-entry.ts';
-import { BalancedAgent } from './balanced-agent.ts';
+import { BalancedAgent, backendSetOf } from './balanced-agent.ts';
 import { BackendRequestError, NoBackendsError } from './errors.ts';
 import type { BalancedAgentOptions } from './options.ts';
 
@@ -96,8 +96,8 @@ export class HeraldHttpAgent extends http.Agent {
     req.once('response', (res: http.IncomingMessage) => {
       const entry = req.socket ? socketEntry.get(req.socket) : undefined;
       if (!entry) return;
-      if ((res.statusCode ?? 0) >= 500) this.balanced.backendSet.failure(entry, false);
-      else this.balanced.backendSet.success(entry);
+      if ((res.statusCode ?? 0) >= 500) backendSetOf(this.balanced).failure(entry, false);
+      else backendSetOf(this.balanced).success(entry);
     });
     (http.Agent.prototype as unknown as { addRequest(r: http.ClientRequest, o: object): void }).addRequest.call(this, req, options);
   }
@@ -110,7 +110,7 @@ export class HeraldHttpAgent extends http.Agent {
   }
 
   #connect(tried: BackendEntry[], cb: (err: Error | null, socket?: Duplex) => void, lastError: Error | undefined): void {
-    const set = this.balanced.backendSet;
+    const set = backendSetOf(this.balanced);
     const entry = tried.length === 0 ? set.pick() : tried.length < this.#maxAttempts ? set.pickExcluding(tried) : undefined;
     if (entry === undefined) {
       if (tried.length > 0) {

@@ -6,7 +6,7 @@ import { RegistryClosedError } from '../registry/errors.ts';
 import type { Store } from '../registry/store.ts';
 import type { Credentials } from '../registry/credentials.ts';
 import { openStore } from '../registry/open.ts';
-import { Lease } from './lease.ts';
+import { Lease, startLease } from './lease.ts';
 import { contenderPrefix, leasePath, queueOrder, validateLeaseName } from './path.ts';
 import { safetyMargin } from './validity.ts';
 import { abortable } from '../abortable.ts';
@@ -61,7 +61,7 @@ export async function acquireLease(name: string, options: AcquireLeaseOptions): 
       const held = await waitTurn(store, name, mine, signal);
       if (held !== undefined) {
         const lease = new Lease({ name, instance, path: mine, token: held.token, store, ownsStore, confirmedAt: held.confirmedAt, marginMs });
-        lease.start();
+        startLease(lease);
         return lease;
       }
       // Our node vanished (the session expired): join again.

@@ -20,8 +20,24 @@ export interface LeaseGrant {
   marginMs: number;
 }
 
+export interface LeaseEvents {
+  /** A reply from ZooKeeper proved the lease held: it may be trusted `validMs` more from now. */
+  confirmed: [validMs: number];
+}
+
+let start: (lease: Lease) => void;
+
 /**
- * A held lease. Obtained from `acquireLease`; `start()` is called there.
+ * Arms a new lease's watchdog and renewal; `acquireLease` calls it once.
+ * Not exported from the folder's index.ts.
+ * @internal
+ */
+export function startLease(lease: Lease): void {
+  start(lease);
+}
+
+/**
+ * A held lease. Obtained from `acquireLease`, which starts it.
  *
  * `signal` aborts (reason: `LeaseLostError`) as soon as the lease may be
  * lost: on session expiry, when the node is gone, and when no reply has come
@@ -30,11 +46,6 @@ export interface LeaseGrant {
  * (SIGSTOP, a paused VM) sees the loss on its first look after waking,
  * before any timer runs. Check it before each unit of work.
  */
-export interface LeaseEvents {
-  /** A reply from ZooKeeper proved the lease held: it may be trusted `validMs` more from now. */
-  confirmed: [validMs: number];
-}
-
 export class Lease extends EventEmitter<LeaseEvents> {
   readonly name: string;
   readonly instance: string;
@@ -56,6 +67,10 @@ export class Lease extends EventEmitter<LeaseEvents> {
   #ended: Promise<void> | undefined;
   #noted: Promise<unknown> = Promise.resolve();
 
+  static {
+    start = (lease) => lease.#start();
+  }
+
   constructor(grant: LeaseGrant) {
     super();
     this.name = grant.name;
@@ -70,8 +85,8 @@ export class Lease extends EventEmitter<LeaseEvents> {
     this.#trustedUntil = trustedUntil(grant.confirmedAt, grant.store.sessionTimeoutMs, grant.marginMs);
   }
 
-  /** @internal Arms the watchdog; called once by `acquireLease`. */
-  start(): void {
+  /** Arms the watchdog; called once by `acquireLease` (through `startLease`). */
+  #start(): void {
     this.#store.on('state', this.#onState);
     if (this.#store.state !== 'connected') this.#onState(this.#store.state);
     this.#armDeadline();

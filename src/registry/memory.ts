@@ -2,93 +2,42 @@ import { EventEmitter } from 'node:events';
 import { NodeConflictError, NodeOwnedError, RegistryClosedError, RegistryUnavailableError } from './errors.ts';
 import { MirrorBase } from './mirror-base.ts';
 import { ancestors, isUnder, parentPath, validatePath } from './path.ts';
-import { buildSnapshot, type TreeNode } from './snapshot.ts';
+import { buildSnapshot } from './snapshot.ts';
+import { MemoryTree } from './store-memory-tree.ts';
 import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store.ts';
 
-interface MemoryNode extends TreeNode {
-  owner: MemoryStore | undefined;
-}
+/** The tree behind a registry, for this file's sessions only (not on the class: not part of the API). */
+let treeOf: (registry: MemoryRegistry) => MemoryTree;
 
 /**
  * An in-memory registry: the tree that ZooKeeper would hold, in this
  * process. Each `connect()` opens a session (`MemoryStore`) whose ephemeral
  * nodes vanish when it closes or `expire()`s.
  */
-export class MemoryRegistry extends EventEmitter<{ change: [paths: string[]] }> {
-  readonly #tree = new Map<string, MemoryNode>([['/', { data: null, children: new Set(), owner: undefined }]]);
-  readonly #sequences = new Map<string, number>();
-  #sessions = 0;
+export class MemoryRegistry {
+  readonly #tree = new MemoryTree();
 
-  /** @internal a new session id, hex like ZooKeeper's (this registry's own numbering, never reused). */
-  nextSessionId(): string {
-    return `0x${(++this.#sessions).toString(16)}`;
-  }
-
-  /** @internal the next sequence number for a child of `parent` (never reused, as in ZooKeeper). */
-  nextSequence(parent: string): number {
-    const next = this.#sequences.get(parent) ?? 0;
-    this.#sequences.set(parent, next + 1);
-    return next;
+  static {
+    treeOf = (registry) => registry.#tree;
   }
 
   /** Opens a session. */
   connect(): MemoryStore {
     return new MemoryStore(this);
   }
-
-  /** @internal read access for stores and mirrors. */
-  node(path: string): MemoryNode | undefined {
-    return this.#tree.get(path);
-  }
-
-  /** @internal */
-  tree(): ReadonlyMap<string, TreeNode> {
-    return this.#tree;
-  }
-
-  /** @internal creates or overwrites one node; parents must exist. */
-  write(path: string, data: string | null, owner: MemoryStore | undefined): void {
-    const existing = this.#tree.get(path);
-    if (existing) {
-      existing.data = data;
-    } else {
-      const parent = this.#tree.get(parentPath(path))!;
-      parent.children.add(path.slice(path.lastIndexOf('/') + 1));
-      this.#tree.set(path, { data, children: new Set(), owner, session: owner?.sessionId });
-    }
-    this.emit('change', [path]);
-  }
-
-  /** @internal removes a leaf. */
-  remove(path: string): void {
-    this.#tree.delete(path);
-    this.#tree.get(parentPath(path))?.children.delete(path.slice(path.lastIndexOf('/') + 1));
-    this.emit('change', [path]);
-  }
-
-  /** @internal removes every ephemeral of `owner` at once (one change event). */
-  removeOwnedBy(owner: MemoryStore): void {
-    const gone: string[] = [];
-    for (const [path, node] of this.#tree) if (node.owner === owner) gone.push(path);
-    for (const path of gone) {
-      this.#tree.delete(path);
-      this.#tree.get(parentPath(path))?.children.delete(path.slice(path.lastIndexOf('/') + 1));
-    }
-    if (gone.length > 0) this.emit('change', gone);
-  }
 }
 
 /** A session with a `MemoryRegistry`; the same interface as `ZooKeeperStore`. */
 export class MemoryStore extends EventEmitter<StoreEvents> implements Store {
-  readonly #registry: MemoryRegistry;
+  readonly #registry: MemoryTree;
   #state: SessionState = 'connected';
   readonly #mirrors = new Set<Mirror>();
   #sessionId: string;
 
   constructor(registry: MemoryRegistry) {
     super();
-    this.#registry = registry;
-    this.#sessionId = registry.nextSessionId();
+    this.#registry = treeOf(registry);
+    this.#sessionId = this.#registry.nextSessionId();
   }
 
   /** This session's id (a new one after `expire()`, as ZooKeeper opens a new session). */
@@ -229,12 +178,12 @@ export class MemoryStore extends EventEmitter<StoreEvents> implements Store {
 
 /** Mirror of a memory registry: changes are batched per microtask, so a burst of writes gives one snapshot. */
 class MemoryMirror extends MirrorBase {
-  readonly #registry: MemoryRegistry;
+  readonly #registry: MemoryTree;
   readonly #onClose: () => void;
   #pending = false;
   #closed = false;
 
-  constructor(registry: MemoryRegistry, root: string, onClose: () => void) {
+  constructor(registry: MemoryTree, root: string, onClose: () => void) {
     super(root);
     this.#registry = registry;
     this.#onClose = onClose;
