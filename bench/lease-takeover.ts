@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireLease } from '../src/lease/acquire.ts';
 import { leaseStatus } from '../src/lease/status.ts';
-import { ZooKeeperStore } from '../src/registry/zookeeper.ts';
+import { ZooKeeperStore } from '../src/registry/store-zookeeper.ts';
 import { ZooKeeper } from '../test/fixtures/zookeeper.ts';
 import { waitFor } from '../test/fixtures/wait.ts';
 import { cleanUp, intervals, readLog, startCandidate, type Candidate } from '../test/lease/helpers.ts';

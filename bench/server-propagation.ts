@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { RecordType } from '../src/dns/index.ts';
 import { percentile, UdpAsker } from './lib/udp-query.ts';
 import { hostRecordJson, serviceRecordJson } from '../src/registry/records.ts';
-import { ZooKeeperStore } from '../src/registry/zookeeper.ts';
+import { ZooKeeperStore } from '../src/registry/store-zookeeper.ts';
 import { freePort } from '../test/fixtures/ports.ts';
 import { waitFor } from '../test/fixtures/wait.ts';
 import { ZooKeeper } from '../test/fixtures/zookeeper.ts';

@@ -17,7 +17,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { hostRecordJson, serviceRecordJson } from '../src/registry/records.ts';
-import { ZooKeeperStore } from '../src/registry/zookeeper.ts';
+import { ZooKeeperStore } from '../src/registry/store-zookeeper.ts';
 import { Bind } from '../test/fixtures/bind.ts';
 import { encodeQuery, RecordType } from '../src/dns/index.ts';
 import { dnsperf, meanResult, type DnsperfResult as Result } from './lib/dnsperf.ts';

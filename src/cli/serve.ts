@@ -10,7 +10,7 @@ import { zkAuth } from './zk-auth.ts';
 import { RRL_DEFAULTS, rrlSettings, type RrlOptions } from '../server/rrl.ts';
 import { domainToPath } from '../registry/path.ts';
 import type { Store } from '../registry/store.ts';
-import { ZooKeeperStore } from '../registry/zookeeper.ts';
+import { ZooKeeperStore } from '../registry/store-zookeeper.ts';
 import { formatHostPort, parseListen, type ListenAddress } from '../host-port.ts';
 import { registerServerMetrics } from '../server/metrics.ts';
 import { DnsServer } from '../server/server.ts';

@@ -1,7 +1,7 @@
 import { ALL, DRAIN_ROOT, HERALD_ROOT, LEASE_ROOT, POLICY_PATH, READ, STATUS_ROOT, dirAcl, parsePolicy, type AclEntry, type AclPolicy } from './acl-policy.ts';
 import { ancestors, domainToPath } from './path.ts';
 import type { Store } from './store.ts';
-import type { ZooKeeperStore } from './zookeeper.ts';
+import type { ZooKeeperStore } from './store-zookeeper.ts';
 
 export type AclAction = 'created' | 'set' | 'unchanged';
 

@@ -1,6 +1,6 @@
 import { RemoteStore } from './remote.ts';
 import type { Store } from './store.ts';
-import { ZooKeeperStore, type ZooKeeperStoreOptions } from './zookeeper.ts';
+import { ZooKeeperStore, type ZooKeeperStoreOptions } from './store-zookeeper.ts';
 
 /**
  * Opens a store from a connect string, the form every `--zk` flag takes:

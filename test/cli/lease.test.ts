@@ -4,7 +4,7 @@ import { acquireLease } from '../../src/lease/acquire.ts';
 import { leaseStatus } from '../../src/lease/status.ts';
 import { MemoryRegistry } from '../../src/registry/memory.ts';
 import { MemoryRegistryServer } from '../../src/registry/memory-server.ts';
-import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
+import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import { freePort } from '../fixtures/ports.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
 import { MAIN, NODE } from '../lease/helpers.ts';

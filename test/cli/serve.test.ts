@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/registry/open.ts';
 import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
-import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
+import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import { ZooKeeper, fourLetter } from '../fixtures/zookeeper.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { dig } from '../server/helpers.ts';

@@ -5,7 +5,7 @@ import type { Lease } from '../../src/lease/lease.ts';
 import { leaseStatus } from '../../src/lease/status.ts';
 import { MemoryRegistry } from '../../src/registry/memory.ts';
 import type { Store } from '../../src/registry/store.ts';
-import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
+import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import { freePort } from '../fixtures/ports.ts';
 import { TcpProxy } from '../fixtures/tcp-proxy.ts';
 import { ZooKeeper, fourLetter } from '../fixtures/zookeeper.ts';

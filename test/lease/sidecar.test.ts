@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { leaseStatus } from '../../src/lease/status.ts';
-import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
+import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import { intentPath, newIntent } from '../../src/drain/index.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
 import { waitFor } from '../fixtures/wait.ts';

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { MemoryRegistry } from '../../src/registry/memory.ts';
 import type { Store } from '../../src/registry/store.ts';
-import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
+import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
 
 // The Store methods leases need, on ZooKeeper and in memory alike.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.ts';
-import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
+import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import { intentPath, newIntent, parseStatus, statusPath, type SidecarStatus } from '../../src/drain/index.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
 import { waitFor } from '../fixtures/wait.ts';

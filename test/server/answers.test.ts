@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { decodeMessage, encodeQuery, RecordType } from '../../src/dns/index.ts';
 import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
 import { DnsServer } from '../../src/server/server.ts';
-import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
+import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import { freePort } from '../fixtures/ports.ts';
 import { dig, memoryServer } from './helpers.ts';
 

@@ -2,7 +2,7 @@ import t from 'tap';
 import { createSocket } from 'node:dgram';
 import { decodeMessage, encodeQuery, RecordType } from '../../src/dns/index.ts';
 import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
-import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
+import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import { DnsServer } from '../../src/server/server.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
 import { waitFor } from '../fixtures/wait.ts';

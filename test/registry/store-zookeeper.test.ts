@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { ZooKeeperStore } from '../../src/registry/zookeeper.ts';
+import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import type { Store } from '../../src/registry/store.ts';
 import { ZooKeeper, ephemeralOwners } from '../fixtures/zookeeper.ts';
 import { freePort } from '../fixtures/ports.ts';
@@ -86,7 +86,7 @@ t.test('session expiry: expired, a new session, ephemerals re-creatable, mirror 
   t.teardown(() => m.close());
   await m.synced(10_000);
   const script = `
-    import { ZooKeeperStore } from ${JSON.stringify(new URL('../../src/registry/zookeeper.ts', import.meta.url).pathname)};
+    import { ZooKeeperStore } from ${JSON.stringify(new URL('../../src/registry/store-zookeeper.ts', import.meta.url).pathname)};
     const s = ZooKeeperStore.open({ connect: ${JSON.stringify(zk.connectString)}, sessionTimeoutMs: 1000, backoffMs: 50 });
     s.on('state', (st) => process.stdout.write('state ' + st + '\\n'));
     await s.ready(10000);
