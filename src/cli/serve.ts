@@ -3,7 +3,7 @@ import { serveMetrics } from '../metrics-endpoint.ts';
 import { availableParallelism } from 'node:os';
 import { Registry } from 'prom-client';
 import { createLogger, isLogLevel } from '../log.ts';
-import { MemoryRegistry } from '../registry/memory.ts';
+import { MemoryRegistry } from '../registry/store-memory.ts';
 import { TTL_ROOT } from '../drain/index.ts';
 import { isLoopback, MemoryRegistryServer } from '../registry/memory-server.ts';
 import { zkAuth } from './zk-auth.ts';

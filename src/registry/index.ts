@@ -7,7 +7,7 @@ export {
 export { DEFAULT_TTL, hostTtl, serviceTtl, targetTtl, serviceAddressTtl } from './ttl.ts';
 export type { Store, StoreEvents, Mirror, MirrorEvents, SessionState, NodeData, Snapshot, SnapshotNode } from './store.ts';
 export { parseConnectString, type ConnectString } from './connect-string.ts';
-export { MemoryRegistry, MemoryStore } from './memory.ts';
+export { MemoryRegistry, MemoryStore } from './store-memory.ts';
 export { ZooKeeperStore, type ZooKeeperStoreOptions } from './store-zookeeper.ts';
 export { openStore } from './open.ts';
 export { MemoryRegistryServer } from './memory-server.ts';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { clientHoldMs, parseTtlOverride, ttlCaps, ttlOverridePath, TTL_ROOT, readClientHoldMs } from '../../src/drain/index.ts';
-import { MemoryRegistry } from '../../src/registry/memory.ts';
+import { MemoryRegistry } from '../../src/registry/store-memory.ts';
 import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
 import { lookup } from '../../src/resolver/index.ts';
 import { DnsServer } from '../../src/server/server.ts';

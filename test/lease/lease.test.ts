@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { acquireLease } from '../../src/lease/acquire.ts';
 import type { Lease } from '../../src/lease/lease.ts';
 import { leaseStatus } from '../../src/lease/status.ts';
-import { MemoryRegistry } from '../../src/registry/memory.ts';
+import { MemoryRegistry } from '../../src/registry/store-memory.ts';
 import type { Store } from '../../src/registry/store.ts';
 import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import { freePort } from '../fixtures/ports.ts';

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { MemoryRegistry } from '../../src/registry/memory.ts';
+import { MemoryRegistry } from '../../src/registry/store-memory.ts';
 import type { Store } from '../../src/registry/store.ts';
 import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { MemoryRegistry } from '../../src/registry/memory.ts';
+import { MemoryRegistry } from '../../src/registry/store-memory.ts';
 import { MemoryRegistryServer } from '../../src/registry/memory-server.ts';
 import { openStore } from '../../src/registry/open.ts';
 import { RemoteStore } from '../../src/registry/remote.ts';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import cueball from 'cueball';
-import { MemoryRegistry } from '../../src/registry/memory.ts';
+import { MemoryRegistry } from '../../src/registry/store-memory.ts';
 import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
 import { DnsServer } from '../../src/server/server.ts';
 import { waitFor } from '../fixtures/wait.ts';

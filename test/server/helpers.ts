@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { waitFor } from '../fixtures/wait.ts';
-import { MemoryRegistry } from '../../src/registry/memory.ts';
+import { MemoryRegistry } from '../../src/registry/store-memory.ts';
 import { domainToPath } from '../../src/registry/path.ts';
 import type { Store } from '../../src/registry/store.ts';
 import { DnsServer } from '../../src/server/server.ts';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import * as dnsPacket from 'dns-packet';
 import { isIP } from 'node:net';
 import { reverseName } from '../../src/dns/name.ts';
-import { MemoryRegistry } from '../../src/registry/memory.ts';
+import { MemoryRegistry } from '../../src/registry/store-memory.ts';
 import { DnsServer } from '../../src/server/server.ts';
 import { dig } from './helpers.ts';
 

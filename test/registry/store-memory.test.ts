@@ -1,5 +1,5 @@
 import t from 'tap';
-import { MemoryRegistry } from '../../src/registry/memory.ts';
+import { MemoryRegistry } from '../../src/registry/store-memory.ts';
 import { snapshotWhere, storeContract } from './contract.ts';
 
 t.test('memory store keeps the Store contract', async (t) => {
