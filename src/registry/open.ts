@@ -1,4 +1,4 @@
-import { RemoteStore } from './remote.ts';
+import { RemoteStore } from './store-remote.ts';
 import type { Store } from './store.ts';
 import { ZooKeeperStore, type ZooKeeperStoreOptions } from './store-zookeeper.ts';
 

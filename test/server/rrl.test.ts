@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { encodeMessage } from '../../src/dns/encode.ts';
 import { emptyMessage } from '../../src/dns/message.ts';
 import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
-import { RemoteStore } from '../../src/registry/remote.ts';
+import { RemoteStore } from '../../src/registry/store-remote.ts';
 import { answerHash, questionEnd, ResponseRateLimiter, slipReply, sourcePrefix } from '../../src/server/rrl.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { dig } from './helpers.ts';
