@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { createLogger, isLogLevel } from '../log.ts';
 import { MemoryRegistry } from '../registry/store-memory.ts';
 import { TTL_ROOT } from '../drain/index.ts';
-import { isLoopback, MemoryRegistryServer } from '../registry/memory-server.ts';
+import { isLoopback, MemoryRegistryServer } from '../registry/store-memory-server.ts';
 import { zkAuth } from './zk-auth.ts';
 import { RRL_DEFAULTS, rrlSettings, type RrlOptions } from '../server/rrl.ts';
 import { domainToPath } from '../registry/path.ts';

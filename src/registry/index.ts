@@ -10,7 +10,7 @@ export { parseConnectString, type ConnectString } from './connect-string.ts';
 export { MemoryRegistry, MemoryStore } from './store-memory.ts';
 export { ZooKeeperStore, type ZooKeeperStoreOptions } from './store-zookeeper.ts';
 export { openStore } from './open.ts';
-export { MemoryRegistryServer } from './memory-server.ts';
+export { MemoryRegistryServer } from './store-memory-server.ts';
 export { RemoteStore } from './store-remote.ts';
 export { Credentials, CredentialsFileError, readCredentialsFile, digestId } from './credentials.ts';
 export { aclFor, type AclEntry, type AclPolicy, type NodeKind } from './acl-policy.ts';

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { acquireLease } from '../../src/lease/acquire.ts';
 import { leaseStatus } from '../../src/lease/status.ts';
 import { MemoryRegistry } from '../../src/registry/store-memory.ts';
-import { MemoryRegistryServer } from '../../src/registry/memory-server.ts';
+import { MemoryRegistryServer } from '../../src/registry/store-memory-server.ts';
 import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import { freePort } from '../fixtures/ports.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { MemoryRegistry } from '../../src/registry/store-memory.ts';
-import { MemoryRegistryServer } from '../../src/registry/memory-server.ts';
+import { MemoryRegistryServer } from '../../src/registry/store-memory-server.ts';
 import { openStore } from '../../src/registry/open.ts';
 import { RemoteStore } from '../../src/registry/store-remote.ts';
 import { waitFor } from '../fixtures/wait.ts';

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MemoryRegistry, MemoryRegistryServer, RemoteStore } from '../../src/registry/index.ts';
-import { isLoopback } from '../../src/registry/memory-server.ts';
+import { isLoopback } from '../../src/registry/store-memory-server.ts';
 import { readCredentialsFile } from '../../src/registry/credentials.ts';
 import { credsDir } from './creds.ts';
 
