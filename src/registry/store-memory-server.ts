@@ -2,7 +2,7 @@ import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { HeraldError, InvalidArgumentError } from '../errors.ts';
 import type { Credentials } from './credentials.ts';
 import type { MemoryRegistry } from './store-memory.ts';
-import type { RemoteMessage, RemoteRequest } from './remote-protocol.ts';
+import type { RemoteMessage, RemoteRequest } from './store-remote-protocol.ts';
 import type { Mirror } from './store.ts';
 import { readJsonLines } from '../json-lines.ts';
 

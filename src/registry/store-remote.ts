@@ -5,7 +5,7 @@ import { CredentialsFileError, parseCredentials, type Credentials } from './cred
 import { NodeConflictError, NodeOwnedError, RegistryAccessError, RegistryClosedError, RegistryUnavailableError } from './errors.ts';
 import { MirrorBase } from './mirror-base.ts';
 import { validatePath } from './path.ts';
-import type { RemoteMessage, RemoteRequest } from './remote-protocol.ts';
+import type { RemoteMessage, RemoteRequest } from './store-remote-protocol.ts';
 import type { Mirror, NodeData, SessionState, Snapshot, SnapshotNode, Store, StoreEvents } from './store.ts';
 import { backoffDelay } from '../backoff.ts';
 import { readJsonLines } from '../json-lines.ts';
