@@ -8,7 +8,7 @@ import { NodeConflictError, NodeOwnedError, RegistryAccessError, RegistryClosedE
 import { ancestors, validatePath } from './path.ts';
 import { sessionIdHex } from './session-id.ts';
 import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store.ts';
-import { ZooKeeperMirror, type WatchSource } from './zookeeper-mirror.ts';
+import { ZooKeeperMirror, type WatchSource } from './mirror-zookeeper.ts';
 import { backoffDelay } from '../backoff.ts';
 
 const { ACL, CreateMode, Event, Exception, Id, State } = zookeeper;
