@@ -1,7 +1,7 @@
 // Herald's public API: everything a library user imports comes from here.
 export { HeraldError, InvalidArgumentError } from './errors.ts';
 export * as dns from './dns/index.ts';
-export type { Backend, BackendSource, BackendsState } from './resolver/backend.ts';
+export type { Backend, BackendSource, BackendsState } from './resolver/backend-source.ts';
 export { StaticBackends } from './resolver/static-backends.ts';
 export * as registry from './registry/index.ts';
 export * from './resolver/index.ts';

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Dispatcher } from 'undici';
 import { InvalidArgumentError } from '../errors.ts';
-import type { BackendSource } from '../resolver/backend.ts';
+import type { BackendSource } from '../resolver/backend-source.ts';
 import { Resolver } from '../resolver/resolver.ts';
 import { StaticBackends } from '../resolver/static-backends.ts';
 import { BackendSet } from './backend-set.ts';

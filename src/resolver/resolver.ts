@@ -1,6 +1,6 @@
 import { EventEmitter, on } from 'node:events';
 import { isType, Rcode, RecordType, type ResourceRecord } from '../dns/index.ts';
-import type { Backend, BackendSource, BackendsState } from './backend.ts';
+import type { Backend, BackendSource, BackendsState } from './backend-source.ts';
 import { diffBackends, isEmptyDiff } from './backends-diff.ts';
 import { bootstrapNameservers } from './bootstrap.ts';
 import { DnsClient } from './dns-client.ts';

@@ -1,4 +1,4 @@
-import { makeBackend, type Backend } from './backend.ts';
+import { makeBackend, type Backend } from './backend-source.ts';
 
 export interface SrvTarget {
   target: string;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../errors.ts';
-import { makeBackend, type Backend, type BackendSource } from './backend.ts';
+import { makeBackend, type Backend, type BackendSource } from './backend-source.ts';
 
 /**
  * A fixed list of `address:port` backends, for clients that connect with no

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { makeBackend } from '../../src/resolver/backend.ts';
+import { makeBackend } from '../../src/resolver/backend-source.ts';
 import { diffBackends } from '../../src/resolver/backends-diff.ts';
 import { srvBackends } from '../../src/resolver/srv-backends.ts';
 import { clampTtl, MAX_TIMER_MS, refreshDelayMs, retryDelayMs } from '../../src/resolver/ttl.ts';
