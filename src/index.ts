@@ -2,7 +2,7 @@
 export { HeraldError, InvalidArgumentError } from './errors.ts';
 export * as dns from './dns/index.ts';
 export type { Backend, BackendSource, BackendsState } from './resolver/backend-source.ts';
-export { StaticBackends } from './resolver/static-backends.ts';
+export { StaticBackends } from './resolver/backend-source-static.ts';
 export * as registry from './registry/index.ts';
 export * from './resolver/index.ts';
 export * from './agent/index.ts';

@@ -4,7 +4,7 @@ import { Dispatcher } from 'undici';
 import { InvalidArgumentError } from '../errors.ts';
 import type { BackendSource } from '../resolver/backend-source.ts';
 import { Resolver } from '../resolver/resolver.ts';
-import { StaticBackends } from '../resolver/static-backends.ts';
+import { StaticBackends } from '../resolver/backend-source-static.ts';
 import { BackendSet } from './backend-set.ts';
 import { BalancedRequest, type RequestContext } from './balanced-request.ts';
 import { AgentClosedError, AgentDestroyedError } from './errors.ts';

@@ -5,7 +5,7 @@ import t from 'tap';
 import { fetch, request, stream } from 'undici';
 import { BalancedAgent } from '../../src/agent/balanced-agent.ts';
 import { createHttpAgent } from '../../src/agent/http-agent.ts';
-import { StaticBackends } from '../../src/resolver/static-backends.ts';
+import { StaticBackends } from '../../src/resolver/backend-source-static.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { startBackend } from './backends.ts';
 import { load } from './load.ts';

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import t from 'tap';
 import { request } from 'undici';
 import { BalancedAgent } from '../../src/agent/balanced-agent.ts';
-import { StaticBackends } from '../../src/resolver/static-backends.ts';
+import { StaticBackends } from '../../src/resolver/backend-source-static.ts';
 import { startBackend } from './backends.ts';
 
 // Loopback port 1 refuses connections; listed first, the cursor tries it first.

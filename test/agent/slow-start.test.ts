@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { BalancedAgent } from '../../src/agent/balanced-agent.ts';
-import { StaticBackends } from '../../src/resolver/static-backends.ts';
+import { StaticBackends } from '../../src/resolver/backend-source-static.ts';
 import { request } from 'undici';
 import { forkChildBackend, startBackend, startChildBackend, type ChildBackend } from './backends.ts';
 import { load, percentile } from './load.ts';
