@@ -3,14 +3,13 @@ import { serveMetrics } from '../metrics-endpoint.ts';
 import { availableParallelism } from 'node:os';
 import { Registry } from 'prom-client';
 import { createLogger, isLogLevel } from '../log.ts';
-import { MemoryRegistry } from '../registry/store-memory.ts';
 import { TTL_ROOT } from '../drain/index.ts';
-import { isLoopback, MemoryRegistryServer } from '../registry/store-memory-server.ts';
+import { isLoopback } from '../registry/store-memory-server.ts';
+import { openMemoryStore, openStore } from '../registry/open.ts';
 import { zkAuth } from './zk-auth.ts';
 import { RRL_DEFAULTS, rrlSettings, type RrlOptions } from '../server/rrl.ts';
 import { domainToPath } from '../registry/path.ts';
 import type { Store } from '../registry/store.ts';
-import { ZooKeeperStore } from '../registry/store-zookeeper.ts';
 import { formatHostPort, parseListen, type ListenAddress } from '../host-port.ts';
 import { registerServerMetrics } from '../server/metrics.ts';
 import { DnsServer } from '../server/server.ts';
@@ -101,9 +100,10 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const level = values['log-level'] ?? 'info';
   if (!isLogLevel(level)) throw new UsageError(`--log-level must be trace, debug, info, warn, error or fatal, not "${level}"`);
 
-  const memory = values.zk === undefined ? new MemoryRegistry() : undefined;
-  const store: Store = memory ? memory.connect() : ZooKeeperStore.open({ connect: values.zk!, sessionTimeoutMs });
-  const registryServer = memory && registryAt ? new MemoryRegistryServer(memory, registryToken ? { token: registryToken } : {}) : undefined;
+  const memory = values.zk === undefined
+    ? await openMemoryStore({ ...(registryAt ? { listen: registryAt } : {}), ...(registryToken ? { token: registryToken } : {}) })
+    : undefined;
+  const store: Store = memory?.store ?? openStore(values.zk!, { sessionTimeoutMs });
   // The command's own stderr (process.stderr when run as `herald`), written synchronously.
   const log = createLogger('herald-serve', { level, destination: io.stderr });
   const mirror = store.mirror(domainToPath(values.domain));
@@ -118,9 +118,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   let http: Server | undefined;
   try {
     await server.start();
-    if (registryServer && registryAt) {
-      const port = await registryServer.listen(registryAt.address, registryAt.port);
-      const url = `memory://${listenText({ address: registryAt.address, port })}`;
+    if (memory?.url) {
+      const url = memory.url;
       log.info({ registry: url }, `memory registry listening at ${url}`);
       io.stdout.write(`registry ${url}\n`);
     }
@@ -142,11 +141,10 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     return 0;
   } finally {
     await server.stop();
-    await registryServer?.close();
     if (http) await new Promise((r) => http!.close(r));
     mirror.close();
     ttlOverrides.close();
-    await store.close();
+    await (memory ? memory.close() : store.close());
     log.info('closed: sockets, workers and the registry session');
   }
 }

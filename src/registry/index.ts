@@ -9,7 +9,7 @@ export type { Store, StoreEvents, Mirror, MirrorEvents, SessionState, NodeData, 
 export { parseConnectString, type ConnectString } from './connect-string.ts';
 export { MemoryRegistry, MemoryStore } from './store-memory.ts';
 export { ZooKeeperStore, type ZooKeeperStoreOptions } from './store-zookeeper.ts';
-export { openStore } from './open.ts';
+export { openStore, openMemoryStore, type MemoryStoreOptions, type OpenedMemoryStore } from './open.ts';
 export { MemoryRegistryServer } from './store-memory-server.ts';
 export { RemoteStore } from './store-remote.ts';
 export { Credentials, CredentialsFileError, readCredentialsFile, digestId } from './credentials.ts';
