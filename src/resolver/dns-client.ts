@@ -6,7 +6,7 @@ import { QueryTimeoutError, TransportError, UntrustedReplyError } from './errors
 import type { Nameserver } from './nameserver.ts';
 import type { EncodedQuestion } from './question.ts';
 import { RandomIds } from './random-id.ts';
-import { emptyStats, observeLatency, type NameserverStats } from './nameserver-stats.ts';
+import { emptyStats, observeReply, type NameserverStats } from './nameserver-stats.ts';
 import { queryTcp } from './tcp.ts';
 import { sameQuestion, untrustedReason } from './validate.ts';
 
@@ -113,7 +113,7 @@ export class DnsClient {
     return this.#stats;
   }
 
-  statsFor(ns: Nameserver): NameserverStats {
+  #statsFor(ns: Nameserver): NameserverStats {
     let s = this.#stats.get(ns.key);
     if (s === undefined) { s = emptyStats(); this.#stats.set(ns.key, s); }
     return s;
@@ -123,7 +123,7 @@ export class DnsClient {
   query(ns: Nameserver, q: EncodedQuestion, timeoutMs: number, tcp = false): Promise<Reply> {
     if (this.#closed) return Promise.reject(new TransportError(ns.key, 'the DNS client is closed'));
     if (tcp) {
-      const stats = this.statsFor(ns);
+      const stats = this.#statsFor(ns);
       stats.queries++;
       return this.#viaTcp(ns, q, timeoutMs, performance.now(), stats);
     }
@@ -166,7 +166,7 @@ export class DnsClient {
     if (s !== undefined && s.sent < this.#rotateAfter) return s;
     if (s !== undefined) this.#retire(s);
     const socket = createSocket({ type: ns.family === 4 ? 'udp4' : 'udp6', recvBufferSize: RECV_BUFFER_BYTES });
-    const state: SocketState = { ns, socket, stats: this.statsFor(ns), pending: new Map(), slot, sent: 0, retired: false, closed: false, sweep: undefined, sweepAt: 0, queue: [] };
+    const state: SocketState = { ns, socket, stats: this.#statsFor(ns), pending: new Map(), slot, sent: 0, retired: false, closed: false, sweep: undefined, sweepAt: 0, queue: [] };
     socket.on('message', (msg, rinfo) => this.#onMessage(state, msg, rinfo));
     socket.on('error', (err) => this.#onError(state, err));
     socket.connect(ns.port, ns.address, (err?: Error) => {
@@ -219,7 +219,7 @@ export class DnsClient {
     }
     this.#settle(p);
     const elapsedMs = performance.now() - p.start;
-    observeLatency(sock.stats, elapsedMs);
+    observeReply(sock.stats, elapsedMs, message.rcode);
     p.resolve({ message, size: msg.length, tcp: false, elapsedMs });
   }
 
@@ -317,7 +317,7 @@ export class DnsClient {
       throw new UntrustedReplyError(ns.key, why);
     }
     const elapsedMs = performance.now() - start;
-    observeLatency(stats, elapsedMs);
+    observeReply(stats, elapsedMs, message.rcode);
     return { message, size: buf.length, tcp: true, elapsedMs };
   }
 

@@ -135,7 +135,7 @@ function askInTurn(q: EncodedQuestion, list: Nameserver[], o: Resolved): Promise
   if (o.signal?.aborted) return Promise.reject(o.signal.reason);
   const ns = list[0]!;
   return o.client.query(ns, q, o.timeoutMs, o.tcp).then(
-    (reply) => (movesOn(reply.message.rcode) ? onFirstFailure(q, list, o, rcodeFailure(o.client, ns, reply.message.rcode)) : toResult(q, ns, reply)),
+    (reply) => (movesOn(reply.message.rcode) ? onFirstFailure(q, list, o, rcodeFailure(ns, reply.message.rcode)) : toResult(q, ns, reply)),
     (err: unknown) => onFirstFailure(q, list, o, errorFailure(ns, err)),
   );
 }
@@ -165,7 +165,7 @@ async function round(q: EncodedQuestion, list: Nameserver[], o: Resolved, from: 
     try {
       const reply = await o.client.query(ns, q, o.timeoutMs, o.tcp);
       if (!movesOn(reply.message.rcode)) return toResult(q, ns, reply);
-      attempts.push(rcodeFailure(o.client, ns, reply.message.rcode));
+      attempts.push(rcodeFailure(ns, reply.message.rcode));
     } catch (err) {
       attempts.push(errorFailure(ns, err));
     }
@@ -173,8 +173,7 @@ async function round(q: EncodedQuestion, list: Nameserver[], o: Resolved, from: 
   throw new LookupFailedError(q.name, q.typeName, attempts);
 }
 
-function rcodeFailure(client: DnsClient, ns: Nameserver, rcode: number): FailedAttempt {
-  countRcode(client, ns, rcode);
+function rcodeFailure(ns: Nameserver, rcode: number): FailedAttempt {
   return { nameserver: ns.key, reason: rcodeName(rcode) };
 }
 
@@ -194,13 +193,6 @@ function movesOn(rcode: number): boolean {
   return rcode === Rcode.REFUSED || rcode === Rcode.SERVFAIL || rcode === Rcode.FORMERR;
 }
 
-function countRcode(client: DnsClient, ns: Nameserver, rcode: number): void {
-  const s = client.statsFor(ns);
-  if (rcode === Rcode.REFUSED) s.refused++;
-  else if (rcode === Rcode.SERVFAIL) s.servfail++;
-  else s.errors++;
-}
-
 async function askEach(q: EncodedQuestion, list: Nameserver[], o: Resolved): Promise<NameserverOutcome[]> {
   return Promise.all(list.map(async (ns): Promise<NameserverOutcome> => {
     try {
@@ -212,7 +204,6 @@ async function askEach(q: EncodedQuestion, list: Nameserver[], o: Resolved): Pro
         randomize: true,
         ...(o.signal ? { signal: o.signal } : {}),
       });
-      if (movesOn(reply.message.rcode)) countRcode(o.client, ns, reply.message.rcode);
       return { nameserver: ns.key, result: toResult(q, ns, reply) };
     } catch (err) {
       return { nameserver: ns.key, error: err as Error };

@@ -1,3 +1,5 @@
+import { Rcode } from '../dns/index.ts';
+
 /** Counters for one nameserver, as seen by one client. Plain numbers: cheap to bump, easy to export. */
 export interface NameserverStats {
   queries: number;
@@ -24,7 +26,19 @@ export function emptyStats(): NameserverStats {
   return { queries: 0, tcp: 0, timeouts: 0, refused: 0, servfail: 0, errors: 0, rejected: 0, latencyMsSum: 0, latencyCount: 0, latencyBuckets: LATENCY_BUCKETS_MS.map(() => 0) };
 }
 
-export function observeLatency(s: NameserverStats, ms: number): void {
+/**
+ * A reply came (a valid one, as the lookup will read it): its latency, and
+ * its rcode when that rcode sends a lookup on to the next nameserver
+ * (REFUSED, SERVFAIL; FORMERR counts as an error).
+ */
+export function observeReply(s: NameserverStats, ms: number, rcode: number): void {
+  observeLatency(s, ms);
+  if (rcode === Rcode.REFUSED) s.refused++;
+  else if (rcode === Rcode.SERVFAIL) s.servfail++;
+  else if (rcode === Rcode.FORMERR) s.errors++;
+}
+
+function observeLatency(s: NameserverStats, ms: number): void {
   s.latencyMsSum += ms;
   s.latencyCount++;
   let i = 0;

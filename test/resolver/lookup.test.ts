@@ -1,7 +1,8 @@
 import t from 'tap';
 import { createSocket } from 'node:dgram';
 import { isType, Rcode, RecordType } from '../../src/dns/index.ts';
-import { DnsClient, LookupFailedError, lookup } from '../../src/index.ts';
+import { DnsClient, LookupFailedError, lookup, parseNameserver } from '../../src/index.ts';
+import { encodeQuestion } from '../../src/resolver/question.ts';
 import { Bind } from '../fixtures/bind.ts';
 import { freePort } from '../fixtures/ports.ts';
 import { HostileResponder } from './hostile.ts';
@@ -29,7 +30,7 @@ t.test('a 60-target SRV truncates over UDP and is fetched over TCP', async (t) =
   t.equal(r.tcp, true, 'answered over TCP');
   t.equal(r.answers.length, 60);
   t.ok(r.size > 1232, `reply of ${r.size} bytes`);
-  t.ok(client.statsFor({ key: bind.nameserver } as never).tcp >= 1, 'counted as a TCP query');
+  t.ok(client.stats.get(bind.nameserver)!.tcp >= 1, 'counted as a TCP query');
 });
 
 t.test('NXDOMAIN and NODATA carry the SOA negative TTL', async (t) => {
@@ -49,6 +50,14 @@ t.test('REFUSED from the first nameserver → answer from the second', async (t)
   t.equal(r.nameserver, bind.nameserver);
   t.equal(r.answers.length, 3);
   t.ok(client.stats.get(refusing.nameserver)!.refused >= 1, 'REFUSED counted');
+});
+
+t.test('the client counts a REFUSED reply itself, whoever asked', async (t) => {
+  const own = new DnsClient();
+  t.teardown(() => own.close());
+  const reply = await own.query(parseNameserver(refusing.nameserver), encodeQuestion(SRV_NAME, RecordType.SRV), 2000);
+  t.equal(reply.message.rcode, Rcode.REFUSED);
+  t.match(own.stats.get(refusing.nameserver), { queries: 1, refused: 1, servfail: 0, errors: 0, latencyCount: 1 }, 'counted on arrival, with its latency');
 });
 
 t.test('only refusing nameservers: LookupFailedError, never "absent"', async (t) => {
