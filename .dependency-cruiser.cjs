@@ -2,7 +2,8 @@
 // (run by `npm test`): no cycles, and every import points down the layers
 //   cli → demo, operator, roll → sidecar, server, lease, agent → drain, resolver, registry → dns → root helpers
 // with clients (resolver, agent) knowing DNS only, server and sidecar apart,
-// and nothing in src importing cli, demo, test or bench.
+// nothing in src importing cli, demo, test or bench, and another folder
+// reached only through its index.ts.
 const folders = ['cli', 'demo', 'operator', 'roll', 'sidecar', 'server', 'lease', 'agent', 'drain', 'resolver', 'registry', 'dns'];
 
 /** What each folder may import besides itself and the root helpers (src/*.ts other than index.ts). */
@@ -40,6 +41,12 @@ module.exports = {
       name: 'root-helpers-stay-low', severity: 'error',
       comment: 'the root helpers (src/*.ts) sit under every folder: they import no folder (index.ts, the public API, is the exception)',
       from: { path: '^src/[^/]+\\.ts$', pathNot: '^src/index\\.ts$' }, to: { path: '^src/[^/]+/' },
+    },
+    {
+      name: 'through-index', severity: 'error',
+      comment: "another folder is used through its index.ts (its API for the rest of src/, which may be wider than what src/index.ts gives users): a file in src/A imports src/B/index.ts, never src/B/x.ts. Exempt: entry files loaded by path (the lease watchdog). Root helpers (src/*.ts) are no folder",
+      from: { path: '^src/([^/]+)/' },
+      to: { path: '^src/[^/]+/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$', '^src/lease/watchdog(-entry)?\\.(ts|js)$'] },
     },
     { name: 'nothing-imports-index', severity: 'error', comment: 'src/index.ts is for users; inside src import the part itself', from: { path: '^src/', pathNot: '^src/index\\.ts$' }, to: { path: '^src/index\\.ts$' } },
     ...layerRules,

@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import type { Backend } from '../resolver/backend-source.ts';
+import type { Backend } from '../resolver/index.ts';
 import { newLatencyState, type LatencyState } from './peak-ewma.ts';
 import type { Candidate } from './picker.ts';
 import { formatHostPort } from '../host-port.ts';

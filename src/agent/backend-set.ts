@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'undici';
-import type { Backend, BackendSource } from '../resolver/backend-source.ts';
+import type { Backend, BackendSource } from '../resolver/index.ts';
 import { BackendEntry } from './backend-entry.ts';
 import { ejectionDuration, forgiveEjections, mayEject, type EjectionPolicy } from './ejection.ts';
 import { observeLatency } from './peak-ewma.ts';

@@ -1,8 +1,7 @@
 import type { Pool } from 'undici';
 import type { Registry } from 'prom-client';
 import { InvalidArgumentError } from '../errors.ts';
-import type { BackendSource } from '../resolver/backend-source.ts';
-import type { ResolverOptions } from '../resolver/resolver-options.ts';
+import type { BackendSource, ResolverOptions } from '../resolver/index.ts';
 import type { EjectionPolicy } from './ejection.ts';
 
 /**

@@ -1,8 +1,4 @@
-import { applyAcls, readPolicy } from '../registry/acl-apply.ts';
-import { DRAIN_ROOT, HERALD_ROOT, LEASE_ROOT, POLICY_PATH, STATUS_ROOT, permString, type AclEntry, type AclPolicy } from '../registry/acl-policy.ts';
-import { CredentialsFileError, readCredentialsFile } from '../registry/credentials.ts';
-import { domainToPath } from '../registry/path.ts';
-import { ZooKeeperStore } from '../registry/store-zookeeper.ts';
+import { applyAcls, readPolicy, DRAIN_ROOT, HERALD_ROOT, LEASE_ROOT, POLICY_PATH, STATUS_ROOT, permString, type AclEntry, type AclPolicy, CredentialsFileError, readCredentialsFile, domainToPath, ZooKeeperStore } from '../registry/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { authOption, ZK_AUTH_OPTION, zkAuth } from './zk-auth.ts';
 

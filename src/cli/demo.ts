@@ -1,6 +1,4 @@
-import { lineDisplay, silentDisplay, ttyDisplay } from '../demo/live-display.ts';
-import { runDemo } from '../demo/run-demo.ts';
-import { renderSummary } from '../demo/summary.ts';
+import { lineDisplay, silentDisplay, ttyDisplay, runDemo, renderSummary } from '../demo/index.ts';
 import { HeraldError } from '../errors.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 

@@ -1,7 +1,5 @@
-import { Rcode, typeName } from '../dns/index.ts';
-import { InvalidNameError } from '../dns/errors.ts';
-import { LookupFailedError, lookup, parseNameserver, type LookupResult, type Nameserver } from '../resolver/index.ts';
-import { readResolvConf } from '../resolver/resolv-conf.ts';
+import { Rcode, typeName, InvalidNameError } from '../dns/index.ts';
+import { LookupFailedError, lookup, parseNameserver, type LookupResult, type Nameserver, readResolvConf } from '../resolver/index.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
 import { formatHostPort } from '../host-port.ts';

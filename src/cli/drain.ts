@@ -1,11 +1,10 @@
 import { hostname, userInfo } from 'node:os';
 import { openStore } from '../registry/index.ts';
-import { adminRequest } from '../sidecar/admin-socket.ts';
+import { adminRequest, DrainRequestError } from '../sidecar/index.ts';
 import { drainInstance } from '../drain/index.ts';
-import { DrainRequestError } from '../sidecar/errors.ts';
 import type { SidecarStatus } from '../drain/index.ts';
 import { describeProgress, phaseLine, type DrainProgress } from '../drain/index.ts';
-import { chooseNameservers } from '../operator/nameservers.ts';
+import { chooseNameservers } from '../operator/index.ts';
 import { parseMinAvailable, waitForBudget, type MinAvailable } from '../roll/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { parseTarget } from './target.ts';

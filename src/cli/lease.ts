@@ -1,11 +1,6 @@
 import { constants } from 'node:os';
-import { acquireLease } from '../lease/acquire.ts';
-import { exitStatus, resolveCommand } from '../lease/command.ts';
-import type { Lease } from '../lease/lease.ts';
-import { validateLeaseName } from '../lease/path.ts';
-import { prepareCommand, runUnderLease } from '../lease/run.ts';
-import { leaseStatus, type LeaseContender, type LeaseHolder } from '../lease/status.ts';
-import { openStore } from '../registry/open.ts';
+import { acquireLease, exitStatus, resolveCommand, type Lease, validateLeaseName, prepareCommand, runUnderLease, leaseStatus, type LeaseContender, type LeaseHolder } from '../lease/index.ts';
+import { openStore } from '../registry/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
 

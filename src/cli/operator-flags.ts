@@ -1,7 +1,7 @@
 // The flags `herald status` and `herald why` share: where the registry is,
 // which nameservers to ask, and how long to wait for each.
-import { chooseNameservers } from '../operator/nameservers.ts';
-import { openStore } from '../registry/open.ts';
+import { chooseNameservers } from '../operator/index.ts';
+import { openStore } from '../registry/index.ts';
 import { UsageError, type CommandIO } from './command.ts';
 
 /** The flags `herald status` and `herald why` share, as their usage lists them. */

@@ -1,6 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import { normalizeName } from '../dns/index.ts';
-import { chooseNameservers } from '../operator/nameservers.ts';
+import { chooseNameservers } from '../operator/index.ts';
 import { openStore } from '../registry/index.ts';
 import { parseMinAvailable, renderPlan, runRoll, stepLine, type InstanceProgress, type RollEvent, type RollSummary } from '../roll/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';

@@ -4,17 +4,11 @@ import { availableParallelism } from 'node:os';
 import { Registry } from 'prom-client';
 import { createLogger, isLogLevel } from '../log.ts';
 import { TTL_ROOT } from '../drain/index.ts';
-import { isLoopback } from '../registry/store-memory-server.ts';
-import { openMemoryStore, openStore } from '../registry/open.ts';
+import { isLoopback, openMemoryStore, openStore, domainToPath, type Store } from '../registry/index.ts';
 import { zkAuth } from './zk-auth.ts';
-import { RRL_DEFAULTS, rrlSettings, type RrlOptions } from '../server/rrl.ts';
-import { domainToPath } from '../registry/path.ts';
-import type { Store } from '../registry/store.ts';
+import { RRL_DEFAULTS, rrlSettings, type RrlOptions, registerServerMetrics, DnsServer, logServeEvents } from '../server/index.ts';
 import { formatHostPort, parseListen, type ListenAddress } from '../host-port.ts';
-import { registerServerMetrics } from '../server/metrics.ts';
-import { DnsServer } from '../server/server.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
-import { logServeEvents } from '../server/registry-events.ts';
 
 const usage = `usage: herald serve (--zk HOSTS | --registry memory [--registry-listen ADDR:PORT [--registry-token FILE]]) --domain DOMAIN
                     [--listen ADDR:PORT]... [--metrics ADDR:PORT] [--threads N] [--log-level LEVEL]

@@ -5,11 +5,8 @@ import type { Server as NetServer } from 'node:net';
 import { createLogger } from '../log.ts';
 import { openStore } from '../registry/index.ts';
 import { formatHostPort, parseListen, type ListenAddress } from '../host-port.ts';
-import { listenAdmin } from '../sidecar/admin-socket.ts';
-import { parseConfigText, type SidecarConfig } from '../sidecar/config.ts';
+import { listenAdmin, parseConfigText, type SidecarConfig, SidecarConfigError, Sidecar } from '../sidecar/index.ts';
 import { describeProgress } from '../drain/index.ts';
-import { SidecarConfigError } from '../sidecar/errors.ts';
-import { Sidecar } from '../sidecar/sidecar.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
 

@@ -1,7 +1,6 @@
 import { normalizeName } from '../dns/index.ts';
-import { gatherStatus } from '../operator/gather.ts';
-import { renderStatus } from '../operator/status-render.ts';
-import { openRegistryWarning } from '../registry/acl-apply.ts';
+import { gatherStatus, renderStatus } from '../operator/index.ts';
+import { openRegistryWarning } from '../registry/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { operatorFlagsHelp, operatorOptions, useColor, withRegistry } from './operator-flags.ts';
 

@@ -1,8 +1,7 @@
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RecordType } from '../dns/index.ts';
-import { bootstrapNameservers, DnsClient, lookup, type Nameserver, type NameserverOutcome } from '../resolver/index.ts';
-import { systemNameservers } from '../resolver/lookup.ts';
+import { bootstrapNameservers, DnsClient, lookup, type Nameserver, type NameserverOutcome, systemNameservers } from '../resolver/index.ts';
 import type { Command } from './command.ts';
 import { parseWaitArgs, type WaitArgs } from './wait-args.ts';
 import { verdict, type Verdict } from './wait-verdict.ts';

@@ -1,5 +1,4 @@
-import { gatherWhy } from '../operator/gather.ts';
-import { renderWhy } from '../operator/why-render.ts';
+import { gatherWhy, renderWhy } from '../operator/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { operatorFlagsHelp, operatorOptions, useColor, withRegistry } from './operator-flags.ts';
 

@@ -1,4 +1,4 @@
-import { CredentialsFileError, readCredentialsFile, type Credentials } from '../registry/credentials.ts';
+import { CredentialsFileError, readCredentialsFile, type Credentials } from '../registry/index.ts';
 import { UsageError } from './command.ts';
 
 /**

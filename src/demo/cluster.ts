@@ -1,13 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { domainToPath, MemoryRegistry, type Mirror, type Store } from '../registry/index.ts';
-import { lookup } from '../resolver/lookup.ts';
-import { DnsServer } from '../server/server.ts';
-import { parseConfig } from '../sidecar/config.ts';
+import { lookup } from '../resolver/index.ts';
+import { DnsServer } from '../server/index.ts';
+import { parseConfig, askPresence, presencePlan, Sidecar } from '../sidecar/index.ts';
 import type { DrainProgress } from '../drain/index.ts';
 import type { SidecarStatus } from '../drain/index.ts';
 import { drainInstance, resumeInstance } from '../drain/index.ts';
-import { askPresence, presencePlan } from '../sidecar/presence.ts';
-import { Sidecar } from '../sidecar/sidecar.ts';
 import { InstanceProcess } from './instance-process.ts';
 
 export interface ClusterOptions {

@@ -1,6 +1,6 @@
-import { BalancedAgent } from '../agent/balanced-agent.ts';
+import { BalancedAgent } from '../agent/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import { Resolver } from '../resolver/resolver.ts';
+import { Resolver } from '../resolver/index.ts';
 import { DemoCluster, type Member } from './cluster.ts';
 import type { Display } from './live-display.ts';
 import { LoadLoop } from './load-loop.ts';

@@ -1,4 +1,4 @@
-import { renderTable } from '../operator/table.ts';
+import { renderTable } from '../operator/index.ts';
 import { drainText, type DemoView, type InstanceView } from './view.ts';
 
 // The live table, as lines of text. Pure: the caller decides where they go

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { SessionState, Store } from '../registry/store.ts';
+import type { SessionState, Store } from '../registry/index.ts';
 import { LeaseLostError, type LeaseEndReason } from './errors.ts';
 import { holderNotePath } from './path.ts';
 import { renewInterval, trustedUntil } from './validity.ts';

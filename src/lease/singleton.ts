@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { InvalidArgumentError } from '../errors.ts';
-import type { Store } from '../registry/store.ts';
+import type { Store } from '../registry/index.ts';
 import { acquireLease } from './acquire.ts';
 import { resolveCommand, type CommandExit } from './command.ts';
 import type { GuardedCommand } from './guarded-command.ts';

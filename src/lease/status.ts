@@ -1,4 +1,4 @@
-import type { Store } from '../registry/store.ts';
+import type { Store } from '../registry/index.ts';
 import { holderNotePath, leasePath, queueOrder } from './path.ts';
 
 export interface LeaseContender {

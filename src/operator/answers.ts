@@ -1,5 +1,5 @@
 import { isType, normalizeName, RecordType, typeName, type ResourceRecord } from '../dns/index.ts';
-import { lookup, type NameserverOutcome } from '../resolver/lookup.ts';
+import { lookup, type NameserverOutcome } from '../resolver/index.ts';
 
 /** One answer record as plain data: `data` is the RDATA as dig prints it. */
 export interface AnswerRecord {

@@ -1,4 +1,4 @@
-import type { Store } from '../registry/store.ts';
+import type { Store } from '../registry/index.ts';
 import { askAll } from './answers.ts';
 import { questionsFor } from './served.ts';
 import { collectServices, findService } from './services.ts';

@@ -1,6 +1,4 @@
-import { bootstrapNameservers } from '../resolver/bootstrap.ts';
-import { parseNameservers } from '../resolver/nameserver.ts';
-import { systemNameservers } from '../resolver/lookup.ts';
+import { bootstrapNameservers, parseNameservers, systemNameservers } from '../resolver/index.ts';
 
 /**
  * The nameservers the operator commands ask, as `ip:port` keys: the list

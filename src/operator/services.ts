@@ -1,7 +1,5 @@
 import { normalizeName } from '../dns/index.ts';
-import { parseRecord, type HostRecord, type RegistryRecord, type ServiceRecord } from '../registry/records.ts';
-import { childPath } from '../registry/path.ts';
-import { hostTtl, serviceTtl, targetTtl } from '../registry/ttl.ts';
+import { parseRecord, type HostRecord, type RegistryRecord, type ServiceRecord, childPath, hostTtl, serviceTtl, targetTtl } from '../registry/index.ts';
 import { DRAIN_ROOT, STATUS_ROOT, parseIntent, parseStatus, type DrainIntent, type SidecarStatus } from '../drain/index.ts';
 import type { Tree, TreeNode } from './tree.ts';
 import type { RegistryView } from './view.ts';

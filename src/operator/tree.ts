@@ -1,5 +1,4 @@
-import { childPath } from '../registry/path.ts';
-import type { Store } from '../registry/store.ts';
+import { childPath, type Store } from '../registry/index.ts';
 
 /** One znode as the operator commands read it. */
 export interface TreeNode {

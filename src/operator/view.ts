@@ -1,5 +1,4 @@
-import { domainToPath } from '../registry/path.ts';
-import type { Store } from '../registry/store.ts';
+import { domainToPath, type Store } from '../registry/index.ts';
 import { DRAIN_ROOT, STATUS_ROOT } from '../drain/index.ts';
 import { RegistryReadError } from './errors.ts';
 import { readTree, type Tree } from './tree.ts';

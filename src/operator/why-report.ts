@@ -1,5 +1,4 @@
-import { domainToPath } from '../registry/path.ts';
-import { serviceAddressTtl } from '../registry/ttl.ts';
+import { domainToPath, serviceAddressTtl } from '../registry/index.ts';
 import { intentPath, statusPath } from '../drain/index.ts';
 import { questionKey, type NameserverReply, type Question } from './answers.ts';
 import { findService, type ServiceInfo } from './services.ts';

@@ -1,4 +1,4 @@
-import { normalizeName } from '../dns/name.ts';
+import { normalizeName } from '../dns/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
 /**

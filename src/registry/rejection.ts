@@ -1,4 +1,4 @@
-import { normalizeName } from '../dns/name.ts';
+import { normalizeName } from '../dns/index.ts';
 import { InvalidRecordError } from './errors.ts';
 import { pathToDomain } from './path.ts';
 import { parseRecord } from './records.ts';

@@ -1,9 +1,6 @@
 import { isIP } from 'node:net';
-import type { ResourceRecord, SoaRecord } from '../dns/message.ts';
-import { addressFromReverse, isSubdomain } from '../dns/name.ts';
-import { CLASS_IN, Rcode, RecordType } from '../dns/types.ts';
-import { isServiceMember, memberPorts, type HostRecord } from '../registry/records.ts';
-import { DEFAULT_TTL, hostTtl, serviceAddressTtl, serviceTtl, targetTtl } from '../registry/ttl.ts';
+import { type ResourceRecord, type SoaRecord, addressFromReverse, isSubdomain, CLASS_IN, Rcode, RecordType } from '../dns/index.ts';
+import { isServiceMember, memberPorts, type HostRecord, DEFAULT_TTL, hostTtl, serviceAddressTtl, serviceTtl, targetTtl } from '../registry/index.ts';
 import type { Zone, ZoneEntry } from './zone.ts';
 
 /** The content of a reply, before encoding. `shuffle`: the answers are reordered per query. */

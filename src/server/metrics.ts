@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Metric, type Registry } from 'prom-client';
-import { rcodeName, typeName } from '../dns/types.ts';
+import { rcodeName, typeName } from '../dns/index.ts';
 import { ANSWER_BUCKETS_US } from './stats.ts';
 import type { DnsServer } from './server.ts';
 

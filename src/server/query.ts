@@ -1,4 +1,4 @@
-import { normalizeName } from '../dns/name.ts';
+import { normalizeName } from '../dns/index.ts';
 /** What the hot path needs from a query, read without building a message object. */
 export interface QueryView {
   /** Offset just past the question name (where QTYPE starts). */

@@ -1,7 +1,5 @@
 import type { Logger } from '../log.ts';
-import { pathToDomain } from '../registry/path.ts';
-import { parseRecord } from '../registry/records.ts';
-import type { Mirror, Snapshot, Store } from '../registry/store.ts';
+import { pathToDomain, parseRecord, type Mirror, type Snapshot, type Store } from '../registry/index.ts';
 
 /** One host node under a service node: what an operator needs to follow it in the logs. */
 export interface ServiceInstance {

@@ -1,10 +1,5 @@
-import { decodeMessage } from '../dns/decode.ts';
-import { encodeMessage } from '../dns/encode.ts';
-import { emptyMessage } from '../dns/message.ts';
-import { normalizeName } from '../dns/name.ts';
-import { CLASS_IN, Rcode } from '../dns/types.ts';
-import { REJECT_REASONS, type Rejection, type RejectReason } from '../registry/rejection.ts';
-import type { Snapshot } from '../registry/store.ts';
+import { decodeMessage, encodeMessage, emptyMessage, normalizeName, CLASS_IN, Rcode } from '../dns/index.ts';
+import { REJECT_REASONS, type Rejection, type RejectReason, type Snapshot } from '../registry/index.ts';
 import { answer } from './answer.ts';
 import { plainNameEnd, questionName, readQuery } from './query.ts';
 import { capTtls } from './ttl-cap.ts';

@@ -1,6 +1,4 @@
-import { MessageWriter } from '../dns/encode.ts';
-import type { ResourceRecord } from '../dns/message.ts';
-import { CLASS_IN } from '../dns/types.ts';
+import { MessageWriter, type ResourceRecord, CLASS_IN } from '../dns/index.ts';
 import type { Answer } from './answer.ts';
 
 /** A reply in wire form, ready to be patched for each query. */

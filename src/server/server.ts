@@ -1,12 +1,11 @@
 import type { Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server as TcpServer, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { normalizeName } from '../dns/name.ts';
+import { normalizeName } from '../dns/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { workerScript } from '../entry-points.ts';
-import type { Rejection, RejectReason } from '../registry/rejection.ts';
-import type { Mirror, Snapshot } from '../registry/store.ts';
-import { ttlCaps } from '../drain/ttl-override.ts';
+import type { Rejection, RejectReason, Mirror, Snapshot } from '../registry/index.ts';
+import { ttlCaps } from '../drain/index.ts';
 import { ListenError } from './errors.ts';
 import { formatHostPort, parseListen, type ListenAddress } from '../host-port.ts';
 import { Responder } from './responder.ts';

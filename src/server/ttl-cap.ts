@@ -1,4 +1,4 @@
-import type { ResourceRecord } from '../dns/message.ts';
+import type { ResourceRecord } from '../dns/index.ts';
 import type { Answer } from './answer.ts';
 
 /** The cap for `name`: the override of the name itself or of its nearest ancestor that has one. */

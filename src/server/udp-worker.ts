@@ -2,7 +2,7 @@
 // from snapshots the main thread posts. Messages in: {snapshot} | {ttlCaps} | {stop};
 // out: {bound} once listening, {stats} every second and before exit.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Snapshot } from '../registry/store.ts';
+import type { Snapshot } from '../registry/index.ts';
 import { Responder } from './responder.ts';
 import { bindUdp } from './udp-socket.ts';
 import { RrlGate } from './rrl-gate.ts';

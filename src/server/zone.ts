@@ -1,9 +1,6 @@
 import { isIP } from 'node:net';
-import { compressIPv6, expandIPv6, isSubdomain } from '../dns/name.ts';
-import { pathToDomain } from '../registry/path.ts';
-import { parseRecord, type RegistryRecord } from '../registry/records.ts';
-import { nameProblem, recordRejectReason, type Rejection } from '../registry/rejection.ts';
-import type { Snapshot } from '../registry/store.ts';
+import { compressIPv6, expandIPv6, isSubdomain } from '../dns/index.ts';
+import { pathToDomain, parseRecord, type RegistryRecord, nameProblem, recordRejectReason, type Rejection, type Snapshot } from '../registry/index.ts';
 
 /** A held name: its record (or why it could not be read) and its children's names. */
 export interface ZoneEntry {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { SessionState } from '../registry/store.ts';
+import type { SessionState } from '../registry/index.ts';
 import type { SidecarState, SidecarStatus } from '../drain/index.ts';
 import type { DrainPhase } from '../drain/index.ts';
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
-import type { Store } from '../registry/store.ts';
+import type { Store } from '../registry/index.ts';
 
 /** One znode the sidecar writes: the instance's host node, an alias, or the service node. */
 export interface OwnedNode {

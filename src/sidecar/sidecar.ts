@@ -16,7 +16,7 @@ import { SidecarMetrics } from './metrics.ts';
 import { hostRecord, instanceAddress, longestTtl, recordText, serviceRecord } from './records.ts';
 import { Registration } from './registration.ts';
 import { LatestWriter } from './latest-writer.ts';
-import { SingletonSwitch } from '../lease/singleton-switch.ts';
+import { SingletonSwitch } from '../lease/index.ts';
 import { createPresenceProbe } from './presence.ts';
 
 export interface SidecarOptions {

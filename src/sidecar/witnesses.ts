@@ -1,6 +1,5 @@
-import { childPath, domainToPath, parentPath, type Store } from '../registry/index.ts';
 import { normalizeName } from '../dns/index.ts';
-import { parseRecord } from '../registry/records.ts';
+import { childPath, domainToPath, parentPath, type Store, parseRecord } from '../registry/index.ts';
 
 /**
  * A name a nameserver must answer with data while it serves the part of the
