@@ -1,5 +1,6 @@
 import { MirrorBase } from './mirror-base.ts';
 import { childPath, parentPath } from './path.ts';
+import { treeDelta } from './delta.ts';
 import { buildSnapshot, type TreeNode } from './snapshot.ts';
 import type { SessionState } from './store.ts';
 
@@ -31,11 +32,13 @@ const MAX_READS = 512;
 /**
  * Keeps a copy of a ZooKeeper subtree through one data watch and one child
  * watch per node (the same function per path, which the client deduplicates,
- * so re-reads never stack watchers). Reads run concurrently; a snapshot is
- * published only when none is in flight, so every snapshot is a state the
- * tree really passed through node by node, and never a half-loaded one.
+ * so re-reads never stack watchers). Reads run concurrently; a step is
+ * published only when none is in flight, so every state published is one the
+ * tree really passed through node by node, and never a half-loaded one; a
+ * burst of watch events is one step. After the first sync a step is the
+ * delta of the paths it touched, O(change) at any size of subtree.
  * Every (re)connect re-reads the whole subtree: watches re-armed, and
- * anything missed while away picked up.
+ * anything missed while away picked up (and published as a delta too).
  */
 export class ZooKeeperMirror extends MirrorBase {
   readonly #source: WatchSource;
@@ -47,7 +50,8 @@ export class ZooKeeperMirror extends MirrorBase {
   #running = 0;
   #pending: (() => Promise<void>)[] = [];
   #head = 0;
-  #dirty = false;
+  /** Paths touched since the last step (data, children, added or removed). */
+  #dirty = new Set<string>();
   #failed = false;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
@@ -67,7 +71,6 @@ export class ZooKeeperMirror extends MirrorBase {
 
   #resync(): void {
     this.#failed = false;
-    this.#dirty = true;
     this.#load(this.root, true);
   }
 
@@ -107,9 +110,13 @@ export class ZooKeeperMirror extends MirrorBase {
       return;
     }
     if (this.#source.state() === 'connected') this.markStale(false);
-    if (this.#dirty) {
-      this.#dirty = false;
+    if (!this.published) {
+      this.#dirty.clear();
       this.publish(buildSnapshot(this.root, this.#tree));
+    } else if (this.#dirty.size > 0) {
+      const paths = this.#dirty;
+      this.#dirty = new Set();
+      this.publishDelta(treeDelta(this.#tree, paths));
     }
   }
 
@@ -144,7 +151,7 @@ export class ZooKeeperMirror extends MirrorBase {
 
   /** Reads a node and its children; `deep` re-reads every descendant too (a resync). */
   #load(path: string, deep: boolean): void {
-    if (!this.#tree.has(path)) this.#tree.set(path, { data: null, children: new Set() });
+    if (!this.#tree.has(path)) { this.#tree.set(path, { data: null, children: new Set() }); this.#dirty.add(path); }
     this.#track(() => this.#readData(path));
     this.#track(() => this.#readChildren(path, deep));
   }
@@ -153,7 +160,7 @@ export class ZooKeeperMirror extends MirrorBase {
     try {
       const { data, session } = await this.#source.getData(path, this.#dataWatcher(path));
       const node = this.#tree.get(path);
-      if (node && (node.data !== data || node.session !== session)) { node.data = data; node.session = session; this.#dirty = true; }
+      if (node && (node.data !== data || node.session !== session)) { node.data = data; node.session = session; this.#dirty.add(path); }
     } catch (err) {
       if (!this.#source.isNoNode(err)) throw err;
       await this.#gone(path);
@@ -173,11 +180,11 @@ export class ZooKeeperMirror extends MirrorBase {
     if (!node) return;
     const next = new Set(names);
     for (const name of node.children) {
-      if (!next.has(name)) { this.#remove(childPath(path, name)); node.children.delete(name); this.#dirty = true; }
+      if (!next.has(name)) { this.#remove(childPath(path, name)); node.children.delete(name); this.#dirty.add(path); }
     }
     for (const name of names) {
       const child = childPath(path, name);
-      if (!node.children.has(name)) { node.children.add(name); this.#dirty = true; this.#load(child, deep); }
+      if (!node.children.has(name)) { node.children.add(name); this.#dirty.add(path); this.#load(child, deep); }
       else if (deep) this.#load(child, true);
     }
   }
@@ -194,7 +201,7 @@ export class ZooKeeperMirror extends MirrorBase {
   /** Drops `path` and its subtree, walking the children it holds: O(subtree), not O(tree), so one leaving instance costs the same at 100k nodes as at 10. */
   #remove(path: string): void {
     const parent = this.#tree.get(parentPath(path));
-    if (parent && path !== this.root) parent.children.delete(path.slice(path.lastIndexOf('/') + 1));
+    if (parent && path !== this.root && parent.children.delete(path.slice(path.lastIndexOf('/') + 1))) this.#dirty.add(parentPath(path));
     const stack = [path];
     while (stack.length > 0) {
       const p = stack.pop()!;
@@ -204,7 +211,7 @@ export class ZooKeeperMirror extends MirrorBase {
       this.#tree.delete(p);
       this.#dataWatchers.delete(p);
       this.#childWatchers.delete(p);
-      this.#dirty = true;
+      this.#dirty.add(p);
     }
   }
 
