@@ -24,13 +24,16 @@ export function diffSnapshots(before: Snapshot, after: Snapshot): SnapshotDelta 
  * The current state of the `paths` a store touched: each one's node as it is
  * in `tree` now, or removed when it is no longer there. O(paths touched),
  * whatever the size of the tree. `tree` holds only the mirrored subtree.
+ * Nodes in `hidden` (not read yet) are not part of it: leave them out of
+ * `paths`; they are left out of their parents' children too, so the state
+ * published is the one before they were created.
  */
-export function treeDelta(tree: ReadonlyMap<string, TreeNode>, paths: Iterable<string>): SnapshotDelta {
+export function treeDelta(tree: ReadonlyMap<string, TreeNode>, paths: Iterable<string>, hidden?: ReadonlySet<string>): SnapshotDelta {
   const changed: SnapshotNode[] = [];
   const removed: string[] = [];
   for (const path of paths) {
     const node = tree.get(path);
-    if (node) changed.push(freezeNode(path, node));
+    if (node) changed.push(freezeNode(path, node, hidden));
     else removed.push(path);
   }
   return { changed, removed };

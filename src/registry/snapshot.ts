@@ -9,9 +9,11 @@ export interface TreeNode {
   session?: string | undefined;
 }
 
-/** The immutable copy of one tree node (children sorted). */
-export function freezeNode(path: string, node: TreeNode): SnapshotNode {
-  const children = Object.freeze([...node.children].sort());
+/** The immutable copy of one tree node (children sorted), leaving out the children whose paths are in `hidden`. */
+export function freezeNode(path: string, node: TreeNode, hidden?: ReadonlySet<string>): SnapshotNode {
+  let names = [...node.children];
+  if (hidden && hidden.size > 0) names = names.filter((name) => !hidden.has(childPath(path, name)));
+  const children = Object.freeze(names.sort());
   const copy: SnapshotNode = node.session === undefined
     ? { path, data: node.data, children }
     : { path, data: node.data, children, session: node.session };

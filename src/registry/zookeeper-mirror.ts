@@ -28,15 +28,24 @@ const RETRY_MS = 500;
  * keeps every read's wait short; the order stays breadth-first.
  */
 const MAX_READS = 512;
+/**
+ * While reads keep coming (churn), a step is published this long after the
+ * first unpublished change at the latest, not only when no read is in
+ * flight: under steady churn that moment may not come for seconds.
+ */
+const STEP_MS = 5;
 
 /**
  * Keeps a copy of a ZooKeeper subtree through one data watch and one child
  * watch per node (the same function per path, which the client deduplicates,
- * so re-reads never stack watchers). Reads run concurrently; a step is
- * published only when none is in flight, so every state published is one the
- * tree really passed through node by node, and never a half-loaded one; a
- * burst of watch events is one step. After the first sync a step is the
- * delta of the paths it touched, O(change) at any size of subtree.
+ * so re-reads never stack watchers). Reads run concurrently. The first sync
+ * is published only when none is in flight, never a half-loaded tree. After
+ * it a step is the delta of the paths touched, O(change) at any size of
+ * subtree, published when no read is in flight or STEP_MS after its first
+ * change, whichever is first (a burst of watch events is one step); a node
+ * created but not read yet is left out of it, and out of its parent's
+ * children, until its data arrives: every node published is as ZooKeeper
+ * last answered for it, and every child listed is there with its data.
  * Every (re)connect re-reads the whole subtree: watches re-armed, and
  * anything missed while away picked up (and published as a delta too).
  */
@@ -52,6 +61,9 @@ export class ZooKeeperMirror extends MirrorBase {
   #head = 0;
   /** Paths touched since the last step (data, children, added or removed). */
   #dirty = new Set<string>();
+  /** Nodes created in the tree whose data has not been read yet: not published. */
+  readonly #loading = new Set<string>();
+  #stepTimer: NodeJS.Timeout | undefined;
   #failed = false;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
@@ -94,6 +106,7 @@ export class ZooKeeperMirror extends MirrorBase {
       }).finally(() => {
         this.#running--;
         if (--this.#inflight === 0) this.#settle();
+        else if (this.#dirty.size > 0 && !this.#stepTimer && this.published) this.#stepTimer = setTimeout(this.#step, STEP_MS);
         this.#pump();
       });
     }
@@ -113,12 +126,18 @@ export class ZooKeeperMirror extends MirrorBase {
     if (!this.published) {
       this.#dirty.clear();
       this.publish(buildSnapshot(this.root, this.#tree));
-    } else if (this.#dirty.size > 0) {
-      const paths = this.#dirty;
-      this.#dirty = new Set();
-      this.publishDelta(treeDelta(this.#tree, paths));
-    }
+    } else this.#step();
   }
+
+  /** Publishes the delta of what is read so far; nodes still loading wait for their data. */
+  readonly #step = (): void => {
+    if (this.#stepTimer) { clearTimeout(this.#stepTimer); this.#stepTimer = undefined; }
+    if (this.#closed || this.#failed || !this.published || this.#dirty.size === 0) return;
+    const paths = this.#dirty;
+    this.#dirty = new Set();
+    for (const p of this.#loading) if (paths.delete(p)) this.#dirty.add(p);
+    if (paths.size > 0) this.publishDelta(treeDelta(this.#tree, paths, this.#loading));
+  };
 
   #dataWatcher(path: string): Watcher {
     let w = this.#dataWatchers.get(path);
@@ -151,7 +170,7 @@ export class ZooKeeperMirror extends MirrorBase {
 
   /** Reads a node and its children; `deep` re-reads every descendant too (a resync). */
   #load(path: string, deep: boolean): void {
-    if (!this.#tree.has(path)) { this.#tree.set(path, { data: null, children: new Set() }); this.#dirty.add(path); }
+    if (!this.#tree.has(path)) { this.#tree.set(path, { data: null, children: new Set() }); this.#dirty.add(path); this.#loading.add(path); }
     this.#track(() => this.#readData(path));
     this.#track(() => this.#readChildren(path, deep));
   }
@@ -161,6 +180,8 @@ export class ZooKeeperMirror extends MirrorBase {
       const { data, session } = await this.#source.getData(path, this.#dataWatcher(path));
       const node = this.#tree.get(path);
       if (node && (node.data !== data || node.session !== session)) { node.data = data; node.session = session; this.#dirty.add(path); }
+      // Read at last: it and its parent's child list (which left it out) can be published.
+      if (node && this.#loading.delete(path)) { this.#dirty.add(path); if (path !== this.root) this.#dirty.add(parentPath(path)); }
     } catch (err) {
       if (!this.#source.isNoNode(err)) throw err;
       await this.#gone(path);
@@ -211,6 +232,7 @@ export class ZooKeeperMirror extends MirrorBase {
       this.#tree.delete(p);
       this.#dataWatchers.delete(p);
       this.#childWatchers.delete(p);
+      this.#loading.delete(p);
       this.#dirty.add(p);
     }
   }
@@ -219,6 +241,7 @@ export class ZooKeeperMirror extends MirrorBase {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#retry) clearTimeout(this.#retry);
+    if (this.#stepTimer) clearTimeout(this.#stepTimer);
     this.#onClose();
   }
 }

@@ -102,6 +102,9 @@ export async function storeContract(t: Test, open: () => Promise<Store>): Promis
       steps++;
       const net = applySnapshotDelta(replay, d);
       t.equal(net.changed.length + net.removed.length, d.changed.length + d.removed.length, 'a delta holds only real changes');
+      for (const n of d.changed) {
+        for (const c of n.children) if (!replay.has(`${n.path}/${c}`)) t.fail(`${n.path} lists ${c}, which is not published`);
+      }
     });
     const writes = [
       b.putEphemeral(`${root}/svc/i1`, 'one'), b.putEphemeral(`${root}/svc/i2`, 'two'),
