@@ -168,11 +168,19 @@ export class ZooKeeperMirror extends MirrorBase {
     return w;
   }
 
-  /** Reads a node and its children; `deep` re-reads every descendant too (a resync). */
+  /**
+   * Reads a node, then its children; `deep` re-reads every descendant too (a
+   * resync). An ephemeral node cannot have children (ZooKeeper refuses
+   * them), so its children are never read nor watched: at 100k instances
+   * that is half the reads of a sync and 100k watches fewer.
+   */
   #load(path: string, deep: boolean): void {
     if (!this.#tree.has(path)) { this.#tree.set(path, { data: null, children: new Set() }); this.#dirty.add(path); this.#loading.add(path); }
-    this.#track(() => this.#readData(path));
-    this.#track(() => this.#readChildren(path, deep));
+    this.#track(async () => {
+      await this.#readData(path);
+      const node = this.#tree.get(path);
+      if (node && node.session === undefined) this.#track(() => this.#readChildren(path, deep));
+    });
   }
 
   async #readData(path: string): Promise<void> {
