@@ -123,7 +123,8 @@ async function measure(zk: ZooKeeper, instances: number): Promise<Point> {
     }
     const file = join(dir, 'queries');
     await writeFile(file, queries.join('\n') + '\n');
-    const { qps } = await dnsperf(port, file, QPS_SECONDS);
+    const { qps, lost } = await dnsperf(port, file, QPS_SECONDS);
+    if (lost > 0) console.error(`${instances}: dnsperf lost ${lost} queries`);
     return { instances, services: services.length, writeS, syncS, rssMb: rss, p50: percentile(times, 50), p99: percentile(times, 99), watchP99: percentile(watchTimes, 99), qps };
   } finally {
     asker.close();
