@@ -106,7 +106,7 @@ export class ZooKeeperMirror extends MirrorBase {
       }).finally(() => {
         this.#running--;
         if (--this.#inflight === 0) this.#settle();
-        else if (this.#dirty.size > 0 && !this.#stepTimer && this.published) this.#stepTimer = setTimeout(this.#step, STEP_MS);
+        else if (this.#dirty.size > 0 && !this.#stepTimer && this.published) { this.#stepTimer = setTimeout(this.#step, STEP_MS); this.#stepTimer.unref(); }
         this.#pump();
       });
     }
