@@ -123,7 +123,7 @@ t.test('updateZone reaches the zone buildZone builds, reports the same new rejec
     }
   }), { numRuns: 150, seed: 16 });
   t.ok(checks > 1000, `${checks} answers compared`);
-  t.ok(zones > 1000, `${zones} zones compared`);
+  t.ok(zones > 500, `${zones} zones compared`);
 });
 
 t.test('a case collision: the greater path holds, the other is rejected once and holds again when the holder goes', async (t) => {
