@@ -2,9 +2,10 @@
 // instances (in services of 10–100 members, written into a real ZooKeeper by
 // a raw client as registrars would), each served by a fresh `herald serve`:
 // time from start to the first full answer, RSS once synced, propagation
-// p50/p99 of one change (an instance joining or leaving one service) and
-// q/s under dnsperf on a mix of SRV and A queries. Prints the curve and the
-// growth per 10x. Targets (DESIGN.md): at 100k, one change visible within
+// p50/p99 of one change (an instance joining or leaving one service), beside
+// the same change seen by a bare ZooKeeper client watching that service (the
+// floor any mirror has, from the same run), and q/s under dnsperf on a mix
+// of SRV and A queries. Prints the curve and the growth per 10x. Targets (DESIGN.md): at 100k, one change visible within
 // 50 ms p99 and RSS under 1 GiB. Bounded: SCALES (default 1k,10k,100k),
 // CHANGES changes and a QPS_SECONDS dnsperf run per scale.
 // herald serve runs with --rrl off: dnsperf from one address is a flood by RRL's measure, and BIND here has none.
@@ -36,7 +37,7 @@ function random(seed: number): () => number {
 }
 
 interface Service { name: string; members: number }
-interface Point { instances: number; services: number; writeS: number; syncS: number; rssMb: number; p50: number; p99: number; qps: number }
+interface Point { instances: number; services: number; writeS: number; syncS: number; rssMb: number; p50: number; p99: number; watchP99: number; qps: number }
 
 async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -89,9 +90,15 @@ async function measure(zk: ZooKeeper, instances: number): Promise<Point> {
     const name = `probe.${target.name}.${domain}`;
     const probe = addressOf(16_000_000);
     const times: number[] = [];
+    const watchTimes: number[] = [];
+    let pending: { want: boolean; resolve: (at: number) => void } | undefined;
+    const watch = writer.watchChildren(`${root}/${target.name}`, (children) => {
+      if (pending && children.includes('probe') === pending.want) { pending.resolve(performance.now()); pending = undefined; }
+    });
     for (let i = 0; i < CHANGES; i++) {
       const joining = i % 2 === 0;
       const ts = performance.now();
+      const watched = new Promise<number>((resolve) => { pending = { want: joining, resolve }; });
       if (joining) await writer.create(`${root}/${target.name}/probe`, hostJson(probe, 80), true);
       else await writer.remove(`${root}/${target.name}/probe`);
       for (;;) {
@@ -101,8 +108,12 @@ async function measure(zk: ZooKeeper, instances: number): Promise<Point> {
         if (performance.now() - ts > 10_000) throw new Error(`change not visible in 10 s at ${instances} instances`);
       }
       times.push(performance.now() - ts);
+      const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error('the bare watcher saw no change in 10 s')), 10_000).unref());
+      watchTimes.push((await Promise.race([watched, timeout])) - ts);
     }
+    watch.stop();
     times.sort((a, b) => a - b);
+    watchTimes.sort((a, b) => a - b);
 
     // q/s on a mix: SRV of services and A of instances, spread over the registry.
     const queries: string[] = [];
@@ -112,8 +123,9 @@ async function measure(zk: ZooKeeper, instances: number): Promise<Point> {
     }
     const file = join(dir, 'queries');
     await writeFile(file, queries.join('\n') + '\n');
-    const { qps } = await dnsperf(port, file, QPS_SECONDS);
-    return { instances, services: services.length, writeS, syncS, rssMb: rss, p50: percentile(times, 50), p99: percentile(times, 99), qps };
+    const { qps, lost } = await dnsperf(port, file, QPS_SECONDS);
+    if (lost > 0) console.error(`${instances}: dnsperf lost ${lost} queries`);
+    return { instances, services: services.length, writeS, syncS, rssMb: rss, p50: percentile(times, 50), p99: percentile(times, 99), watchP99: percentile(watchTimes, 99), qps };
   } finally {
     asker.close();
     herald.kill('SIGTERM');
@@ -128,9 +140,9 @@ try {
   const points: Point[] = [];
   for (const n of SCALES) points.push(await measure(zk, n));
   console.log(`herald serve at scale (${THREADS} UDP threads; ${CHANGES} changes and a ${QPS_SECONDS} s dnsperf run per point)`);
-  console.log('instances  services  zk write s  first full answer s  RSS MB  change p50 ms  change p99 ms     q/s');
+  console.log('instances  services  zk write s  first full answer s  RSS MB  change p50 ms  change p99 ms  watch p99 ms  p99 vs watch     q/s');
   for (const p of points) {
-    console.log(`${String(p.instances).padStart(9)}  ${String(p.services).padStart(8)}  ${p.writeS.toFixed(1).padStart(10)}  ${p.syncS.toFixed(2).padStart(19)}  ${p.rssMb.toFixed(0).padStart(6)}  ${p.p50.toFixed(1).padStart(13)}  ${p.p99.toFixed(1).padStart(13)}  ${p.qps.toFixed(0).padStart(7)}`);
+    console.log(`${String(p.instances).padStart(9)}  ${String(p.services).padStart(8)}  ${p.writeS.toFixed(1).padStart(10)}  ${p.syncS.toFixed(2).padStart(19)}  ${p.rssMb.toFixed(0).padStart(6)}  ${p.p50.toFixed(1).padStart(13)}  ${p.p99.toFixed(1).padStart(13)}  ${p.watchP99.toFixed(1).padStart(12)}  ${(p.p99 / p.watchP99).toFixed(1).padStart(11)}x  ${p.qps.toFixed(0).padStart(7)}`);
   }
   for (let i = 1; i < points.length; i++) {
     const a = points[i - 1]!, b = points[i]!;

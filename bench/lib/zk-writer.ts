@@ -54,6 +54,21 @@ export class ZkWriter {
     return new Promise((resolve, reject) => this.#client.remove(path, -1, (err) => (err ? reject(err) : resolve())));
   }
 
+  /**
+   * Follows the children of `path` as a bare ZooKeeper client does (a child
+   * watch, re-armed on every event): the floor of watch propagation, beside
+   * which a server's is measured. Stops when `stop()` is called.
+   */
+  watchChildren(path: string, onChildren: (children: string[]) => void): { stop(): void } {
+    let stopped = false;
+    const read = (): void => {
+      if (stopped) return;
+      this.#client.getChildren(path, () => read(), (err, children) => { if (!err && !stopped) onChildren(children); });
+    };
+    read();
+    return { stop() { stopped = true; } };
+  }
+
   /** Runs `tasks` with at most `concurrency` in flight. */
   static async pool<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
     let next = 0;

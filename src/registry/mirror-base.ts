@@ -1,10 +1,20 @@
 import { EventEmitter } from 'node:events';
+import { applySnapshotDelta, diffSnapshots } from './delta.ts';
 import { RegistryUnavailableError } from './errors.ts';
-import type { Mirror, MirrorEvents, Snapshot } from './store.ts';
+import type { Mirror, MirrorEvents, Snapshot, SnapshotDelta, SnapshotNode } from './store.ts';
 
-/** What every mirror shares: the current snapshot, staleness and the `synced()` promise. */
+/**
+ * What every mirror shares: the published state, staleness, the `synced()`
+ * promise, and the events. The state is one map changed in place by each
+ * delta; the immutable `Snapshot` is copied from it only when asked for (a
+ * `change` listener or `snapshot`), so a consumer of `delta` never pays
+ * O(subtree) per change.
+ */
 export abstract class MirrorBase extends EventEmitter<MirrorEvents> implements Mirror {
   readonly root: string;
+  /** The published state; undefined until the first sync. */
+  #nodes: Map<string, SnapshotNode> | undefined;
+  /** The copy handed out for the current state, until the next change. */
   #snapshot: Snapshot | undefined;
   #staleSince: number | undefined;
 
@@ -13,8 +23,15 @@ export abstract class MirrorBase extends EventEmitter<MirrorEvents> implements M
     this.root = root;
   }
 
-  get snapshot(): Snapshot | undefined { return this.#snapshot; }
+  get snapshot(): Snapshot | undefined {
+    if (!this.#nodes) return undefined;
+    return (this.#snapshot ??= new Map(this.#nodes));
+  }
+
+  node(path: string): SnapshotNode | undefined { return this.#nodes?.get(path); }
   get staleSince(): number | undefined { return this.#staleSince; }
+  /** True once the first full copy was published. */
+  protected get published(): boolean { return this.#nodes !== undefined; }
 
   /** Emits `stale` / `current` on the transitions only. */
   protected markStale(stale: boolean): void {
@@ -24,15 +41,29 @@ export abstract class MirrorBase extends EventEmitter<MirrorEvents> implements M
     else this.emit('current');
   }
 
-  /** Publishes a new snapshot: `synced` the first time, `change` after. */
+  /** Publishes a whole copy: `synced` the first time; after that, what differs from the current state. */
   protected publish(snapshot: Snapshot): void {
-    const first = this.#snapshot === undefined;
-    this.#snapshot = snapshot;
-    this.emit(first ? 'synced' : 'change', snapshot);
+    if (!this.#nodes) {
+      this.#nodes = new Map(snapshot);
+      this.#snapshot = snapshot;
+      this.emit('synced', snapshot);
+      return;
+    }
+    this.publishDelta(diffSnapshots(this.#nodes, snapshot));
+  }
+
+  /** Publishes a step after the first sync: `delta` (then `change`) when it changes anything. */
+  protected publishDelta(delta: SnapshotDelta): void {
+    if (!this.#nodes) throw new Error('publishDelta before the first sync');
+    const net = applySnapshotDelta(this.#nodes, delta);
+    if (net.changed.length === 0 && net.removed.length === 0) return;
+    this.#snapshot = undefined;
+    this.emit('delta', net);
+    if (this.listenerCount('change') > 0) this.emit('change', this.snapshot!);
   }
 
   synced(timeoutMs = 30_000): Promise<Snapshot> {
-    if (this.#snapshot) return Promise.resolve(this.#snapshot);
+    if (this.#nodes) return Promise.resolve(this.snapshot!);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off('synced', done);

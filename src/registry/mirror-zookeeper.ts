@@ -1,5 +1,6 @@
 import { MirrorBase } from './mirror-base.ts';
 import { childPath, parentPath } from './path.ts';
+import { treeDelta } from './delta.ts';
 import { buildSnapshot, type TreeNode } from './snapshot.ts';
 import type { SessionState } from './store.ts';
 
@@ -27,15 +28,26 @@ const RETRY_MS = 500;
  * keeps every read's wait short; the order stays breadth-first.
  */
 const MAX_READS = 512;
+/**
+ * While reads keep coming (churn), a step is published this long after the
+ * first unpublished change at the latest, not only when no read is in
+ * flight: under steady churn that moment may not come for seconds.
+ */
+const STEP_MS = 5;
 
 /**
  * Keeps a copy of a ZooKeeper subtree through one data watch and one child
  * watch per node (the same function per path, which the client deduplicates,
- * so re-reads never stack watchers). Reads run concurrently; a snapshot is
- * published only when none is in flight, so every snapshot is a state the
- * tree really passed through node by node, and never a half-loaded one.
+ * so re-reads never stack watchers). Reads run concurrently. The first sync
+ * is published only when none is in flight, never a half-loaded tree. After
+ * it a step is the delta of the paths touched, O(change) at any size of
+ * subtree, published when no read is in flight or STEP_MS after its first
+ * change, whichever is first (a burst of watch events is one step); a node
+ * created but not read yet is left out of it, and out of its parent's
+ * children, until its data arrives: every node published is as ZooKeeper
+ * last answered for it, and every child listed is there with its data.
  * Every (re)connect re-reads the whole subtree: watches re-armed, and
- * anything missed while away picked up.
+ * anything missed while away picked up (and published as a delta too).
  */
 export class ZooKeeperMirror extends MirrorBase {
   readonly #source: WatchSource;
@@ -47,7 +59,11 @@ export class ZooKeeperMirror extends MirrorBase {
   #running = 0;
   #pending: (() => Promise<void>)[] = [];
   #head = 0;
-  #dirty = false;
+  /** Paths touched since the last step (data, children, added or removed). */
+  #dirty = new Set<string>();
+  /** Nodes created in the tree whose data has not been read yet: not published. */
+  readonly #loading = new Set<string>();
+  #stepTimer: NodeJS.Timeout | undefined;
   #failed = false;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
@@ -67,7 +83,6 @@ export class ZooKeeperMirror extends MirrorBase {
 
   #resync(): void {
     this.#failed = false;
-    this.#dirty = true;
     this.#load(this.root, true);
   }
 
@@ -91,6 +106,7 @@ export class ZooKeeperMirror extends MirrorBase {
       }).finally(() => {
         this.#running--;
         if (--this.#inflight === 0) this.#settle();
+        else if (this.#dirty.size > 0 && !this.#stepTimer && this.published) { this.#stepTimer = setTimeout(this.#step, STEP_MS); this.#stepTimer.unref(); }
         this.#pump();
       });
     }
@@ -107,11 +123,21 @@ export class ZooKeeperMirror extends MirrorBase {
       return;
     }
     if (this.#source.state() === 'connected') this.markStale(false);
-    if (this.#dirty) {
-      this.#dirty = false;
+    if (!this.published) {
+      this.#dirty.clear();
       this.publish(buildSnapshot(this.root, this.#tree));
-    }
+    } else this.#step();
   }
+
+  /** Publishes the delta of what is read so far; nodes still loading wait for their data. */
+  readonly #step = (): void => {
+    if (this.#stepTimer) { clearTimeout(this.#stepTimer); this.#stepTimer = undefined; }
+    if (this.#closed || this.#failed || !this.published || this.#dirty.size === 0) return;
+    const paths = this.#dirty;
+    this.#dirty = new Set();
+    for (const p of this.#loading) if (paths.delete(p)) this.#dirty.add(p);
+    if (paths.size > 0) this.publishDelta(treeDelta(this.#tree, paths, this.#loading));
+  };
 
   #dataWatcher(path: string): Watcher {
     let w = this.#dataWatchers.get(path);
@@ -142,18 +168,28 @@ export class ZooKeeperMirror extends MirrorBase {
     return w;
   }
 
-  /** Reads a node and its children; `deep` re-reads every descendant too (a resync). */
+  /**
+   * Reads a node, then its children; `deep` re-reads every descendant too (a
+   * resync). An ephemeral node cannot have children (ZooKeeper refuses
+   * them), so its children are never read nor watched: at 100k instances
+   * that is half the reads of a sync and 100k watches fewer.
+   */
   #load(path: string, deep: boolean): void {
-    if (!this.#tree.has(path)) this.#tree.set(path, { data: null, children: new Set() });
-    this.#track(() => this.#readData(path));
-    this.#track(() => this.#readChildren(path, deep));
+    if (!this.#tree.has(path)) { this.#tree.set(path, { data: null, children: new Set() }); this.#dirty.add(path); this.#loading.add(path); }
+    this.#track(async () => {
+      await this.#readData(path);
+      const node = this.#tree.get(path);
+      if (node && node.session === undefined) this.#track(() => this.#readChildren(path, deep));
+    });
   }
 
   async #readData(path: string): Promise<void> {
     try {
       const { data, session } = await this.#source.getData(path, this.#dataWatcher(path));
       const node = this.#tree.get(path);
-      if (node && (node.data !== data || node.session !== session)) { node.data = data; node.session = session; this.#dirty = true; }
+      if (node && (node.data !== data || node.session !== session)) { node.data = data; node.session = session; this.#dirty.add(path); }
+      // Read at last: it and its parent's child list (which left it out) can be published.
+      if (node && this.#loading.delete(path)) { this.#dirty.add(path); if (path !== this.root) this.#dirty.add(parentPath(path)); }
     } catch (err) {
       if (!this.#source.isNoNode(err)) throw err;
       await this.#gone(path);
@@ -173,11 +209,11 @@ export class ZooKeeperMirror extends MirrorBase {
     if (!node) return;
     const next = new Set(names);
     for (const name of node.children) {
-      if (!next.has(name)) { this.#remove(childPath(path, name)); node.children.delete(name); this.#dirty = true; }
+      if (!next.has(name)) { this.#remove(childPath(path, name)); node.children.delete(name); this.#dirty.add(path); }
     }
     for (const name of names) {
       const child = childPath(path, name);
-      if (!node.children.has(name)) { node.children.add(name); this.#dirty = true; this.#load(child, deep); }
+      if (!node.children.has(name)) { node.children.add(name); this.#dirty.add(path); this.#load(child, deep); }
       else if (deep) this.#load(child, true);
     }
   }
@@ -194,7 +230,7 @@ export class ZooKeeperMirror extends MirrorBase {
   /** Drops `path` and its subtree, walking the children it holds: O(subtree), not O(tree), so one leaving instance costs the same at 100k nodes as at 10. */
   #remove(path: string): void {
     const parent = this.#tree.get(parentPath(path));
-    if (parent && path !== this.root) parent.children.delete(path.slice(path.lastIndexOf('/') + 1));
+    if (parent && path !== this.root && parent.children.delete(path.slice(path.lastIndexOf('/') + 1))) this.#dirty.add(parentPath(path));
     const stack = [path];
     while (stack.length > 0) {
       const p = stack.pop()!;
@@ -204,7 +240,8 @@ export class ZooKeeperMirror extends MirrorBase {
       this.#tree.delete(p);
       this.#dataWatchers.delete(p);
       this.#childWatchers.delete(p);
-      this.#dirty = true;
+      this.#loading.delete(p);
+      this.#dirty.add(p);
     }
   }
 
@@ -212,6 +249,7 @@ export class ZooKeeperMirror extends MirrorBase {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#retry) clearTimeout(this.#retry);
+    if (this.#stepTimer) clearTimeout(this.#stepTimer);
     this.#onClose();
   }
 }

@@ -5,7 +5,7 @@ export {
   type HostType, type HostRecord, type ServiceRecord, type DatabaseRecord, type UnknownRecord, type RegistryRecord, type ServiceRegistration,
 } from './records.ts';
 export { DEFAULT_TTL, hostTtl, serviceTtl, targetTtl, serviceAddressTtl } from './ttl.ts';
-export type { Store, StoreEvents, Mirror, MirrorEvents, SessionState, NodeData, Snapshot, SnapshotNode } from './store.ts';
+export type { Store, StoreEvents, Mirror, MirrorEvents, SessionState, NodeData, Snapshot, SnapshotNode, SnapshotDelta } from './store.ts';
 export { parseConnectString, type ConnectString } from './connect-string.ts';
 export { MemoryRegistry, MemoryStore } from './store-memory.ts';
 export { ZooKeeperStore, type ZooKeeperStoreOptions } from './store-zookeeper.ts';

@@ -9,6 +9,17 @@ export interface TreeNode {
   session?: string | undefined;
 }
 
+/** The immutable copy of one tree node (children sorted), leaving out the children whose paths are in `hidden`. */
+export function freezeNode(path: string, node: TreeNode, hidden?: ReadonlySet<string>): SnapshotNode {
+  let names = [...node.children];
+  if (hidden && hidden.size > 0) names = names.filter((name) => !hidden.has(childPath(path, name)));
+  const children = Object.freeze(names.sort());
+  const copy: SnapshotNode = node.session === undefined
+    ? { path, data: node.data, children }
+    : { path, data: node.data, children, session: node.session };
+  return Object.freeze(copy);
+}
+
 /** Copies the subtree at `root` of `tree` into an immutable snapshot (empty when `root` is absent). */
 export function buildSnapshot(root: string, tree: ReadonlyMap<string, TreeNode>): Snapshot {
   const out = new Map<string, SnapshotNode>();
@@ -17,12 +28,9 @@ export function buildSnapshot(root: string, tree: ReadonlyMap<string, TreeNode>)
     const path = stack.pop()!;
     const node = tree.get(path);
     if (!node) continue;
-    const children = [...node.children].sort();
-    const copy: SnapshotNode = node.session === undefined
-      ? { path, data: node.data, children: Object.freeze(children) }
-      : { path, data: node.data, children: Object.freeze(children), session: node.session };
-    out.set(path, Object.freeze(copy));
-    for (const name of children) stack.push(childPath(path, name));
+    const copy = freezeNode(path, node);
+    out.set(path, copy);
+    for (const name of copy.children) stack.push(childPath(path, name));
   }
   return out;
 }

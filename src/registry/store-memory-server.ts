@@ -106,9 +106,8 @@ export class MemoryRegistryServer {
           if (!mirrors.has(req.path)) {
             const mirror = store.mirror(req.path);
             mirrors.set(req.path, mirror);
-            const push = (s: ReadonlyMap<string, unknown>) => send({ mirror: req.path, nodes: [...s.values()] as never });
-            mirror.on('synced', push);
-            mirror.on('change', push);
+            mirror.on('synced', (s) => send({ mirror: req.path, nodes: [...s.values()] }));
+            mirror.on('delta', (d) => send({ mirror: req.path, changed: [...d.changed], removed: [...d.removed] }));
           }
           break;
         }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { NodeConflictError, NodeOwnedError, RegistryClosedError, RegistryUnavailableError } from './errors.ts';
 import { MirrorBase } from './mirror-base.ts';
 import { ancestors, isUnder, parentPath, validatePath } from './path.ts';
+import { treeDelta } from './delta.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { MemoryTree } from './store-memory-tree.ts';
 import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store.ts';
@@ -176,12 +177,17 @@ export class MemoryStore extends EventEmitter<StoreEvents> implements Store {
   }
 }
 
-/** Mirror of a memory registry: changes are batched per microtask, so a burst of writes gives one snapshot. */
+/**
+ * Mirror of a memory registry: changes are batched per microtask, so a burst
+ * of writes gives one step; after the first sync a step is the delta of the
+ * paths written (and their parents, whose children changed).
+ */
 class MemoryMirror extends MirrorBase {
   readonly #registry: MemoryTree;
   readonly #onClose: () => void;
   #pending = false;
   #closed = false;
+  readonly #dirty = new Set<string>();
 
   constructor(registry: MemoryTree, root: string, onClose: () => void) {
     super(root);
@@ -192,7 +198,13 @@ class MemoryMirror extends MirrorBase {
   }
 
   #onChange = (paths: string[]): void => {
-    if (paths.some((p) => isUnder(p, this.root) || isUnder(this.root, p))) this.#schedule();
+    let touched = false;
+    for (const p of paths) {
+      if (isUnder(p, this.root)) { this.#dirty.add(p); touched = true; }
+      const parent = parentPath(p);
+      if (p !== '/' && isUnder(parent, this.root)) this.#dirty.add(parent);
+    }
+    if (touched) this.#schedule();
   };
 
   #schedule(): void {
@@ -200,7 +212,10 @@ class MemoryMirror extends MirrorBase {
     this.#pending = true;
     queueMicrotask(() => {
       this.#pending = false;
-      if (!this.#closed) this.publish(buildSnapshot(this.root, this.#registry.tree()));
+      if (this.#closed) return;
+      if (!this.published) this.publish(buildSnapshot(this.root, this.#registry.tree()));
+      else this.publishDelta(treeDelta(this.#registry.tree(), this.#dirty));
+      this.#dirty.clear();
     });
   }
 

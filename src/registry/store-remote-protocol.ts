@@ -15,5 +15,7 @@ export type RemoteRequest =
 export type RemoteMessage =
   | { id: number; ok: true; value?: unknown }
   | { id: number; ok: false; code: string; message: string; path?: string }
-  /** A mirror's new snapshot, pushed whenever it changes (the first one is its full sync). */
-  | { mirror: string; nodes: SnapshotNode[] };
+  /** A mirror's whole copy: its first sync (and the first again after every reconnect, as a new session's mirror). */
+  | { mirror: string; nodes: SnapshotNode[] }
+  /** Each later step of that mirror: only what changed. */
+  | { mirror: string; changed: SnapshotNode[]; removed: string[] };

@@ -6,7 +6,7 @@ import { NodeConflictError, NodeOwnedError, RegistryAccessError, RegistryClosedE
 import { MirrorBase } from './mirror-base.ts';
 import { validatePath } from './path.ts';
 import type { RemoteMessage, RemoteRequest } from './store-remote-protocol.ts';
-import type { Mirror, NodeData, SessionState, Snapshot, SnapshotNode, Store, StoreEvents } from './store.ts';
+import type { Mirror, NodeData, SessionState, Snapshot, SnapshotDelta, SnapshotNode, Store, StoreEvents } from './store.ts';
 import { backoffDelay } from '../backoff.ts';
 import { readJsonLines } from '../json-lines.ts';
 
@@ -119,8 +119,9 @@ export class RemoteStore extends EventEmitter<StoreEvents> implements Store {
 
   #onMessage(m: RemoteMessage): void {
     if ('mirror' in m) {
-      const snapshot: Snapshot = new Map<string, SnapshotNode>(m.nodes.map((n) => [n.path, n]));
-      this.#mirrors.get(m.mirror)?.receive(snapshot);
+      const mirror = this.#mirrors.get(m.mirror);
+      if ('nodes' in m) mirror?.receive(new Map<string, SnapshotNode>(m.nodes.map((n) => [n.path, n])));
+      else mirror?.receiveDelta({ changed: m.changed, removed: m.removed });
       return;
     }
     const p = this.#pending.get(m.id);
@@ -208,7 +209,10 @@ class RemoteMirror extends MirrorBase {
   readonly #onClose: () => void;
   #closed = false;
   constructor(root: string, onClose: () => void) { super(root); this.#onClose = onClose; }
+  /** A whole copy: the first sync, or a reconnect's (published as what differs). */
   receive(snapshot: Snapshot): void { if (!this.#closed) { this.markStale(false); this.publish(snapshot); } }
+  /** A later step; the server sends each mirror's whole copy first, on every connection. */
+  receiveDelta(delta: SnapshotDelta): void { if (!this.#closed && this.published) this.publishDelta(delta); }
   stale(): void { this.markStale(true); }
   close(): void { if (!this.#closed) { this.#closed = true; this.#onClose(); } }
 }

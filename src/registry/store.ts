@@ -36,10 +36,30 @@ export interface SnapshotNode {
 /** An immutable, consistent copy of a subtree: path → node. Replaced whole on change. */
 export type Snapshot = ReadonlyMap<string, SnapshotNode>;
 
+/**
+ * What one published step changed: every node added or changed (its new
+ * state) and every path removed, each path once. Applied to the previous
+ * state it gives the new one exactly (`applySnapshotDelta`).
+ */
+export interface SnapshotDelta {
+  readonly changed: readonly SnapshotNode[];
+  readonly removed: readonly string[];
+}
+
 export interface MirrorEvents {
   /** The first complete copy of the subtree is ready. */
   synced: [snapshot: Snapshot];
-  /** A new snapshot replaced the previous one. */
+  /**
+   * What changed, at every step after the first sync that changed anything
+   * (a burst of registry writes is one step). A consumer that can follow
+   * deltas should: it never pays for a copy of the whole subtree.
+   */
+  delta: [delta: SnapshotDelta];
+  /**
+   * A new snapshot replaced the previous one, right after `delta`. The copy
+   * is made only when someone listens (or reads `snapshot`), O(subtree) each
+   * time: fine for small subtrees, not for a server's zone.
+   */
   change: [snapshot: Snapshot];
   /** Reading the registry failed; the mirror retries and keeps the last snapshot. Optional: unheard errors are not thrown. */
   error: [err: Error];
@@ -56,7 +76,10 @@ export interface MirrorEvents {
  */
 export interface Mirror extends EventEmitter<MirrorEvents> {
   readonly root: string;
+  /** The current state as an immutable copy, made on first access after each change. */
   readonly snapshot: Snapshot | undefined;
+  /** One node of the current state, without a copy of the whole; undefined when absent or before the first sync. */
+  node(path: string): SnapshotNode | undefined;
   /**
    * When the mirror stopped being known current (the session left
    * `connected`), in `Date.now()` ms; undefined while current.

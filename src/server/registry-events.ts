@@ -1,5 +1,5 @@
 import type { Logger } from '../log.ts';
-import { pathToDomain, parseRecord, type Mirror, type Snapshot, type Store } from '../registry/index.ts';
+import { childPath, parentPath, pathToDomain, parseRecord, type Mirror, type Snapshot, type SnapshotDelta, type SnapshotNode, type Store } from '../registry/index.ts';
 
 /** One host node under a service node: what an operator needs to follow it in the logs. */
 export interface ServiceInstance {
@@ -13,26 +13,56 @@ export interface InstanceChanges {
   left: ServiceInstance[];
 }
 
-/** Every child of every service node in `snapshot`, keyed `service/instance`. */
-export function serviceInstances(snapshot: Snapshot): Map<string, ServiceInstance> {
-  const out = new Map<string, ServiceInstance>();
+/** Service path → its instances by child name: what the log follows from step to step. */
+export type KnownInstances = Map<string, Map<string, ServiceInstance>>;
+
+/** The instances of every service node of a full copy. */
+export function knownInstances(snapshot: Snapshot): KnownInstances {
+  const known: KnownInstances = new Map();
   for (const node of snapshot.values()) {
     if (node.data === null || !isService(node.data)) continue;
     const service = pathToDomain(node.path);
+    const instances = new Map<string, ServiceInstance>();
     for (const instance of node.children) {
-      const child = snapshot.get(`${node.path}/${instance}`);
-      out.set(`${service}/${instance}`, { service, instance, address: child ? addressOf(child.data) : null });
+      instances.set(instance, { service, instance, address: addressOf(snapshot.get(childPath(node.path, instance))?.data ?? null) });
     }
+    known.set(node.path, instances);
   }
-  return out;
+  return known;
 }
 
-/** Which instances appeared in or left a service between two snapshots (pure). */
-export function instanceChanges(before: ReadonlyMap<string, ServiceInstance>, after: ReadonlyMap<string, ServiceInstance>): InstanceChanges {
-  return {
-    joined: [...after].filter(([key]) => !before.has(key)).map(([, i]) => i),
-    left: [...before].filter(([key]) => !after.has(key)).map(([, i]) => i),
-  };
+/**
+ * Which instances one mirror step made join or leave a service, updating
+ * `known` in place: O(nodes changed). `node` reads the current state (an
+ * instance's address when it joins).
+ */
+export function deltaInstanceChanges(known: KnownInstances, delta: SnapshotDelta, node: (path: string) => SnapshotNode | undefined): InstanceChanges {
+  const out: InstanceChanges = { joined: [], left: [] };
+  for (const path of delta.removed) {
+    const gone = known.get(path);
+    if (gone) { out.left.push(...gone.values()); known.delete(path); }
+  }
+  for (const n of delta.changed) {
+    const old = known.get(n.path);
+    if (n.data === null || !isService(n.data)) {
+      if (old) { out.left.push(...old.values()); known.delete(n.path); }
+      const member = known.get(parentPath(n.path))?.get(n.path.slice(n.path.lastIndexOf('/') + 1));
+      if (member) member.address = addressOf(n.data);
+      continue;
+    }
+    const service = pathToDomain(n.path);
+    const next = new Map<string, ServiceInstance>();
+    for (const instance of n.children) {
+      const kept = old?.get(instance);
+      if (kept) { next.set(instance, kept); continue; }
+      const joined = { service, instance, address: addressOf(node(childPath(n.path, instance))?.data ?? null) };
+      next.set(instance, joined);
+      out.joined.push(joined);
+    }
+    for (const [instance, i] of old ?? []) if (!next.has(instance)) out.left.push(i);
+    known.set(n.path, next);
+  }
+  return out;
 }
 
 function isService(data: string): boolean {
@@ -52,10 +82,12 @@ function addressOf(data: string | null): string | null {
 /**
  * Logs every state transition `herald serve` goes through, one line each:
  * session states, the first full sync, serving stale and current again, and
- * each instance joining or leaving a service.
+ * each instance joining or leaving a service (from each step's delta, so a
+ * change costs the log O(change), never a pass over the zone).
  */
 export function logServeEvents(store: Store, mirror: Mirror, log: Logger): void {
-  let known: Map<string, ServiceInstance> | undefined;
+  let known: KnownInstances = new Map();
+  let synced = mirror.snapshot !== undefined;
   store.on('state', (state) => {
     const level = state === 'disconnected' || state === 'expired' ? 'warn' : 'info';
     log[level]({ state }, `registry session ${state}`);
@@ -63,20 +95,21 @@ export function logServeEvents(store: Store, mirror: Mirror, log: Logger): void 
   mirror.on('error', (err) => log.warn({ err: { message: err.message } }, `registry read failed, will retry: ${err.message}`));
   mirror.on('stale', (since) => {
     // Before the first sync nothing is served yet (SERVFAIL), so nothing is stale.
-    if (mirror.snapshot) log.warn({ staleSince: new Date(since).toISOString() }, `serving stale state since ${new Date(since).toISOString()}`);
+    if (synced) log.warn({ staleSince: new Date(since).toISOString() }, `serving stale state since ${new Date(since).toISOString()}`);
   });
   mirror.on('current', () => {
-    if (mirror.snapshot) log.info({ nodes: mirror.snapshot.size }, 'registry resynced: serving current state');
+    if (synced && mirror.snapshot) log.info({ nodes: mirror.snapshot.size }, 'registry resynced: serving current state');
   });
   mirror.once('synced', (snapshot) => {
-    known = serviceInstances(snapshot);
-    const services = new Set([...known.values()].map((i) => i.service)).size;
-    log.info({ nodes: snapshot.size, services, instances: known.size }, `first full sync: ${snapshot.size} nodes, ${known.size} instances in ${services} services`);
+    synced = true;
+    known = knownInstances(snapshot);
+    const services = known.size;
+    let instances = 0;
+    for (const i of known.values()) instances += i.size;
+    log.info({ nodes: snapshot.size, services, instances }, `first full sync: ${snapshot.size} nodes, ${instances} instances in ${services} services`);
   });
-  mirror.on('change', (snapshot) => {
-    const next = serviceInstances(snapshot);
-    const { joined, left } = instanceChanges(known ?? new Map(), next);
-    known = next;
+  mirror.on('delta', (delta) => {
+    const { joined, left } = deltaInstanceChanges(known, delta, (path) => mirror.node(path));
     for (const i of joined) log.info({ ...i, event: 'joined' }, `instance ${i.instance} joined ${i.service}${i.address ? ` (${i.address})` : ''}`);
     for (const i of left) log.info({ ...i, event: 'left' }, `instance ${i.instance} left ${i.service}${i.address ? ` (${i.address})` : ''}`);
   });

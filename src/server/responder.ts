@@ -1,11 +1,13 @@
 import { decodeMessage, encodeMessage, emptyMessage, normalizeName, CLASS_IN, Rcode } from '../dns/index.ts';
-import { REJECT_REASONS, type Rejection, type RejectReason, type Snapshot } from '../registry/index.ts';
+import { REJECT_REASONS, type Rejection, type RejectReason, type Snapshot, type SnapshotDelta } from '../registry/index.ts';
 import { answer } from './answer.ts';
+import { answerSubject, changedSubjects } from './answer-subject.ts';
 import { plainNameEnd, questionName, readQuery } from './query.ts';
 import { capTtls } from './ttl-cap.ts';
 import { bareReply, encodeAnswer, finish, MAX_UDP, sizeLimit, type WireAnswer } from './response.ts';
 import { newStats, observeAnswer, type ServerStats } from './stats.ts';
-import { buildZone, type Zone } from './zone.ts';
+import { buildZone, newRejections, rejectedList, type Zone } from './zone.ts';
+import { updateZone } from './zone-update.ts';
 
 /** A query larger than this is not a query Herald serves. */
 export const MAX_QUERY = 4096;
@@ -13,8 +15,9 @@ export const MAX_QUERY = 4096;
 /**
  * Turns query packets into reply packets from the current zone: the part of
  * the server with no sockets, one per thread. Replies are cached as wire
- * bytes per (qtype, lower-cased name); the cache starts over on every zone
- * change and when it holds `maxCacheEntries`.
+ * bytes per (qtype, lower-cased name). A zone change drops only the answers
+ * it could have changed (answer-subject.ts); a whole new zone, new TTL
+ * overrides or `maxCacheEntries` answers held start the cache over.
  */
 export class Responder {
   readonly stats: ServerStats = newStats();
@@ -25,8 +28,10 @@ export class Responder {
   #ttlCaps: ReadonlyMap<string, number> = new Map();
   #cache = new Map<number, Map<string, WireAnswer>>();
   #cacheSize = 0;
+  /** Cached answers by subject (answer-subject.ts): what a zone change drops. */
+  #subjects = new Map<string, [qtype: number, key: string][]>();
   #tick = 0;
-  #rejectedKeys = new Set<string>();
+  #rejected: readonly Rejection[] | undefined;
   readonly #onReject: ((r: Rejection) => void) | undefined;
   /** Nodes rejected since start, by reason: each (path, data) counted once. */
   readonly rejectedTotal: Record<RejectReason, number> = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
@@ -40,31 +45,66 @@ export class Responder {
   get ready(): boolean { return this.#zone !== undefined; }
   get zoneSize(): number { return this.#zone?.names.size ?? 0; }
   /** The nodes of the current zone that cannot be served. */
-  get rejected(): readonly Rejection[] { return this.#zone?.rejected ?? []; }
+  get rejected(): readonly Rejection[] {
+    if (!this.#zone) return [];
+    return (this.#rejected ??= rejectedList(this.#zone));
+  }
 
+  /** A whole new zone from a full copy (the first sync): O(nodes); the cache starts over. */
   setSnapshot(snapshot: Snapshot): void {
     const previous = this.#zone;
-    this.#zone = buildZone(snapshot, this.#domain, previous);
-    // Counted and reported once per node and content, not again at every change.
-    const keys = new Set<string>();
-    for (const r of this.#zone.rejected) {
-      const key = `${r.path}\n${r.reason}\n${snapshot.get(r.path)?.data ?? ''}`;
-      keys.add(key);
-      if (this.#rejectedKeys.has(key)) continue;
+    this.#zone = buildZone(snapshot, this.#domain);
+    this.#reject(newRejections(previous, this.#zone));
+    this.#clearCache();
+    this.stats.zoneChanges++;
+  }
+
+  /** One mirror step after the first sync: O(changed nodes); only the answers it may change are dropped. */
+  applyDelta(delta: SnapshotDelta): void {
+    if (!this.#zone) return;
+    const change = updateZone(this.#zone, delta);
+    this.#reject(change.rejected);
+    for (const subject of changedSubjects(change, this.#domain)) {
+      const filed = this.#subjects.get(subject);
+      if (!filed) continue;
+      this.#subjects.delete(subject);
+      for (const [qtype, key] of filed) if (this.#cache.get(qtype)?.delete(key)) this.#cacheSize--;
+    }
+    this.stats.zoneChanges++;
+  }
+
+  /** Counted and reported once per node and content, not again at every change. */
+  #reject(rejections: readonly Rejection[]): void {
+    this.#rejected = undefined;
+    for (const r of rejections) {
       this.rejectedTotal[r.reason]++;
       this.#onReject?.(r);
     }
-    this.#rejectedKeys = keys;
-    this.#cache = new Map();
-    this.#cacheSize = 0;
-    this.stats.zoneChanges++;
   }
 
   /** New TTL overrides: cached answers carried the old ones, so the cache starts over. */
   setTtlCaps(caps: ReadonlyMap<string, number>): void {
     this.#ttlCaps = caps;
+    this.#clearCache();
+  }
+
+  #clearCache(): void {
     this.#cache = new Map();
+    this.#subjects = new Map();
     this.#cacheSize = 0;
+  }
+
+  /** Caches the answer to (qtype, question key) for `name`, filed under its subject. */
+  #remember(qtype: number, key: string, name: string, wire: WireAnswer): void {
+    if (this.#cacheSize >= this.#maxCache) this.#clearCache();
+    let byName = this.#cache.get(qtype);
+    if (!byName) { byName = new Map(); this.#cache.set(qtype, byName); }
+    if (!byName.has(key)) this.#cacheSize++;
+    byName.set(key, wire);
+    const subject = answerSubject(qtype, name);
+    const filed = this.#subjects.get(subject);
+    if (filed) filed.push([qtype, key]);
+    else this.#subjects.set(subject, [[qtype, key]]);
   }
 
   /** Answers one query packet; undefined when it gets no reply (dropped and counted). Never throws. */
@@ -87,8 +127,7 @@ export class Responder {
     const questionEnd = view.nameEnd + 4;
     const zone = this.#zone;
     if (!zone) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
-    let byName = this.#cache.get(view.qtype);
-    let cached = byName?.get(view.key);
+    let cached = this.#cache.get(view.qtype)?.get(view.key);
     if (cached) {
       this.stats.cacheHits++;
     } else {
@@ -100,10 +139,7 @@ export class Responder {
       const encoded = safeEncode(name, view.qtype, a);
       if (!encoded) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
       cached = encoded;
-      if (this.#cacheSize >= this.#maxCache) { this.#cache = new Map(); this.#cacheSize = 0; byName = undefined; }
-      if (!byName) { byName = new Map(); this.#cache.set(view.qtype, byName); }
-      byName.set(view.key, cached);
-      this.#cacheSize++;
+      this.#remember(view.qtype, view.key, name, cached);
     }
     const variants = cached.variants;
     const variant = variants.length === 1 ? variants[0]! : variants[(Math.random() * variants.length) | 0]!;

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { normalizeName } from '../dns/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { workerScript } from '../entry-points.ts';
-import type { Rejection, RejectReason, Mirror, Snapshot } from '../registry/index.ts';
+import type { Rejection, RejectReason, Mirror, Snapshot, SnapshotDelta } from '../registry/index.ts';
 import { ttlCaps } from '../drain/index.ts';
 import { ListenError } from './errors.ts';
 import { formatHostPort, parseListen, type ListenAddress } from '../host-port.ts';
@@ -53,9 +53,11 @@ export interface DnsServerOptions {
 
 /**
  * binder-compatible DNS server over a registry mirror: UDP and TCP, answers
- * cached as wire bytes per (name, type) and patched per query, the cache
- * dropped whole on every snapshot change. SERVFAIL until the mirror's first
- * full sync; the last snapshot keeps being served while the registry is away.
+ * cached as wire bytes per (name, type) and patched per query. The first
+ * full sync builds the zone (and is posted whole to each UDP thread); every
+ * later mirror step is a delta, applied to the zone in O(change) in every
+ * thread, dropping only the cached answers it could change. SERVFAIL until
+ * the first sync; the last state keeps being served while the registry is away.
  */
 export class DnsServer {
   readonly #mirror: Mirror;
@@ -143,6 +145,12 @@ export class DnsServer {
     this.#lastChange = Date.now();
   };
 
+  #onDelta = (delta: SnapshotDelta): void => {
+    this.#responder.applyDelta(delta);
+    for (const w of this.#workers) w.worker.postMessage({ delta });
+    this.#lastChange = Date.now();
+  };
+
   #onOverrides = (snapshot: Snapshot): void => {
     const caps = ttlCaps(snapshot);
     this.#caps = [...caps];
@@ -155,7 +163,7 @@ export class DnsServer {
     this.#overrides?.on('change', this.#onOverrides);
     if (this.#overrides?.snapshot) this.#onOverrides(this.#overrides.snapshot);
     this.#mirror.on('synced', this.#onSnapshot);
-    this.#mirror.on('change', this.#onSnapshot);
+    this.#mirror.on('delta', this.#onDelta);
     if (this.#mirror.snapshot) this.#onSnapshot(this.#mirror.snapshot);
     try {
       for (const l of this.#listen) {
@@ -241,7 +249,7 @@ export class DnsServer {
     this.#overrides?.off('synced', this.#onOverrides);
     this.#overrides?.off('change', this.#onOverrides);
     this.#mirror.off('synced', this.#onSnapshot);
-    this.#mirror.off('change', this.#onSnapshot);
+    this.#mirror.off('delta', this.#onDelta);
     for (const conn of this.#connections) conn.destroy();
     const workers = this.#workers;
     await Promise.all([

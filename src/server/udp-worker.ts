@@ -1,8 +1,10 @@
 // A worker thread that answers UDP on the server's address (SO_REUSEPORT),
-// from snapshots the main thread posts. Messages in: {snapshot} | {ttlCaps} | {stop};
+// from the zone the main thread posts: the whole snapshot once (first sync, or
+// when the thread starts), then each mirror step's delta. Messages in:
+// {snapshot} | {delta} | {ttlCaps} | {stop};
 // out: {bound} once listening, {stats} every second and before exit.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Snapshot } from '../registry/index.ts';
+import type { Snapshot, SnapshotDelta } from '../registry/index.ts';
 import { Responder } from './responder.ts';
 import { bindUdp } from './udp-socket.ts';
 import { RrlGate } from './rrl-gate.ts';
@@ -17,8 +19,9 @@ const rrl = data.rrl ? new RrlGate(data.rrl, responder.stats, (prefix) => port.p
 const socket = await bindUdp(responder, data.address, data.port, true, rrl);
 const timer = setInterval(() => port.postMessage({ stats: responder.stats }), 1000);
 timer.unref();
-port.on('message', (msg: { snapshot?: Snapshot; ttlCaps?: [string, number][]; stop?: true }) => {
+port.on('message', (msg: { snapshot?: Snapshot; delta?: SnapshotDelta; ttlCaps?: [string, number][]; stop?: true }) => {
   if (msg.snapshot) responder.setSnapshot(msg.snapshot);
+  if (msg.delta) responder.applyDelta(msg.delta);
   if (msg.ttlCaps) responder.setTtlCaps(new Map(msg.ttlCaps));
   if (msg.stop) {
     clearInterval(timer);

@@ -1,5 +1,6 @@
 import type { Test } from 'tap';
-import type { Snapshot, Store } from '../../src/registry/store.ts';
+import { applySnapshotDelta } from '../../src/registry/delta.ts';
+import type { Snapshot, SnapshotNode, Store } from '../../src/registry/store.ts';
 import { waitFor } from '../fixtures/wait.ts';
 
 /** Waits until the mirror's snapshot satisfies `ok`. */
@@ -87,6 +88,40 @@ export async function storeContract(t: Test, open: () => Promise<Store>): Promis
     await b.putPersistent('/us/joyent/coal/mirrored/z', 'again');
     s = await snapshotWhere(m, (s) => s.get('/us/joyent/coal/mirrored/z')?.data === 'again', 'root back with a child');
     t.same(s.get('/us/joyent/coal/mirrored')?.children, ['z']);
+  });
+
+  await t.test('a mirror publishes deltas that replay, from its first sync, to the state a fresh mirror reads', async (t) => {
+    const root = '/us/joyent/coal/delta';
+    await b.putPersistent(`${root}/svc`, 'service');
+    await b.putEphemeral(`${root}/svc/gone`, 'soon');
+    const m = a.mirror(root);
+    t.teardown(() => m.close());
+    const replay = new Map<string, SnapshotNode>(await m.synced(10_000));
+    let steps = 0;
+    m.on('delta', (d) => {
+      steps++;
+      const net = applySnapshotDelta(replay, d);
+      t.equal(net.changed.length + net.removed.length, d.changed.length + d.removed.length, 'a delta holds only real changes');
+      for (const n of d.changed) {
+        for (const c of n.children) if (!replay.has(`${n.path}/${c}`)) t.fail(`${n.path} lists ${c}, which is not published`);
+      }
+    });
+    const writes = [
+      b.putEphemeral(`${root}/svc/i1`, 'one'), b.putEphemeral(`${root}/svc/i2`, 'two'),
+      b.putPersistent(`${root}/svc`, 'service v2'), b.putPersistent(`${root}/other/deep/er`, 'deep'),
+      b.delete(`${root}/svc/gone`),
+    ];
+    await Promise.all(writes);
+    await b.putEphemeral(`${root}/svc/i1`, 'one again');
+    await b.delete(`${root}/other/deep/er`);
+    await snapshotWhere(m, (s) => s.get(`${root}/svc/i1`)?.data === 'one again' && !s.has(`${root}/other/deep/er`) && !s.has(`${root}/svc/gone`), 'all writes seen');
+    const fresh = b.mirror(root);
+    t.teardown(() => fresh.close());
+    const truth = await fresh.synced(10_000);
+    t.ok(steps > 0 && steps <= 7, `${steps} steps for 7 writes`);
+    t.same(new Map([...replay].sort()), new Map([...truth].sort()), 'the replayed deltas equal a fresh full copy');
+    t.same(m.node(`${root}/svc`)?.children, ['i1', 'i2'], 'node() reads the current state without a copy');
+    t.equal(m.node(`${root}/nothing`), undefined);
   });
 
   await t.test('session ownership survives on the writer only', async (t) => {

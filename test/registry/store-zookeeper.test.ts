@@ -31,7 +31,7 @@ t.test('ZooKeeper store keeps the Store contract (several servers, a chroot)', a
   // The chroot is real: the same nodes seen without it.
   const plain = await open(zk.connectString);
   t.teardown(() => plain.close());
-  t.same(await plain.children('/herald/contract/us/joyent/coal'), ['mirrored', 'own', 'svc']);
+  t.same(await plain.children('/herald/contract/us/joyent/coal'), ['delta', 'mirrored', 'own', 'svc']);
 });
 
 t.test('ZooKeeper killed: the mirror keeps its last copy; back: watches re-armed', async (t) => {
