@@ -1,9 +1,7 @@
 // Agent throughput and tail latency, against its anchors in the same run:
 // undici Pool (one backend), undici BalancedPool and cueball's HttpAgent
 // (three backends). Concurrency 64. The HTTP servers run in a child process
-// so process.cpuUsage() here measures the client alone. Herald against Pool
-// is also measured side by side: each in its own client process, both
-// loaded at once, over the same windows (see sideBySide).
+// so process.cpuUsage() here measures the client alone.
 //
 //   node_modules/.bin/node bench/agent-throughput.ts
 import { fork } from 'node:child_process';
@@ -40,36 +38,6 @@ if (process.argv[2] === 'serve') {
   });
   process.on('disconnect', () => process.exit(0));
   process.send!({ ports });
-} else if (process.argv[2] === 'client') {
-  // Child: one client (herald's agent or undici's Pool) kept at full load; it
-  // measures a window of its own requests and CPU whenever the parent asks.
-  const ports = JSON.parse(process.argv[4]!) as number[];
-  const d: Dispatcher = process.argv[3] === 'herald'
-    ? new BalancedAgent({ backends: ports.map((p) => `127.0.0.1:${p}`) })
-    : new Pool(`http://127.0.0.1:${ports[1]}`);
-  const one = undiciOne(d);
-  let stop = false;
-  let done = 0;
-  const worker = async (): Promise<void> => {
-    while (!stop) {
-      try { await one(); done++; } catch { /* counted by its absence */ }
-    }
-  };
-  const workers = Array.from({ length: CONCURRENCY }, worker);
-  process.on('message', (m: { measure?: number; stop?: boolean }) => {
-    if (m.stop) {
-      stop = true;
-      void Promise.all(workers).then(() => d.close()).then(() => process.exit(0));
-      return;
-    }
-    const n0 = done;
-    const cpu0 = process.cpuUsage();
-    setTimeout(() => {
-      const cpu = process.cpuUsage(cpu0);
-      process.send!({ requests: done - n0, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
-    }, m.measure);
-  });
-  process.send!({ ready: true });
 } else {
   await main();
 }
@@ -118,24 +86,6 @@ async function run(name: string, one: () => Promise<void>, ms = RUN_MS): Promise
   const sorted = Float64Array.from(latencies.slice(0, done)).sort();
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return { name, requests: done, cpuSeconds, perCpuSecond: done / cpuSeconds, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99) };
-}
-
-async function sideBySide(ports: number[]): Promise<number[]> {
-  const kids = ['herald', 'pool'].map((kind) => fork(new URL(import.meta.url), ['client', kind, JSON.stringify(ports)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-  try {
-    await Promise.all(kids.map((k) => new Promise((r) => k.once('message', r))));
-    const measure = (ms: number): Promise<Array<{ requests: number; cpuSeconds: number }>> =>
-      Promise.all(kids.map((k) => new Promise<{ requests: number; cpuSeconds: number }>((r) => { k.once('message', r); k.send({ measure: ms }); })));
-    await measure(WARM_MS * 3); // JIT and connections, unmeasured
-    const ratios: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const [h, p] = await measure(RUN_MS);
-      ratios.push(h!.requests / h!.cpuSeconds / (p!.requests / p!.cpuSeconds));
-    }
-    return ratios;
-  } finally {
-    await Promise.all(kids.map((k) => new Promise((r) => { if (k.exitCode !== null) return r(null); k.once('exit', r); k.send({ stop: true }); })));
-  }
 }
 
 function undiciOne(d: Dispatcher): () => Promise<void> {
@@ -219,15 +169,6 @@ async function main(): Promise<void> {
     console.log(`herald vs BalancedPool: ${(h.perCpuSecond / b.perCpuSecond).toFixed(2)}×  (both over 3 backends)`);
     console.log(`herald / Pool per round, sorted: ${paired.map((x) => x.toFixed(2)).join(', ')}`);
     console.log(`herald vs cueball:      ${(h.perCpuSecond / c.perCpuSecond).toFixed(2)}×  (target ≥ 2.5×)`);
-
-    // Side by side: herald and Pool each in its own process, both at full
-    // load at the same moments, each counting its own requests and CPU over
-    // the same windows. Load from other work then falls on both alike,
-    // instead of on whichever ran in the worse second (the rounds above).
-    const side = await sideBySide(ports);
-    const sideSorted = [...side].sort((x, y) => x - y);
-    const sideMedian = (sideSorted[(side.length - 1) >> 1]! + sideSorted[side.length >> 1]!) / 2;
-    console.log(`herald vs undici Pool, side by side (two client processes at once, ${side.length} windows of ${RUN_MS} ms): median ${sideMedian.toFixed(2)}× (target ≥ 0.95×); windows sorted ${sideSorted.map((x) => x.toFixed(2)).join(', ')}`);
 
     // 1 of 3 backends 20× slower than the healthy median latency.
     const delay = Math.max(1, Math.round(20 * h.p50));
