@@ -55,7 +55,8 @@ try {
 
   // The floor with the resolver's source-port policy: 4 connected sockets, each query from one at random, each
   // socket replaced by a fresh one (a fresh port) after 64 queries. It shows what fresh ports cost by themselves
-  // (each is a new flow to the kernel), apart from what the resolver's code adds.
+  // (a fresh socket's setup, and its first datagram costs several times a later one), apart from what the
+  // resolver's code adds.
   interface Port { socket: Socket; sent: number; open: number; retired: boolean; queue: Buffer[] | undefined }
   const ports: (Port | undefined)[] = [undefined, undefined, undefined, undefined];
   const portWaiting = new Map<number, Port>();
