@@ -6,6 +6,8 @@
 
 /** Every sample moves the average at least this much (see observeLatency). */
 const MIN_SAMPLE_WEIGHT = 0.1;
+/** Below this elapsed fraction of decayMs, exp(-x) ≥ 1 - MIN_SAMPLE_WEIGHT: the weight is the cap. */
+const CAPPED_BELOW = -Math.log(1 - MIN_SAMPLE_WEIGHT);
 /**
  * The first answers of a backend pay for cold code paths and caches on both
  * sides; they are not a peak to avoid it for. Until this many samples, its
@@ -56,7 +58,10 @@ export function observeLatency(state: LatencyState, sampleMs: number, now: numbe
     // Time-based weight, but every sample moves the average a little, so a
     // busy backend's average follows it within a few samples. An unconfirmed
     // spike counts as no more than SPIKE times the average.
-    const w = Math.min(Math.exp(-(now - state.stamp) / decayMs), 1 - MIN_SAMPLE_WEIGHT);
+    // exp(-x) caps at 1 - MIN_SAMPLE_WEIGHT for every x up to CAPPED_BELOW: under steady traffic (samples
+    // far closer together than decayMs) that is every sample, and the exp is not computed.
+    const x = (now - state.stamp) / decayMs;
+    const w = x <= CAPPED_BELOW ? 1 - MIN_SAMPLE_WEIGHT : Math.min(Math.exp(-x), 1 - MIN_SAMPLE_WEIGHT);
     state.ewma = state.ewma * w + Math.min(sampleMs, SPIKE * state.ewma) * (1 - w);
   }
   state.stamp = now;

@@ -1,5 +1,6 @@
 import { MalformedPacketError } from './errors.ts';
 import type { Edns, Message, Question, ResourceRecord } from './message.ts';
+import { ipv4Text, textOf } from './text-cache.ts';
 import { RecordType, typeName } from './types.ts';
 
 const HEADER = 12;
@@ -11,31 +12,33 @@ const MAX_POINTERS = 64;
  */
 export function decodeMessage(buf: Uint8Array): Message {
   if (buf.length < HEADER) throw new MalformedPacketError(`${buf.length} bytes, shorter than a header`);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const flags = view.getUint16(2);
-  const counts = [view.getUint16(4), view.getUint16(6), view.getUint16(8), view.getUint16(10)] as const;
-  const reader: Reader = { buf, view, offset: HEADER, names: new Map() };
+  const flags = u16(buf, 2);
+  const qdcount = u16(buf, 4);
+  const reader: Reader = { buf, offset: HEADER };
+  startMessage();
   const questions: Question[] = [];
-  for (let i = 0; i < counts[0]; i++) {
+  for (let i = 0; i < qdcount; i++) {
     const name = readName(reader);
     need(reader, 4);
-    questions.push({ name, type: view.getUint16(reader.offset), class: view.getUint16(reader.offset + 2) });
+    questions.push({ name, type: u16(buf, reader.offset), class: u16(buf, reader.offset + 2) });
     reader.offset += 4;
   }
-  const answers = readRecords(reader, counts[1]);
-  const authorities = readRecords(reader, counts[2]);
-  const rawAdditionals = readRecords(reader, counts[3]);
-  const additionals: ResourceRecord[] = [];
+  const answers = readRecords(reader, u16(buf, 6));
+  const authorities = readRecords(reader, u16(buf, 8));
+  const additionals = readRecords(reader, u16(buf, 10));
   let edns: Edns | undefined;
   let rcode = flags & 0xf;
-  for (const record of rawAdditionals) {
-    if (record.type !== RecordType.OPT) { additionals.push(record); continue; }
-    // OPT: class is the UDP size, TTL packs extended rcode, version and DO.
+  // OPT is lifted out of the additional section, in place: class is the UDP size, TTL packs extended rcode, version and DO.
+  let kept = 0;
+  for (let i = 0; i < additionals.length; i++) {
+    const record = additionals[i]!;
+    if (record.type !== RecordType.OPT) { additionals[kept++] = record; continue; }
     rcode |= (record.ttl >>> 24) << 4;
     edns = { udpSize: record.class, version: (record.ttl >>> 16) & 0xff, dnssecOk: (record.ttl & 0x8000) !== 0 };
   }
+  additionals.length = kept;
   const message: Message = {
-    id: view.getUint16(0),
+    id: u16(buf, 0),
     qr: (flags & 0x8000) !== 0,
     opcode: (flags >> 11) & 0xf,
     aa: (flags & 0x0400) !== 0,
@@ -56,18 +59,47 @@ export function decodeMessage(buf: Uint8Array): Message {
 
 interface Reader {
   buf: Uint8Array;
-  view: DataView;
   offset: number;
-  /** Names already decoded in this message, by the offset they start at. */
-  names: NameCache;
 }
 
-/**
- * Decoded names by start offset, within one message. Compression points
- * most names at one decoded before (answer owners at the question, glue
- * owners at SRV targets): each is then decoded once.
+function u16(buf: Uint8Array, at: number): number {
+  return (buf[at]! << 8) | buf[at + 1]!;
+}
+
+function u32(buf: Uint8Array, at: number): number {
+  return ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
+}
+
+/*
+ * Names already decoded in the message being decoded, by the offset they
+ * start at. Compression points most names at one decoded before (answer
+ * owners at the question, glue owners at SRV targets): each is then decoded
+ * once. Module state reused message after message (decoding is synchronous),
+ * so that a message costs no map and no entry objects; a short list scanned
+ * in full, since a reply names few owners and targets. Past SEEN_MAX names a
+ * message's further names are walked in full (at most 255 bytes each).
  */
-export type NameCache = Map<number, { name: string; length: number }>;
+const SEEN_MAX = 32;
+const seenStarts = new Int32Array(SEEN_MAX);
+const seenLengths = new Int32Array(SEEN_MAX);
+const seenNames: string[] = new Array<string>(SEEN_MAX).fill('');
+let seenCount = 0;
+
+function startMessage(): void {
+  seenCount = 0;
+}
+
+function seenAt(start: number): number {
+  for (let i = 0; i < seenCount; i++) if (seenStarts[i] === start) return i;
+  return -1;
+}
+
+function remember(start: number, name: string, length: number): void {
+  if (seenCount === SEEN_MAX) return;
+  seenStarts[seenCount] = start;
+  seenLengths[seenCount] = length;
+  seenNames[seenCount++] = name;
+}
 
 function need(r: Reader, n: number): void {
   if (r.offset + n > r.buf.length) throw new MalformedPacketError(`needs ${n} bytes at offset ${r.offset}, has ${r.buf.length - r.offset}`);
@@ -75,18 +107,18 @@ function need(r: Reader, n: number): void {
 
 /** Reads a possibly compressed name at the reader's offset and moves past it. */
 function readName(r: Reader): string {
-  const name = decodeName(r.buf, r.offset, r.names);
+  const name = decodeName(r.buf, r.offset, true);
   r.offset = nameEnd;
   return name;
 }
 
-// Names are written here as text bytes, then made into one string: a name
-// costs one string allocation instead of one per character.
+// Names are written here as text bytes, then made into one string (or found
+// in the text cache): a name costs at most one string allocation.
 const scratch = Buffer.allocUnsafe(255 * 4);
 
 /** Decodes the name at `start`; `end` is where the name ends in place. */
-export function nameAt(buf: Uint8Array, start: number, cache?: NameCache): { name: string; end: number } {
-  const name = decodeName(buf, start, cache);
+export function nameAt(buf: Uint8Array, start: number): { name: string; end: number } {
+  const name = decodeName(buf, start, false);
   return { name, end: nameEnd };
 }
 
@@ -120,7 +152,8 @@ function labelFits(buf: Uint8Array, offset: number, len: number, length: number)
   return total;
 }
 
-function decodeName(buf: Uint8Array, start: number, cache: NameCache | undefined): string {
+/** `cached`: names of the message being decoded (decodeMessage), not a lone name (nameAt). */
+function decodeName(buf: Uint8Array, start: number, cached: boolean): string {
   let n = 0;
   let offset = start;
   let end = -1;
@@ -132,13 +165,18 @@ function decodeName(buf: Uint8Array, start: number, cache: NameCache | undefined
     if (len === POINTER) {
       if (end < 0) end = offset + 2;
       offset = pointerTarget(buf, offset, ++jumps);
-      const known = cache?.get(offset);
-      if (known !== undefined) {
-        length += known.length;
+      const known = cached ? seenAt(offset) : -1;
+      if (known >= 0) {
+        length += seenLengths[known]!;
         if (length > 255) throw new MalformedPacketError('name longer than 255 bytes');
-        const prefix = n > 0 ? scratch.toString('latin1', 0, n) : '';
-        const name = prefix ? (known.name ? prefix + '.' + known.name : prefix) : known.name;
-        cache!.set(start, { name, length });
+        const rest = seenNames[known]!;
+        let name = rest;
+        if (n > 0) {
+          // The labels read so far, a dot and the known rest: one text, looked up whole.
+          if (rest !== '') { scratch[n++] = 0x2e; for (let i = 0; i < rest.length; i++) scratch[n++] = rest.charCodeAt(i); }
+          name = textOf(scratch, n);
+        }
+        remember(start, name, length);
         nameEnd = end;
         return name;
       }
@@ -155,8 +193,8 @@ function decodeName(buf: Uint8Array, start: number, cache: NameCache | undefined
     }
     offset += len + 1;
   }
-  const name = n > 0 ? scratch.toString('latin1', 0, n) : '';
-  cache?.set(start, { name, length });
+  const name = textOf(scratch, n);
+  if (cached) remember(start, name, length);
   nameEnd = end < 0 ? offset : end;
   return name;
 }
@@ -166,10 +204,11 @@ function readRecords(r: Reader, count: number): ResourceRecord[] {
   for (let i = 0; i < count; i++) {
     const name = readName(r);
     need(r, 10);
-    const type = r.view.getUint16(r.offset);
-    const klass = r.view.getUint16(r.offset + 2);
-    const ttl = r.view.getUint32(r.offset + 4);
-    const rdlength = r.view.getUint16(r.offset + 8);
+    const buf = r.buf;
+    const type = u16(buf, r.offset);
+    const klass = u16(buf, r.offset + 2);
+    const ttl = u32(buf, r.offset + 4);
+    const rdlength = u16(buf, r.offset + 8);
     r.offset += 10;
     need(r, rdlength);
     const start = r.offset;
@@ -185,13 +224,13 @@ function readRecords(r: Reader, count: number): ResourceRecord[] {
  * run of two or more zero groups (the first, on a tie) as `::`. Written out
  * directly: the generic string round trip costs several times more.
  */
-function ipv6Text(view: DataView, at: number): string {
+function ipv6Text(buf: Uint8Array, at: number): string {
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < 8; ) {
-    if (view.getUint16(at + i * 2) !== 0) { i++; continue; }
+    if (u16(buf, at + i * 2) !== 0) { i++; continue; }
     let j = i;
-    while (j < 8 && view.getUint16(at + j * 2) === 0) j++;
+    while (j < 8 && u16(buf, at + j * 2) === 0) j++;
     if (j - i > bestLen && j - i > 1) { bestStart = i; bestLen = j - i; }
     i = j;
   }
@@ -199,7 +238,7 @@ function ipv6Text(view: DataView, at: number): string {
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) { text += '::'; i += bestLen - 1; continue; }
     if (text !== '' && !text.endsWith(':')) text += ':';
-    text += view.getUint16(at + i * 2).toString(16);
+    text += u16(buf, at + i * 2).toString(16);
   }
   return text;
 }
@@ -210,27 +249,27 @@ function exactSize(type: number, size: number, n: number): void {
 
 /** A name inside RDATA that must end within it; `nameEnd` is set past it. */
 function nameWithin(r: Reader, at: number, end: number, type: number): string {
-  const name = decodeName(r.buf, at, r.names);
+  const name = decodeName(r.buf, at, true);
   if (nameEnd > end) throw new MalformedPacketError(`${typeName(type)} name runs past its RDATA`);
   return name;
 }
 
 // Literal objects and no closures on the A/SRV/PTR paths: every resolver reply goes through them.
 function readData(r: Reader, name: string, klass: number, ttl: number, type: number, start: number, end: number): ResourceRecord {
-  const { buf, view } = r;
+  const buf = r.buf;
   const size = end - start;
   switch (type) {
     case RecordType.A:
       exactSize(type, size, 4);
-      return { name, class: klass, ttl, type, address: `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}` };
+      return { name, class: klass, ttl, type, address: ipv4Text(buf, start) };
     case RecordType.AAAA: {
       exactSize(type, size, 16);
-      return { name, class: klass, ttl, type, address: ipv6Text(view, start) };
+      return { name, class: klass, ttl, type, address: ipv6Text(buf, start) };
     }
     case RecordType.SRV: {
       if (size < 7) throw new MalformedPacketError(`SRV RDATA of ${size} bytes`);
       const target = nameWithin(r, start + 6, end, type);
-      return { name, class: klass, ttl, type, priority: view.getUint16(start), weight: view.getUint16(start + 2), port: view.getUint16(start + 4), target };
+      return { name, class: klass, ttl, type, priority: u16(buf, start), weight: u16(buf, start + 2), port: u16(buf, start + 4), target };
     }
     case RecordType.PTR:
       return { name, class: klass, ttl, type, target: nameWithin(r, start, end, type) };
@@ -245,8 +284,8 @@ function readData(r: Reader, name: string, klass: number, ttl: number, type: num
       if (end - at !== 20) throw new MalformedPacketError('SOA RDATA has the wrong length');
       return {
         name, class: klass, ttl, type, mname, rname,
-        serial: view.getUint32(at), refresh: view.getUint32(at + 4), retry: view.getUint32(at + 8),
-        expire: view.getUint32(at + 12), minimum: view.getUint32(at + 16),
+        serial: u32(buf, at), refresh: u32(buf, at + 4), retry: u32(buf, at + 8),
+        expire: u32(buf, at + 12), minimum: u32(buf, at + 16),
       };
     }
     case RecordType.TXT: {

@@ -57,11 +57,10 @@ interface SocketState {
   /** Its place in the nameserver's pool. */
   slot: number;
   sent: number;
+  /** The deadline of the last query sent from it: idle past this, it closes. */
+  lastDeadline: number;
   retired: boolean;
   closed: boolean;
-  /** The timeout sweeper, and the deadline it is armed for. */
-  sweep: NodeJS.Timeout | undefined;
-  sweepAt: number;
   /** Queries waiting for the connect to finish; undefined once connected. */
   queue: Buffer[] | undefined;
 }
@@ -90,6 +89,9 @@ export class DnsClient {
   readonly #tcpInFlight = new Set<() => void>();
   /** Replaced sockets that still wait for replies; closed when their last query settles. */
   readonly #retired = new Set<SocketState>();
+  /** The timeout sweeper of every socket, and the time it is armed for. */
+  #sweep: NodeJS.Timeout | undefined;
+  #sweepAt = Infinity;
   #closed = false;
 
   constructor(options: DnsClientOptions = {}) {
@@ -133,13 +135,14 @@ export class DnsClient {
     let id = this.#ids.next();
     while (pending.has(id)) id = this.#ids.next();
     const query = Buffer.allocUnsafe(q.wire.length);
-    q.wire.copy(query);
+    query.set(q.wire);
     query[0] = id >>> 8;
     query[1] = id & 0xff;
     return new Promise<Reply>((resolve, reject) => {
       const start = performance.now();
       const p: Pending = { id, q, sock, start, deadline: start + timeoutMs, timeoutMs, resolve, reject };
-      if (sock.sweep === undefined || p.deadline < sock.sweepAt) this.#arm(sock, p.deadline);
+      sock.lastDeadline = p.deadline;
+      if (p.deadline < this.#sweepAt) this.#arm(p.deadline);
       if (pending.size === 0) sock.socket.ref();
       pending.set(id, p);
       sock.sent++;
@@ -166,7 +169,7 @@ export class DnsClient {
     if (s !== undefined && s.sent < this.#rotateAfter) return s;
     if (s !== undefined) this.#retire(s);
     const socket = createSocket({ type: ns.family === 4 ? 'udp4' : 'udp6', recvBufferSize: RECV_BUFFER_BYTES });
-    const state: SocketState = { ns, socket, stats: this.#statsFor(ns), pending: new Map(), slot, sent: 0, retired: false, closed: false, sweep: undefined, sweepAt: 0, queue: [] };
+    const state: SocketState = { ns, socket, stats: this.#statsFor(ns), pending: new Map(), slot, sent: 0, lastDeadline: 0, retired: false, closed: false, queue: [] };
     socket.on('message', (msg, rinfo) => this.#onMessage(state, msg, rinfo));
     socket.on('error', (err) => this.#onError(state, err));
     socket.connect(ns.port, ns.address, (err?: Error) => {
@@ -253,28 +256,36 @@ export class DnsClient {
     this.#retired.delete(sock);
     if (sock.closed) return;
     sock.closed = true;
-    clearTimeout(sock.sweep);
-    sock.sweep = undefined;
     sock.socket.close();
   }
 
   /**
-   * Timeouts: one timer per socket, armed for the earliest deadline, instead
-   * of a timer per query. Replies do not disarm it; when it fires it fails
-   * what is due and re-arms for the next deadline, if any query still waits.
+   * Timeouts: one timer for the whole client, armed for the earliest
+   * deadline, instead of a timer per query or per socket. Replies do not
+   * disarm it; when it fires it fails what is due, closes the sockets idle
+   * for a query timeout, and re-arms for the next deadline, if any.
    */
-  #arm(sock: SocketState, at: number): void {
-    clearTimeout(sock.sweep);
-    sock.sweepAt = at;
-    sock.sweep = setTimeout(this.#sweep, Math.max(0, at - performance.now()), sock);
-    sock.sweep.unref(); // the socket itself holds the process while queries are pending
+  #arm(at: number): void {
+    clearTimeout(this.#sweep);
+    this.#sweepAt = at;
+    this.#sweep = setTimeout(this.#sweepAll, Math.max(0, at - performance.now()));
+    this.#sweep.unref(); // the sockets hold the process while queries are pending
   }
 
-  // A field, not a method: the timer calls it with the socket as its argument.
-  readonly #sweep = (sock: SocketState): void => {
-    sock.sweep = undefined;
+  // A field, not a method: the timer calls it unbound.
+  readonly #sweepAll = (): void => {
+    this.#sweep = undefined;
+    this.#sweepAt = Infinity;
     // Timers count whole milliseconds: anything due within the next one is due now.
     const now = performance.now() + 1;
+    let next = Infinity;
+    for (const pool of this.#pools.values()) for (const sock of pool) if (sock !== undefined) next = Math.min(next, this.#sweepSocket(sock, now));
+    for (const sock of [...this.#retired]) next = Math.min(next, this.#sweepSocket(sock, now));
+    if (next !== Infinity && !this.#closed) this.#arm(next);
+  };
+
+  /** Fails the socket's queries that are due; the next deadline it has, if any. */
+  #sweepSocket(sock: SocketState, now: number): number {
     let next = Infinity;
     for (const p of [...sock.pending.values()]) {
       if (p.deadline <= now) {
@@ -285,11 +296,12 @@ export class DnsClient {
         next = p.deadline;
       }
     }
-    if (next !== Infinity && !sock.closed) this.#arm(sock, next);
+    if (next !== Infinity || sock.closed) return next;
     // Nothing waits and the last query is a timeout old: close the socket (the next query gets a fresh
     // port), so that a process with many resolvers holds sockets only for the servers it is asking now.
-    else if (next === Infinity && !sock.retired) this.#retire(sock);
-  };
+    if (sock.lastDeadline <= now) { if (!sock.retired) this.#retire(sock); return Infinity; }
+    return sock.lastDeadline;
+  }
 
   async #viaTcp(ns: Nameserver, q: EncodedQuestion, timeoutMs: number, start: number, stats: NameserverStats): Promise<Reply> {
     stats.tcp++;
@@ -337,6 +349,8 @@ export class DnsClient {
     }
     this.#pools.clear();
     this.#retired.clear();
+    clearTimeout(this.#sweep);
+    this.#sweep = undefined;
     for (const cancel of [...this.#tcpInFlight]) cancel();
   }
 }

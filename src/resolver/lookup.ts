@@ -78,8 +78,9 @@ export function lookup(name: string, type: string | number, options: LookupOptio
 export function lookup(name: string, type: string | number, options: LookupOptions & { all?: boolean } = {}): Promise<LookupResult | NameserverOutcome[]> {
   const o = lookupOptions(options);
   const q = questions.get(name, typeof type === 'number' ? type : toType(type));
-  const run = (list: Nameserver[]): Promise<LookupResult | NameserverOutcome[]> => (options.all === true ? askEach(q, list, o) : askInTurn(q, list, o));
-  return o.nameservers !== undefined ? run(o.nameservers) : systemNameservers().then(run);
+  const all = options.all === true;
+  if (o.nameservers !== undefined) return all ? askEach(q, o.nameservers, o) : askInTurn(q, o.nameservers, o);
+  return systemNameservers().then((list): Promise<LookupResult | NameserverOutcome[]> => (all ? askEach(q, list, o) : askInTurn(q, list, o)));
 }
 
 interface Resolved {
