@@ -1,5 +1,4 @@
 import { connect } from 'node:net';
-import { request } from 'undici';
 import type { CheckSpec, StdoutMatch } from './config.ts';
 import { boundedMatcher } from './bounded-match.ts';
 import { runCommand, type CommandOutcome } from './run-command.ts';
@@ -62,6 +61,8 @@ async function httpCheck(url: string, statuses: number[], bodyMatch: StdoutMatch
   try {
     // `reset`: no keep-alive. An idle pooled connection would count as in-flight work on the
     // served port (drain.inFlight "connections") and hold every drain until its deadline.
+    // undici is loaded by the first HTTP check, not by a sidecar that has none.
+    const { request } = await import('undici');
     const res = await request(url, { signal: AbortSignal.timeout(timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs, reset: true });
     const body = bodyMatch ? await res.body.text() : (await res.body.dump(), '');
     if (!statusOk(res.statusCode, statuses)) return { ok: false, detail: `HTTP ${res.statusCode}` };

@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import type { InFlightSpec } from './config.ts';
 import { ProbeError } from './errors.ts';
 import { countEstablished } from './proc-net-tcp.ts';
@@ -59,6 +58,7 @@ export function parseCount(text: string, what: string, field?: string): number {
 }
 
 async function httpCount(url: string, field: string | undefined, timeoutMs: number): Promise<number> {
+  const { request } = await import('undici'); // only for an HTTP in-flight probe
   const res = await request(url, { signal: AbortSignal.timeout(timeoutMs) }).catch((cause: unknown) => {
     throw new ProbeError(`in-flight probe ${url}: ${(cause as Error).message}`, { cause });
   });

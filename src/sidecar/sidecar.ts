@@ -12,7 +12,7 @@ import {
 import { readClientHoldMs } from '../drain/index.ts';
 import { HealthMonitor } from './health-monitor.ts';
 import { createInFlightProbe, describeInFlight, type InFlightProbe } from './in-flight.ts';
-import { SidecarMetrics } from './metrics.ts';
+import type { SidecarMetrics } from './metrics.ts';
 import { hostRecord, instanceAddress, longestTtl, recordText, serviceRecord } from './records.ts';
 import { Registration } from './registration.ts';
 import { LatestWriter } from './latest-writer.ts';
@@ -26,6 +26,7 @@ export interface SidecarOptions {
   /** Overrides the probe built from `config.drain` (nameservers or bootstrap): asks every nameserver whether it still serves this instance (presence.ts). */
   presence?: () => Promise<NameserverPresence[]>;
   logger?: Logger;
+  /** Prometheus metrics (metrics.ts), only when asked for: without them prom-client is never loaded and a check costs no bookkeeping. */
   metrics?: SidecarMetrics;
   /** Overrides the check built from `config.healthCheck`. */
   check?: Check;
@@ -48,7 +49,7 @@ interface DrainRun {
  */
 export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
   readonly config: SidecarConfig;
-  readonly metrics: SidecarMetrics;
+  readonly metrics: SidecarMetrics | undefined;
   readonly #store: Store;
   readonly #log: Logger | undefined;
   readonly #presence: () => Promise<NameserverPresence[]>;
@@ -83,7 +84,7 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#log = options.logger?.child({ domain: config.registration.domain, instance: config.instance });
     this.#presence = options.presence ?? createPresenceProbe(config, store);
     const reg = config.registration;
-    this.metrics = options.metrics ?? new SidecarMetrics({ domain: reg.domain, instance: config.instance });
+    this.metrics = options.metrics;
     this.#inFlight = options.inFlight ?? createInFlightProbe(config.drain.inFlight, config.drain.lookupTimeout);
     const address = instanceAddress(config);
     const hostText = recordText(hostRecord(reg, address));
@@ -97,14 +98,15 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#healthy = hc === undefined;
     if (hc) {
       const check = options.check ?? createCheck(hc.check, hc.timeout);
-      const timed: Check = async () => {
-        const end = this.metrics.checkSeconds.startTimer();
+      const seconds = this.metrics?.checkSeconds;
+      const timed: Check = seconds ? async () => {
+        const end = seconds.startTimer();
         try {
           return await check();
         } finally {
           end();
         }
-      };
+      } : check;
       this.#monitor = new HealthMonitor(timed, { interval: hc.interval, rise: hc.rise, fall: hc.fall });
     }
     this.#intentPath = intentPath(reg.domain, config.instance);
@@ -131,18 +133,18 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
 
   #wire(): void {
     const m = this.metrics;
-    m.healthy.set(this.#healthy ? 1 : 0);
+    m?.healthy.set(this.#healthy ? 1 : 0);
     let refused = false;
-    this.#registration.on('registered', () => { refused = false; m.registered.set(1); this.#log?.info({ nodes: this.nodePaths }, 'registered'); this.#publish(); });
-    this.#registration.on('unregistered', () => { m.registered.set(0); this.#log?.info('unregistered'); this.#publish(); });
-    this.#registration.on('leftover', (path) => { m.leftoversReplaced.inc(); this.#log?.info({ path }, 'replaced a leftover node of a previous session'); });
+    this.#registration.on('registered', () => { refused = false; m?.registered.set(1); this.#log?.info({ nodes: this.nodePaths }, 'registered'); this.#publish(); });
+    this.#registration.on('unregistered', () => { m?.registered.set(0); this.#log?.info('unregistered'); this.#publish(); });
+    this.#registration.on('leftover', (path) => { m?.leftoversReplaced.inc(); this.#log?.info({ path }, 'replaced a leftover node of a previous session'); });
     this.#registration.on('failed', (err) => {
-      m.registryErrors.inc();
+      m?.registryErrors.inc();
       // Refused writes (NOAUTH) are said once, not on every retry of the backoff.
       if ((err as { code?: unknown }).code === 'HERALD_REGISTRY_NOAUTH') { if (!refused) this.#log?.error({ err: { message: err.message, code: 'HERALD_REGISTRY_NOAUTH' } }, 'registry refused our writes (NOAUTH): wrong --zk-auth identity or missing from \'herald acl apply --sidecar\'; retrying with backoff'); refused = true; return; }
       this.#log?.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'registry write failed; retrying'); });
     this.#monitor?.on('result', (r) => {
-      m.checks.inc({ result: r.ok ? 'ok' : 'fail' });
+      m?.checks.inc({ result: r.ok ? 'ok' : 'fail' });
       const flipped = this.#lastCheck?.ok !== r.ok;
       this.#lastCheck = { ok: r.ok, detail: r.detail, at: Date.now() };
       if (flipped) this.#publish();
@@ -151,21 +153,23 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#monitor?.on('down', (r) => this.#onHealth(false, r.detail));
     // One log line per state change, with why; the gauges follow every published status.
     let last: SidecarState = this.#status.state;
-    m.observeStatus(this.#status);
+    m?.observeStatus(this.#status);
     this.on('status', (s) => {
-      m.observeStatus(s);
+      m?.observeStatus(s);
       if (s.state === last) return;
       this.#log?.info({ from: last, to: s.state, reason: transitionReason(s) }, `state ${last} -> ${s.state}: ${transitionReason(s)}`);
       last = s.state;
     });
-    this.#store.on('state', (state) => m.observeSession(state));
-    m.observeSession(this.#store.state);
+    if (m) {
+      this.#store.on('state', (state) => m.observeSession(state));
+      m.observeSession(this.#store.state);
+    }
   }
 
   #onHealth(healthy: boolean, detail: string): void {
     this.#healthy = healthy;
-    this.metrics.healthy.set(healthy ? 1 : 0);
-    this.metrics.transitions.inc({ to: healthy ? 'up' : 'down' });
+    this.metrics?.healthy.set(healthy ? 1 : 0);
+    this.metrics?.transitions.inc({ to: healthy ? 'up' : 'down' });
     this.#log?.info({ detail }, healthy ? 'health check rose' : 'health check fell');
     this.#decide();
   }
@@ -225,7 +229,7 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     if (intent && !this.#stopping && this.#drain?.intent.id !== intent.id && this.#finished?.intentId !== intent.id) this.#startDrain(intent);
     if (!intent && this.#drain) this.#cancelDrain();
     if (!intent) this.#finished = undefined;
-    this.metrics.draining.set(intent ? 1 : 0);
+    this.metrics?.draining.set(intent ? 1 : 0);
     this.#publish();
   }
 
@@ -258,8 +262,8 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
 
   #drainEnded(run: DrainRun, p: DrainProgress): void {
     const outcome = run.abort.signal.aborted ? 'cancelled' : p.phase;
-    this.metrics.drains.inc({ outcome });
-    for (const ph of p.phases) this.metrics.drainPhaseSeconds.observe({ phase: ph.phase }, ph.ms / 1000);
+    this.metrics?.drains.inc({ outcome });
+    for (const ph of p.phases) this.metrics?.drainPhaseSeconds.observe({ phase: ph.phase }, ph.ms / 1000);
     if (this.#drain !== run) return;
     this.#drain = undefined;
     if (outcome === 'cancelled') return;
@@ -297,7 +301,7 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     const shown = finished ?? (this.#intent || this.#stopping ? this.#progress : undefined);
     if (this.#intent) status.intent = this.#intent.id;
     if (shown) status.drain = shown;
-    if (shown?.inFlight !== undefined) this.metrics.inFlight.set(shown.inFlight);
+    if (shown?.inFlight !== undefined) this.metrics?.inFlight.set(shown.inFlight);
     this.#status = status;
     this.emit('status', status);
     this.#statusWriter.write(status);
