@@ -16,7 +16,7 @@ import type { SidecarMetrics } from './metrics.ts';
 import { hostRecord, instanceAddress, longestTtl, recordText, serviceRecord } from './records.ts';
 import { Registration } from './registration.ts';
 import { LatestWriter } from './latest-writer.ts';
-import { SingletonSwitch } from '../lease/singleton-switch.ts';
+import type { SingletonSwitch } from '../lease/singleton-switch.ts';
 import { createPresenceProbe } from './presence.ts';
 
 export interface SidecarOptions {
@@ -72,8 +72,8 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
   #stopping = false;
   #started = false;
   #mirror: Mirror | undefined;
-  /** `config.singleton`: on while not draining or stopping. */
-  readonly #singleton: SingletonSwitch | undefined;
+  /** `config.singleton`: on while not draining or stopping (built by start(): the lease code is loaded only for it). */
+  #singleton: SingletonSwitch | undefined;
 
   constructor(options: SidecarOptions) {
     super();
@@ -110,12 +110,6 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
       this.#monitor = new HealthMonitor(timed, { interval: hc.interval, rise: hc.rise, fall: hc.fall });
     }
     this.#intentPath = intentPath(reg.domain, config.instance);
-    const single = config.singleton;
-    if (single) {
-      this.#singleton = new SingletonSwitch({
-        name: single.name, command: single.command, graceMs: single.grace, restartDelayMs: single.restartDelay, store, instance: config.instance,
-      }, this.#log);
-    }
     const statusAt = statusPath(reg.domain, config.instance);
     this.#statusWriter = new LatestWriter((s) => store.putPersistent(statusAt, JSON.stringify(s)), (err) => this.#log?.debug({ err }, 'status not published yet'));
     this.#status = { state: 'starting', domain: reg.domain, instance: config.instance, healthy: this.#healthy, registered: false, updatedAt: Date.now(), pid: process.pid };
@@ -191,6 +185,13 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#mirror.on('synced', () => this.#onIntent());
     this.#mirror.on('change', () => this.#onIntent());
     this.#logInFlightMethod();
+    const single = this.config.singleton;
+    if (single && !this.#singleton) {
+      const { SingletonSwitch } = await import('../lease/singleton-switch.ts');
+      this.#singleton = new SingletonSwitch({
+        name: single.name, command: single.command, graceMs: single.grace, restartDelayMs: single.restartDelay, store: this.#store, instance: this.config.instance,
+      }, this.#log);
+    }
     this.#registration.start();
     this.#monitor?.start();
     this.#started = true;
