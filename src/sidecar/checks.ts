@@ -15,7 +15,7 @@ export type Check = () => Promise<CheckResult>;
 export function createCheck(spec: CheckSpec, timeoutMs: number): Check {
   switch (spec.kind) {
     case 'command':
-      return async () => judgeCommand(spec, await runCommand(spec.command, timeoutMs), timeoutMs);
+      return async () => judgeCommand(spec, await runCommand(spec.command, timeoutMs, { readStdout: spec.stdoutMatch !== undefined }), timeoutMs);
     case 'http':
       return () => httpCheck(spec.url, spec.statuses, spec.bodyMatch, timeoutMs);
     case 'tcp':
