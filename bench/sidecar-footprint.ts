@@ -2,8 +2,10 @@
 // health check every second (registrar's kind of check, `/bin/true`),
 // registered in a real ZooKeeper, run from the TypeScript sources, from the
 // compiled dist/ (`npm run build`) and as the single executable
-// (build/herald, `npm run build:sea`), each also with `--lite-mode` (V8
-// without its optimising compilers: deploy/ starts the sidecar so), beside
+// (build/herald, `npm run build:sea`), and from dist/ with `--lite-mode`
+// (V8 without its optimising compilers; the executable could take it only
+// for every subcommand, the server's too, through its sea-config execArgv:
+// Node refuses it in NODE_OPTIONS), beside
 // idle Node processes, the floor any Node program pays, and registrar
 // itself when it is at hand: REGISTRAR_DIR=<a registrar checkout with its
 // node_modules> (run by REGISTRAR_NODE, default /usr/bin/node, Node 20 here;
@@ -84,7 +86,6 @@ try {
   }
   if (existsSync('build/herald')) {
     ways.push({ name: 'sidecar, executable', command: 'build/herald', args: ['sidecar', '--config'], config: 'sidecar' });
-    ways.push({ name: 'sidecar, exec. lite', command: 'build/herald', args: ['--node-options=--lite-mode', 'sidecar', '--config'], config: 'sidecar' });
   }
   for (const [i, way] of ways.entries()) {
     const instance = `i${i}`;

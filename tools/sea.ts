@@ -38,8 +38,6 @@ await build({ ...common, entryPoints: [join(ROOT, 'tools/sea-entry.ts')], format
   logOverride: { 'empty-import-meta': 'silent' } });
 writeFileSync(join(OUT, 'sea-config.json'), JSON.stringify({
   main: join(OUT, 'herald.cjs'), output: join(OUT, 'herald.blob'), disableExperimentalSEAWarning: true, useCodeCache: true,
-  // `herald --node-options="--lite-mode" sidecar ...` (deploy/): V8 flags NODE_OPTIONS refuses, for one subcommand and not the others.
-  execArgvExtension: 'cli',
   assets: { 'udp-worker.mjs': join(OUT, 'udp-worker.mjs') },
 }));
 quiet(process.execPath, ['--experimental-sea-config', join(OUT, 'sea-config.json')]);
