@@ -53,16 +53,17 @@ t.test('a command check without metrics loads no HTTP client, metrics registry, 
   const urls = await loadedBy(t, 'plain', {});
   t.ok(has(urls, '/src/sidecar/sidecar.ts'), 'the recorder sees the sidecar itself');
   t.ok(has(urls, '/node_modules/node-zookeeper-client/'), 'and the registry client it needs');
-  for (const part of ['/node_modules/undici/', '/node_modules/prom-client/', '/node_modules/pino/', '/src/resolver/', '/src/lease/singleton', '/src/metrics-endpoint.ts', 'node:http', 'node:crypto', 'node:worker_threads']) {
+  for (const part of ['/node_modules/undici/', '/node_modules/prom-client/', '/node_modules/pino/', '/src/resolver/', '/src/lease/singleton', '/src/metrics-endpoint.ts', 'node:http', 'node:https', 'node:crypto', 'node:worker_threads']) {
     t.notOk(has(urls, part), `not loaded: ${part}`);
   }
 });
 
-t.test('an HTTP check and metrics load undici, prom-client and the endpoint', async (t) => {
+t.test('an HTTP check and metrics load node:http, prom-client and the endpoint, never undici (WebAssembly, absent under --lite-mode)', async (t) => {
   const server = createServer((_req, res) => res.end('ok')).listen(0, '127.0.0.1');
   t.teardown(() => server.close());
   await new Promise((r) => server.once('listening', r));
   const port = (server.address() as { port: number }).port;
   const urls = await loadedBy(t, 'http', { healthCheck: { http: `http://127.0.0.1:${port}/`, interval: 200 } }, ['--metrics', '127.0.0.1:0']);
-  for (const part of ['/node_modules/undici/', '/node_modules/prom-client/', '/src/metrics-endpoint.ts']) t.ok(has(urls, part), `loaded: ${part}`);
+  for (const part of ['node:http', '/node_modules/prom-client/', '/src/metrics-endpoint.ts']) t.ok(has(urls, part), `loaded: ${part}`);
+  t.notOk(has(urls, '/node_modules/undici/'), 'not loaded: undici');
 });
