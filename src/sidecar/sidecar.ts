@@ -64,6 +64,8 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
   #since = Date.now();
   #lastCheck: { ok: boolean; detail: string; at: number } | undefined;
   #intent: DrainIntent | undefined;
+  /** Whether the registry's intent has been read once: until then no intent means "not known yet". */
+  #intentRead = false;
   /** A finished drain for the current intent (kept across a restart through the status node). */
   #finished: { intentId: string; progress: DrainProgress } | undefined;
   #drain: DrainRun | undefined;
@@ -174,7 +176,11 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     try {
       await this.#store.ready(this.config.zookeeper?.connectTimeout ?? 4000);
       const previous = parseStatus((await this.#store.get(statusPath(this.config.registration.domain, this.config.instance)))?.data ?? null);
-      if (previous?.intent && previous.drain && previous.state === 'drained') this.#finished = { intentId: previous.intent, progress: previous.drain };
+      // Stopped (SIGTERM, a restart) while out of DNS for an intent whose drain had ended: still drained, not
+      // drained again. The status it left says `stopped`, with the drain it showed (the intent's, or the
+      // short one on the signal) — only a drain that reached `drained` counts for a stopped one.
+      const stoppedDrained = (previous?.state === 'stopped' || previous?.state === 'stopping') && previous.drain?.phase === 'drained';
+      if (previous?.intent && previous.drain && (previous.state === 'drained' || stoppedDrained)) this.#finished = { intentId: previous.intent, progress: previous.drain };
     } catch (err) {
       this.#log?.warn({ err: { message: (err as Error).message } }, 'registry not reachable at start; continuing');
     }
@@ -211,7 +217,12 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
   #onIntent(): void {
     const node = this.#mirror?.snapshot?.get(this.#intentPath);
     const intent = node ? parseIntent(node.data, this.config.drain.deadline) : undefined;
-    if (intent?.id === this.#intent?.id) return;
+    const first = !this.#intentRead;
+    this.#intentRead = true;
+    if (intent?.id === this.#intent?.id) {
+      if (first && !intent) this.#decide(); // no intent after all: a drain finished before a restart is over
+      return;
+    }
     this.#intent = intent;
     this.#log?.info({ intent }, intent ? 'drain requested' : 'drain lifted');
     this.#decide();
@@ -229,7 +240,8 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     void this.#singleton?.set(this.#started && intent === undefined && !this.#stopping);
     if (intent && !this.#stopping && this.#drain?.intent.id !== intent.id && this.#finished?.intentId !== intent.id) this.#startDrain(intent);
     if (!intent && this.#drain) this.#cancelDrain();
-    if (!intent) this.#finished = undefined;
+    // Not before the intent is read: a drain finished before a restart stays finished (start()).
+    if (!intent && this.#intentRead) this.#finished = undefined;
     this.metrics?.draining.set(intent ? 1 : 0);
     this.#publish();
   }
