@@ -1,26 +1,37 @@
 // Figure: what one sidecar costs a zone. `herald sidecar` with a command
 // health check every second (registrar's kind of check, `/bin/true`),
-// registered in a real ZooKeeper, run three ways when they exist — from the
-// TypeScript sources, from the compiled dist/ (`npm run build`) and as the
-// single executable (build/herald, `npm run build:sea`) — beside an idle
-// Node 24 process, the floor any Node program pays, all in the same run.
-// RSS once settled and CPU per minute of run time, from /proc. registrar
-// itself cannot be installed here (its ZooKeeper client comes from git), so
-// its figure measured on this machine kind before (Node 20: 52 MB RSS,
-// 0.28% CPU) is printed as the reference, not as a same-run anchor.
-// Bounded: SETTLE_S + WINDOW_S seconds, all processes at once.
+// registered in a real ZooKeeper, run from the TypeScript sources, from the
+// compiled dist/ (`npm run build`) and as the single executable
+// (build/herald, `npm run build:sea`), and from dist/ with `--lite-mode`
+// (V8 without its optimising compilers; the executable could take it only
+// for every subcommand, the server's too, through its sea-config execArgv:
+// Node refuses it in NODE_OPTIONS), beside
+// idle Node processes, the floor any Node program pays, and registrar
+// itself when it is at hand: REGISTRAR_DIR=<a registrar checkout with its
+// node_modules> (run by REGISTRAR_NODE, default /usr/bin/node, Node 20 here;
+// registrar's zkplus dependency comes from git, so no package script can
+// install it). Without it, registrar's figure measured on this machine
+// before is printed as the reference, not as a same-run anchor.
+// All at once, in one ZooKeeper; after SETTLE_S seconds, RSS and its private
+// (anonymous) part from /proc — the rest is the executable's pages, shared by
+// every process running the same file — and CPU over WINDOW_S seconds, per
+// minute and per health-check cycle (one a second). Each contender must hold
+// its ephemeral node in ZooKeeper at the end, or its figures are not shown.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reapOnExit } from '../test/fixtures/reap.ts';
-import { ZooKeeper } from '../test/fixtures/zookeeper.ts';
+import { ephemeralOwners, ZooKeeper } from '../test/fixtures/zookeeper.ts';
 
 const SETTLE_S = Number(process.env['SETTLE_S'] ?? 10);
 const WINDOW_S = Number(process.env['WINDOW_S'] ?? 30);
-const REGISTRAR = { rssMb: 52, cpuPct: 0.28 };
+const RECORDED_REGISTRAR = { rssMb: 52, cpuSecPerMin: 0.17 }; // Node 20, 0.28% CPU
 const TICKS = 100; // USER_HZ on Linux
+const REGISTRAR_DIR = process.env['REGISTRAR_DIR'];
+const REGISTRAR_NODE = process.env['REGISTRAR_NODE'] ?? '/usr/bin/node';
+const DOMAIN = 'web.coal.joyent.us';
 
 async function cpuTicks(pid: number): Promise<number> {
   // Fields after the command name: state is field 3; utime 14, stime 15 (1-based, man proc).
@@ -29,17 +40,32 @@ async function cpuTicks(pid: number): Promise<number> {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-async function rssMb(pid: number): Promise<number> {
-  return Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+async function memoryMb(pid: number): Promise<{ rss: number; anon: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)![1]) / 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon') };
 }
+
+function nodeMajor(path: string): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(path, ['-p', 'process.versions.node.split(".")[0]'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.once('error', () => resolve(''));
+    child.once('close', () => resolve(out.trim()));
+  });
+}
+
+interface Way { name: string; command: string; args: string[]; config?: 'sidecar' | 'registrar' }
+interface Contender extends Way { child: ChildProcess; instance: string }
 
 const zk = await ZooKeeper.start();
 const dir = await mkdtemp(join(tmpdir(), 'herald-footprint-'));
-const contenders: { name: string; child: ChildProcess }[] = [];
+const contenders: Contender[] = [];
 try {
   const config = (instance: string) => ({
     registration: {
-      domain: 'web.coal.joyent.us', type: 'load_balancer', ttl: 30, ports: [8080],
+      domain: DOMAIN, type: 'load_balancer', ttl: 30, ports: [8080],
       service: { type: 'service', service: { srvce: '_http', proto: '_tcp', port: 8080, ttl: 60 } },
     },
     instance, adminIp: '127.0.0.1', adminSocket: 'none',
@@ -47,37 +73,59 @@ try {
     zookeeper: { servers: [{ host: '127.0.0.1', port: zk.ports[0]! }], timeout: 10_000 },
     logLevel: 'warn',
   });
-  const ways: [string, string, string[]][] = [['idle node', process.execPath, ['-e', 'setInterval(() => {}, 1e9)']]];
-  ways.push(['sidecar, sources', process.execPath, ['src/cli/main.ts', 'sidecar', '--config']]);
-  if (existsSync('dist/cli/main.js')) ways.push(['sidecar, dist/', process.execPath, ['dist/cli/main.js', 'sidecar', '--config']]);
-  if (existsSync('build/herald')) ways.push(['sidecar, executable', 'build/herald', ['sidecar', '--config']]);
-  for (const [i, [name, command, args]] of ways.entries()) {
-    if (args.at(-1) === '--config') {
+  const idle = ['-e', 'setInterval(() => {}, 1e9)'];
+  const ways: Way[] = [{ name: `idle node ${process.versions.node.split('.')[0]}`, command: process.execPath, args: idle }];
+  const systemMajor = existsSync(REGISTRAR_NODE) ? await nodeMajor(REGISTRAR_NODE) : '';
+  if (systemMajor) ways.push({ name: `idle node ${systemMajor}`, command: REGISTRAR_NODE, args: idle });
+  const registrarMain = REGISTRAR_DIR && join(REGISTRAR_DIR, 'main.js');
+  if (registrarMain && systemMajor && existsSync(registrarMain)) ways.push({ name: `registrar, node ${systemMajor}`, command: REGISTRAR_NODE, args: [registrarMain, '-f'], config: 'registrar' });
+  ways.push({ name: 'sidecar, sources', command: process.execPath, args: ['src/cli/main.ts', 'sidecar', '--config'], config: 'sidecar' });
+  if (existsSync('dist/cli/main.js')) {
+    ways.push({ name: 'sidecar, dist/', command: process.execPath, args: ['dist/cli/main.js', 'sidecar', '--config'], config: 'sidecar' });
+    ways.push({ name: 'sidecar, dist/ lite', command: process.execPath, args: ['--lite-mode', 'dist/cli/main.js', 'sidecar', '--config'], config: 'sidecar' });
+  }
+  if (existsSync('build/herald')) {
+    ways.push({ name: 'sidecar, executable', command: 'build/herald', args: ['sidecar', '--config'], config: 'sidecar' });
+  }
+  for (const [i, way] of ways.entries()) {
+    const instance = `i${i}`;
+    const args = [...way.args];
+    if (way.config) {
       const file = join(dir, `c${i}.json`);
-      await writeFile(file, JSON.stringify(config(`i${i}`)));
+      await writeFile(file, JSON.stringify(config(instance)));
       args.push(file);
     }
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(way.command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
     reapOnExit(child);
-    contenders.push({ name, child });
+    contenders.push({ ...way, child, instance });
   }
   await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+  const memory = await Promise.all(contenders.map((c) => memoryMb(c.child.pid!)));
   const before = await Promise.all(contenders.map((c) => cpuTicks(c.child.pid!)));
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
   const after = await Promise.all(contenders.map((c) => cpuTicks(c.child.pid!)));
   const seconds = (performance.now() - t0) / 1000;
-  const rss = await Promise.all(contenders.map((c) => rssMb(c.child.pid!)));
-  console.log(`sidecar footprint (command health check every 1 s; RSS after ${SETTLE_S} s, CPU over ${seconds.toFixed(0)} s)`);
-  const idle = rss[0]!;
+  const held = await ephemeralOwners(zk.ports[0]!);
+  // registrar names its node after the host, not the config's instance.
+  const registered = (c: Contender) => c.config === undefined || held.has(`/us/joyent/coal/web/${c.config === 'registrar' ? hostname() : c.instance}`);
+  const cpu = contenders.map((_, i) => ((after[i]! - before[i]!) / TICKS / seconds) * 60);
+  const ri = contenders.findIndex((c) => c.config === 'registrar' && registered(c));
+  const anchor = ri >= 0 ? { rssMb: memory[ri]!.rss, cpuSecPerMin: cpu[ri]!, what: 'registrar, same run' } : { ...RECORDED_REGISTRAR, what: 'registrar as recorded before (Node 20), not this run' };
+  console.log(`sidecar footprint: command health check every 1 s; RSS after ${SETTLE_S} s (private = anonymous pages), CPU over ${seconds.toFixed(0)} s`);
+  console.log(`anchor: ${anchor.what}: RSS ${anchor.rssMb.toFixed(1)} MB, CPU ${anchor.cpuSecPerMin.toFixed(3)} s/min`);
   for (const [i, c] of contenders.entries()) {
-    const cpuPct = ((after[i]! - before[i]!) / TICKS / seconds) * 100;
-    const cpuSecPerMin = (after[i]! - before[i]!) / TICKS / seconds * 60;
-    console.log(`${c.name.padEnd(20)} RSS ${rss[i]!.toFixed(1).padStart(6)} MB (${(rss[i]! / idle).toFixed(2)}x idle node, ${(rss[i]! / REGISTRAR.rssMb).toFixed(2)}x registrar's ${REGISTRAR.rssMb} MB)  CPU ${cpuPct.toFixed(2)}% = ${cpuSecPerMin.toFixed(2)} s/min (registrar ${REGISTRAR.cpuPct}%)`);
+    if (!registered(c)) {
+      console.log(`${c.name.padEnd(22)} did not register (no ephemeral node): figures not shown`);
+      continue;
+    }
+    const { rss, anon } = memory[i]!;
+    const ratios = c.config ? `  = ${(rss / anchor.rssMb).toFixed(2)}x RSS, ${(cpu[i]! / anchor.cpuSecPerMin).toFixed(2)}x CPU of registrar` : '';
+    console.log(`${c.name.padEnd(22)} RSS ${rss.toFixed(1).padStart(6)} MB (private ${anon.toFixed(1).padStart(5)} MB)  CPU ${cpu[i]!.toFixed(3)} s/min, ${(cpu[i]! / 60 * 1000).toFixed(2)} ms per cycle${ratios}`);
   }
 } finally {
   for (const c of contenders) c.child.kill('SIGTERM');
-  await Promise.all(contenders.map((c) => new Promise((r) => (c.child.exitCode !== null ? r(null) : c.child.once('exit', r)))));
+  await Promise.all(contenders.map((c) => new Promise((r) => (c.child.exitCode !== null || c.child.signalCode !== null ? r(null) : c.child.once('exit', r)))));
   await zk.stop();
   await rm(dir, { recursive: true, force: true });
 }

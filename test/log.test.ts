@@ -19,3 +19,23 @@ t.test('log lines are bunyan records that the bunyan CLI renders', async (t) => 
   t.ok(isLogLevel('warn'));
   t.notOk(isLogLevel('loud'));
 });
+
+t.test('a child carries its bindings; an Error is written as bunyan shows one; a field that cannot be written costs only the fields', async (t) => {
+  const lines: string[] = [];
+  const log = createLogger('herald-serve', { destination: { write: (line: string) => lines.push(line) } });
+  const child = log.child({ instance: 'z1' });
+  child.warn({ err: Object.assign(new Error('gone'), { code: 'HERALD_X' }) }, 'failed');
+  const cycle: Record<string, unknown> = {};
+  cycle['self'] = cycle;
+  child.error({ cycle }, 'still said');
+  log.info('plain');
+  log.debug('below the default level');
+  t.equal(lines.length, 3);
+  t.ok(lines.every((l) => l.endsWith('}\n') && !l.slice(0, -1).includes('\n')), 'one line each');
+  const [failed, said, plain] = lines.map((l) => JSON.parse(l));
+  t.match(failed, { level: 40, instance: 'z1', msg: 'failed', err: { type: 'Error', message: 'gone', code: 'HERALD_X', stack: /gone/ } });
+  t.match(said, { level: 50, instance: 'z1', msg: 'still said', logError: /fields not written/ });
+  t.notOk('cycle' in said);
+  t.match(plain, { level: 30, name: 'herald-serve', msg: 'plain' });
+  t.notOk('instance' in plain, 'the parent has no child bindings');
+});

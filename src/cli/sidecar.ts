@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { serveMetrics } from '../metrics-endpoint.ts';
 import type { Server as NetServer } from 'node:net';
 import { createLogger } from '../log.ts';
 import { openStore } from '../registry/index.ts';
@@ -69,15 +68,18 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   for (const w of warnings) log.warn({ config: values.config }, w);
   const store = openStore(zk, { sessionTimeoutMs: config.zookeeper?.timeout ?? 30_000, ...authOption(auth) });
   store.on('state', (state) => log.info({ state }, `registry session ${state}`));
-  const sidecar = new Sidecar({ config, store, logger: log });
+  // prom-client and node:http are loaded only for --metrics / `metrics` (a sidecar's footprint is paid once per zone).
+  const metrics = listenMetrics && new (await import('../sidecar/metrics.ts')).SidecarMetrics({ domain: config.registration.domain, instance: config.instance });
+  const sidecar = new Sidecar({ config, store, logger: log, ...(metrics ? { metrics } : {}) });
   let admin: NetServer | undefined;
   let http: Server | undefined;
   let metricsUrl = '';
   // The metrics port is bound before anything is registered: a busy port is
   // one line and exit 1 with nothing written to the registry.
-  if (listenMetrics) {
+  if (listenMetrics && metrics) {
     try {
-      const endpoint = await serveMetrics(sidecar.metrics.registry, listenMetrics);
+      const { serveMetrics } = await import('../metrics-endpoint.ts');
+      const endpoint = await serveMetrics(metrics.registry, listenMetrics);
       http = endpoint.server;
       metricsUrl = endpoint.url;
     } catch (err) {

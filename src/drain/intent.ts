@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { domainToPath } from '../registry/index.ts';
 import type { DrainProgress } from './progress.ts';
 
@@ -31,7 +30,7 @@ export interface DrainIntent {
 }
 
 export function newIntent(reason: string, deadlineMs: number | undefined, by?: string): DrainIntent {
-  const intent: DrainIntent = { id: randomUUID(), reason, requestedAt: Date.now() };
+  const intent: DrainIntent = { id: process.getBuiltinModule('node:crypto').randomUUID(), reason, requestedAt: Date.now() };
   if (deadlineMs !== undefined) intent.deadlineMs = deadlineMs;
   if (by !== undefined) intent.by = by;
   return intent;

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { inspect } from 'node:util';
 import { HeraldError } from '../errors.ts';
@@ -11,6 +10,9 @@ export class CredentialsFileError extends HeraldError {
     this.path = path;
   }
 }
+
+// node:crypto (~3 MB RSS) is loaded by the first hash, not by every process that reads the registry (a sidecar without auth).
+const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto');
 
 const USER = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
@@ -35,6 +37,7 @@ export class Credentials {
 
   /** Whether `text` is this `user:password` (compared in constant time): the memory registry's token check. */
   matches(text: string): boolean {
+    const { createHash, timingSafeEqual } = crypto();
     const a = createHash('sha256').update(this.authBytes()).digest();
     const b = createHash('sha256').update(text, 'utf8').digest();
     return timingSafeEqual(a, b);
@@ -47,7 +50,7 @@ export class Credentials {
 
 /** ZooKeeper's DigestAuthenticationProvider: `user:` + base64 of SHA-1 over `user:password`. */
 export function digestId(user: string, password: string): string {
-  return `${user}:${createHash('sha1').update(`${user}:${password}`, 'utf8').digest('base64')}`;
+  return `${user}:${crypto().createHash('sha1').update(`${user}:${password}`, 'utf8').digest('base64')}`;
 }
 
 /** Parses `user:password` (one line; surrounding whitespace and a final newline ignored). The password is never put in an error. */

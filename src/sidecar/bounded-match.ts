@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
 // A health check's pattern comes from a config file: one with catastrophic
 // backtracking (`^(a+)+$` on "aaaa…!") would hold the event loop for minutes,
@@ -67,6 +67,8 @@ export class BoundedMatcher {
 
   #ensure(): Worker {
     if (this.#worker) return this.#worker;
+    // Loaded here, by the first match: a check without stdoutMatch/bodyMatch never loads worker_threads.
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
     const worker = new Worker(WORKER_CODE, { eval: true });
     this.#online = new Promise((resolve) => worker.once('online', resolve));
     worker.on('message', (m: { id: number; found?: boolean; error?: string }) => {

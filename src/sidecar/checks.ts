@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
-import { request } from 'undici';
 import type { CheckSpec, StdoutMatch } from './config.ts';
 import { boundedMatcher } from './bounded-match.ts';
+import { httpGet } from './http-get.ts';
 import { runCommand, type CommandOutcome } from './run-command.ts';
 
 /** One health check's verdict; `detail` says why, for logs and status. */
@@ -16,7 +16,7 @@ export type Check = () => Promise<CheckResult>;
 export function createCheck(spec: CheckSpec, timeoutMs: number): Check {
   switch (spec.kind) {
     case 'command':
-      return async () => judgeCommand(spec, await runCommand(spec.command, timeoutMs), timeoutMs);
+      return async () => judgeCommand(spec, await runCommand(spec.command, timeoutMs, { readStdout: spec.stdoutMatch !== undefined }), timeoutMs);
     case 'http':
       return () => httpCheck(spec.url, spec.statuses, spec.bodyMatch, timeoutMs);
     case 'tcp':
@@ -59,17 +59,10 @@ export function statusOk(status: number, statuses: number[]): boolean {
 }
 
 async function httpCheck(url: string, statuses: number[], bodyMatch: StdoutMatch | undefined, timeoutMs: number): Promise<CheckResult> {
-  try {
-    // `reset`: no keep-alive. An idle pooled connection would count as in-flight work on the
-    // served port (drain.inFlight "connections") and hold every drain until its deadline.
-    const res = await request(url, { signal: AbortSignal.timeout(timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs, reset: true });
-    const body = bodyMatch ? await res.body.text() : (await res.body.dump(), '');
-    if (!statusOk(res.statusCode, statuses)) return { ok: false, detail: `HTTP ${res.statusCode}` };
-    return await judgeMatch(bodyMatch, body, 'body', timeoutMs);
-  } catch (err) {
-    const e = err as Error & { code?: string };
-    return { ok: false, detail: e.name === 'TimeoutError' ? 'timed out' : `${e.code ?? e.name}: ${e.message}` };
-  }
+  const res = await httpGet(url, timeoutMs, bodyMatch !== undefined);
+  if ('error' in res) return { ok: false, detail: res.code === 'TIMEOUT' ? 'timed out' : `${res.code ?? 'error'}: ${res.error}` };
+  if (!statusOk(res.status, statuses)) return { ok: false, detail: `HTTP ${res.status}` };
+  return judgeMatch(bodyMatch, res.body, 'body', timeoutMs);
 }
 
 function tcpCheck(host: string, port: number, timeoutMs: number): Promise<CheckResult> {

@@ -1,4 +1,4 @@
-import { validateLeaseName } from '../lease/index.ts';
+import { validateLeaseName } from '../lease/path.ts';
 import { SidecarConfigError } from './errors.ts';
 import { object, optInt, string, warnUnknown, type Json } from './config-fields.ts';
 

@@ -1,8 +1,8 @@
-import { request } from 'undici';
 import type { InFlightSpec } from './config.ts';
 import { ProbeError } from './errors.ts';
 import { countEstablished } from './proc-net-tcp.ts';
 import { runCommand } from './run-command.ts';
+import { httpGet } from './http-get.ts';
 import { tcpTable, type TcpTable } from './tcp-table.ts';
 
 /** How much work the instance still has in hand; 0 means quiet. */
@@ -59,10 +59,8 @@ export function parseCount(text: string, what: string, field?: string): number {
 }
 
 async function httpCount(url: string, field: string | undefined, timeoutMs: number): Promise<number> {
-  const res = await request(url, { signal: AbortSignal.timeout(timeoutMs) }).catch((cause: unknown) => {
-    throw new ProbeError(`in-flight probe ${url}: ${(cause as Error).message}`, { cause });
-  });
-  const body = await res.body.text();
-  if (res.statusCode !== 200) throw new ProbeError(`in-flight probe ${url}: HTTP ${res.statusCode}`);
-  return parseCount(body, `in-flight probe ${url}`, field);
+  const res = await httpGet(url, timeoutMs, true);
+  if ('error' in res) throw new ProbeError(`in-flight probe ${url}: ${res.error}`);
+  if (res.status !== 200) throw new ProbeError(`in-flight probe ${url}: HTTP ${res.status}`);
+  return parseCount(res.body, `in-flight probe ${url}`, field);
 }

@@ -1,5 +1,4 @@
 import { Rcode, RecordType, normalizeName, type ResourceRecord } from '../dns/index.ts';
-import { bootstrapNameservers, lookup, readResolvConf } from '../resolver/index.ts';
 import type { RegistrationConfig, SidecarConfig } from './config.ts';
 import type { Store } from '../registry/index.ts';
 import { domainToPath } from '../registry/index.ts';
@@ -116,12 +115,19 @@ export async function askPresence(plan: PresencePlan, nameservers: readonly stri
  * Asked again on every drain, so a changed binder set is followed.
  */
 export async function drainNameservers(config: { nameservers?: string[]; bootstrap?: string; lookupTimeout: number }): Promise<string[]> {
+  if (config.nameservers && !config.bootstrap) return config.nameservers;
+  const { bootstrapNameservers, readResolvConf } = await import('../resolver/index.ts');
   if (config.bootstrap) {
     const seed = config.nameservers ? { nameservers: config.nameservers } : {};
     return (await bootstrapNameservers(config.bootstrap, { ...seed, timeoutMs: config.lookupTimeout })).nameservers.map((n) => n.key);
   }
-  if (config.nameservers) return config.nameservers;
   return (await readResolvConf()).map((n) => n.key);
+}
+
+/** The resolver's `lookup`, loaded by the first drain: a sidecar that never drains never loads the resolver. */
+async function resolverLookup(...args: Parameters<LookupAll>): ReturnType<LookupAll> {
+  const { lookup } = await import('../resolver/index.ts');
+  return (lookup as LookupAll)(...args);
 }
 
 /**
@@ -129,7 +135,7 @@ export async function drainNameservers(config: { nameservers?: string[]; bootstr
  * `lookup`. With a registry session, a host-only registration finds its
  * witnesses there (re-read every 5 s while a drain polls).
  */
-export function createPresenceProbe(config: SidecarConfig, store?: Pick<Store, 'children' | 'get'>, lookupAll: LookupAll = lookup as LookupAll): () => Promise<NameserverPresence[]> {
+export function createPresenceProbe(config: SidecarConfig, store?: Pick<Store, 'children' | 'get'>, lookupAll: LookupAll = resolverLookup): () => Promise<NameserverPresence[]> {
   const plan = presencePlan(config.registration, config.instance);
   const reg = config.registration;
   const own = [`${domainToPath(reg.domain)}/${config.instance}`, ...reg.aliases.map((a) => domainToPath(a))];

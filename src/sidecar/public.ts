@@ -2,8 +2,11 @@
 // What a user builds a sidecar from: its config, the Sidecar itself, the
 // probes it runs (to use or replace), the drain state machine over any
 // actions, and the admin socket. Helpers the sidecar uses inside (record
-// builders, health counting, connection-table parsers, presence planning,
-// metrics) stay inside: import them from their files in tests.
+// builders, health counting, connection-table parsers, presence planning)
+// stay inside: import them from their files in tests. `SidecarMetrics` is
+// here for a library user's `new Sidecar({ metrics })`; the CLI imports the
+// sidecar's files directly, so `herald sidecar` loads prom-client only for
+// --metrics.
 export { SidecarConfigError, ProbeError, InFlightUnavailableError, DrainRequestError, AdminSocketError } from './errors.ts';
 export { parseConfig, parseConfigText } from './config.ts';
 export type { SidecarConfig, RegistrationConfig, HealthCheckConfig, DrainConfig, ZooKeeperConfig, ParsedConfig, CheckSpec, InFlightSpec, StdoutMatch } from './config.ts';
@@ -16,3 +19,4 @@ export { askPresence } from './presence.ts';
 export { Registration, type RegistrationNodes, type OwnedNode, type RegistrationOptions } from './registration.ts';
 export { listenAdmin, adminRequest, type AdminRequest } from './admin-socket.ts';
 export { Sidecar, type SidecarOptions } from './sidecar.ts';
+export { SidecarMetrics } from './metrics.ts';

@@ -12,11 +12,11 @@ import {
 import { readClientHoldMs } from '../drain/index.ts';
 import { HealthMonitor } from './health-monitor.ts';
 import { createInFlightProbe, describeInFlight, type InFlightProbe } from './in-flight.ts';
-import { SidecarMetrics } from './metrics.ts';
+import type { SidecarMetrics } from './metrics.ts';
 import { hostRecord, instanceAddress, longestTtl, recordText, serviceRecord } from './records.ts';
 import { Registration } from './registration.ts';
 import { LatestWriter } from './latest-writer.ts';
-import { SingletonSwitch } from '../lease/index.ts';
+import type { SingletonSwitch } from '../lease/index.ts';
 import { createPresenceProbe } from './presence.ts';
 
 export interface SidecarOptions {
@@ -26,6 +26,7 @@ export interface SidecarOptions {
   /** Overrides the probe built from `config.drain` (nameservers or bootstrap): asks every nameserver whether it still serves this instance (presence.ts). */
   presence?: () => Promise<NameserverPresence[]>;
   logger?: Logger;
+  /** Prometheus metrics (metrics.ts), only when asked for: without them prom-client is never loaded and a check costs no bookkeeping. */
   metrics?: SidecarMetrics;
   /** Overrides the check built from `config.healthCheck`. */
   check?: Check;
@@ -48,7 +49,7 @@ interface DrainRun {
  */
 export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
   readonly config: SidecarConfig;
-  readonly metrics: SidecarMetrics;
+  readonly metrics: SidecarMetrics | undefined;
   readonly #store: Store;
   readonly #log: Logger | undefined;
   readonly #presence: () => Promise<NameserverPresence[]>;
@@ -63,6 +64,8 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
   #since = Date.now();
   #lastCheck: { ok: boolean; detail: string; at: number } | undefined;
   #intent: DrainIntent | undefined;
+  /** Whether the registry's intent has been read once: until then no intent means "not known yet". */
+  #intentRead = false;
   /** A finished drain for the current intent (kept across a restart through the status node). */
   #finished: { intentId: string; progress: DrainProgress } | undefined;
   #drain: DrainRun | undefined;
@@ -71,8 +74,8 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
   #stopping = false;
   #started = false;
   #mirror: Mirror | undefined;
-  /** `config.singleton`: on while not draining or stopping. */
-  readonly #singleton: SingletonSwitch | undefined;
+  /** `config.singleton`: on while not draining or stopping (built by start(): the lease code is loaded only for it). */
+  #singleton: SingletonSwitch | undefined;
 
   constructor(options: SidecarOptions) {
     super();
@@ -83,7 +86,7 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#log = options.logger?.child({ domain: config.registration.domain, instance: config.instance });
     this.#presence = options.presence ?? createPresenceProbe(config, store);
     const reg = config.registration;
-    this.metrics = options.metrics ?? new SidecarMetrics({ domain: reg.domain, instance: config.instance });
+    this.metrics = options.metrics;
     this.#inFlight = options.inFlight ?? createInFlightProbe(config.drain.inFlight, config.drain.lookupTimeout);
     const address = instanceAddress(config);
     const hostText = recordText(hostRecord(reg, address));
@@ -97,23 +100,18 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#healthy = hc === undefined;
     if (hc) {
       const check = options.check ?? createCheck(hc.check, hc.timeout);
-      const timed: Check = async () => {
-        const end = this.metrics.checkSeconds.startTimer();
+      const seconds = this.metrics?.checkSeconds;
+      const timed: Check = seconds ? async () => {
+        const end = seconds.startTimer();
         try {
           return await check();
         } finally {
           end();
         }
-      };
+      } : check;
       this.#monitor = new HealthMonitor(timed, { interval: hc.interval, rise: hc.rise, fall: hc.fall });
     }
     this.#intentPath = intentPath(reg.domain, config.instance);
-    const single = config.singleton;
-    if (single) {
-      this.#singleton = new SingletonSwitch({
-        name: single.name, command: single.command, graceMs: single.grace, restartDelayMs: single.restartDelay, store, instance: config.instance,
-      }, this.#log);
-    }
     const statusAt = statusPath(reg.domain, config.instance);
     this.#statusWriter = new LatestWriter((s) => store.putPersistent(statusAt, JSON.stringify(s)), (err) => this.#log?.debug({ err }, 'status not published yet'));
     this.#status = { state: 'starting', domain: reg.domain, instance: config.instance, healthy: this.#healthy, registered: false, updatedAt: Date.now(), pid: process.pid };
@@ -131,18 +129,18 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
 
   #wire(): void {
     const m = this.metrics;
-    m.healthy.set(this.#healthy ? 1 : 0);
+    m?.healthy.set(this.#healthy ? 1 : 0);
     let refused = false;
-    this.#registration.on('registered', () => { refused = false; m.registered.set(1); this.#log?.info({ nodes: this.nodePaths }, 'registered'); this.#publish(); });
-    this.#registration.on('unregistered', () => { m.registered.set(0); this.#log?.info('unregistered'); this.#publish(); });
-    this.#registration.on('leftover', (path) => { m.leftoversReplaced.inc(); this.#log?.info({ path }, 'replaced a leftover node of a previous session'); });
+    this.#registration.on('registered', () => { refused = false; m?.registered.set(1); this.#log?.info({ nodes: this.nodePaths }, 'registered'); this.#publish(); });
+    this.#registration.on('unregistered', () => { m?.registered.set(0); this.#log?.info('unregistered'); this.#publish(); });
+    this.#registration.on('leftover', (path) => { m?.leftoversReplaced.inc(); this.#log?.info({ path }, 'replaced a leftover node of a previous session'); });
     this.#registration.on('failed', (err) => {
-      m.registryErrors.inc();
+      m?.registryErrors.inc();
       // Refused writes (NOAUTH) are said once, not on every retry of the backoff.
       if ((err as { code?: unknown }).code === 'HERALD_REGISTRY_NOAUTH') { if (!refused) this.#log?.error({ err: { message: err.message, code: 'HERALD_REGISTRY_NOAUTH' } }, 'registry refused our writes (NOAUTH): wrong --zk-auth identity or missing from \'herald acl apply --sidecar\'; retrying with backoff'); refused = true; return; }
       this.#log?.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'registry write failed; retrying'); });
     this.#monitor?.on('result', (r) => {
-      m.checks.inc({ result: r.ok ? 'ok' : 'fail' });
+      m?.checks.inc({ result: r.ok ? 'ok' : 'fail' });
       const flipped = this.#lastCheck?.ok !== r.ok;
       this.#lastCheck = { ok: r.ok, detail: r.detail, at: Date.now() };
       if (flipped) this.#publish();
@@ -151,21 +149,23 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#monitor?.on('down', (r) => this.#onHealth(false, r.detail));
     // One log line per state change, with why; the gauges follow every published status.
     let last: SidecarState = this.#status.state;
-    m.observeStatus(this.#status);
+    m?.observeStatus(this.#status);
     this.on('status', (s) => {
-      m.observeStatus(s);
+      m?.observeStatus(s);
       if (s.state === last) return;
       this.#log?.info({ from: last, to: s.state, reason: transitionReason(s) }, `state ${last} -> ${s.state}: ${transitionReason(s)}`);
       last = s.state;
     });
-    this.#store.on('state', (state) => m.observeSession(state));
-    m.observeSession(this.#store.state);
+    if (m) {
+      this.#store.on('state', (state) => m.observeSession(state));
+      m.observeSession(this.#store.state);
+    }
   }
 
   #onHealth(healthy: boolean, detail: string): void {
     this.#healthy = healthy;
-    this.metrics.healthy.set(healthy ? 1 : 0);
-    this.metrics.transitions.inc({ to: healthy ? 'up' : 'down' });
+    this.metrics?.healthy.set(healthy ? 1 : 0);
+    this.metrics?.transitions.inc({ to: healthy ? 'up' : 'down' });
     this.#log?.info({ detail }, healthy ? 'health check rose' : 'health check fell');
     this.#decide();
   }
@@ -176,7 +176,11 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     try {
       await this.#store.ready(this.config.zookeeper?.connectTimeout ?? 4000);
       const previous = parseStatus((await this.#store.get(statusPath(this.config.registration.domain, this.config.instance)))?.data ?? null);
-      if (previous?.intent && previous.drain && previous.state === 'drained') this.#finished = { intentId: previous.intent, progress: previous.drain };
+      // Stopped (SIGTERM, a restart) while out of DNS for an intent whose drain had ended: still drained, not
+      // drained again. The status it left says `stopped`, with the drain it showed (the intent's, or the
+      // short one on the signal) — only a drain that reached `drained` counts for a stopped one.
+      const stoppedDrained = (previous?.state === 'stopped' || previous?.state === 'stopping') && previous.drain?.phase === 'drained';
+      if (previous?.intent && previous.drain && (previous.state === 'drained' || stoppedDrained)) this.#finished = { intentId: previous.intent, progress: previous.drain };
     } catch (err) {
       this.#log?.warn({ err: { message: (err as Error).message } }, 'registry not reachable at start; continuing');
     }
@@ -187,6 +191,13 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#mirror.on('synced', () => this.#onIntent());
     this.#mirror.on('change', () => this.#onIntent());
     this.#logInFlightMethod();
+    const single = this.config.singleton;
+    if (single && !this.#singleton) {
+      const { SingletonSwitch } = await import('../lease/singleton-switch.ts');
+      this.#singleton = new SingletonSwitch({
+        name: single.name, command: single.command, graceMs: single.grace, restartDelayMs: single.restartDelay, store: this.#store, instance: this.config.instance,
+      }, this.#log);
+    }
     this.#registration.start();
     this.#monitor?.start();
     this.#started = true;
@@ -206,7 +217,12 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
   #onIntent(): void {
     const node = this.#mirror?.snapshot?.get(this.#intentPath);
     const intent = node ? parseIntent(node.data, this.config.drain.deadline) : undefined;
-    if (intent?.id === this.#intent?.id) return;
+    const first = !this.#intentRead;
+    this.#intentRead = true;
+    if (intent?.id === this.#intent?.id) {
+      if (first && !intent) this.#decide(); // no intent after all: a drain finished before a restart is over
+      return;
+    }
     this.#intent = intent;
     this.#log?.info({ intent }, intent ? 'drain requested' : 'drain lifted');
     this.#decide();
@@ -224,8 +240,9 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     void this.#singleton?.set(this.#started && intent === undefined && !this.#stopping);
     if (intent && !this.#stopping && this.#drain?.intent.id !== intent.id && this.#finished?.intentId !== intent.id) this.#startDrain(intent);
     if (!intent && this.#drain) this.#cancelDrain();
-    if (!intent) this.#finished = undefined;
-    this.metrics.draining.set(intent ? 1 : 0);
+    // Not before the intent is read: a drain finished before a restart stays finished (start()).
+    if (!intent && this.#intentRead) this.#finished = undefined;
+    this.metrics?.draining.set(intent ? 1 : 0);
     this.#publish();
   }
 
@@ -258,8 +275,8 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
 
   #drainEnded(run: DrainRun, p: DrainProgress): void {
     const outcome = run.abort.signal.aborted ? 'cancelled' : p.phase;
-    this.metrics.drains.inc({ outcome });
-    for (const ph of p.phases) this.metrics.drainPhaseSeconds.observe({ phase: ph.phase }, ph.ms / 1000);
+    this.metrics?.drains.inc({ outcome });
+    for (const ph of p.phases) this.metrics?.drainPhaseSeconds.observe({ phase: ph.phase }, ph.ms / 1000);
     if (this.#drain !== run) return;
     this.#drain = undefined;
     if (outcome === 'cancelled') return;
@@ -297,7 +314,7 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     const shown = finished ?? (this.#intent || this.#stopping ? this.#progress : undefined);
     if (this.#intent) status.intent = this.#intent.id;
     if (shown) status.drain = shown;
-    if (shown?.inFlight !== undefined) this.metrics.inFlight.set(shown.inFlight);
+    if (shown?.inFlight !== undefined) this.metrics?.inFlight.set(shown.inFlight);
     this.#status = status;
     this.emit('status', status);
     this.#statusWriter.write(status);

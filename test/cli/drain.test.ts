@@ -88,12 +88,14 @@ t.test('the drain intent survives a sidecar restart: it stays out until resumed'
   const first = await heraldRun(drainArgs(10));
   t.equal(first.code, 0, `${first.code} ${first.stdout} ${first.stderr}`);
   t.equal(await sidecar.stop(), 0);
+  const before = JSON.parse((await reader.get('/herald/status/us/joyent/coal/web/web-1'))!.data!);
   sidecar = await startSidecar(['--config', config, '--admin-socket', socket]);
   await sleep(1500);
   t.equal(await reader.get('/us/joyent/coal/web/web-1'), undefined, 'not registered after the restart');
   t.notOk(await inDns('web-1'));
   const status = JSON.parse((await reader.get('/herald/status/us/joyent/coal/web/web-1'))!.data!);
   t.equal(status.state, 'drained', 'still drained (not drained again)');
+  t.same(status.drain, before.drain, 'the drain shown is the one finished before the restart');
   t.equal(status.pid, sidecar.child.pid);
   t.equal((await heraldRun(['resume', '--zk', zk.connectString, 'web.coal.joyent.us', 'web-1'])).code, 0);
   await waitFor('back in DNS', () => inDns('web-1'), 5000);

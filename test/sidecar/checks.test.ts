@@ -1,9 +1,13 @@
 import t from 'tap';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { createCheck } from '../../src/sidecar/checks.ts';
 import { runCommand } from '../../src/sidecar/run-command.ts';
 import { freePort } from '../fixtures/ports.ts';
@@ -65,6 +69,25 @@ t.test('http: 2xx/3xx or the listed statuses; body match; refused and timeouts f
   t.match(await check(), { ok: false, detail: 'timed out' });
   const closed = `http://127.0.0.1:${await freePort()}/`;
   t.match(await createCheck({ kind: 'http', url: closed, statuses: [] }, 300)(), { ok: false, detail: /ECONNREFUSED/ });
+});
+
+t.test('http under V8 lite mode (no WebAssembly: deploy/ may start the sidecar so): the check still answers', async (t) => {
+  const server = createHttpServer((req, res) => res.end(req.headers.connection ?? ''));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  // Lite mode cannot strip types (that takes WebAssembly too): run the check as JavaScript, as from dist/.
+  const dir = await mkdtemp(join(tmpdir(), 'herald-lite-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const checks = join(dir, 'checks.mjs');
+  await build({ entryPoints: [fileURLToPath(new URL('../../src/sidecar/checks.ts', import.meta.url))], bundle: true, platform: 'node', format: 'esm', outfile: checks, logLevel: 'warning' });
+  const script = `const { createCheck } = await import(${JSON.stringify(checks)});
+    const check = createCheck({ kind: 'http', url: ${JSON.stringify(url)}, statuses: [], bodyMatch: { pattern: '^close$', invert: false } }, 2000);
+    console.log(JSON.stringify({ wasm: typeof WebAssembly, result: await check() }));`;
+  await writeFile(join(dir, 'run.mjs'), script);
+  const { stdout } = await promisify(execFile)(process.execPath, ['--lite-mode', join(dir, 'run.mjs')], { timeout: 20_000 });
+  // The body echoes the Connection header: one connection per check, never kept alive.
+  t.same(JSON.parse(stdout), { wasm: 'undefined', result: { ok: true, detail: 'ok' } });
 });
 
 t.test('tcp: connect succeeds or is refused', async (t) => {
