@@ -21,7 +21,7 @@ function floorHandler(replies: [number, string][]): PacketHandler {
       const reply = byLength[msg.length];
       if (reply === undefined) return undefined;
       const out = Buffer.allocUnsafe(reply.length);
-      reply.copy(out, 0);
+      out.set(reply);
       out[0] = msg[0]!;
       out[1] = msg[1]!;
       return out;

@@ -6,7 +6,8 @@ import { CLASS_IN, Rcode } from '../dns/types.ts';
 import { REJECT_REASONS, type Rejection, type RejectReason } from '../registry/rejection.ts';
 import type { Snapshot } from '../registry/store.ts';
 import { answer } from './answer.ts';
-import { plainNameEnd, questionName, readQuery } from './query.ts';
+import { AnswerCache } from './answer-cache.ts';
+import { newQueryView, plainNameEnd, questionName, readQuery } from './query.ts';
 import { capTtls } from './ttl-cap.ts';
 import { bareReply, encodeAnswer, finish, MAX_UDP, sizeLimit, type WireAnswer } from './response.ts';
 import { newStats, observeAnswer, type ServerStats } from './stats.ts';
@@ -24,12 +25,12 @@ export const MAX_QUERY = 4096;
 export class Responder {
   readonly stats: ServerStats = newStats();
   readonly #domain: string;
-  readonly #maxCache: number;
   #zone: Zone | undefined;
   /** Herald's TTL overrides: domain → most seconds any answer at or under it carries. */
   #ttlCaps: ReadonlyMap<string, number> = new Map();
-  #cache = new Map<number, Map<string, WireAnswer>>();
-  #cacheSize = 0;
+  readonly #cache: AnswerCache;
+  /** Filled by `readQuery` for each packet (one thread, one packet at a time). */
+  readonly #view = newQueryView();
   #tick = 0;
   #rejectedKeys = new Set<string>();
   readonly #onReject: ((r: Rejection) => void) | undefined;
@@ -38,7 +39,7 @@ export class Responder {
 
   constructor(domain: string, maxCacheEntries: number, onReject?: (r: Rejection) => void) {
     this.#domain = domain;
-    this.#maxCache = maxCacheEntries;
+    this.#cache = new AnswerCache(maxCacheEntries);
     this.#onReject = onReject;
   }
 
@@ -60,16 +61,14 @@ export class Responder {
       this.#onReject?.(r);
     }
     this.#rejectedKeys = keys;
-    this.#cache = new Map();
-    this.#cacheSize = 0;
+    this.#cache.clear();
     this.stats.zoneChanges++;
   }
 
   /** New TTL overrides: cached answers carried the old ones, so the cache starts over. */
   setTtlCaps(caps: ReadonlyMap<string, number>): void {
     this.#ttlCaps = caps;
-    this.#cache = new Map();
-    this.#cacheSize = 0;
+    this.#cache.clear();
   }
 
   /** Answers one query packet; undefined when it gets no reply (dropped and counted). Never throws. */
@@ -85,15 +84,14 @@ export class Responder {
 
   #handle(msg: Buffer, tcp: boolean): Buffer | undefined {
     if (msg.length > MAX_QUERY) { this.stats.dropped.oversized++; return undefined; }
-    const view = readQuery(msg);
+    const view = readQuery(msg, this.#view);
     if (typeof view === 'string') { this.stats.dropped[view]++; return undefined; }
     if (view === undefined || view.ednsUnusual || ((view.flags >> 11) & 0xf) !== 0 || view.qclass !== 1) return this.#slow(msg, tcp);
     this.stats.qtypes[view.qtype < 256 ? view.qtype : 0]!++;
     const questionEnd = view.nameEnd + 4;
     const zone = this.#zone;
     if (!zone) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
-    let byName = this.#cache.get(view.qtype);
-    let cached = byName?.get(view.key);
+    let cached = this.#cache.get(msg, 12, view.nameEnd, view.nameHash, view.qtype);
     if (cached) {
       this.stats.cacheHits++;
     } else {
@@ -105,10 +103,7 @@ export class Responder {
       const encoded = safeEncode(name, view.qtype, a);
       if (!encoded) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
       cached = encoded;
-      if (this.#cacheSize >= this.#maxCache) { this.#cache = new Map(); this.#cacheSize = 0; byName = undefined; }
-      if (!byName) { byName = new Map(); this.#cache.set(view.qtype, byName); }
-      byName.set(view.key, cached);
-      this.#cacheSize++;
+      this.#cache.set(msg, 12, view.nameEnd, view.nameHash, view.qtype, name, cached);
     }
     const variants = cached.variants;
     const variant = variants.length === 1 ? variants[0]! : variants[(Math.random() * variants.length) | 0]!;

@@ -158,7 +158,8 @@ export class OncePer {
  * without one question.
  */
 export function answerHash(reply: Buffer, end: number): number {
-  let h = 0x811c9dc5;
+  // `| 0`: the offset basis as an int32, so the loop stays in integers (from a double it ran ~4x slower).
+  let h = 0x811c9dc5 | 0;
   for (let i = 12; i < end; i++) {
     let c = reply[i]!;
     if (c >= 0x41 && c <= 0x5a) c |= 0x20;
