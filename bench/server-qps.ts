@@ -75,14 +75,15 @@ _moray._tcp.moray 60 IN SRV 0 10 2021 c.moray
 `;
 const bind = await Bind.start([{ origin: DOMAIN, records: RECORDS }]);
 const peers: PeerServer[] = [];
-for (const start of [startKnot, startNsd, startUnbound]) peers.push(await start(DOMAIN, RECORDS));
+for (const start of [startKnot, startNsd, startUnbound]) peers.push(await start(DOMAIN, RECORDS, THREADS));
 const zk = await ZooKeeper.start();
 const store = ZooKeeperStore.open({ connect: zk.connectString });
 const serveArgs = (port: number, extra: string[]) => ['src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`,
   '--threads', String(THREADS), '--log-level', 'error', ...extra];
 const port = await freePort();
 const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [];
-const herald = spawn(process.execPath, [...profileArgs, ...serveArgs(port, ['--rrl', 'off'])], { stdio: ['ignore', 'ignore', 'inherit'] });
+// The two herald serves differ only in RRL (both serve metrics: the RRL one's counters are read below).
+const herald = spawn(process.execPath, [...profileArgs, ...serveArgs(port, ['--rrl', 'off', '--metrics', `127.0.0.1:${await freePort()}`])], { stdio: ['ignore', 'ignore', 'inherit'] });
 const rrlPort = await freePort();
 const metricsPort = await freePort();
 const heraldRrl = spawn(process.execPath, serveArgs(rrlPort, ['--metrics', `127.0.0.1:${metricsPort}`]), { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -112,7 +113,8 @@ try {
   peers.push(await startNodeFloor(await captureReplies(port, floorQueries), THREADS));
 
   // Interleaved rounds, so a burst of load from elsewhere on the machine hits all alike.
-  interface Contender { name: string; port: number; pids: number[]; runs: (Result & { serverCores: number; cpuUsPerQuery: number })[] }
+  type Measured = Result & { serverCores: number; cpuUsPerQuery: number };
+  interface Contender { name: string; port: number; pids: number[]; runs: Measured[] }
   const pin = async (pids: number[]) => { if (PIN) for (const pid of pids) await run('taskset', ['-a', '-p', '-c', '1', String(pid)]); };
   const contender = async (name: string, p: number): Promise<Contender> => {
     const pids = await udpPortPids(p);
@@ -126,7 +128,7 @@ try {
   ];
   // herald, floor, BIND, then the others.
   contenders.sort((a, b) => order(a.name) - order(b.name));
-  const measure = async (c: { port: number; pids: number[] }, file: string) => {
+  const measure = async (c: { port: number; pids: number[] }, file: string): Promise<Measured> => {
     const before = await totalCpuSeconds(c.pids);
     const r = await dnsperf(c.port, file, SECONDS, DNSPERF);
     const used = (await totalCpuSeconds(c.pids)) - before;
@@ -155,8 +157,15 @@ try {
   console.log(`herald/Node floor per round:  ${ratios('herald serve', 'node floor')} (target >= 0.95x)`);
   console.log(`Node floor/BIND per round:    ${ratios('node floor', 'BIND named')} (the most a Node server with this socket path reaches)`);
   console.log(`herald/fastest peer (${fastest}) per round: ${ratios('herald serve', fastest)}`);
+  // The same comparisons by CPU per query (the other's over herald's: above 1 means herald spends less a query).
+  const cpu = (name: string) => contenders.find((c) => c.name === name)!.runs.map((r) => r.cpuUsPerQuery);
+  const cpuRatios = (a: string, b: string) => { const r = cpu(b).map((x, i) => x / cpu(a)[i]!); return `${r.map((x) => x.toFixed(2)).join(' ')}  median ${med(r).toFixed(2)}x`; };
+  console.log(`by CPU per query, herald/BIND:       ${cpuRatios('herald serve', 'BIND named')}`);
+  console.log(`by CPU per query, herald/Node floor: ${cpuRatios('herald serve', 'node floor')}`);
+  console.log(`by CPU per query, floor/BIND:        ${cpuRatios('node floor', 'BIND named')}`);
+  console.log(`by CPU per query, herald/${fastest}: ${cpuRatios('herald serve', fastest)}`);
 
-  const rrlRuns: [Result[], Result[]] = [[], []];
+  const rrlRuns: [Measured[], Measured[]] = [[], []];
   for (let round = 0; round < ROUNDS; round++) {
     rrlRuns[0].push(await measure({ port, pids: [herald.pid!] }, populationFile));
     rrlRuns[1].push(await measure({ port: rrlPort, pids: [heraldRrl.pid!] }, populationFile));
@@ -164,11 +173,13 @@ try {
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   const counter = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
   const onQps = med(rrlRuns[1].map((r) => r.qps));
-  const rrlRatio = rrlRuns[1].map((r, i) => r.qps / rrlRuns[0][i]!.qps);
-  console.log(`response rate limiting: one /24 asking ${POPULATION.length} names (about ${(onQps / POPULATION.length).toFixed(0)} q/s per name, under the default limit)`);
-  console.log(`RRL off        ${med(rrlRuns[0].map((r) => r.qps)).toFixed(0).padStart(8)} q/s median`);
-  console.log(`RRL default    ${onQps.toFixed(0).padStart(8)} q/s median  limited: ${counter('herald_server_rrl_dropped_total')} dropped, ${counter('herald_server_rrl_slipped_total')} slipped`);
-  console.log(`RRL on/off per round: ${rrlRatio.map((x) => x.toFixed(2)).join(' ')}  median ${med(rrlRatio).toFixed(2)}x (target >= 0.95x)`);
+  const paired = (f: (on: Measured, off: Measured) => number) => { const r = rrlRuns[1].map((on, i) => f(on, rrlRuns[0][i]!)); return `${r.map((x) => x.toFixed(2)).join(' ')}  median ${med(r).toFixed(2)}x`; };
+  const rrlLine = (name: string, runs: Measured[]) => `${name.padEnd(14)} ${med(runs.map((r) => r.qps)).toFixed(0).padStart(8)} q/s median, ${med(runs.map((r) => r.cpuUsPerQuery)).toFixed(2)} µs CPU/query`;
+  console.log(`response rate limiting: one /24 asking ${POPULATION.length} names (about ${(onQps / POPULATION.length).toFixed(0)} q/s per name, under the default limit), herald serve with and without it, interleaved`);
+  console.log(rrlLine('RRL off', rrlRuns[0]));
+  console.log(rrlLine('RRL default', rrlRuns[1]) + `  limited: ${counter('herald_server_rrl_dropped_total')} dropped, ${counter('herald_server_rrl_slipped_total')} slipped`);
+  console.log(`RRL on/off q/s per round:             ${paired((on, off) => on.qps / off.qps)} (target >= 0.95x)`);
+  console.log(`RRL off/on CPU per query per round:   ${paired((on, off) => off.cpuUsPerQuery / on.cpuUsPerQuery)}`);
 } finally {
   for (const p of [herald, heraldRrl]) {
     p.kill('SIGTERM');

@@ -38,16 +38,3 @@ export async function dnsperf(port: number, file: string, seconds: number, optio
     cores: cpu ? (Number(cpu[1]) + Number(cpu[2])) / elapsed : NaN,
   };
 }
-
-/** The mean of several runs (lost queries summed). */
-export function meanResult(rs: DnsperfResult[]): DnsperfResult {
-  const mean = (f: (r: DnsperfResult) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
-  return { qps: mean((r) => r.qps), latencyMs: mean((r) => r.latencyMs), lost: rs.reduce((a, r) => a + r.lost, 0), cores: mean((r) => r.cores) };
-}
-
-/** The median of some numbers (the mean of the middle two for an even count). */
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
