@@ -19,7 +19,8 @@
 // and as many for RRL on and off. BENCH_PIN=1 runs dnsperf on CPU 0 and
 // every server on CPU 1 (all its threads). dnsperf settings:
 // BENCH_CLIENTS (-c, 16), BENCH_DNSPERF_THREADS (-T, 1), BENCH_OUTSTANDING
-// (-q, 200). BENCH_PROFILE=DIR runs herald serve with --cpu-prof into DIR.
+// (-q, 200). BENCH_PROFILE=DIR runs herald serve with --cpu-prof into DIR;
+// BENCH_ONLY=herald,floor[,rrl] measures only those (for iterating).
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -46,6 +47,8 @@ const ROUNDS = env('BENCH_ROUNDS', 5);
 const SECONDS = env('BENCH_SECONDS', 5);
 const PIN = process.env['BENCH_PIN'] === '1';
 const PROFILE = process.env['BENCH_PROFILE'];
+/** BENCH_ONLY=herald,floor: measure only the contenders whose names contain one of these (for iterating; the ratios need herald, floor and BIND). */
+const ONLY = process.env['BENCH_ONLY']?.split(',');
 const DNSPERF: DnsperfOptions = {
   clients: env('BENCH_CLIENTS', 16), threads: env('BENCH_DNSPERF_THREADS', 1), outstanding: env('BENCH_OUTSTANDING', 200),
   ...(PIN ? { cpus: '0' } : {}),
@@ -128,6 +131,7 @@ try {
   ];
   // herald, floor, BIND, then the others.
   contenders.sort((a, b) => order(a.name) - order(b.name));
+  if (ONLY) contenders.splice(0, contenders.length, ...contenders.filter((c) => ONLY.some((o) => c.name.includes(o))));
   const measure = async (c: { port: number; pids: number[] }, file: string): Promise<Measured> => {
     const before = await totalCpuSeconds(c.pids);
     const r = await dnsperf(c.port, file, SECONDS, DNSPERF);
@@ -141,7 +145,7 @@ try {
   const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
   const qps = (name: string) => contenders.find((c) => c.name === name)!.runs.map((r) => r.qps);
   const perRound = (a: string, b: string) => qps(a).map((x, i) => x / qps(b)[i]!);
-  const ratios = (a: string, b: string) => { const r = perRound(a, b); return `${r.map((x) => x.toFixed(2)).join(' ')}  median ${med(r).toFixed(2)}x`; };
+  const ratios = (a: string, b: string) => { if (!has(a) || !has(b)) return 'not measured'; const r = perRound(a, b); return `${r.map((x) => x.toFixed(2)).join(' ')}  median ${med(r).toFixed(2)}x`; };
   console.log(`server queries/s: dnsperf -c ${DNSPERF.clients} -T ${DNSPERF.threads} -q ${DNSPERF.outstanding}, ${ROUNDS} interleaved rounds of ${SECONDS} s, ` +
     `${QUERIES.length} query kinds (SRV + A, 3 instances), ${THREADS} threads each, ${PIN ? 'dnsperf pinned to CPU 0 and every server to CPU 1' : 'unpinned'}, ${availableParallelism()} CPUs`);
   console.log(`${'server'.padEnd(14)} ${'median q/s'.padStart(10)} ${'min-max'.padStart(15)}  ${'latency'.padStart(8)}  ${'server CPU'.padStart(10)}  ${'CPU/query'.padStart(9)}  ${'dnsperf CPU'.padStart(11)}  lost`);
@@ -152,34 +156,37 @@ try {
       `${med(c.runs.map((r) => r.cpuUsPerQuery)).toFixed(2).padStart(6)} µs  ${med(c.runs.map((r) => r.cores)).toFixed(2).padStart(7)} cores  ${c.runs.reduce((a, r) => a + r.lost, 0)}`);
   }
   const peerNames = contenders.map((c) => c.name).filter((n) => n !== 'herald serve' && n !== 'node floor');
-  const fastest = peerNames.sort((a, b) => med(qps(b)) - med(qps(a)))[0]!;
+  const fastest = peerNames.sort((a, b) => med(qps(b)) - med(qps(a)))[0] ?? 'BIND named';
+  const has = (name: string) => contenders.some((c) => c.name === name);
   console.log(`herald/BIND per round:        ${ratios('herald serve', 'BIND named')} (target >= 1.5x)`);
   console.log(`herald/Node floor per round:  ${ratios('herald serve', 'node floor')} (target >= 0.95x)`);
   console.log(`Node floor/BIND per round:    ${ratios('node floor', 'BIND named')} (the most a Node server with this socket path reaches)`);
   console.log(`herald/fastest peer (${fastest}) per round: ${ratios('herald serve', fastest)}`);
   // The same comparisons by CPU per query (the other's over herald's: above 1 means herald spends less a query).
   const cpu = (name: string) => contenders.find((c) => c.name === name)!.runs.map((r) => r.cpuUsPerQuery);
-  const cpuRatios = (a: string, b: string) => { const r = cpu(b).map((x, i) => x / cpu(a)[i]!); return `${r.map((x) => x.toFixed(2)).join(' ')}  median ${med(r).toFixed(2)}x`; };
+  const cpuRatios = (a: string, b: string) => { if (!has(a) || !has(b)) return 'not measured'; const r = cpu(b).map((x, i) => x / cpu(a)[i]!); return `${r.map((x) => x.toFixed(2)).join(' ')}  median ${med(r).toFixed(2)}x`; };
   console.log(`by CPU per query, herald/BIND:       ${cpuRatios('herald serve', 'BIND named')}`);
   console.log(`by CPU per query, herald/Node floor: ${cpuRatios('herald serve', 'node floor')}`);
   console.log(`by CPU per query, floor/BIND:        ${cpuRatios('node floor', 'BIND named')}`);
   console.log(`by CPU per query, herald/${fastest}: ${cpuRatios('herald serve', fastest)}`);
 
   const rrlRuns: [Measured[], Measured[]] = [[], []];
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < (ONLY && !ONLY.includes('rrl') ? 0 : ROUNDS); round++) {
     rrlRuns[0].push(await measure({ port, pids: [herald.pid!] }, populationFile));
     rrlRuns[1].push(await measure({ port: rrlPort, pids: [heraldRrl.pid!] }, populationFile));
   }
-  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  const counter = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
-  const onQps = med(rrlRuns[1].map((r) => r.qps));
-  const paired = (f: (on: Measured, off: Measured) => number) => { const r = rrlRuns[1].map((on, i) => f(on, rrlRuns[0][i]!)); return `${r.map((x) => x.toFixed(2)).join(' ')}  median ${med(r).toFixed(2)}x`; };
-  const rrlLine = (name: string, runs: Measured[]) => `${name.padEnd(14)} ${med(runs.map((r) => r.qps)).toFixed(0).padStart(8)} q/s median, ${med(runs.map((r) => r.cpuUsPerQuery)).toFixed(2)} µs CPU/query`;
-  console.log(`response rate limiting: one /24 asking ${POPULATION.length} names (about ${(onQps / POPULATION.length).toFixed(0)} q/s per name, under the default limit), herald serve with and without it, interleaved`);
-  console.log(rrlLine('RRL off', rrlRuns[0]));
-  console.log(rrlLine('RRL default', rrlRuns[1]) + `  limited: ${counter('herald_server_rrl_dropped_total')} dropped, ${counter('herald_server_rrl_slipped_total')} slipped`);
-  console.log(`RRL on/off q/s per round:             ${paired((on, off) => on.qps / off.qps)} (target >= 0.95x)`);
-  console.log(`RRL off/on CPU per query per round:   ${paired((on, off) => off.cpuUsPerQuery / on.cpuUsPerQuery)}`);
+  if (rrlRuns[0].length > 0) {
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const counter = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const onQps = med(rrlRuns[1].map((r) => r.qps));
+    const paired = (f: (on: Measured, off: Measured) => number) => { const r = rrlRuns[1].map((on, i) => f(on, rrlRuns[0][i]!)); return `${r.map((x) => x.toFixed(2)).join(' ')}  median ${med(r).toFixed(2)}x`; };
+    const rrlLine = (name: string, runs: Measured[]) => `${name.padEnd(14)} ${med(runs.map((r) => r.qps)).toFixed(0).padStart(8)} q/s median, ${med(runs.map((r) => r.cpuUsPerQuery)).toFixed(2)} µs CPU/query`;
+    console.log(`response rate limiting: one /24 asking ${POPULATION.length} names (about ${(onQps / POPULATION.length).toFixed(0)} q/s per name, under the default limit), herald serve with and without it, interleaved`);
+    console.log(rrlLine('RRL off', rrlRuns[0]));
+    console.log(rrlLine('RRL default', rrlRuns[1]) + `  limited: ${counter('herald_server_rrl_dropped_total')} dropped, ${counter('herald_server_rrl_slipped_total')} slipped`);
+    console.log(`RRL on/off q/s per round:             ${paired((on, off) => on.qps / off.qps)} (target >= 0.95x)`);
+    console.log(`RRL off/on CPU per query per round:   ${paired((on, off) => off.cpuUsPerQuery / on.cpuUsPerQuery)}`);
+  }
 } finally {
   for (const p of [herald, heraldRrl]) {
     p.kill('SIGTERM');

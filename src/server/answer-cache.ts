@@ -4,7 +4,7 @@ import type { WireAnswer } from './response.ts';
 interface Entry {
   /** The question name as answered: lower-cased, dotted. */
   readonly name: string;
-  /** Its wire bytes, lower-cased: what a query's name is checked against. */
+  /** The question name's wire bytes in the cached reply (lower-cased): what a query's name is checked against. */
   readonly wire: Uint8Array;
   readonly qtype: number;
   readonly answer: WireAnswer;
@@ -40,12 +40,16 @@ export class AnswerCache {
     return undefined;
   }
 
-  /** Caches `answer` for the question `get` was asked with; `name` is that name as answered (lower-cased, dotted). */
-  set(msg: Uint8Array, from: number, to: number, hash: number, qtype: number, name: string, answer: WireAnswer): void {
+  /**
+   * Caches `answer` for (`name`, `qtype`): `name` as answered (lower-cased,
+   * dotted), `hash` its `nameHash`, `wireLength` the length of its wire
+   * form. A query hits only when its name is, case aside, the question the
+   * reply itself carries — so a query already in lower case matches that
+   * question byte for byte, and the reply needs none of the query's bytes.
+   */
+  set(hash: number, qtype: number, name: string, wireLength: number, answer: WireAnswer): void {
     if (this.#size >= this.#maxEntries) this.clear();
-    // A copy (Buffer#slice would be a view of the query, lower-cased in place).
-    const wire = new Uint8Array(msg.subarray(from, to));
-    for (let i = 0; i < wire.length; i++) if (wire[i]! >= 0x41 && wire[i]! <= 0x5a) wire[i]! |= 0x20;
+    const wire = new Uint8Array(answer.variants[0]!.subarray(12, 12 + wireLength));
     const entry: Entry = { name, wire, qtype, answer };
     const bucket = this.#buckets.get(hash);
     if (bucket === undefined) this.#buckets.set(hash, [entry]);

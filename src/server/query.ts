@@ -3,8 +3,10 @@ import { normalizeName } from '../dns/name.ts';
 export interface QueryView {
   /** Offset just past the question name (where QTYPE starts). */
   nameEnd: number;
-  /** `wireNameHash` of the question name: the cache key, no string built. */
+  /** `nameHash` of the question name, read off the wire: the cache key, no string built. */
   nameHash: number;
+  /** The name has an upper-case letter: a reply must carry the question's own bytes (0x20), not the cached lower-cased ones. */
+  mixedCase: boolean;
   qtype: number;
   qclass: number;
   /** Bytes 2 and 3 of the header. */
@@ -20,7 +22,7 @@ export type DropReason = 'malformed' | 'response' | 'oversized';
 
 /** A view for `readQuery` to fill: one per thread, reused for every packet so that reading a query allocates nothing. */
 export function newQueryView(): QueryView {
-  return { nameEnd: 0, nameHash: 0, qtype: 0, qclass: 0, flags: 0, ednsSize: 0, ednsUnusual: false };
+  return { nameEnd: 0, nameHash: 0, mixedCase: false, qtype: 0, qclass: 0, flags: 0, ednsSize: 0, ednsUnusual: false };
 }
 
 /**
@@ -63,8 +65,17 @@ export function readQuery(buf: Buffer, view: QueryView = newQueryView()): QueryV
     if (at + 11 + rdlength !== length) return 'malformed';
     ednsUnusual = version !== 0 || rdlength !== 0;
   }
+  // nameHash over the wire bytes, in the same loop noting an upper-case letter.
+  let h = FNV_OFFSET;
+  let mixedCase = false;
+  for (let i = 12; i < nameEnd; i++) {
+    let c = buf[i]!;
+    if (c >= 0x41 && c <= 0x5a) { c |= 0x20; mixedCase = true; }
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
   view.nameEnd = nameEnd;
-  view.nameHash = wireNameHash(buf, 12, nameEnd);
+  view.nameHash = h & 0x3fffffff;
+  view.mixedCase = mixedCase;
   view.qtype = qtype;
   view.qclass = qclass;
   view.flags = (buf[2]! << 8) | buf[3]!;
@@ -77,22 +88,12 @@ const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 
 /**
- * FNV-1a over the wire bytes `from`..`to` of a name (length bytes and the
- * final zero included), ASCII letters lower-cased, cut to 30 bits so that it
- * is a small integer (a cheap Map key). Case-insensitive: `A.b` and `a.B`
- * hash alike. Equal for a name's wire form and `nameHash` of its text.
+ * FNV-1a over the wire form of a dotted name (`a.moray.coal.joyent.us`, no
+ * escapes; length bytes and the final zero included), ASCII letters
+ * lower-cased, cut to 30 bits so that it is a small integer (a cheap Map
+ * key): case-insensitive, and what `readQuery` reads off a query's bytes
+ * as `nameHash`.
  */
-export function wireNameHash(buf: Uint8Array, from: number, to: number): number {
-  let h = FNV_OFFSET;
-  for (let i = from; i < to; i++) {
-    let c = buf[i]!;
-    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-    h = Math.imul(h ^ c, FNV_PRIME);
-  }
-  return h & 0x3fffffff;
-}
-
-/** `wireNameHash` of a dotted name (`a.moray.coal.joyent.us`, no escapes) without encoding it. */
 export function nameHash(name: string): number {
   let h = FNV_OFFSET;
   const labels = name === '' || name === '.' ? [] : name.replace(/\.$/, '').split('.');

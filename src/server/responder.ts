@@ -92,8 +92,11 @@ export class Responder {
     const zone = this.#zone;
     if (!zone) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
     let cached = this.#cache.get(msg, 12, view.nameEnd, view.nameHash, view.qtype);
+    // A hit in lower case is the cached question byte for byte: only then is the query's name not copied in.
+    let sameQuestion = false;
     if (cached) {
       this.stats.cacheHits++;
+      sameQuestion = !view.mixedCase;
     } else {
       this.stats.cacheMisses++;
       const name = questionName(msg, view.nameEnd);
@@ -103,11 +106,11 @@ export class Responder {
       const encoded = safeEncode(name, view.qtype, a);
       if (!encoded) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
       cached = encoded;
-      this.#cache.set(msg, 12, view.nameEnd, view.nameHash, view.qtype, name, cached);
+      this.#cache.set(view.nameHash, view.qtype, name, view.nameEnd - 12, cached);
     }
     const variants = cached.variants;
     const variant = variants.length === 1 ? variants[0]! : variants[(Math.random() * variants.length) | 0]!;
-    const out = finish(variant, cached.truncated, msg, view.nameEnd, view.ednsSize, tcp);
+    const out = finish(variant, cached.truncated, msg, sameQuestion ? 12 : view.nameEnd, view.ednsSize, tcp);
     this.stats.rcodes[cached.rcode]!++;
     if ((out[2]! & 0x02) !== 0) this.stats.truncated++;
     return out;
