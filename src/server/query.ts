@@ -87,6 +87,17 @@ export function readQuery(buf: Buffer, view: QueryView = newQueryView()): QueryV
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 
+/** `nameHash` of the wire name at `from`..`to` of `buf` (what `readQuery` computes in its own loop, noting case as it goes). */
+export function wireNameHash(buf: Uint8Array, from: number, to: number): number {
+  let h = FNV_OFFSET;
+  for (let i = from; i < to; i++) {
+    let c = buf[i]!;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
+  return h & 0x3fffffff;
+}
+
 /**
  * FNV-1a over the wire form of a dotted name (`a.moray.coal.joyent.us`, no
  * escapes; length bytes and the final zero included), ASCII letters

@@ -8,6 +8,7 @@ import type { Snapshot } from '../registry/store.ts';
 import { answer } from './answer.ts';
 import { AnswerCache } from './answer-cache.ts';
 import { newQueryView, plainNameEnd, questionName, readQuery } from './query.ts';
+import { answerKey } from './rrl.ts';
 import { capTtls } from './ttl-cap.ts';
 import { bareReply, encodeAnswer, finish, MAX_UDP, sizeLimit, type WireAnswer } from './response.ts';
 import { newStats, observeAnswer, type ServerStats } from './stats.ts';
@@ -32,6 +33,8 @@ export class Responder {
   /** Filled by `readQuery` for each packet (one thread, one packet at a time). */
   readonly #view = newQueryView();
   #tick = 0;
+  /** RRL's `answerKey` of the reply `handle` last returned, -1 when it did not key it (the gate reads it off the reply then). */
+  answerKey = -1;
   #rejectedKeys = new Set<string>();
   readonly #onReject: ((r: Rejection) => void) | undefined;
   /** Nodes rejected since start, by reason: each (path, data) counted once. */
@@ -83,6 +86,7 @@ export class Responder {
   }
 
   #handle(msg: Buffer, tcp: boolean): Buffer | undefined {
+    this.answerKey = -1;
     if (msg.length > MAX_QUERY) { this.stats.dropped.oversized++; return undefined; }
     const view = readQuery(msg, this.#view);
     if (typeof view === 'string') { this.stats.dropped[view]++; return undefined; }
@@ -113,6 +117,7 @@ export class Responder {
     const out = finish(variant, cached.truncated, msg, sameQuestion ? 12 : view.nameEnd, view.ednsSize, tcp);
     this.stats.rcodes[cached.rcode]!++;
     if ((out[2]! & 0x02) !== 0) this.stats.truncated++;
+    this.answerKey = answerKey(view.nameHash, view.qtype, view.qclass, cached.rcode);
     return out;
   }
 

@@ -7,6 +7,8 @@ import type { RrlGate } from './rrl-gate.ts';
 export interface PacketHandler {
   readonly stats: { udp: number };
   handle(msg: Buffer, tcp: boolean): Buffer | undefined;
+  /** RRL's key of the reply `handle` last returned (`answerKey`), -1 when the gate is to read it off the reply. */
+  readonly answerKey?: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export function bindUdp(responder: PacketHandler, address: string, port: number,
   socket.on('message', (msg, rinfo) => {
     responder.stats.udp++;
     let reply = responder.handle(msg, false);
-    if (reply && rrl) reply = rrl.pass(reply, rinfo.address);
+    if (reply && rrl) reply = rrl.pass(reply, rinfo.address, responder.answerKey);
     if (reply) socket.send(reply, rinfo.port, rinfo.address);
   });
   return new Promise((resolve, reject) => {
