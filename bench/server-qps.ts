@@ -19,7 +19,7 @@
 // and as many for RRL on and off. BENCH_PIN=1 runs dnsperf on CPU 0 and
 // every server on CPU 1 (all its threads). dnsperf settings:
 // BENCH_CLIENTS (-c, 16), BENCH_DNSPERF_THREADS (-T, 1), BENCH_OUTSTANDING
-// (-q, 200). BENCH_PROFILE=DIR runs herald serve with --cpu-prof into DIR;
+// (-q, 200). BENCH_PROFILE=DIR runs herald serve and the floor with --cpu-prof into DIR;
 // BENCH_ONLY=herald,floor[,rrl] measures only those (for iterating).
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -113,7 +113,7 @@ try {
   await waitFor('both herald serves to have the population', async () => (await shortA(port).catch(() => '')) !== '' && (await shortA(rrlPort).catch(() => '')) !== '', 20_000, 100);
   // The floor sends herald's own replies to the same queries (dnsperf sets rd, no EDNS).
   const floorQueries = QUERIES.map((q) => { const [name, type] = q.split(' '); return encodeQuery({ id: 0, name: name!, type: RecordType[type as 'A'] }); });
-  peers.push(await startNodeFloor(await captureReplies(port, floorQueries), THREADS));
+  peers.push(await startNodeFloor(await captureReplies(port, floorQueries), THREADS, profileArgs));
 
   // Interleaved rounds, so a burst of load from elsewhere on the machine hits all alike.
   type Measured = Result & { serverCores: number; cpuUsPerQuery: number };

@@ -15,14 +15,15 @@ import type { PeerServer } from './peers.ts';
 /**
  * Starts the floor with `threads` answering threads on one loopback port.
  * `replies` maps each query (as sent, header included) to the reply bytes
- * to send for it; the queries must differ in length.
+ * to send for it; the queries must differ in length. `nodeArgs` go to
+ * node before the script (`--cpu-prof`, as herald's in the bench).
  */
-export async function startNodeFloor(replies: Map<Buffer, Buffer>, threads: number): Promise<PeerServer> {
+export async function startNodeFloor(replies: Map<Buffer, Buffer>, threads: number, nodeArgs: string[] = []): Promise<PeerServer> {
   const lengths = new Set([...replies.keys()].map((q) => q.length));
   if (lengths.size !== replies.size) throw new Error('node floor: the queries must differ in length');
   const port = await freePort();
   const script = fileURLToPath(new URL('./node-floor-server.ts', import.meta.url));
-  const child = spawn(process.execPath, [script, String(port), String(threads)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, script, String(port), String(threads)], { stdio: ['pipe', 'pipe', 'inherit'] });
   reapOnExit(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.stdin!.end(JSON.stringify([...replies].map(([q, r]) => [q.length, r.toString('base64')])));
