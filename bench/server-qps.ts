@@ -20,7 +20,9 @@
 // every server on CPU 1 (all its threads). dnsperf settings:
 // BENCH_CLIENTS (-c, 16), BENCH_DNSPERF_THREADS (-T, 1), BENCH_OUTSTANDING
 // (-q, 200). BENCH_PROFILE=DIR runs herald serve and the floor with --cpu-prof into DIR;
-// BENCH_ONLY=herald,floor[,rrl] measures only those (for iterating).
+// BENCH_ONLY=herald,floor[,rrl] measures only those (for iterating);
+// BENCH_FLOOR_RESPONDER=1 has the floor answer through herald's Responder
+// (bench/lib/node-floor-server.ts: tells the responder's cost from the rest).
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';

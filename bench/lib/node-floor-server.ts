@@ -8,6 +8,28 @@
 // Prints `bound` once every thread listens; exits on SIGTERM.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { bindUdp, type PacketHandler } from '../../src/server/udp-socket.ts';
+import { Responder } from '../../src/server/responder.ts';
+import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
+import type { SnapshotNode } from '../../src/registry/store.ts';
+
+/**
+ * BENCH_FLOOR_RESPONDER=1, a diagnostic: the floor answers through herald's
+ * own `Responder` over the bench's records (the moray service), so that the
+ * responder's cost in place can be told from the rest of `herald serve`'s
+ * process (if this floor costs what herald does, the gap is the responder).
+ */
+function responderHandler(): PacketHandler {
+  const snapshot = new Map<string, SnapshotNode>();
+  const node = (path: string, data: string | null, children: string[] = []) => snapshot.set(path, { path, data, children });
+  node('/us/joyent/coal', null, ['moray']);
+  node('/us/joyent/coal/moray', serviceRecordJson({ service: { srvce: '_moray', proto: '_tcp', port: 2021 } }), ['a', 'b', 'c']);
+  ['a', 'b', 'c'].forEach((n, i) => node(`/us/joyent/coal/moray/${n}`, hostRecordJson({ type: 'moray_host', address: `10.0.0.${i + 1}`, ports: [2021], ttl: 30 })));
+  const responder = new Responder('coal.joyent.us', 10_000);
+  responder.setSnapshot(snapshot);
+  return responder;
+}
+
+const handler = (replies: [number, string][]) => (process.env['BENCH_FLOOR_RESPONDER'] === '1' ? responderHandler() : floorHandler(replies));
 
 interface FloorData { port: number; replies: [number, string][] }
 
@@ -35,7 +57,7 @@ if (isMainThread) {
   let input = '';
   for await (const chunk of process.stdin) input += chunk;
   const data: FloorData = { port, replies: JSON.parse(input) as [number, string][] };
-  await bindUdp(floorHandler(data.replies), '127.0.0.1', port, threads > 1);
+  await bindUdp(handler(data.replies), '127.0.0.1', port, threads > 1);
   for (let i = 1; i < threads; i++) {
     const worker = new Worker(new URL(import.meta.url), { workerData: data });
     await new Promise<void>((resolve, reject) => { worker.once('message', () => resolve()); worker.once('error', reject); });
@@ -45,6 +67,6 @@ if (isMainThread) {
   process.once('SIGTERM', () => process.exit(0));
 } else {
   const data = workerData as FloorData;
-  await bindUdp(floorHandler(data.replies), '127.0.0.1', data.port, true);
+  await bindUdp(handler(data.replies), '127.0.0.1', data.port, true);
   parentPort!.postMessage('bound');
 }
