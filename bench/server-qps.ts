@@ -22,7 +22,8 @@
 // (-q, 200). BENCH_PROFILE=DIR runs herald serve and the floor with --cpu-prof into DIR;
 // BENCH_ONLY=herald,floor[,rrl] measures only those (for iterating);
 // BENCH_FLOOR_RESPONDER=1 has the floor answer through herald's Responder
-// (bench/lib/node-floor-server.ts: tells the responder's cost from the rest).
+// (bench/lib/node-floor-server.ts: tells the responder's cost from the rest);
+// BENCH_HERALD_MAIN=PATH runs another checkout's herald (before/after).
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -83,7 +84,9 @@ const peers: PeerServer[] = [];
 for (const start of [startKnot, startNsd, startUnbound]) peers.push(await start(DOMAIN, RECORDS, THREADS));
 const zk = await ZooKeeper.start();
 const store = ZooKeeperStore.open({ connect: zk.connectString });
-const serveArgs = (port: number, extra: string[]) => ['src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`,
+/** BENCH_HERALD_MAIN=PATH: another checkout's src/cli/main.ts (to compare two versions of herald against the same floor). */
+const HERALD_MAIN = process.env['BENCH_HERALD_MAIN'] ?? 'src/cli/main.ts';
+const serveArgs = (port: number, extra: string[]) => [HERALD_MAIN, 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`,
   '--threads', String(THREADS), '--log-level', 'error', ...extra];
 const port = await freePort();
 const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [];
