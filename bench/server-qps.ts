@@ -1,16 +1,29 @@
 // Figure: server queries/s under dnsperf, `herald serve` against the
 // authoritative servers users could pick instead — BIND `named`, Knot, NSD
 // and unbound (local-data), their rate limiting off (herald's too) — and
-// against the floor of what Node does here (worker threads with herald's
-// socket setup sending precomputed replies), all serving the same records (a
-// service with 3 instances: SRV and A) in one run. Prints QPS and average
-// latency for each and the ratios herald/BIND, herald/fastest peer,
-// herald/Node floor. Then the cost of response rate limiting: herald serve
-// with RRL at its default against RRL off, for a well-behaved population
-// (one /24 asking 200 names, each under the limit), and how many replies RRL
-// limited (dnsperf from one address on 3 names is a flood by RRL's measure,
-// hence RRL off for the peer comparison). Bounded: 2 interleaved dnsperf
-// runs of HALF_SECONDS (6 s) per contender, plus 4 for RRL.
+// against the floor of what Node does here (bench/lib/node-floor.ts:
+// herald's own UDP socket code and thread layout sending precomputed
+// replies), all serving the same records (a service with 3 instances: SRV
+// and A) in one run. The machine is shared, so the contenders take turns in
+// interleaved rounds (herald, floor, BIND, Knot, NSD, unbound, herald, ...)
+// and the ratios are the medians of each round's ratio. Besides q/s it
+// prints each server's CPU per query (its CPU time over the queries it
+// answered: the per-packet cost, which load elsewhere moves much less than
+// q/s) and dnsperf's own CPU (if dnsperf were the limit, it would show one
+// core per thread busy). Then the cost of response rate limiting: herald
+// serve with RRL at its default against RRL off, interleaved too, for a
+// well-behaved population (one /24 asking 200 names, each under the limit),
+// and how many replies RRL limited (dnsperf from one address on 3 names is
+// a flood by RRL's measure, hence RRL off for the peer comparison).
+// Bounded: BENCH_ROUNDS (5) rounds of BENCH_SECONDS (5) s per contender,
+// and as many for RRL on and off. BENCH_PIN=1 runs dnsperf on CPU 0 and
+// every server on CPU 1 (all its threads). dnsperf settings:
+// BENCH_CLIENTS (-c, 16), BENCH_DNSPERF_THREADS (-T, 1), BENCH_OUTSTANDING
+// (-q, 200). BENCH_PROFILE=DIR runs herald serve and the floor with --cpu-prof into DIR;
+// BENCH_ONLY=herald,floor[,rrl] measures only those (for iterating);
+// BENCH_FLOOR_RESPONDER=1 has the floor answer through herald's Responder
+// (bench/lib/node-floor-server.ts: tells the responder's cost from the rest);
+// BENCH_HERALD_MAIN=PATH runs another checkout's herald (before/after).
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -20,7 +33,9 @@ import { hostRecordJson, serviceRecordJson } from '../src/registry/records.ts';
 import { ZooKeeperStore } from '../src/registry/store-zookeeper.ts';
 import { Bind } from '../test/fixtures/bind.ts';
 import { encodeQuery, RecordType } from '../src/dns/index.ts';
-import { dnsperf, meanResult, type DnsperfResult as Result } from './lib/dnsperf.ts';
+import { dnsperf, type DnsperfOptions, type DnsperfResult as Result } from './lib/dnsperf.ts';
+import { totalCpuSeconds, udpPortPids } from './lib/proc-cpu.ts';
+import { percentile } from './lib/udp-query.ts';
 import { captureReplies, startNodeFloor } from './lib/node-floor.ts';
 import { startKnot, startNsd, startUnbound, type PeerServer } from './lib/peers.ts';
 import { freePort } from '../test/fixtures/ports.ts';
@@ -28,11 +43,22 @@ import { waitFor } from '../test/fixtures/wait.ts';
 import { ZooKeeper } from '../test/fixtures/zookeeper.ts';
 
 const run = promisify(execFile);
-// Each contender runs 2 × HALF_SECONDS, interleaved.
-const HALF_SECONDS = Number(process.env['BENCH_SECONDS'] ?? 6);
+const ORDER = ['herald serve', 'node floor', 'BIND named'];
+const order = (name: string) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const ROUNDS = env('BENCH_ROUNDS', 5);
+const SECONDS = env('BENCH_SECONDS', 5);
+const PIN = process.env['BENCH_PIN'] === '1';
+const PROFILE = process.env['BENCH_PROFILE'];
+/** BENCH_ONLY=herald,floor: measure only the contenders whose names contain one of these (for iterating; the ratios need herald, floor and BIND). */
+const ONLY = process.env['BENCH_ONLY']?.split(',');
+const DNSPERF: DnsperfOptions = {
+  clients: env('BENCH_CLIENTS', 16), threads: env('BENCH_DNSPERF_THREADS', 1), outstanding: env('BENCH_OUTSTANDING', 200),
+  ...(PIN ? { cpus: '0' } : {}),
+};
 const DOMAIN = 'coal.joyent.us';
-/** UDP threads of `herald serve`: one per CPU, as its default. */
-const THREADS = Number(process.env['BENCH_THREADS'] ?? availableParallelism());
+/** UDP threads of `herald serve` and the floor: one per CPU, as herald's default; BIND, Knot, NSD and unbound use one per CPU too. */
+const THREADS = env('BENCH_THREADS', availableParallelism());
 const QUERIES = [`_moray._tcp.moray.${DOMAIN} SRV`, `moray.${DOMAIN} A`, `a.moray.${DOMAIN} A`];
 /** The well-behaved population's names: one A per instance. */
 const POPULATION = Array.from({ length: 200 }, (_, i) => `i${i}.pop.${DOMAIN} A`);
@@ -55,13 +81,17 @@ _moray._tcp.moray 60 IN SRV 0 10 2021 c.moray
 `;
 const bind = await Bind.start([{ origin: DOMAIN, records: RECORDS }]);
 const peers: PeerServer[] = [];
-for (const start of [startKnot, startNsd, startUnbound]) peers.push(await start(DOMAIN, RECORDS));
+for (const start of [startKnot, startNsd, startUnbound]) peers.push(await start(DOMAIN, RECORDS, THREADS));
 const zk = await ZooKeeper.start();
 const store = ZooKeeperStore.open({ connect: zk.connectString });
-const serveArgs = (port: number, extra: string[]) => ['src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`,
+/** BENCH_HERALD_MAIN=PATH: another checkout's src/cli/main.ts (to compare two versions of herald against the same floor). */
+const HERALD_MAIN = process.env['BENCH_HERALD_MAIN'] ?? 'src/cli/main.ts';
+const serveArgs = (port: number, extra: string[]) => [HERALD_MAIN, 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`,
   '--threads', String(THREADS), '--log-level', 'error', ...extra];
 const port = await freePort();
-const herald = spawn(process.execPath, serveArgs(port, ['--rrl', 'off']), { stdio: ['ignore', 'ignore', 'inherit'] });
+const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [];
+// The two herald serves differ only in RRL (both serve metrics: the RRL one's counters are read below).
+const herald = spawn(process.execPath, [...profileArgs, ...serveArgs(port, ['--rrl', 'off', '--metrics', `127.0.0.1:${await freePort()}`])], { stdio: ['ignore', 'ignore', 'inherit'] });
 const rrlPort = await freePort();
 const metricsPort = await freePort();
 const heraldRrl = spawn(process.execPath, serveArgs(rrlPort, ['--metrics', `127.0.0.1:${metricsPort}`]), { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -88,40 +118,80 @@ try {
   await waitFor('both herald serves to have the population', async () => (await shortA(port).catch(() => '')) !== '' && (await shortA(rrlPort).catch(() => '')) !== '', 20_000, 100);
   // The floor sends herald's own replies to the same queries (dnsperf sets rd, no EDNS).
   const floorQueries = QUERIES.map((q) => { const [name, type] = q.split(' '); return encodeQuery({ id: 0, name: name!, type: RecordType[type as 'A'] }); });
-  peers.push(await startNodeFloor(await captureReplies(port, floorQueries), THREADS));
+  peers.push(await startNodeFloor(await captureReplies(port, floorQueries), THREADS, profileArgs));
 
   // Interleaved rounds, so a burst of load from elsewhere on the machine hits all alike.
-  const contenders: { name: string; port: number; results: Result[] }[] = [
-    { name: 'BIND named', port: bind.port, results: [] },
-    ...peers.map((p) => ({ name: p.name, port: p.port, results: [] as Result[] })),
-    { name: 'herald serve', port, results: [] },
+  type Measured = Result & { serverCores: number; cpuUsPerQuery: number };
+  interface Contender { name: string; port: number; pids: number[]; runs: Measured[] }
+  const pin = async (pids: number[]) => { if (PIN) for (const pid of pids) await run('taskset', ['-a', '-p', '-c', '1', String(pid)]); };
+  const contender = async (name: string, p: number): Promise<Contender> => {
+    const pids = await udpPortPids(p);
+    await pin(pids);
+    return { name, port: p, pids, runs: [] };
+  };
+  const contenders: Contender[] = [
+    await contender('herald serve', port),
+    ...await Promise.all(peers.map((p) => contender(p.name, p.port))),
+    await contender('BIND named', bind.port),
   ];
-  for (let round = 0; round < 2; round++) {
-    for (const c of contenders) c.results.push(await dnsperf(c.port, queryFile, HALF_SECONDS));
+  // herald, floor, BIND, then the others.
+  contenders.sort((a, b) => order(a.name) - order(b.name));
+  if (ONLY) contenders.splice(0, contenders.length, ...contenders.filter((c) => ONLY.some((o) => c.name.includes(o))));
+  const measure = async (c: { port: number; pids: number[] }, file: string): Promise<Measured> => {
+    const before = await totalCpuSeconds(c.pids);
+    const r = await dnsperf(c.port, file, SECONDS, DNSPERF);
+    const used = (await totalCpuSeconds(c.pids)) - before;
+    return { ...r, serverCores: used / SECONDS, cpuUsPerQuery: (used / (r.qps * SECONDS)) * 1e6 };
+  };
+  await pin([heraldRrl.pid!]);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const c of contenders) c.runs.push(await measure(c, queryFile));
   }
-  const by = new Map(contenders.map((c) => [c.name, meanResult(c.results)]));
-  const h = by.get('herald serve')!;
-  const line = (name: string, r: Result) => `${name.padEnd(14)} ${r.qps.toFixed(0).padStart(8)} q/s  avg latency ${r.latencyMs.toFixed(3)} ms  lost ${r.lost}`;
-  console.log(`server queries/s (dnsperf, 2 x ${HALF_SECONDS} s each, interleaved, ${QUERIES.length} query kinds: SRV + A, 3 instances; ${THREADS} threads/workers each)`);
-  for (const [name, r] of by) console.log(line(name, r));
-  const fastest = [...by].filter(([n]) => n !== 'herald serve' && n !== 'node floor').sort((a, b) => b[1].qps - a[1].qps)[0]!;
-  console.log(`ratio herald/BIND: ${(h.qps / by.get('BIND named')!.qps).toFixed(2)}x (target >= 1.5x)`);
-  console.log(`ratio herald/fastest peer (${fastest[0]}): ${(h.qps / fastest[1].qps).toFixed(2)}x`);
-  console.log(`ratio herald/Node floor: ${(h.qps / by.get('node floor')!.qps).toFixed(2)}x (target >= 0.95x)`);
+  const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+  const qps = (name: string) => contenders.find((c) => c.name === name)!.runs.map((r) => r.qps);
+  const perRound = (a: string, b: string) => qps(a).map((x, i) => x / qps(b)[i]!);
+  const ratios = (a: string, b: string) => { if (!has(a) || !has(b)) return 'not measured'; const r = perRound(a, b); return `${r.map((x) => x.toFixed(2)).join(' ')}  median ${med(r).toFixed(2)}x`; };
+  console.log(`server queries/s: dnsperf -c ${DNSPERF.clients} -T ${DNSPERF.threads} -q ${DNSPERF.outstanding}, ${ROUNDS} interleaved rounds of ${SECONDS} s, ` +
+    `${QUERIES.length} query kinds (SRV + A, 3 instances), ${THREADS} threads each, ${PIN ? 'dnsperf pinned to CPU 0 and every server to CPU 1' : 'unpinned'}, ${availableParallelism()} CPUs`);
+  console.log(`${'server'.padEnd(14)} ${'median q/s'.padStart(10)} ${'min-max'.padStart(15)}  ${'latency'.padStart(8)}  ${'server CPU'.padStart(10)}  ${'CPU/query'.padStart(9)}  ${'dnsperf CPU'.padStart(11)}  lost`);
+  for (const c of contenders) {
+    const q = c.runs.map((r) => r.qps);
+    console.log(`${c.name.padEnd(14)} ${med(q).toFixed(0).padStart(10)} ${`${Math.min(...q).toFixed(0)}-${Math.max(...q).toFixed(0)}`.padStart(15)}  ` +
+      `${med(c.runs.map((r) => r.latencyMs)).toFixed(3).padStart(5)} ms  ${med(c.runs.map((r) => r.serverCores)).toFixed(2).padStart(6)} cores  ` +
+      `${med(c.runs.map((r) => r.cpuUsPerQuery)).toFixed(2).padStart(6)} µs  ${med(c.runs.map((r) => r.cores)).toFixed(2).padStart(7)} cores  ${c.runs.reduce((a, r) => a + r.lost, 0)}`);
+  }
+  const peerNames = contenders.map((c) => c.name).filter((n) => n !== 'herald serve' && n !== 'node floor');
+  const fastest = peerNames.sort((a, b) => med(qps(b)) - med(qps(a)))[0] ?? 'BIND named';
+  const has = (name: string) => contenders.some((c) => c.name === name);
+  console.log(`herald/BIND per round:        ${ratios('herald serve', 'BIND named')} (target >= 1.5x)`);
+  console.log(`herald/Node floor per round:  ${ratios('herald serve', 'node floor')} (target >= 0.95x)`);
+  console.log(`Node floor/BIND per round:    ${ratios('node floor', 'BIND named')} (the most a Node server with this socket path reaches)`);
+  console.log(`herald/fastest peer (${fastest}) per round: ${ratios('herald serve', fastest)}`);
+  // The same comparisons by CPU per query (the other's over herald's: above 1 means herald spends less a query).
+  const cpu = (name: string) => contenders.find((c) => c.name === name)!.runs.map((r) => r.cpuUsPerQuery);
+  const cpuRatios = (a: string, b: string) => { if (!has(a) || !has(b)) return 'not measured'; const r = cpu(b).map((x, i) => x / cpu(a)[i]!); return `${r.map((x) => x.toFixed(2)).join(' ')}  median ${med(r).toFixed(2)}x`; };
+  console.log(`by CPU per query, herald/BIND:       ${cpuRatios('herald serve', 'BIND named')}`);
+  console.log(`by CPU per query, herald/Node floor: ${cpuRatios('herald serve', 'node floor')}`);
+  console.log(`by CPU per query, floor/BIND:        ${cpuRatios('node floor', 'BIND named')}`);
+  console.log(`by CPU per query, herald/${fastest}: ${cpuRatios('herald serve', fastest)}`);
 
-  const rrlHalves: [Result[], Result[]] = [[], []];
-  for (let round = 0; round < 2; round++) {
-    rrlHalves[0].push(await dnsperf(port, populationFile, HALF_SECONDS));
-    rrlHalves[1].push(await dnsperf(rrlPort, populationFile, HALF_SECONDS));
+  const rrlRuns: [Measured[], Measured[]] = [[], []];
+  for (let round = 0; round < (ONLY && !ONLY.includes('rrl') ? 0 : ROUNDS); round++) {
+    rrlRuns[0].push(await measure({ port, pids: [herald.pid!] }, populationFile));
+    rrlRuns[1].push(await measure({ port: rrlPort, pids: [heraldRrl.pid!] }, populationFile));
   }
-  const off = meanResult(rrlHalves[0]);
-  const on = meanResult(rrlHalves[1]);
-  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  const counter = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
-  console.log(`response rate limiting: one /24 asking ${POPULATION.length} names (about ${(on.qps / POPULATION.length).toFixed(0)} q/s per name, under the default limit)`);
-  console.log(line('RRL off', off));
-  console.log(line('RRL default', on) + `  limited: ${counter('herald_server_rrl_dropped_total')} dropped, ${counter('herald_server_rrl_slipped_total')} slipped`);
-  console.log(`ratio RRL on/off: ${(on.qps / off.qps).toFixed(2)}x (target >= 0.95x)`);
+  if (rrlRuns[0].length > 0) {
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const counter = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const onQps = med(rrlRuns[1].map((r) => r.qps));
+    const paired = (f: (on: Measured, off: Measured) => number) => { const r = rrlRuns[1].map((on, i) => f(on, rrlRuns[0][i]!)); return `${r.map((x) => x.toFixed(2)).join(' ')}  median ${med(r).toFixed(2)}x`; };
+    const rrlLine = (name: string, runs: Measured[]) => `${name.padEnd(14)} ${med(runs.map((r) => r.qps)).toFixed(0).padStart(8)} q/s median, ${med(runs.map((r) => r.cpuUsPerQuery)).toFixed(2)} µs CPU/query`;
+    console.log(`response rate limiting: one /24 asking ${POPULATION.length} names (about ${(onQps / POPULATION.length).toFixed(0)} q/s per name, under the default limit), herald serve with and without it, interleaved`);
+    console.log(rrlLine('RRL off', rrlRuns[0]));
+    console.log(rrlLine('RRL default', rrlRuns[1]) + `  limited: ${counter('herald_server_rrl_dropped_total')} dropped, ${counter('herald_server_rrl_slipped_total')} slipped`);
+    console.log(`RRL on/off q/s per round:             ${paired((on, off) => on.qps / off.qps)} (target >= 0.95x)`);
+    console.log(`RRL off/on CPU per query per round:   ${paired((on, off) => off.cpuUsPerQuery / on.cpuUsPerQuery)}`);
+  }
 } finally {
   for (const p of [herald, heraldRrl]) {
     p.kill('SIGTERM');

@@ -1,48 +1,41 @@
-// The floor of what Node can answer here: worker threads with the same UDP
-// socket setup as `herald serve` (SO_REUSEPORT, 4 MiB buffers, literal
-// reply addresses), each replying with a precomputed response — the bytes
-// herald itself sent for that question — with only the ID patched. No
-// parsing, no lookup beyond one Map get on the question bytes.
+// The floor of what Node can answer here: a process with exactly herald's
+// UDP socket setup (node-floor-server.ts: herald's own `bindUdp`, its
+// threads laid out as `herald serve` lays them out) replying with a
+// precomputed response — the bytes herald itself sent for that question —
+// copied and patched only by the ID. No parsing, no lookup beyond an array
+// index by the query's length. A separate process, so that its CPU can be
+// read and pinned like any other server's.
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/fixtures/ports.ts';
+import { reapOnExit } from '../../test/fixtures/reap.ts';
 import type { PeerServer } from './peers.ts';
 
-const WORKER = `
-const { createSocket } = require('node:dgram');
-const { parentPort, workerData } = require('node:worker_threads');
-const replies = new Map(workerData.replies.map(([q, r]) => [q, Buffer.from(r, 'base64')]));
-const socket = createSocket({ type: 'udp4', reusePort: true, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20,
-  lookup: (host, _o, cb) => cb(null, host, 4) });
-socket.on('error', () => {});
-socket.on('message', (msg, rinfo) => {
-  // The question: everything after the 12-byte header up to the end of QTYPE/QCLASS (no EDNS in dnsperf's queries).
-  const reply = replies.get(msg.toString('latin1', 12));
-  if (!reply) return;
-  const out = Buffer.from(reply);
-  out[0] = msg[0]; out[1] = msg[1];
-  socket.send(out, rinfo.port, rinfo.address);
-});
-socket.bind(workerData.port, '127.0.0.1', () => parentPort.postMessage('bound'));
-parentPort.on('message', () => socket.close(() => process.exit(0)));
-`;
-
 /**
- * Starts `threads` floor workers on one loopback port. `replies` maps each
- * query (as sent, header included) to the reply bytes to send for it.
+ * Starts the floor with `threads` answering threads on one loopback port.
+ * `replies` maps each query (as sent, header included) to the reply bytes
+ * to send for it; the queries must differ in length. `nodeArgs` go to
+ * node before the script (`--cpu-prof`, as herald's in the bench).
  */
-export async function startNodeFloor(replies: Map<Buffer, Buffer>, threads: number): Promise<PeerServer> {
+export async function startNodeFloor(replies: Map<Buffer, Buffer>, threads: number, nodeArgs: string[] = []): Promise<PeerServer> {
+  const lengths = new Set([...replies.keys()].map((q) => q.length));
+  if (lengths.size !== replies.size) throw new Error('node floor: the queries must differ in length');
   const port = await freePort();
-  const table = [...replies].map(([q, r]) => [q.toString('latin1', 12), r.toString('base64')]);
-  const workers = await Promise.all(Array.from({ length: threads }, () => new Promise<Worker>((resolve, reject) => {
-    const worker = new Worker(WORKER, { eval: true, workerData: { port, replies: table } });
-    worker.once('message', () => resolve(worker));
-    worker.once('error', reject);
-  })));
+  const script = fileURLToPath(new URL('./node-floor-server.ts', import.meta.url));
+  const child = spawn(process.execPath, [...nodeArgs, script, String(port), String(threads)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  reapOnExit(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.stdin!.end(JSON.stringify([...replies].map(([q, r]) => [q.length, r.toString('base64')])));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('node floor did not bind in 10 s')), 10_000);
+    child.stdout!.once('data', () => { clearTimeout(timer); resolve(); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`node floor exited ${code}`)); });
+  });
   return {
     name: 'node floor', port,
     async stop() {
-      await Promise.all(workers.map((w) => new Promise((r) => { w.once('exit', r); w.postMessage('stop'); })));
+      if (child.exitCode === null) { child.kill('SIGTERM'); await exited; }
     },
   };
 }

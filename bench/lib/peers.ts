@@ -19,7 +19,6 @@ export interface PeerServer {
   stop(): Promise<void>;
 }
 
-const THREADS = availableParallelism();
 
 function zoneFile(origin: string, records: string): string {
   return `$ORIGIN ${origin}.
@@ -82,15 +81,15 @@ async function startProcess(name: string, origin: string, dir: string, port: num
   };
 }
 
-/** Knot DNS, one UDP worker per CPU, no RRL module loaded (Knot's default). */
-export async function startKnot(origin: string, records: string): Promise<PeerServer> {
+/** Knot DNS, `threads` UDP workers (one per CPU by default), no RRL module loaded (Knot's default). */
+export async function startKnot(origin: string, records: string, threads = availableParallelism()): Promise<PeerServer> {
   const dir = await mkdtemp(join(tmpdir(), 'herald-knot-'));
   const port = await freePort();
   await writeFile(join(dir, `${origin}.zone`), zoneFile(origin, records));
   await writeFile(join(dir, 'knot.conf'), `server:
   rundir: "${dir}"
   listen: 127.0.0.1@${port}
-  udp-workers: ${THREADS}
+  udp-workers: ${threads}
   tcp-workers: 1
   background-workers: 1
 database:
@@ -106,15 +105,15 @@ zone:
   return startProcess('knotd', origin, dir, port, 'knotd', ['-c', join(dir, 'knot.conf')]);
 }
 
-/** NSD, one server process per CPU with SO_REUSEPORT, rate limiting off. */
-export async function startNsd(origin: string, records: string): Promise<PeerServer> {
+/** NSD, `threads` server processes (one per CPU by default) with SO_REUSEPORT, rate limiting off. */
+export async function startNsd(origin: string, records: string, threads = availableParallelism()): Promise<PeerServer> {
   const dir = await mkdtemp(join(tmpdir(), 'herald-nsd-'));
   const port = await freePort();
   await writeFile(join(dir, `${origin}.zone`), zoneFile(origin, records));
   await writeFile(join(dir, 'nsd.conf'), `server:
   ip-address: 127.0.0.1
   port: ${port}
-  server-count: ${THREADS}
+  server-count: ${threads}
   reuseport: yes
   username: ""
   chroot: ""
@@ -135,8 +134,8 @@ zone:
   return startProcess('nsd', origin, dir, port, 'nsd', ['-d', '-c', join(dir, 'nsd.conf')]);
 }
 
-/** unbound answering the same records as local-data (authoritative-style, no recursion), ratelimit off. */
-export async function startUnbound(origin: string, records: string): Promise<PeerServer> {
+/** unbound answering the same records as local-data (authoritative-style, no recursion), `threads` threads, ratelimit off. */
+export async function startUnbound(origin: string, records: string, threads = availableParallelism()): Promise<PeerServer> {
   const dir = await mkdtemp(join(tmpdir(), 'herald-unbound-'));
   const port = await freePort();
   const lines = zoneFile(origin, records).split('\n')
@@ -145,7 +144,7 @@ export async function startUnbound(origin: string, records: string): Promise<Pee
   await writeFile(join(dir, 'unbound.conf'), `server:
   interface: 127.0.0.1@${port}
   port: ${port}
-  num-threads: ${THREADS}
+  num-threads: ${threads}
   so-reuseport: yes
   username: ""
   chroot: ""

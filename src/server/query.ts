@@ -3,8 +3,10 @@ import { normalizeName } from '../dns/index.ts';
 export interface QueryView {
   /** Offset just past the question name (where QTYPE starts). */
   nameEnd: number;
-  /** The question name's wire bytes, lower-cased, as a latin1 string: the cache key. */
-  key: string;
+  /** `nameHash` of the question name, read off the wire: the cache key, no string built. */
+  nameHash: number;
+  /** The name has an upper-case letter: a reply must carry the question's own bytes (0x20), not the cached lower-cased ones. */
+  mixedCase: boolean;
   qtype: number;
   qclass: number;
   /** Bytes 2 and 3 of the header. */
@@ -18,13 +20,19 @@ export interface QueryView {
 /** Why a packet gets no answer at all. */
 export type DropReason = 'malformed' | 'response' | 'oversized';
 
+/** A view for `readQuery` to fill: one per thread, reused for every packet so that reading a query allocates nothing. */
+export function newQueryView(): QueryView {
+  return { nameEnd: 0, nameHash: 0, mixedCase: false, qtype: 0, qclass: 0, flags: 0, ednsSize: 0, ednsUnusual: false };
+}
+
 /**
- * Reads one standard query. Returns a drop reason for packets that must not
- * be answered (responses, garbage), and undefined when the query is well
- * formed but unusual (several questions, compressed question name, records
- * in other sections): those take the slow path through `decodeMessage`.
+ * Reads one standard query into `view` (and returns it). Returns a drop
+ * reason for packets that must not be answered (responses, garbage), and
+ * undefined when the query is well formed but unusual (several questions,
+ * compressed question name, records in other sections): those take the
+ * slow path through `decodeMessage`.
  */
-export function readQuery(buf: Buffer): QueryView | DropReason | undefined {
+export function readQuery(buf: Buffer, view: QueryView = newQueryView()): QueryView | DropReason | undefined {
   const length = buf.length;
   if (length < 17) return 'malformed';
   if ((buf[2]! & 0x80) !== 0) return 'response';
@@ -57,15 +65,69 @@ export function readQuery(buf: Buffer): QueryView | DropReason | undefined {
     if (at + 11 + rdlength !== length) return 'malformed';
     ednsUnusual = version !== 0 || rdlength !== 0;
   }
-  return {
-    nameEnd,
-    key: buf.toString('latin1', 12, nameEnd).toLowerCase(),
-    qtype,
-    qclass,
-    flags: (buf[2]! << 8) | buf[3]!,
-    ednsSize,
-    ednsUnusual,
-  };
+  // nameHash over the wire bytes, in the same loop noting an upper-case letter.
+  let h = FNV_OFFSET;
+  let mixedCase = false;
+  for (let i = 12; i < nameEnd; i++) {
+    let c = buf[i]!;
+    if (c >= 0x41 && c <= 0x5a) { c |= 0x20; mixedCase = true; }
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
+  view.nameEnd = nameEnd;
+  view.nameHash = h & 0x3fffffff;
+  view.mixedCase = mixedCase;
+  view.qtype = qtype;
+  view.qclass = qclass;
+  view.flags = (buf[2]! << 8) | buf[3]!;
+  view.ednsSize = ednsSize;
+  view.ednsUnusual = ednsUnusual;
+  return view;
+}
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+/** `nameHash` of the wire name at `from`..`to` of `buf` (what `readQuery` computes in its own loop, noting case as it goes). */
+export function wireNameHash(buf: Uint8Array, from: number, to: number): number {
+  let h = FNV_OFFSET;
+  for (let i = from; i < to; i++) {
+    let c = buf[i]!;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
+  return h & 0x3fffffff;
+}
+
+/**
+ * FNV-1a over the wire form of a dotted name (`a.moray.coal.joyent.us`, no
+ * escapes; length bytes and the final zero included), ASCII letters
+ * lower-cased, cut to 30 bits so that it is a small integer (a cheap Map
+ * key): case-insensitive, and what `readQuery` reads off a query's bytes
+ * as `nameHash`.
+ */
+export function nameHash(name: string): number {
+  let h = FNV_OFFSET;
+  const labels = name === '' || name === '.' ? [] : name.replace(/\.$/, '').split('.');
+  for (const label of labels) {
+    h = Math.imul(h ^ label.length, FNV_PRIME);
+    for (let i = 0; i < label.length; i++) {
+      let c = label.charCodeAt(i);
+      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+  }
+  return Math.imul(h ^ 0, FNV_PRIME) & 0x3fffffff;
+}
+
+/** True when the wire name at `from`..`to` of `buf` is `lower` (a lower-cased wire name), ignoring ASCII case in `buf`. */
+export function sameWireName(buf: Uint8Array, from: number, to: number, lower: Uint8Array): boolean {
+  if (to - from !== lower.length) return false;
+  for (let i = from, j = 0; i < to; i++, j++) {
+    let c = buf[i]!;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== lower[j]) return false;
+  }
+  return true;
 }
 
 /**

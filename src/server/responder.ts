@@ -2,7 +2,9 @@ import { decodeMessage, encodeMessage, emptyMessage, normalizeName, CLASS_IN, Rc
 import { REJECT_REASONS, type Rejection, type RejectReason, type Snapshot, type SnapshotDelta } from '../registry/index.ts';
 import { answer } from './answer.ts';
 import { answerSubject, changedSubjects } from './answer-subject.ts';
-import { plainNameEnd, questionName, readQuery } from './query.ts';
+import { AnswerCache } from './answer-cache.ts';
+import { newQueryView, plainNameEnd, questionName, readQuery } from './query.ts';
+import { answerKey } from './rrl.ts';
 import { capTtls } from './ttl-cap.ts';
 import { bareReply, encodeAnswer, finish, MAX_UDP, sizeLimit, type WireAnswer } from './response.ts';
 import { newStats, observeAnswer, type ServerStats } from './stats.ts';
@@ -22,15 +24,15 @@ export const MAX_QUERY = 4096;
 export class Responder {
   readonly stats: ServerStats = newStats();
   readonly #domain: string;
-  readonly #maxCache: number;
   #zone: Zone | undefined;
   /** Herald's TTL overrides: domain → most seconds any answer at or under it carries. */
   #ttlCaps: ReadonlyMap<string, number> = new Map();
-  #cache = new Map<number, Map<string, WireAnswer>>();
-  #cacheSize = 0;
-  /** Cached answers by subject (answer-subject.ts): what a zone change drops. */
-  #subjects = new Map<string, [qtype: number, key: string][]>();
+  readonly #cache: AnswerCache;
+  /** Filled by `readQuery` for each packet (one thread, one packet at a time). */
+  readonly #view = newQueryView();
   #tick = 0;
+  /** RRL's `answerKey` of the reply `handle` last returned, -1 when it did not key it (the gate reads it off the reply then). */
+  answerKey = -1;
   #rejected: readonly Rejection[] | undefined;
   readonly #onReject: ((r: Rejection) => void) | undefined;
   /** Nodes rejected since start, by reason: each (path, data) counted once. */
@@ -38,7 +40,7 @@ export class Responder {
 
   constructor(domain: string, maxCacheEntries: number, onReject?: (r: Rejection) => void) {
     this.#domain = domain;
-    this.#maxCache = maxCacheEntries;
+    this.#cache = new AnswerCache(maxCacheEntries);
     this.#onReject = onReject;
   }
 
@@ -55,7 +57,7 @@ export class Responder {
     const previous = this.#zone;
     this.#zone = buildZone(snapshot, this.#domain);
     this.#reject(newRejections(previous, this.#zone));
-    this.#clearCache();
+    this.#cache.clear();
     this.stats.zoneChanges++;
   }
 
@@ -64,12 +66,7 @@ export class Responder {
     if (!this.#zone) return;
     const change = updateZone(this.#zone, delta);
     this.#reject(change.rejected);
-    for (const subject of changedSubjects(change, this.#domain)) {
-      const filed = this.#subjects.get(subject);
-      if (!filed) continue;
-      this.#subjects.delete(subject);
-      for (const [qtype, key] of filed) if (this.#cache.get(qtype)?.delete(key)) this.#cacheSize--;
-    }
+    this.#cache.dropSubjects(changedSubjects(change, this.#domain));
     this.stats.zoneChanges++;
   }
 
@@ -85,26 +82,7 @@ export class Responder {
   /** New TTL overrides: cached answers carried the old ones, so the cache starts over. */
   setTtlCaps(caps: ReadonlyMap<string, number>): void {
     this.#ttlCaps = caps;
-    this.#clearCache();
-  }
-
-  #clearCache(): void {
-    this.#cache = new Map();
-    this.#subjects = new Map();
-    this.#cacheSize = 0;
-  }
-
-  /** Caches the answer to (qtype, question key) for `name`, filed under its subject. */
-  #remember(qtype: number, key: string, name: string, wire: WireAnswer): void {
-    if (this.#cacheSize >= this.#maxCache) this.#clearCache();
-    let byName = this.#cache.get(qtype);
-    if (!byName) { byName = new Map(); this.#cache.set(qtype, byName); }
-    if (!byName.has(key)) this.#cacheSize++;
-    byName.set(key, wire);
-    const subject = answerSubject(qtype, name);
-    const filed = this.#subjects.get(subject);
-    if (filed) filed.push([qtype, key]);
-    else this.#subjects.set(subject, [[qtype, key]]);
+    this.#cache.clear();
   }
 
   /** Answers one query packet; undefined when it gets no reply (dropped and counted). Never throws. */
@@ -119,17 +97,21 @@ export class Responder {
   }
 
   #handle(msg: Buffer, tcp: boolean): Buffer | undefined {
+    this.answerKey = -1;
     if (msg.length > MAX_QUERY) { this.stats.dropped.oversized++; return undefined; }
-    const view = readQuery(msg);
+    const view = readQuery(msg, this.#view);
     if (typeof view === 'string') { this.stats.dropped[view]++; return undefined; }
     if (view === undefined || view.ednsUnusual || ((view.flags >> 11) & 0xf) !== 0 || view.qclass !== 1) return this.#slow(msg, tcp);
     this.stats.qtypes[view.qtype < 256 ? view.qtype : 0]!++;
     const questionEnd = view.nameEnd + 4;
     const zone = this.#zone;
     if (!zone) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
-    let cached = this.#cache.get(view.qtype)?.get(view.key);
+    let cached = this.#cache.get(msg, 12, view.nameEnd, view.nameHash, view.qtype);
+    // A hit in lower case is the cached question byte for byte: only then is the query's name not copied in.
+    let sameQuestion = false;
     if (cached) {
       this.stats.cacheHits++;
+      sameQuestion = !view.mixedCase;
     } else {
       this.stats.cacheMisses++;
       const name = questionName(msg, view.nameEnd);
@@ -139,13 +121,14 @@ export class Responder {
       const encoded = safeEncode(name, view.qtype, a);
       if (!encoded) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
       cached = encoded;
-      this.#remember(view.qtype, view.key, name, cached);
+      this.#cache.set(view.nameHash, view.qtype, name, view.nameEnd - 12, cached, answerSubject(view.qtype, name));
     }
     const variants = cached.variants;
     const variant = variants.length === 1 ? variants[0]! : variants[(Math.random() * variants.length) | 0]!;
-    const out = finish(variant, cached.truncated, msg, view.nameEnd, view.ednsSize, tcp);
+    const out = finish(variant, cached.truncated, msg, sameQuestion ? 12 : view.nameEnd, view.ednsSize, tcp);
     this.stats.rcodes[cached.rcode]!++;
     if ((out[2]! & 0x02) !== 0) this.stats.truncated++;
+    this.answerKey = answerKey(view.nameHash, view.qtype, view.qclass, cached.rcode);
     return out;
   }
 

@@ -117,11 +117,12 @@ export function finish(cached: Buffer, truncated: Buffer, query: Buffer, nameEnd
   const opt = ednsSize > 0 ? OPT_LENGTH : 0;
   const src = cached.length + opt > sizeLimit(tcp, ednsSize) ? truncated : cached;
   const out = Buffer.allocUnsafe(src.length + opt);
-  src.copy(out, 0);
+  // `set` and a byte loop rather than Buffer#copy: its argument checks cost more than these few bytes (~100 ns a reply).
+  out.set(src);
   out[0] = query[0]!;
   out[1] = query[1]!;
   out[2] = (out[2]! & 0xfe) | (query[2]! & 0x01);
-  query.copy(out, 12, 12, nameEnd);
+  for (let i = 12; i < nameEnd; i++) out[i] = query[i]!;
   if (opt) writeOpt(out, src.length);
   return out;
 }

@@ -19,17 +19,21 @@ export class RrlGate {
     this.#once = new OncePer(this.#limiter.settings.windowSeconds * 1000);
   }
 
-  pass(reply: Buffer, address: string): Buffer | undefined {
-    const end = questionEnd(reply);
-    if (end === undefined) return reply;
+  /** `answer`: the reply's `answerKey` when the caller has it (`Responder.answerKey`), else -1 and it is read off the reply. */
+  pass(reply: Buffer, address: string, answer = -1): Buffer | undefined {
+    if (answer < 0) {
+      const end = questionEnd(reply);
+      if (end === undefined) return reply;
+      answer = answerHash(reply, end);
+    }
     const source = this.#limiter.prefixOf(address);
     const now = Date.now();
-    const verdict = this.#limiter.check(source.id, answerHash(reply, end), now);
+    const verdict = this.#limiter.check(source.id, answer, now);
     if (verdict === 'send') return reply;
     if (this.#onLimited && this.#once.take(source.prefix, now)) this.#onLimited(source.prefix);
     if (verdict === 'drop') { this.#stats.rrlDropped++; return undefined; }
     this.#stats.rrlSlipped++;
     this.#stats.truncated++;
-    return slipReply(reply, end);
+    return slipReply(reply, questionEnd(reply)!);
   }
 }

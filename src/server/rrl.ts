@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../errors.ts';
+import { wireNameHash } from './query.ts';
 
 /**
  * Response rate limiting, as BIND's and NSD's RRL: each (source prefix,
@@ -110,7 +111,7 @@ export class ResponseRateLimiter {
     return p;
   }
 
-  /** `prefixId` from `prefixOf`, `answer` from `answerHash`. */
+  /** `prefixId` from `prefixOf`, `answer` from `answerKey`. */
   check(prefixId: number, answer: number, nowMs: number): RrlVerdict {
     const rate = this.settings.responsesPerSecond;
     const key = prefixId * 0x1_0000_0000 + answer;
@@ -152,19 +153,20 @@ export class OncePer {
 }
 
 /**
- * The answer's key from the reply packet: a 32-bit FNV-1a hash of its
- * question (name lower-cased, so 0x20 case games open no new accounts) and
- * rcode; two answers that collide share an account. Undefined for a packet
- * without one question.
+ * The answer's key: a 32-bit hash of the question's name (`nameHash`: case
+ * folded, so 0x20 case games open no new accounts), type and class, and the
+ * reply's rcode; two answers that collide share an account. The responder
+ * computes it from what it read of the query (`Responder.answerKey`), the
+ * gate from the reply (`answerHash`) for replies the responder did not key:
+ * the same key either way, so no answer has two accounts.
  */
+export function answerKey(nameHash: number, qtype: number, qclass: number, rcode: number): number {
+  return Math.imul(Math.imul(Math.imul(nameHash ^ qtype, 0x01000193) ^ qclass, 0x01000193) ^ (rcode & 0xf), 0x01000193) >>> 0;
+}
+
+/** `answerKey` of a reply whose only question ends at `end` (from `questionEnd`). */
 export function answerHash(reply: Buffer, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 12; i < end; i++) {
-    let c = reply[i]!;
-    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-    h = Math.imul(h ^ c, 0x01000193);
-  }
-  return (Math.imul(h ^ (reply[3]! & 0xf), 0x01000193)) >>> 0;
+  return answerKey(wireNameHash(reply, 12, end - 4), (reply[end - 4]! << 8) | reply[end - 3]!, (reply[end - 2]! << 8) | reply[end - 1]!, reply[3]!);
 }
 
 /** Offset just past the only question (uncompressed name + type + class), or undefined. */

@@ -1,15 +1,22 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { ListenError } from './errors.ts';
-import type { Responder } from './responder.ts';
 import type { RrlGate } from './rrl-gate.ts';
+
+/** What answers the packets of a UDP socket: a `Responder` (or the bench's Node floor, bench/lib/node-floor-server.ts). */
+export interface PacketHandler {
+  readonly stats: { udp: number };
+  handle(msg: Buffer, tcp: boolean): Buffer | undefined;
+  /** RRL's key of the reply `handle` last returned (`answerKey`), -1 when the gate is to read it off the reply. */
+  readonly answerKey?: number;
+}
 
 /**
  * Binds a UDP socket that answers through `responder`. With `reusePort`
  * several threads bind the same address and the kernel spreads queries
  * over them.
  */
-export function bindUdp(responder: Responder, address: string, port: number, reusePort: boolean, rrl?: RrlGate): Promise<Socket> {
+export function bindUdp(responder: PacketHandler, address: string, port: number, reusePort: boolean, rrl?: RrlGate): Promise<Socket> {
   const family = isIP(address) === 6 ? 6 : 4;
   const socket = createSocket({
     type: family === 6 ? 'udp6' : 'udp4', reusePort, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20,
@@ -19,7 +26,7 @@ export function bindUdp(responder: Responder, address: string, port: number, reu
   socket.on('message', (msg, rinfo) => {
     responder.stats.udp++;
     let reply = responder.handle(msg, false);
-    if (reply && rrl) reply = rrl.pass(reply, rinfo.address);
+    if (reply && rrl) reply = rrl.pass(reply, rinfo.address, responder.answerKey);
     if (reply) socket.send(reply, rinfo.port, rinfo.address);
   });
   return new Promise((resolve, reject) => {

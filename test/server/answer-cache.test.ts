@@ -1,49 +1,88 @@
 import t from 'tap';
-import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
-import { waitFor } from '../fixtures/wait.ts';
-import { dig, memoryServer } from './helpers.ts';
+import { encodeQuery, RecordType } from '../../src/dns/index.ts';
+import { AnswerCache } from '../../src/server/answer-cache.ts';
+import { answerSubject } from '../../src/server/answer-subject.ts';
+import { nameHash, readQuery, type QueryView } from '../../src/server/query.ts';
+import type { WireAnswer } from '../../src/server/response.ts';
 
-// A registry change drops only the cached answers it could have changed: an
-// unrelated service's answers stay cached (served as hits), the changed
-// name's, its service's (A and SRV) and the changed address's PTR are
-// answered afresh.
-const s = await memoryServer('coal.joyent.us');
-t.teardown(() => s.close());
-const w = s.writer;
-const lb = (address: string) => hostRecordJson({ type: 'load_balancer', address, ports: [80] });
-await w.putPersistent('/us/joyent/coal/web', serviceRecordJson({ service: { srvce: '_http', proto: '_tcp', port: 80 } }));
-await w.putEphemeral('/us/joyent/coal/web/w1', lb('10.0.0.1'));
-await w.putPersistent('/us/joyent/coal/db', serviceRecordJson({ service: { srvce: '_pg', proto: '_tcp', port: 5432 } }));
-await w.putEphemeral('/us/joyent/coal/db/d1', lb('10.0.1.1'));
-await waitFor('both services served', () => s.server.zoneSize === 4 || undefined, 5000, 5);
-
-const questions = [['db.coal.joyent.us', 'A'], ['_pg._tcp.db.coal.joyent.us', 'SRV'], ['-x', '10.0.1.1'], ['web.coal.joyent.us', 'A'], ['_http._tcp.web.coal.joyent.us', 'SRV'], ['w1.web.coal.joyent.us', 'A'], ['-x', '10.0.0.1']] as const;
-const ask = async (i: number) => (await dig(s.port, [...questions[i]!])).answer.join('\n');
-const hitsFor = async (i: number): Promise<[hit: boolean, answer: string]> => {
-  const before = s.server.stats.cacheHits;
-  const answer = await ask(i);
-  return [s.server.stats.cacheHits === before + 1, answer];
+const D = 'coal.joyent.us';
+const query = (name: string, type: number = RecordType.A) => {
+  const msg = encodeQuery({ id: 1, name, type });
+  return { msg, view: readQuery(msg) as QueryView };
+};
+/** A stand-in reply: the lower-cased question of `name` as the reply carries it, `tag` in byte 0. */
+const reply = (name: string, tag: number): WireAnswer => {
+  const bytes = encodeQuery({ id: tag, name: name.toLowerCase(), type: RecordType.A });
+  return { rcode: 0, variants: [bytes], truncated: bytes };
+};
+const put = (cache: AnswerCache, name: string, type: number, answer: WireAnswer, hash?: number) => {
+  const { view } = query(name, type);
+  cache.set(hash ?? view.nameHash, type, name.toLowerCase(), view.nameEnd - 12, answer, answerSubject(type, name.toLowerCase()));
+};
+const get = (cache: AnswerCache, name: string, type: number = RecordType.A, hash?: number) => {
+  const { msg, view } = query(name, type);
+  return cache.get(msg, 12, view.nameEnd, hash ?? view.nameHash, type);
 };
 
-t.test('an unrelated service keeps its cached answers; the changed names are answered afresh', async (t) => {
-  const first = [];
-  for (let i = 0; i < questions.length; i++) first.push(await ask(i));
-  for (let i = 0; i < questions.length; i++) t.same(await hitsFor(i), [true, first[i]], `${questions[i]!.join(' ')} cached`);
-  await w.putEphemeral('/us/joyent/coal/web/w1', lb('10.0.0.9'));
-  await waitFor('the change applied', async () => ((await dig(s.port, ['w1.web.coal.joyent.us', 'A'])).answer.join().includes('10.0.0.9') || undefined), 5000, 5);
-  for (let i = 0; i < 3; i++) t.same(await hitsFor(i), [true, first[i]], `${questions[i]!.join(' ')}: still a cache hit`);
-  const [webHit, web] = await hitsFor(3);
-  t.notOk(webHit, 'the service of the changed member is answered afresh');
-  t.match(web, /10\.0\.0\.9/);
-  const [srvHit, srv] = await hitsFor(4);
-  t.notOk(srvHit, 'and its SRV');
-  t.match(srv, /w1\.web\.coal\.joyent\.us/);
-  const [ptrHit, ptr] = await hitsFor(6);
-  t.notOk(ptrHit, 'the old address has no PTR any more');
-  t.equal(ptr, '');
-  t.match((await dig(s.port, ['-x', '10.0.0.9'])).answer.join(), /w1\.web\.coal\.joyent\.us/, 'the new one has');
-  await w.delete('/us/joyent/coal/web/w1');
-  await waitFor('the member gone', () => s.server.zoneSize === 3 || undefined, 5000, 5);
-  t.same((await dig(s.port, ['w1.web.coal.joyent.us', 'A'])).status, 'REFUSED', 'a member that left is not served from the cache');
-  t.same(await hitsFor(0), [true, first[0]], 'the other service is still cached');
+t.test('the name hash: case-insensitive, the same off the wire as from the text', async (t) => {
+  for (const name of [`moray.${D}`, `_moray._tcp.moray.${D}`, 'a', '']) {
+    const { view } = query(name);
+    t.equal(view.nameHash, nameHash(name), name);
+    t.equal(view.nameHash, nameHash(name.toUpperCase() + (name ? '.' : '')), `${name} upper-cased, trailing dot`);
+    t.ok(Number.isInteger(view.nameHash) && view.nameHash >= 0 && view.nameHash < 2 ** 30, 'a small integer');
+    t.equal(view.mixedCase, false);
+  }
+  const mixed = query(`A.Moray.${D}`).view;
+  t.equal(mixed.nameHash, query(`a.moray.${D}`).view.nameHash);
+  t.equal(mixed.mixedCase, true);
+  t.not(query(`a.moray.${D}`).view.nameHash, query(`b.moray.${D}`).view.nameHash);
+});
+
+t.test('hits ignore case, are per qtype, and a hash collision is a miss, never another name\'s answer', async (t) => {
+  const cache = new AnswerCache(100);
+  const a = reply(`a.moray.${D}`, 1), srv = reply(`a.moray.${D}`, 2);
+  put(cache, `a.moray.${D}`, RecordType.A, a);
+  put(cache, `a.moray.${D}`, RecordType.SRV, srv);
+  t.equal(get(cache, `A.MORAY.${D}`), a);
+  t.equal(get(cache, `a.moray.${D}`, RecordType.SRV), srv);
+  t.equal(get(cache, `a.moray.${D}`, RecordType.AAAA), undefined);
+  // b's name under a's hash: the bucket holds a's entries only, and b's bytes do not match them.
+  const collide = query(`a.moray.${D}`).view.nameHash;
+  t.equal(get(cache, `b.moray.${D}`, RecordType.A, collide), undefined);
+  const b = reply(`b.moray.${D}`, 3);
+  put(cache, `b.moray.${D}`, RecordType.A, b, collide);
+  t.equal(get(cache, `b.moray.${D}`, RecordType.A, collide), b);
+  t.equal(get(cache, `a.moray.${D}`), a, 'both names live in one bucket');
+  t.equal(cache.size, 3);
+});
+
+t.test('a query matches the question its cached reply carries, not merely the name it was stored under', async (t) => {
+  const cache = new AnswerCache(100);
+  // Stored for a's hash and length, but the reply carries b's question: a query for a must not get it.
+  put(cache, `a.moray.${D}`, RecordType.A, reply(`b.moray.${D}`, 1));
+  t.equal(get(cache, `a.moray.${D}`), undefined);
+});
+
+t.test('dropSubjects drops the replies filed under a subject, every qtype, and nothing else, not even a colliding name; a full cache starts over', async (t) => {
+  const cache = new AnswerCache(4);
+  put(cache, `a.moray.${D}`, RecordType.A, reply(`a.moray.${D}`, 1));
+  put(cache, `_http._tcp.a.moray.${D}`, RecordType.SRV, reply(`_http._tcp.a.moray.${D}`, 2));
+  const collide = 12345;
+  put(cache, `b.moray.${D}`, RecordType.A, reply(`b.moray.${D}`, 3), collide);
+  put(cache, `c.moray.${D}`, RecordType.A, reply(`c.moray.${D}`, 4), collide);
+  cache.dropSubjects([`a.moray.${D}`, `c.moray.${D}`, `nothere.${D}`]);
+  t.equal(cache.size, 1);
+  t.equal(get(cache, `a.moray.${D}`), undefined);
+  t.equal(get(cache, `_http._tcp.a.moray.${D}`, RecordType.SRV), undefined);
+  t.equal(get(cache, `c.moray.${D}`, RecordType.A, collide), undefined);
+  t.ok(get(cache, `b.moray.${D}`, RecordType.A, collide), 'the other name in the same bucket stays');
+  cache.clear();
+  put(cache, `b.moray.${D}`, RecordType.A, reply(`b.moray.${D}`, 3));
+  for (let i = 0; i < 3; i++) put(cache, `i${i}.${D}`, RecordType.A, reply(`i${i}.${D}`, i));
+  t.equal(cache.size, 4);
+  put(cache, `i9.${D}`, RecordType.A, reply(`i9.${D}`, 9));
+  t.equal(cache.size, 1, 'the fifth entry started it over');
+  t.equal(get(cache, `b.moray.${D}`), undefined);
+  cache.clear();
+  t.equal(cache.size, 0);
 });

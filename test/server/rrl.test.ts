@@ -5,7 +5,9 @@ import { encodeMessage } from '../../src/dns/encode.ts';
 import { emptyMessage } from '../../src/dns/message.ts';
 import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
 import { RemoteStore } from '../../src/registry/store-remote.ts';
-import { answerHash, questionEnd, ResponseRateLimiter, slipReply, sourcePrefix } from '../../src/server/rrl.ts';
+import { answerHash, answerKey, questionEnd, ResponseRateLimiter, slipReply, sourcePrefix } from '../../src/server/rrl.ts';
+import { nameHash } from '../../src/server/query.ts';
+import { Responder } from '../../src/server/responder.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { dig } from './helpers.ts';
 import { herald } from '../sidecar/processes.ts';
@@ -48,9 +50,30 @@ t.test('answer keys ignore the case of the name; a slip is header and question w
   const q2 = query('a.moray.COAL.joyent.us', 8);
   t.equal(answerHash(q, questionEnd(q)!), answerHash(q2, questionEnd(q2)!));
   t.not(answerHash(q, questionEnd(q)!), answerHash(query('b.moray.coal.joyent.us', 7), questionEnd(q)!));
+  t.equal(answerHash(q, questionEnd(q)!), answerKey(nameHash('a.moray.coal.joyent.us'), 1, 1, 0), 'the key read off a packet is the key of its parts');
+  t.not(answerHash(q, questionEnd(q)!), answerHash(query('A.Moray.coal.joyent.us', 7, 33), questionEnd(q)!), 'another type, another account');
   const slip = slipReply(q, questionEnd(q)!);
   t.equal(slip[2]! & 0x02, 0x02);
   t.equal(slip.length, questionEnd(q));
+});
+
+t.test('the responder keys its replies as the gate would read them off the reply: one account per answer on either path', async (t) => {
+  const r = new Responder('coal.joyent.us', 100);
+  r.setSnapshot(new Map([
+    ['/us/joyent/coal', { path: '/us/joyent/coal', data: null, children: ['moray'] }],
+    ['/us/joyent/coal/moray', { path: '/us/joyent/coal/moray', data: serviceRecordJson({ service: { srvce: '_moray', proto: '_tcp', port: 2021 } }), children: ['a'] }],
+    ['/us/joyent/coal/moray/a', { path: '/us/joyent/coal/moray/a', data: hostRecordJson({ type: 'moray_host', address: '10.0.0.1', ports: [2021], ttl: 30 }), children: [] }],
+  ]));
+  for (const [name, type] of [['A.moray.coal.joyent.us', 1], ['a.moray.coal.joyent.us', 1], ['_moray._tcp.MORAY.coal.joyent.us', 33], ['_x._y.moray.coal.joyent.us', 33]] as const) {
+    for (let i = 0; i < 2; i++) { // a miss, then a hit
+      const reply = r.handle(query(name, 9, type), false)!;
+      t.equal(reply[3]! & 0xf, name.startsWith('_x') ? 3 : 0);
+      t.ok(r.answerKey >= 0, `${name} ${type} keyed`);
+      t.equal(r.answerKey, answerHash(reply, questionEnd(reply)!), `${name} ${type}`);
+    }
+  }
+  r.handle(query('not.held.example', 9), false);
+  t.equal(r.answerKey, -1, 'a bare reply is left to the gate');
 });
 
 async function cpuMs(pid: number): Promise<number> {
