@@ -1,6 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import { openStore } from '../registry/index.ts';
-import { adminRequest, DrainRequestError } from '../sidecar/index.ts';
+import { adminRequest, DrainRequestError } from '../drain/index.ts';
 import { drainInstance } from '../drain/index.ts';
 import type { SidecarStatus } from '../drain/index.ts';
 import { describeProgress, phaseLine, type DrainProgress } from '../drain/index.ts';

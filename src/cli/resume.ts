@@ -1,5 +1,5 @@
 import { openStore } from '../registry/index.ts';
-import { adminRequest } from '../sidecar/index.ts';
+import { adminRequest } from '../drain/index.ts';
 import { resumeInstance } from '../drain/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { parseTarget } from './target.ts';

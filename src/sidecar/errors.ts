@@ -32,20 +32,6 @@ export class InFlightUnavailableError extends HeraldError {
   }
 }
 
-/** A drain request or the admin socket was used wrongly (unknown command, bad intent). */
-export class DrainRequestError extends HeraldError {
-  constructor(message: string) {
-    super('HERALD_SIDECAR_DRAIN_REQUEST', message);
-  }
-}
-
-/** The admin socket could not be reached or answered nonsense. */
-export class AdminSocketError extends HeraldError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('HERALD_SIDECAR_ADMIN_SOCKET', message, options);
-  }
-}
-
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';

@@ -3,8 +3,8 @@
 // holds `SidecarMetrics`, and loading it loads prom-client, which
 // `herald sidecar` loads only for --metrics (cli/sidecar.ts imports
 // metrics.ts lazily, one file past this index).
-export { SidecarConfigError, DrainRequestError } from './errors.ts';
+export { SidecarConfigError } from './errors.ts';
 export { parseConfig, parseConfigText, type SidecarConfig } from './config.ts';
 export { askPresence, presencePlan } from './presence.ts';
-export { listenAdmin, adminRequest } from './admin-socket.ts';
+export { listenAdmin } from './admin-socket.ts';
 export { Sidecar } from './sidecar.ts';

@@ -7,7 +7,8 @@
 // here for a library user's `new Sidecar({ metrics })`; the CLI imports the
 // sidecar's files directly, so `herald sidecar` loads prom-client only for
 // --metrics.
-export { SidecarConfigError, ProbeError, InFlightUnavailableError, DrainRequestError, AdminSocketError } from './errors.ts';
+export { SidecarConfigError, ProbeError, InFlightUnavailableError } from './errors.ts';
+export { DrainRequestError, AdminSocketError, adminRequest, type AdminRequest } from '../drain/index.ts';
 export { parseConfig, parseConfigText } from './config.ts';
 export type { SidecarConfig, RegistrationConfig, HealthCheckConfig, DrainConfig, ZooKeeperConfig, ParsedConfig, CheckSpec, InFlightSpec, StdoutMatch } from './config.ts';
 export { createCheck, type Check, type CheckResult } from './checks.ts';
@@ -17,6 +18,6 @@ export type { TcpSocket } from './proc-net-tcp.ts';
 export { runDrain, type DrainActions, type DrainOptions } from './drain.ts';
 export { askPresence } from './presence.ts';
 export { Registration, type RegistrationNodes, type OwnedNode, type RegistrationOptions } from './registration.ts';
-export { listenAdmin, adminRequest, type AdminRequest } from './admin-socket.ts';
+export { listenAdmin } from './admin-socket.ts';
 export { Sidecar, type SidecarOptions } from './sidecar.ts';
 export { SidecarMetrics } from './metrics.ts';

@@ -11,7 +11,7 @@ import { dig } from '../server/helpers.ts';
 import { heraldRun, serve, sidecarDir, startSidecar } from '../sidecar/processes.ts';
 import { REGISTRAR_SAMPLE } from '../sidecar/registrar-sample.ts';
 import { instanceAddress } from '../../src/sidecar/records.ts';
-import { adminRequest } from '../../src/sidecar/admin-socket.ts';
+import { adminRequest } from '../../src/drain/admin-request.ts';
 
 const zk = await ZooKeeper.start();
 t.teardown(() => zk.stop());

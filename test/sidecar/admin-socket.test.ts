@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryRegistry } from '../../src/registry/index.ts';
-import { adminRequest, listenAdmin } from '../../src/sidecar/admin-socket.ts';
+import { adminRequest } from '../../src/drain/admin-request.ts';
+import { listenAdmin } from '../../src/sidecar/admin-socket.ts';
 import { parseConfig } from '../../src/sidecar/config.ts';
 import { Sidecar } from '../../src/sidecar/sidecar.ts';
 
