@@ -10,7 +10,6 @@ import type { Nameserver } from './nameserver.ts';
 import { resolveOptions, type ResolvedOptions, type ResolverOptions } from './resolver-options.ts';
 import { addressBackends, srvBackends, type SrvTarget } from './srv-backends.ts';
 import { minTtl, refreshDelayMs, retryDelayMs } from './ttl.ts';
-import { registerResolverMetrics } from './metrics.ts';
 import type { ResolverStats } from './resolver-stats.ts';
 
 type AddressType = typeof RecordType.A | typeof RecordType.AAAA;
@@ -63,7 +62,12 @@ export class Resolver extends EventEmitter implements BackendSource {
   constructor(options: ResolverOptions) {
     super();
     this.#o = resolveOptions(options);
-    if (this.#o.registry) registerResolverMetrics(this.#o.registry, this);
+    const registry = this.#o.registry;
+    // metrics.ts loads prom-client: only a resolver given a registry pays for
+    // it, never `herald dig` or `herald wait`. The metrics read the
+    // resolver's counters when scraped, so registering them a moment after
+    // construction loses no count; only a scrape within that moment misses them.
+    if (registry) void import('./metrics.ts').then((m) => m.registerResolverMetrics(registry, this));
   }
 
   get domain(): string { return this.#o.domain; }
