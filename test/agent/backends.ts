@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { reapOnExit } from '../fixtures/reap.ts';
 
 export interface Behaviour {
   /** Status to answer with. @default 200 */
@@ -120,6 +121,7 @@ export async function startChildBackend(delayMs = 2, opts: ChildOptions = {}): P
 export async function forkChildBackend(delayMs = 2, opts: ChildOptions = {}): Promise<{ listen(port?: number): Promise<ChildBackend> }> {
   const args = [delayMs, 0, opts.coldMs ?? 0, opts.coldDelayMs ?? 0, 'defer'].map(String);
   const child: ChildProcess = fork(new URL('./backend-child.ts', import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  reapOnExit(child);
   let onAck: (() => void) | null = null;
   let onPort: ((port: number) => void) | null = null;
   const ids: string[] = [];

@@ -5,7 +5,11 @@ import { load, percentile } from './load.ts';
 
 t.test('three equal backends each take a third (±10%)', async (t) => {
   // In this process: a pause here delays all three alike, as equal backends should be.
-  const backends = await Promise.all([startBackend(), startBackend(), startBackend()]);
+  // Each answers after the same 2 ms of service time (as the child backends do): answering at once,
+  // a request's latency would be only this process's scheduling delay, which on a busy machine
+  // alone exceeds the picker's 2x tolerance (three busy loops beside this test: 794, 830, 1224 of
+  // 3000 on one backend). With a service time the latencies compared are the backends'.
+  const backends = await Promise.all([startBackend({ delayMs: 2 }), startBackend({ delayMs: 2 }), startBackend({ delayMs: 2 })]);
   const agent = new BalancedAgent({ backends: backends.map((b) => b.target) });
   t.teardown(async () => {
     await agent.close();

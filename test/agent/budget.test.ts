@@ -22,12 +22,15 @@ for (const concurrency of [32, 64, 128]) {
       // A fresh agent each round: its budget has seen only this round's requests.
       const agent = new BalancedAgent({ backends: backends.map((b) => b.target) });
       const doomed = backends[round % 3]!;
+      // Until the load ends: a round whose doomed backend got fewer (the agent steered away from it) must not hang.
+      let loading = true;
       const killer = (async () => {
-        while (doomed.total() < PER_ROUND / 6) await sleep(1);
+        while (loading && doomed.total() < PER_ROUND / 6) await sleep(1);
         cutOff += doomed.inFlight;
         await doomed.kill();
       })();
       const r = await load(agent, { count: PER_ROUND, concurrency, prefix: `c${concurrency}r${round}` });
+      loading = false;
       await killer;
       failed += r.failed.length;
       for (const f of r.failed.slice(0, 3)) failures.push(`${f.id}: ${f.error.message}`);

@@ -18,6 +18,9 @@ await reader.ready(10_000);
 
 // The service being drained: a real HTTP server, and a keep-alive client holding a connection to it.
 const app: Server = createServer((req, res) => res.end('ok'));
+// The client's idle keep-alive connection stays until the test lets it go: Node's default (5 s) would
+// close it server-side whenever the drain's earlier phases take that long on a busy machine.
+app.keepAliveTimeout = 120_000;
 await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
 t.teardown(() => { app.closeAllConnections(); app.close(); });
 const appPort = (app.address() as { port: number }).port;

@@ -6,6 +6,7 @@ import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts
 import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import { ZooKeeper, fourLetter } from '../fixtures/zookeeper.ts';
 import { waitFor } from '../fixtures/wait.ts';
+import { reapOnExit } from '../fixtures/reap.ts';
 import { dig } from '../server/helpers.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -14,6 +15,7 @@ interface Running { child: ChildProcess; stdout: string; stderr: string; exit: P
 
 function herald(args: string[]): Running {
   const child = spawn(process.execPath, [MAIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  reapOnExit(child);
   const r: Running = { child, stdout: '', stderr: '', exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
   child.stdout!.on('data', (d: Buffer) => { r.stdout += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { r.stderr += d.toString(); });

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DemoSummary } from '../../src/demo/summary.ts';
 import { waitFor } from '../fixtures/wait.ts';
+import { reapOnExit } from '../fixtures/reap.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -10,6 +11,7 @@ interface Run { child: ChildProcess; stdout: string; stderr: string; exit: Promi
 
 function demo(args: string[]): Run {
   const child = spawn(process.execPath, [MAIN, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  reapOnExit(child);
   const r: Run = { child, stdout: '', stderr: '', exit: new Promise((resolve) => child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : null)))) };
   child.stdout!.on('data', (d: Buffer) => { r.stdout += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { r.stderr += d.toString(); });

@@ -9,6 +9,7 @@ import { request } from 'undici';
 import { InstanceProcess } from '../../src/demo/instance-process.ts';
 import type { LoadStats } from '../../src/demo/load-loop.ts';
 import { lookup } from '../../src/resolver/lookup.ts';
+import { reapOnExit } from '../fixtures/reap.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
 
@@ -25,6 +26,7 @@ export class Proc {
 
   constructor(args: string[], options: { stdin?: boolean } = {}) {
     this.child = spawn(process.execPath, args, { stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    reapOnExit(this.child);
     this.exit = new Promise((resolve) => this.child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : null))));
     this.child.stdout!.on('data', (d: Buffer) => { this.stdout = (this.stdout + d.toString()).slice(-KEEP_OUTPUT); });
     this.child.stderr!.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-KEEP_OUTPUT); });

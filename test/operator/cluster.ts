@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.ts';
 import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import { intentPath, newIntent, parseStatus, statusPath, type SidecarStatus } from '../../src/drain/index.ts';
+import { reapOnExit } from '../fixtures/reap.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
 import { waitFor } from '../fixtures/wait.ts';
 
@@ -25,6 +26,7 @@ export interface Proc {
 
 export function herald(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  reapOnExit(child);
   const p: Proc = { name, child, stdout: '', stderr: '', exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
   child.stdout!.on('data', (d: Buffer) => { p.stdout += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { p.stderr += d.toString(); });

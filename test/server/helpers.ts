@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { waitFor } from '../fixtures/wait.ts';
+import { reapOnExit } from '../fixtures/reap.ts';
 import { MemoryRegistry } from '../../src/registry/store-memory.ts';
 import { domainToPath } from '../../src/registry/path.ts';
 import type { Store } from '../../src/registry/store.ts';
@@ -63,6 +64,7 @@ export interface ServeProcess {
 /** Starts a real `herald serve` child process with `args` (plus `--listen 127.0.0.1:0`) and waits until it listens. */
 export async function heraldServe(args: string[]): Promise<ServeProcess> {
   const child = spawn(process.execPath, [MAIN, 'serve', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  reapOnExit(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });

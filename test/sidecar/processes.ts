@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reapOnExit } from '../fixtures/reap.ts';
 import { waitFor } from '../fixtures/wait.ts';
 
 // Real `herald` processes for the sidecar's end-to-end tests.
@@ -20,6 +21,7 @@ export interface Running {
 
 export function herald(args: string[], env: NodeJS.ProcessEnv = {}): Running {
   const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  reapOnExit(child);
   const r: Running = {
     child, stdout: '', stderr: '',
     exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
