@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { type ResourceRecord, type SoaRecord, addressFromReverse, isSubdomain, CLASS_IN, Rcode, RecordType } from '../dns/index.ts';
-import { isServiceMember, memberPorts, type HostRecord, DEFAULT_TTL, hostTtl, serviceAddressTtl, serviceTtl, targetTtl } from '../registry/index.ts';
+// The registry's pure leaves, not its index: this runs in every UDP worker thread, which must not load the ZooKeeper client.
+import { isServiceMember, memberPorts, type HostRecord } from '../registry/records.ts';
+import { DEFAULT_TTL, hostTtl, serviceAddressTtl, serviceTtl, targetTtl } from '../registry/ttl.ts';
 import type { Zone, ZoneEntry } from './zone.ts';
 
 /** The content of a reply, before encoding. `shuffle`: the answers are reordered per query. */

@@ -1,5 +1,7 @@
 import { decodeMessage, encodeMessage, emptyMessage, normalizeName, CLASS_IN, Rcode } from '../dns/index.ts';
-import { REJECT_REASONS, type Rejection, type RejectReason, type Snapshot, type SnapshotDelta } from '../registry/index.ts';
+// The registry's pure leaves, not its index: this runs in every UDP worker thread, which must not load the ZooKeeper client.
+import { REJECT_REASONS, type Rejection, type RejectReason } from '../registry/rejection.ts';
+import type { Snapshot, SnapshotDelta } from '../registry/index.ts';
 import { answer } from './answer.ts';
 import { answerSubject, changedSubjects } from './answer-subject.ts';
 import { AnswerCache } from './answer-cache.ts';

@@ -75,7 +75,7 @@ export class DnsServer {
   readonly #responder: Responder;
   #udp: UdpSocket[] = [];
   #tcp: TcpServer[] = [];
-  #workers: { worker: Worker; stats: ServerStats | undefined }[] = [];
+  #workers: { worker: Worker; stats: ServerStats | undefined; exited: boolean }[] = [];
   readonly #connections = new Set<Socket>();
   #bound: ListenAddress[] = [];
   #lastChange = 0;
@@ -195,7 +195,9 @@ export class DnsServer {
 
   async #startWorker(address: string, port: number): Promise<void> {
     const worker = new Worker(workerScript(import.meta.url, 'udp-worker'), { workerData: { domain: this.#domain, address, port, maxCacheEntries: this.#maxCache, rrl: this.#rrl } });
-    const entry: { worker: Worker; stats: ServerStats | undefined } = { worker, stats: undefined };
+    const entry: { worker: Worker; stats: ServerStats | undefined; exited: boolean } = { worker, stats: undefined, exited: false };
+    // A worker that died (say, failing to load) sends no second 'exit': stop() must not wait for one.
+    worker.once('exit', () => { entry.exited = true; });
     this.#workers.push(entry);
     worker.on('message', (msg: { stats?: ServerStats; rrlLimited?: string }) => {
       if (msg.stats) entry.stats = msg.stats;
@@ -255,7 +257,7 @@ export class DnsServer {
     await Promise.all([
       ...this.#udp.map((s) => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } })),
       ...this.#tcp.map((s) => new Promise<void>((r) => s.close(() => r()))),
-      ...workers.map(({ worker }) => new Promise<void>((r) => {
+      ...workers.filter((w) => !w.exited).map(({ worker }) => new Promise<void>((r) => {
         const timer = setTimeout(() => { void worker.terminate(); }, 2000);
         worker.once('exit', () => { clearTimeout(timer); r(); });
         worker.postMessage({ stop: true });

@@ -1,5 +1,7 @@
 import { isSubdomain } from '../dns/index.ts';
-import { pathToDomain, type Rejection, type SnapshotDelta } from '../registry/index.ts';
+// The registry's pure leaves, not its index: this runs in every UDP worker thread, which must not load the ZooKeeper client.
+import { pathToDomain } from '../registry/path.ts';
+import type { Rejection, SnapshotDelta } from '../registry/index.ts';
 import { holds, readNode, recordRejection, rejectionKey, reverseAddress, shadowRejection, type Zone, type ZoneEntry } from './zone.ts';
 
 /** What one `updateZone` changed: whatever answers could depend on, and the rejections that are new. */

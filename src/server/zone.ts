@@ -1,6 +1,10 @@
 import { isIP } from 'node:net';
 import { compressIPv6, expandIPv6, isSubdomain } from '../dns/index.ts';
-import { pathToDomain, parseRecord, type RegistryRecord, nameProblem, recordRejectReason, type Rejection, type Snapshot, type SnapshotNode } from '../registry/index.ts';
+// The registry's pure leaves, not its index: this runs in every UDP worker thread, which must not load the ZooKeeper client.
+import { pathToDomain } from '../registry/path.ts';
+import { parseRecord, type RegistryRecord } from '../registry/records.ts';
+import { nameProblem, recordRejectReason, type Rejection } from '../registry/rejection.ts';
+import type { Snapshot, SnapshotNode } from '../registry/index.ts';
 
 /** A held name: its record (or why it could not be read) and its children's names. */
 export interface ZoneEntry {
