@@ -220,7 +220,7 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     const first = !this.#intentRead;
     this.#intentRead = true;
     if (intent?.id === this.#intent?.id) {
-      if (first && !intent) this.#decide(); // no intent after all: a drain finished before a restart is over
+      if (first && !intent) this.#decide(); // no intent after all: register if healthy; a drain finished before a restart is over
       return;
     }
     this.#intent = intent;
@@ -228,9 +228,15 @@ export class Sidecar extends EventEmitter<{ status: [SidecarStatus] }> {
     this.#decide();
   }
 
-  /** The whole policy: registered iff healthy, not asked to drain, not stopping. */
+  /**
+   * The whole policy: registered iff healthy, not asked to drain, not
+   * stopping — and only once the intent has been read: a restarted instance
+   * whose first check passed before its intent mirror synced registered for
+   * a moment in the middle of an operator's drain (seen in the rolling-update
+   * test). Registering needs the same session the mirror reads through.
+   */
   #want(): boolean {
-    return this.#healthy && this.#intent === undefined && !this.#stopping;
+    return this.#intentRead && this.#healthy && this.#intent === undefined && !this.#stopping;
   }
 
   #decide(): void {
