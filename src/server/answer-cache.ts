@@ -2,8 +2,6 @@ import { sameWireName } from './query.ts';
 import type { WireAnswer } from './response.ts';
 
 interface Entry {
-  /** The question name as answered: lower-cased, dotted. */
-  readonly name: string;
   /** The question name's wire bytes in the cached reply (lower-cased): what a query's name is checked against. */
   readonly wire: Uint8Array;
   readonly qtype: number;
@@ -46,17 +44,17 @@ export class AnswerCache {
   }
 
   /**
-   * Caches `answer` for (`name`, `qtype`): `name` as answered (lower-cased,
-   * dotted), `hash` its `nameHash`, `wireLength` the length of its wire
-   * form. A query hits only when its name is, case aside, the question the
-   * reply itself carries — so a query already in lower case matches that
-   * question byte for byte, and the reply needs none of the query's bytes.
+   * Caches `answer` for its question name and `qtype`: `hash` is the name's
+   * `nameHash`, `wireLength` the length of its wire form. A query hits only
+   * when its name is, case aside, the question the reply itself carries — so
+   * a query already in lower case matches that question byte for byte, and
+   * the reply needs none of the query's bytes.
    * `subject`: what the reply depends on (answer-subject.ts).
    */
-  set(hash: number, qtype: number, name: string, wireLength: number, answer: WireAnswer, subject: string): void {
+  set(hash: number, qtype: number, wireLength: number, answer: WireAnswer, subject: string): void {
     if (this.#size >= this.#maxEntries) this.clear();
     const wire = new Uint8Array(answer.variants[0]!.subarray(12, 12 + wireLength));
-    const entry: Entry = { name, wire, qtype, answer, hash };
+    const entry: Entry = { wire, qtype, answer, hash };
     const bucket = this.#buckets.get(hash);
     if (bucket === undefined) this.#buckets.set(hash, [entry]);
     else bucket.push(entry);

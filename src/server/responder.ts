@@ -123,7 +123,7 @@ export class Responder {
       const encoded = safeEncode(name, view.qtype, a);
       if (!encoded) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
       cached = encoded;
-      this.#cache.set(view.nameHash, view.qtype, name, view.nameEnd - 12, cached, answerSubject(view.qtype, name));
+      this.#cache.set(view.nameHash, view.qtype, view.nameEnd - 12, cached, answerSubject(view.qtype, name));
     }
     const variants = cached.variants;
     const variant = variants.length === 1 ? variants[0]! : variants[(Math.random() * variants.length) | 0]!;

@@ -17,7 +17,7 @@ const reply = (name: string, tag: number): WireAnswer => {
 };
 const put = (cache: AnswerCache, name: string, type: number, answer: WireAnswer, hash?: number) => {
   const { view } = query(name, type);
-  cache.set(hash ?? view.nameHash, type, name.toLowerCase(), view.nameEnd - 12, answer, answerSubject(type, name.toLowerCase()));
+  cache.set(hash ?? view.nameHash, type, view.nameEnd - 12, answer, answerSubject(type, name.toLowerCase()));
 };
 const get = (cache: AnswerCache, name: string, type: number = RecordType.A, hash?: number) => {
   const { msg, view } = query(name, type);
