@@ -11,7 +11,7 @@ const commands: Record<string, () => Promise<Command>> = {
   lease: async () => (await import('./lease.ts')).default,
   status: async () => (await import('./status.ts')).default,
   why: async () => (await import('./why.ts')).default,
-  sidecar: async () => (await import('./sidecar.ts')).default,
+  sidecar: async () => ((await import('./lean-runtime.ts')).interpretOnly(), (await import('./sidecar.ts')).default),
   drain: async () => (await import('./drain.ts')).default,
   resume: async () => (await import('./resume.ts')).default,
   roll: async () => (await import('./roll.ts')).default,

@@ -8,6 +8,7 @@ import { listenAdmin, parseConfigText, type SidecarConfig, SidecarConfigError, S
 import { describeProgress } from '../drain/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
+import { compactHeap } from './lean-runtime.ts';
 
 export const DEFAULT_ADMIN_SOCKET = '/var/run/herald-sidecar.sock';
 
@@ -100,6 +101,13 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       }
     }
     io.stdout.write(`sidecar ${config.instance}.${config.registration.domain} started\n`);
+    // Start-up is over once the instance is first registered (or found unhealthy).
+    const settled = (s: { state: string }) => {
+      if (s.state === 'starting') return;
+      sidecar.off('status', settled);
+      compactHeap();
+    };
+    sidecar.on('status', settled);
     if (!io.signal.aborted) await new Promise((resolve) => io.signal.addEventListener('abort', resolve, { once: true }));
     log.info('stopping: leaving the registry, short drain');
     const progress = await sidecar.stop();
