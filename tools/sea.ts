@@ -1,13 +1,17 @@
 // `npm run build:sea`: Herald as one self-contained executable (Node's
-// single executable applications) for the platform this runs on. The CLI
-// is bundled to one CommonJS file, the UDP worker thread's script to an ES
-// module carried as an asset (entry-points.ts runs it from a data: URL),
-// then the blob is injected into a copy of this Node binary.
+// single executable applications) for the platform this runs on. The
+// dispatcher (src/cli/main.ts) and the sidecar are bundled to one CommonJS
+// file, the main script; each other subcommand to a CommonJS bundle of its
+// own, carried as an asset and compiled only when it runs
+// (sea-command-loader.ts says why); the UDP worker thread's script to an ES
+// module carried as an asset (entry-points.ts runs it from a data: URL).
+// Then the blob is injected into a copy of this Node binary.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
+import { commandAsset, SHARED } from './sea-command-loader.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'build');
@@ -35,12 +39,50 @@ mkdirSync(OUT, { recursive: true });
 // these 1.26 MB. (Comments out also keeps it ASCII: a few are not, which made the string two-byte.)
 const common = { bundle: true, platform: 'node', target: 'node24', logLevel: 'warning', legalComments: 'none', minify: true, keepNames: true } as const;
 await build({ ...common, entryPoints: [join(ROOT, 'src/server/udp-worker.ts')], format: 'esm', outfile: join(OUT, 'udp-worker.mjs') });
-await build({ ...common, entryPoints: [join(ROOT, 'tools/sea-entry.ts')], format: 'cjs', outfile: join(OUT, 'herald.cjs'),
-  // import.meta is empty in CommonJS; the bundle never reads files beside itself (entry-points.ts).
-  logOverride: { 'empty-import-meta': 'silent' } });
+// import.meta is empty in CommonJS; the bundles never read files beside themselves (entry-points.ts).
+const cjs = { ...common, format: 'cjs', logOverride: { 'empty-import-meta': 'silent' } } as const;
+const MAIN = join(ROOT, 'src/cli/main.ts');
+// Kept in the main script: the dispatcher's own helper, and the sidecar, the one subcommand that runs in
+// every zone. Compiled from an asset it cost 2.6 MB more RSS than from the main script (the loader needs
+// the ES module machinery for a bundle's import('node:http'), and the main script has a code cache).
+const KEPT = new Set(['./lean-runtime.ts', './sidecar.ts']);
+const commands: string[] = [];
+/** The dispatcher's import('./<name>.ts') of a subcommand becomes loadCommand('<name>'). */
+const commandsAsAssets: Plugin = {
+  name: 'commands-as-assets',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/[a-z-]+\.ts$/ }, (args) => {
+      if (args.importer !== MAIN || args.kind !== 'dynamic-import' || KEPT.has(args.path)) return undefined;
+      const name = args.path.slice(2, -3);
+      commands.push(name);
+      return { path: name, namespace: 'herald-command' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'herald-command' }, (args) => ({
+      contents: `import { loadCommand } from ${JSON.stringify(join(ROOT, 'tools/sea-command-loader.ts'))};\nexport default loadCommand(${JSON.stringify(args.path)}).default;`,
+      loader: 'js', resolveDir: ROOT,
+    }));
+  },
+};
+/** In a subcommand's bundle, the modules in SHARED are the dispatcher's. */
+const sharedFromDispatcher: Plugin = {
+  name: 'shared-from-dispatcher',
+  setup(b) {
+    const ids = new Map(Object.entries(SHARED).map(([id, file]) => [join(ROOT, file), id]));
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const id = ids.get(resolve(args.resolveDir, args.path));
+      return id === undefined ? undefined : { path: id, external: true };
+    });
+  },
+};
+await build({ ...cjs, entryPoints: [join(ROOT, 'tools/sea-entry.ts')], outfile: join(OUT, 'herald.cjs'), plugins: [commandsAsAssets] });
+const assets: Record<string, string> = { 'udp-worker.mjs': join(OUT, 'udp-worker.mjs') };
+for (const name of commands) {
+  const outfile = join(OUT, commandAsset(name));
+  await build({ ...cjs, entryPoints: [join(ROOT, `src/cli/${name}.ts`)], outfile, plugins: [sharedFromDispatcher] });
+  assets[commandAsset(name)] = outfile;
+}
 writeFileSync(join(OUT, 'sea-config.json'), JSON.stringify({
-  main: join(OUT, 'herald.cjs'), output: join(OUT, 'herald.blob'), disableExperimentalSEAWarning: true, useCodeCache: true,
-  assets: { 'udp-worker.mjs': join(OUT, 'udp-worker.mjs') },
+  main: join(OUT, 'herald.cjs'), output: join(OUT, 'herald.blob'), disableExperimentalSEAWarning: true, useCodeCache: true, assets,
 }));
 quiet(process.execPath, ['--experimental-sea-config', join(OUT, 'sea-config.json')]);
 // Injected into a scratch copy, then copied into place as an install would: run straight after postject
