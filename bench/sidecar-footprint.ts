@@ -3,16 +3,18 @@
 // registered in a real ZooKeeper, run from the TypeScript sources, from the
 // compiled dist/ (`npm run build`) and as the single executable
 // (build/herald, `npm run build:sea`), and from dist/ with `--lite-mode`
-// (V8 without its optimising compilers; the executable could take it only
-// for every subcommand, the server's too, through its sea-config execArgv:
-// Node refuses it in NODE_OPTIONS), beside
+// (`herald sidecar` already turns V8's optimising tiers off for itself,
+// src/cli/lean-runtime.ts; the flag also shrinks V8's heap, but Node refuses
+// it in NODE_OPTIONS, so only a deploy unit's command line can give it), beside
 // idle Node processes, the floor any Node program pays, and registrar
 // itself when it is at hand: REGISTRAR_DIR=<a registrar checkout with its
-// node_modules> (run by REGISTRAR_NODE, default /usr/bin/node, Node 20 here;
+// node_modules> (run by REGISTRAR_NODE, default /usr/bin/node, Node 20 here,
+// the anchor; and by herald's own Node, in a ZooKeeper of its own, to show
+// how much of the difference is the runtime's;
 // registrar's zkplus dependency comes from git, so no package script can
 // install it). Without it, registrar's figure measured on this machine
 // before is printed as the reference, not as a same-run anchor.
-// All at once, in one ZooKeeper; after SETTLE_S seconds, RSS and its private
+// All at once; after SETTLE_S seconds, RSS and its private
 // (anonymous) part from /proc — the rest is the executable's pages, shared by
 // every process running the same file — and CPU over WINDOW_S seconds, per
 // minute and per health-check cycle (one a second). Each contender must hold
@@ -56,21 +58,22 @@ function nodeMajor(path: string): Promise<string> {
   });
 }
 
-interface Way { name: string; command: string; args: string[]; config?: 'sidecar' | 'registrar' }
+interface Way { name: string; command: string; args: string[]; config?: 'sidecar' | 'registrar'; zk?: ZooKeeper }
 interface Contender extends Way { child: ChildProcess; instance: string }
 
 const zk = await ZooKeeper.start();
+let herZk: ZooKeeper | undefined; // registrar on herald's Node, in a ZooKeeper of its own: registrar names its node after the host
 const dir = await mkdtemp(join(tmpdir(), 'herald-footprint-'));
 const contenders: Contender[] = [];
 try {
-  const config = (instance: string) => ({
+  const config = (instance: string, port: number) => ({
     registration: {
       domain: DOMAIN, type: 'load_balancer', ttl: 30, ports: [8080],
       service: { type: 'service', service: { srvce: '_http', proto: '_tcp', port: 8080, ttl: 60 } },
     },
     instance, adminIp: '127.0.0.1', adminSocket: 'none',
     healthCheck: { command: '/bin/true', interval: 1000, timeout: 1000 },
-    zookeeper: { servers: [{ host: '127.0.0.1', port: zk.ports[0]! }], timeout: 10_000 },
+    zookeeper: { servers: [{ host: '127.0.0.1', port }], timeout: 10_000 },
     logLevel: 'warn',
   });
   const idle = ['-e', 'setInterval(() => {}, 1e9)'];
@@ -78,7 +81,11 @@ try {
   const systemMajor = existsSync(REGISTRAR_NODE) ? await nodeMajor(REGISTRAR_NODE) : '';
   if (systemMajor) ways.push({ name: `idle node ${systemMajor}`, command: REGISTRAR_NODE, args: idle });
   const registrarMain = REGISTRAR_DIR && join(REGISTRAR_DIR, 'main.js');
-  if (registrarMain && systemMajor && existsSync(registrarMain)) ways.push({ name: `registrar, node ${systemMajor}`, command: REGISTRAR_NODE, args: [registrarMain, '-f'], config: 'registrar' });
+  if (registrarMain && systemMajor && existsSync(registrarMain)) {
+    ways.push({ name: `registrar, node ${systemMajor}`, command: REGISTRAR_NODE, args: [registrarMain, '-f'], config: 'registrar' });
+    herZk = await ZooKeeper.start();
+    ways.push({ name: `registrar, node ${process.versions.node.split('.')[0]}`, command: process.execPath, args: [registrarMain, '-f'], config: 'registrar', zk: herZk });
+  }
   ways.push({ name: 'sidecar, sources', command: process.execPath, args: ['src/cli/main.ts', 'sidecar', '--config'], config: 'sidecar' });
   if (existsSync('dist/cli/main.js')) {
     ways.push({ name: 'sidecar, dist/', command: process.execPath, args: ['dist/cli/main.js', 'sidecar', '--config'], config: 'sidecar' });
@@ -92,7 +99,7 @@ try {
     const args = [...way.args];
     if (way.config) {
       const file = join(dir, `c${i}.json`);
-      await writeFile(file, JSON.stringify(config(instance)));
+      await writeFile(file, JSON.stringify(config(instance, (way.zk ?? zk).ports[0]!)));
       args.push(file);
     }
     const child = spawn(way.command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -107,10 +114,11 @@ try {
   const after = await Promise.all(contenders.map((c) => cpuTicks(c.child.pid!)));
   const seconds = (performance.now() - t0) / 1000;
   const held = await ephemeralOwners(zk.ports[0]!);
+  const herHeld = herZk ? await ephemeralOwners(herZk.ports[0]!) : new Map<string, string>();
   // registrar names its node after the host, not the config's instance.
-  const registered = (c: Contender) => c.config === undefined || held.has(`/us/joyent/coal/web/${c.config === 'registrar' ? hostname() : c.instance}`);
+  const registered = (c: Contender) => c.config === undefined || (c.zk ? herHeld : held).has(`/us/joyent/coal/web/${c.config === 'registrar' ? hostname() : c.instance}`);
   const cpu = contenders.map((_, i) => ((after[i]! - before[i]!) / TICKS / seconds) * 60);
-  const ri = contenders.findIndex((c) => c.config === 'registrar' && registered(c));
+  const ri = contenders.findIndex((c) => c.config === 'registrar' && !c.zk && registered(c));
   const anchor = ri >= 0 ? { rssMb: memory[ri]!.rss, cpuSecPerMin: cpu[ri]!, what: 'registrar, same run' } : { ...RECORDED_REGISTRAR, what: 'registrar as recorded before (Node 20), not this run' };
   console.log(`sidecar footprint: command health check every 1 s; RSS after ${SETTLE_S} s (private = anonymous pages), CPU over ${seconds.toFixed(0)} s`);
   console.log(`anchor: ${anchor.what}: RSS ${anchor.rssMb.toFixed(1)} MB, CPU ${anchor.cpuSecPerMin.toFixed(3)} s/min`);
@@ -123,9 +131,16 @@ try {
     const ratios = c.config ? `  = ${(rss / anchor.rssMb).toFixed(2)}x RSS, ${(cpu[i]! / anchor.cpuSecPerMin).toFixed(2)}x CPU of registrar` : '';
     console.log(`${c.name.padEnd(22)} RSS ${rss.toFixed(1).padStart(6)} MB (private ${anon.toFixed(1).padStart(5)} MB)  CPU ${cpu[i]!.toFixed(3)} s/min, ${(cpu[i]! / 60 * 1000).toFixed(2)} ms per cycle${ratios}`);
   }
+  // The same program on the same runtime: how much of the gap to registrar on its Node is Node's own.
+  const same = contenders.findIndex((c) => c.zk && registered(c));
+  if (same >= 0) {
+    const line = contenders.flatMap((c, i) => (c.config === 'sidecar' && registered(c) ? [`${c.name.replace('sidecar, ', '')} ${(memory[i]!.rss / memory[same]!.rss).toFixed(2)}x`] : []));
+    console.log(`RSS against ${contenders[same]!.name} (herald's Node, ${memory[same]!.rss.toFixed(1)} MB): ${line.join(', ')}`);
+  }
 } finally {
   for (const c of contenders) c.child.kill('SIGTERM');
   await Promise.all(contenders.map((c) => new Promise((r) => (c.child.exitCode !== null || c.child.signalCode !== null ? r(null) : c.child.once('exit', r)))));
   await zk.stop();
+  await herZk?.stop();
   await rm(dir, { recursive: true, force: true });
 }
