@@ -1,8 +1,9 @@
 // Figure: what one sidecar costs a zone. `herald sidecar` with a command
 // health check every second (registrar's kind of check, `/bin/true`),
-// registered in a real ZooKeeper, run from the TypeScript sources, from the
-// compiled dist/ (`npm run build`) and as the single executable
-// (build/herald, `npm run build:sea`), and from dist/ with `--lite-mode`
+// registered in a real ZooKeeper, run from the TypeScript sources, as the npm
+// package runs it (its bin/herald.js over the compiled dist/, `npm run
+// build`), as the single executable (build/herald, `npm run build:sea`),
+// and the package under `node --lite-mode`
 // (`herald sidecar` already turns V8's optimising tiers off for itself,
 // src/cli/lean-runtime.ts; the flag also shrinks V8's heap, but Node refuses
 // it in NODE_OPTIONS, so only a deploy unit's command line can give it), beside
@@ -21,9 +22,9 @@
 // its ephemeral node in ZooKeeper at the end, or its figures are not shown.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { reapOnExit } from '../test/fixtures/reap.ts';
 import { ephemeralOwners, ZooKeeper } from '../test/fixtures/zookeeper.ts';
 
@@ -88,8 +89,15 @@ try {
   }
   ways.push({ name: 'sidecar, sources', command: process.execPath, args: ['src/cli/main.ts', 'sidecar', '--config'], config: 'sidecar' });
   if (existsSync('dist/cli/main.js')) {
-    ways.push({ name: 'sidecar, dist/', command: process.execPath, args: ['dist/cli/main.js', 'sidecar', '--config'], config: 'sidecar' });
-    ways.push({ name: 'sidecar, dist/ lite', command: process.execPath, args: ['--lite-mode', 'dist/cli/main.js', 'sidecar', '--config'], config: 'sidecar' });
+    // As the npm package runs it: its bin/herald.js with dist/ beside it and no src/.
+    const pkg = join(dir, 'package');
+    await mkdir(join(pkg, 'bin'), { recursive: true });
+    await copyFile('bin/herald.js', join(pkg, 'bin/herald.js'));
+    await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: 'herald', type: 'module' }));
+    await symlink(resolve('dist'), join(pkg, 'dist'));
+    const bin = join(pkg, 'bin/herald.js');
+    ways.push({ name: 'sidecar, npm package', command: process.execPath, args: [bin, 'sidecar', '--config'], config: 'sidecar' });
+    ways.push({ name: 'sidecar, package lite', command: process.execPath, args: ['--lite-mode', bin, 'sidecar', '--config'], config: 'sidecar' });
   }
   if (existsSync('build/herald')) {
     ways.push({ name: 'sidecar, executable', command: 'build/herald', args: ['sidecar', '--config'], config: 'sidecar' });

@@ -10,7 +10,8 @@ import { runInNewContext } from 'node:vm';
 // them for `herald serve` too. These tiers are read each time a function
 // would be tiered up, so turning them off from inside, before anything is
 // hot, works per subcommand.
-const NO_OPTIMISING_TIERS = ['--no-turbofan', '--no-maglev', '--no-sparkplug'];
+// bin/herald.js sets them itself before it imports anything (it says why).
+export const NO_OPTIMISING_TIERS = ['--no-turbofan', '--no-maglev', '--no-sparkplug'];
 
 /** Ignition only, from now on, in this process. Called before the sidecar's modules load. */
 export function interpretOnly(): void {

@@ -1,10 +1,11 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { NO_OPTIMISING_TIERS } from '../../src/cli/lean-runtime.ts';
 
 // `herald sidecar` turns V8's optimising tiers off for itself and compacts its
 // heap once start-up is over (issue 16: its footprint is paid in every zone).
@@ -50,4 +51,12 @@ t.test('without it the same function is optimised (the probe can tell)', async (
 t.test('compactHeap() collects at once what was left behind', async (t) => {
   const { before, after } = await probe('lean');
   t.ok(after < before / 2, `heap used ${before} bytes before, ${after} after`);
+});
+
+t.test("the launcher sets the same flags for a sidecar before it imports anything", async (t) => {
+  const launcher = await readFile('bin/herald.js', 'utf8');
+  const line = launcher.split('\n').find((l) => l.startsWith("if (process.argv[2] === 'sidecar')"));
+  t.ok(line, 'bin/herald.js sets flags for the sidecar at its top level');
+  const list = /of (\[[^\]]*\])/.exec(line!)![1]!;
+  t.same(JSON.parse(list.replaceAll("'", '"')), NO_OPTIMISING_TIERS);
 });
