@@ -135,11 +135,23 @@ export class DnsClient {
 
   /** Sends `q` to `ns` and resolves with the first valid reply. */
   query(ns: Nameserver, q: EncodedQuestion, timeoutMs: number, tcp = false): Promise<Reply> {
-    if (this.#closed) return Promise.reject(new TransportError(ns.key, 'the DNS client is closed'));
+    return new Promise<Reply>((resolve, reject) => this.ask(ns, q, timeoutMs, tcp, resolve, reject));
+  }
+
+  /**
+   * `query` with callbacks: exactly one of them is called, once (`reject`
+   * possibly before `ask` returns, when the socket cannot send at all). For
+   * `lookup`, whose common case then costs one promise, not a promise and a
+   * `then` on it.
+   * @internal
+   */
+  ask(ns: Nameserver, q: EncodedQuestion, timeoutMs: number, tcp: boolean, resolve: (reply: Reply) => void, reject: (err: Error) => void): void {
+    if (this.#closed) { queueMicrotask(() => reject(new TransportError(ns.key, 'the DNS client is closed'))); return; }
     if (tcp) {
       const stats = this.#statsFor(ns);
       stats.queries++;
-      return this.#viaTcp(ns, q, timeoutMs, performance.now(), stats);
+      this.#viaTcp(ns, q, timeoutMs, performance.now(), stats).then(resolve, reject);
+      return;
     }
     const sock = this.#socket(ns);
     sock.stats.queries++;
@@ -150,17 +162,15 @@ export class DnsClient {
     query.set(q.wire);
     query[0] = id >>> 8;
     query[1] = id & 0xff;
-    return new Promise<Reply>((resolve, reject) => {
-      const start = performance.now();
-      const p: Pending = { id, q, sock, start, deadline: start + timeoutMs, timeoutMs, resolve, reject };
-      sock.lastDeadline = p.deadline;
-      if (p.deadline < this.#sweepAt) this.#arm(p.deadline);
-      if (pending.size === 0) sock.socket.ref();
-      pending.set(id, p);
-      sock.sent++;
-      if (sock.queue === undefined) this.#send(sock, query);
-      else sock.queue.push(query);
-    });
+    const start = performance.now();
+    const p: Pending = { id, q, sock, start, deadline: start + timeoutMs, timeoutMs, resolve, reject };
+    sock.lastDeadline = p.deadline;
+    if (p.deadline < this.#sweepAt) this.#arm(p.deadline);
+    if (pending.size === 0) sock.socket.ref();
+    pending.set(id, p);
+    sock.sent++;
+    if (sock.queue === undefined) this.#send(sock, query);
+    else sock.queue.push(query);
   }
 
   #send(sock: SocketState, query: Buffer): void {
