@@ -1,9 +1,10 @@
 import { MalformedPacketError } from './errors.ts';
 import type { Edns, Message, Question, ResourceRecord } from './message.ts';
-import { ipv4Text, textOf } from './text-cache.ts';
+import { hashedTextOf, ipv4Text, textHashStep } from './text-cache.ts';
 import { RecordType, typeName } from './types.ts';
 
 const HEADER = 12;
+const NO_DATA = new Uint8Array(0);
 const MAX_POINTERS = 64;
 
 /**
@@ -152,17 +153,26 @@ function labelFits(buf: Uint8Array, offset: number, len: number, length: number)
   return total;
 }
 
-/** `cached`: names of the message being decoded (decodeMessage), not a lone name (nameAt). */
+/**
+ * `cached`: names of the message being decoded (decodeMessage), not a lone
+ * name (nameAt). One pass over the labels: each byte is written as text and
+ * hashed for the text cache as it goes, and the checks are inline (this is
+ * the decoder's hottest loop: every owner and target of every reply).
+ */
 function decodeName(buf: Uint8Array, start: number, cached: boolean): string {
+  const size = buf.length;
   let n = 0;
+  let h = 0;
   let offset = start;
   let end = -1;
   let jumps = 0;
   let length = 0;
   for (;;) {
-    const len = labelAt(buf, offset);
+    if (offset >= size) throw new MalformedPacketError(`name runs past the end at offset ${offset}`);
+    const len = buf[offset]!;
     if (len === 0) { offset++; break; }
-    if (len === POINTER) {
+    if (len > 63) {
+      if (len < 0xc0) throw new MalformedPacketError(`unsupported label type 0x${len.toString(16)}`);
       if (end < 0) end = offset + 2;
       offset = pointerTarget(buf, offset, ++jumps);
       const known = cached ? seenAt(offset) : -1;
@@ -173,8 +183,12 @@ function decodeName(buf: Uint8Array, start: number, cached: boolean): string {
         let name = rest;
         if (n > 0) {
           // The labels read so far, a dot and the known rest: one text, looked up whole.
-          if (rest !== '') { scratch[n++] = 0x2e; for (let i = 0; i < rest.length; i++) scratch[n++] = rest.charCodeAt(i); }
-          name = textOf(scratch, n);
+          if (rest !== '') {
+            scratch[n++] = 0x2e;
+            h = textHashStep(h, 0x2e);
+            for (let i = 0; i < rest.length; i++) { const c = rest.charCodeAt(i); scratch[n++] = c; h = textHashStep(h, c); }
+          }
+          name = hashedTextOf(scratch, n, h);
         }
         remember(start, name, length);
         nameEnd = end;
@@ -182,18 +196,23 @@ function decodeName(buf: Uint8Array, start: number, cached: boolean): string {
       }
       continue;
     }
-    length = labelFits(buf, offset, len, length);
-    if (n > 0) scratch[n++] = 0x2e;
-    for (let i = offset + 1; i <= offset + len; i++) {
+    const next = offset + 1 + len;
+    if (next > size) throw new MalformedPacketError('label runs past the end');
+    length += len + 1;
+    if (length > 255) throw new MalformedPacketError('name longer than 255 bytes');
+    if (n > 0) { scratch[n++] = 0x2e; h = textHashStep(h, 0x2e); }
+    for (let i = offset + 1; i < next; i++) {
       const c = buf[i]!;
-      // Dots and unprintable bytes inside a label are escaped as dig does.
+      if (c > 0x20 && c < 0x7f && c !== 0x2e && c !== 0x5c) { scratch[n++] = c; h = textHashStep(h, c); continue; }
+      // Dots, backslashes and unprintable bytes inside a label are escaped as dig does.
+      const from = n;
       if (c === 0x2e || c === 0x5c) { scratch[n++] = 0x5c; scratch[n++] = c; }
-      else if (c > 0x20 && c < 0x7f) scratch[n++] = c;
       else { scratch[n++] = 0x5c; scratch[n++] = 0x30 + ((c / 100) | 0); scratch[n++] = 0x30 + (((c / 10) | 0) % 10); scratch[n++] = 0x30 + (c % 10); }
+      for (let j = from; j < n; j++) h = textHashStep(h, scratch[j]!);
     }
-    offset += len + 1;
+    offset = next;
   }
-  const name = textOf(scratch, n);
+  const name = hashedTextOf(scratch, n, h);
   if (cached) remember(start, name, length);
   nameEnd = end < 0 ? offset : end;
   return name;
@@ -300,8 +319,8 @@ function readData(r: Reader, name: string, klass: number, ttl: number, type: num
       return { name, class: klass, ttl, type, texts };
     }
     case RecordType.OPT:
-      // Lifted into `edns` and dropped by decodeMessage: a view, not a copy.
-      return { name, class: klass, ttl, type, data: buf.subarray(start, end) };
+      // Lifted into `edns` and dropped by decodeMessage, its options unread: no view of them is made.
+      return { name, class: klass, ttl, type, data: NO_DATA };
     default: {
       const layout = NAMED_RDATA.get(type);
       return { name, class: klass, ttl, type, data: layout ? expandNames(buf, start, end, layout, type) : buf.slice(start, end) };

@@ -10,11 +10,22 @@
 const NAME_SLOTS = 1024;
 const names: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
 
+/** The hash `textOf` keys by, one byte at a time: `h = textHashStep(h, byte)` from `h = 0`. */
+export function textHashStep(h: number, byte: number): number {
+  return (Math.imul(h, 31) + byte) | 0;
+}
+
 /** The string of the ASCII bytes `text[0..n)`, the cached one when the same text was seen before. */
 export function textOf(text: Buffer, n: number): string {
+  let h = 0;
+  for (let i = 0; i < n; i++) h = textHashStep(h, text[i]!);
+  return hashedTextOf(text, n, h);
+}
+
+/** `textOf` for a caller that already has the bytes' hash (`textHashStep` over them), as the decoder does while writing them. */
+export function hashedTextOf(text: Buffer, n: number, h: number): string {
   if (n === 0) return '';
-  let h = n;
-  for (let i = 0; i < n; i++) h = (Math.imul(h, 31) + text[i]!) | 0;
+  h = (h + n) | 0;
   const slot = (h ^ (h >>> 15)) & (NAME_SLOTS - 1);
   const known = names[slot];
   if (known !== undefined && known.length === n) {

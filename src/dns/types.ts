@@ -70,10 +70,15 @@ export function typeName(type: number): string {
   return typeNames.get(type) ?? `TYPE${type}`;
 }
 
+const typeCodes = new Map<string, number>(Object.entries(RecordType));
+
 /** `SRV`, `srv` or `TYPE33` → 33; undefined when it is not a type. */
 export function parseType(text: string): number | undefined {
+  // As given first: callers mostly pass the mnemonic itself ('SRV'), and upper-casing costs a new string per call.
+  const exact = typeCodes.get(text);
+  if (exact !== undefined) return exact;
   const upper = text.toUpperCase();
-  const known = (RecordType as Record<string, number>)[upper];
+  const known = typeCodes.get(upper);
   if (known !== undefined) return known;
   const m = /^TYPE(\d{1,5})$/.exec(upper);
   if (m && Number(m[1]) <= 0xffff) return Number(m[1]);

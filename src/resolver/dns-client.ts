@@ -36,6 +36,18 @@ export interface DnsClientOptions {
 /** Receive buffer asked for each UDP socket: room for a burst of ~1000 junk replies ahead of the real one. */
 const RECV_BUFFER_BYTES = 1 << 20;
 
+/**
+ * Nameserver addresses are IP literals: handing them back as they are makes
+ * a socket's bind and connect synchronous (Node's default goes through
+ * `dns.lookup` and a tick for each), so its new port can be read at once.
+ */
+function literalLookup(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  callback(null, address, address.includes(':') ? 6 : 4);
+}
+
+/** Whether a reconnected socket gets a fresh port here (Linux: yes); cleared the first time it does not. */
+let reconnectGivesFreshPort = true;
+
 interface Pending {
   id: number;
   q: EncodedQuestion;
@@ -123,11 +135,23 @@ export class DnsClient {
 
   /** Sends `q` to `ns` and resolves with the first valid reply. */
   query(ns: Nameserver, q: EncodedQuestion, timeoutMs: number, tcp = false): Promise<Reply> {
-    if (this.#closed) return Promise.reject(new TransportError(ns.key, 'the DNS client is closed'));
+    return new Promise<Reply>((resolve, reject) => this.ask(ns, q, timeoutMs, tcp, resolve, reject));
+  }
+
+  /**
+   * `query` with callbacks: exactly one of them is called, once (`reject`
+   * possibly before `ask` returns, when the socket cannot send at all). For
+   * `lookup`, whose common case then costs one promise, not a promise and a
+   * `then` on it.
+   * @internal
+   */
+  ask(ns: Nameserver, q: EncodedQuestion, timeoutMs: number, tcp: boolean, resolve: (reply: Reply) => void, reject: (err: Error) => void): void {
+    if (this.#closed) { queueMicrotask(() => reject(new TransportError(ns.key, 'the DNS client is closed'))); return; }
     if (tcp) {
       const stats = this.#statsFor(ns);
       stats.queries++;
-      return this.#viaTcp(ns, q, timeoutMs, performance.now(), stats);
+      this.#viaTcp(ns, q, timeoutMs, performance.now(), stats).then(resolve, reject);
+      return;
     }
     const sock = this.#socket(ns);
     sock.stats.queries++;
@@ -138,17 +162,15 @@ export class DnsClient {
     query.set(q.wire);
     query[0] = id >>> 8;
     query[1] = id & 0xff;
-    return new Promise<Reply>((resolve, reject) => {
-      const start = performance.now();
-      const p: Pending = { id, q, sock, start, deadline: start + timeoutMs, timeoutMs, resolve, reject };
-      sock.lastDeadline = p.deadline;
-      if (p.deadline < this.#sweepAt) this.#arm(p.deadline);
-      if (pending.size === 0) sock.socket.ref();
-      pending.set(id, p);
-      sock.sent++;
-      if (sock.queue === undefined) this.#send(sock, query);
-      else sock.queue.push(query);
-    });
+    const start = performance.now();
+    const p: Pending = { id, q, sock, start, deadline: start + timeoutMs, timeoutMs, resolve, reject };
+    sock.lastDeadline = p.deadline;
+    if (p.deadline < this.#sweepAt) this.#arm(p.deadline);
+    if (pending.size === 0) sock.socket.ref();
+    pending.set(id, p);
+    sock.sent++;
+    if (sock.queue === undefined) this.#send(sock, query);
+    else sock.queue.push(query);
   }
 
   #send(sock: SocketState, query: Buffer): void {
@@ -167,21 +189,54 @@ export class DnsClient {
     const slot = this.#poolSize === 1 ? 0 : this.#ids.next() % this.#poolSize;
     const s = pool[slot];
     if (s !== undefined && s.sent < this.#rotateAfter) return s;
-    if (s !== undefined) this.#retire(s);
-    const socket = createSocket({ type: ns.family === 4 ? 'udp4' : 'udp6', recvBufferSize: RECV_BUFFER_BYTES });
+    if (s !== undefined) {
+      if (s.pending.size === 0 && this.#reconnect(s)) return s;
+      this.#retire(s);
+    }
+    const socket = createSocket({ type: ns.family === 4 ? 'udp4' : 'udp6', recvBufferSize: RECV_BUFFER_BYTES, lookup: literalLookup });
     const state: SocketState = { ns, socket, stats: this.#statsFor(ns), pending: new Map(), slot, sent: 0, lastDeadline: 0, retired: false, closed: false, queue: [] };
     socket.on('message', (msg, rinfo) => this.#onMessage(state, msg, rinfo));
     socket.on('error', (err) => this.#onError(state, err));
-    socket.connect(ns.port, ns.address, (err?: Error) => {
+    this.#connect(state);
+    socket.unref();
+    pool[slot] = state;
+    return state;
+  }
+
+  /** Connects (bind, connect: synchronous with `literalLookup`); queries wait in `queue` until the callback. */
+  #connect(state: SocketState): void {
+    state.queue = [];
+    state.socket.connect(state.ns.port, state.ns.address, (err?: Error) => {
       // No route, no such address: nothing can be sent from this socket; its queries fail now.
       if (err) { this.#onError(state, err); return; }
       const queue = state.queue ?? [];
       state.queue = undefined;
       if (!state.closed) for (const query of queue) this.#send(state, query);
     });
-    socket.unref();
-    pool[slot] = state;
-    return state;
+  }
+
+  /**
+   * A used-up socket with nothing pending takes a fresh port in place: on
+   * Linux, disconnecting a socket that the OS bound to a port of its choice
+   * releases that port, and connecting again binds a new random one — the
+   * same port choice as a new socket's, without a new socket's setup (its
+   * handle, receive buffer, epoll registration) and teardown. False, and
+   * never tried again in this process, where the port stays the same (other
+   * kernels keep it): the caller then opens a new socket as before.
+   */
+  #reconnect(s: SocketState): boolean {
+    if (!reconnectGivesFreshPort || s.queue !== undefined || s.closed) return false;
+    try {
+      const before = s.socket.address().port;
+      s.socket.disconnect();
+      this.#connect(s);
+      const after = s.socket.address().port;
+      if (after !== 0 && after !== before) { s.sent = 0; return true; }
+    } catch {
+      // Any surprise (a socket closed under us): the caller retires this socket and opens a new one.
+    }
+    reconnectGivesFreshPort = false;
+    return false;
   }
 
   /** Takes a socket out of its pool; it closes once its last query settles. */

@@ -128,17 +128,21 @@ export function systemNameservers(): Promise<Nameserver[]> {
 }
 
 /**
- * The common case, one nameserver that answers, costs one promise and one
- * `then`: the first query is made directly and the general path (next
- * nameservers, retries with backoff) is entered only when it fails.
+ * The common case, one nameserver that answers, costs one promise: the
+ * first query is made directly and the general path (next nameservers,
+ * retries with backoff) is entered only when it fails.
  */
 function askInTurn(q: EncodedQuestion, list: Nameserver[], o: Resolved): Promise<LookupResult> {
   if (o.signal?.aborted) return Promise.reject(o.signal.reason);
   const ns = list[0]!;
-  return o.client.query(ns, q, o.timeoutMs, o.tcp).then(
-    (reply) => (movesOn(reply.message.rcode) ? onFirstFailure(q, list, o, rcodeFailure(ns, reply.message.rcode)) : toResult(q, ns, reply)),
-    (err: unknown) => onFirstFailure(q, list, o, errorFailure(ns, err)),
-  );
+  return new Promise<LookupResult>((resolve, reject) => {
+    o.client.ask(ns, q, o.timeoutMs, o.tcp,
+      (reply) => {
+        if (movesOn(reply.message.rcode)) onFirstFailure(q, list, o, rcodeFailure(ns, reply.message.rcode)).then(resolve, reject);
+        else resolve(toResult(q, ns, reply));
+      },
+      (err) => { onFirstFailure(q, list, o, errorFailure(ns, err)).then(resolve, reject); });
+  });
 }
 
 async function onFirstFailure(q: EncodedQuestion, list: Nameserver[], o: Resolved, first: FailedAttempt): Promise<LookupResult> {

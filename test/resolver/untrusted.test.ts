@@ -145,3 +145,21 @@ t.test('source ports are random and short-lived: no port serves more than 128 of
   t.ok(most <= 128, `at most ${most} queries from one source port`);
   t.ok(perPort.size >= N / 128, `${perPort.size} distinct source ports`);
 });
+
+t.test('one query at a time, each socket takes a fresh port in place after rotateAfter queries: no port serves more, and replies still arrive', async (t) => {
+  const s = await scripted(t, honest);
+  const own = new DnsClient({ sockets: 2, rotateAfter: 8 });
+  t.teardown(() => own.close());
+  const N = 400;
+  for (let i = 0; i < N; i++) {
+    const r = await lookup(`a.${D}`, 'A', { nameservers: [s.nameserver], client: own, timeoutMs: 1000, tries: 1 });
+    if (r.answers.length !== 1) t.fail(`lookup ${i}: ${r.answers.length} answers`);
+  }
+  const perPort = new Map<number, number>();
+  for (const p of s.sourcePorts) perPort.set(p, (perPort.get(p) ?? 0) + 1);
+  t.equal(s.sourcePorts.length, N);
+  t.ok(Math.max(...perPort.values()) <= 8, `at most ${Math.max(...perPort.values())} queries from one source port`);
+  t.ok(perPort.size >= N / 8, `${perPort.size} distinct source ports`);
+  t.ok(own.openSockets <= 2, `${own.openSockets} sockets open`);
+  t.match(own.stats.get(s.nameserver), { queries: N, timeouts: 0, rejected: 0 });
+});
