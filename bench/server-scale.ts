@@ -25,6 +25,8 @@ const SCALES = (process.env['SCALES'] ?? '1000,10000,100000').split(',').map(Num
 const CHANGES = Number(process.env['CHANGES'] ?? 40);
 const QPS_SECONDS = Number(process.env['QPS_SECONDS'] ?? 4);
 const THREADS = availableParallelism();
+/** Extra Node flags for the herald serve process (e.g. `--trace-gc`, `--cpu-prof`), space-separated. */
+const SERVE_NODE_ARGS = (process.env['BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 
 /** A deterministic PRNG (mulberry32), so every run builds the same registry. */
 function random(seed: number): () => number {
@@ -68,8 +70,8 @@ async function measure(zk: ZooKeeper, instances: number): Promise<Point> {
   const dir = await mkdtemp(join(tmpdir(), 'herald-scale-'));
   const last = services.at(-1)!;
   const t0 = performance.now();
-  const herald = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', domain, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
-    { stdio: ['ignore', 'ignore', 'inherit'] });
+  const herald = spawn(process.execPath, [...SERVE_NODE_ARGS, 'src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', domain, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
+    { stdio: ['ignore', process.env['BENCH_SERVE_STDOUT'] ? 'inherit' : 'ignore', 'inherit'] });
   reapOnExit(herald);
   const asker = await UdpAsker.open(port);
   try {
@@ -108,6 +110,7 @@ async function measure(zk: ZooKeeper, instances: number): Promise<Point> {
         if (performance.now() - ts > 10_000) throw new Error(`change not visible in 10 s at ${instances} instances`);
       }
       times.push(performance.now() - ts);
+      if (process.env['BENCH_TRACE_CHANGES']) console.error(`${instances}: change ${i} (${joining ? 'join' : 'leave'}) ${(performance.now() - ts).toFixed(1)} ms, ${((performance.now() - t0) / 1000).toFixed(2)} s after start`);
       const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error('the bare watcher saw no change in 10 s')), 10_000).unref());
       watchTimes.push((await Promise.race([watched, timeout])) - ts);
     }

@@ -9,6 +9,7 @@ import { ttlCaps } from '../drain/index.ts';
 import { ListenError } from './errors.ts';
 import { formatHostPort, parseListen, type ListenAddress } from '../host-port.ts';
 import { Responder } from './responder.ts';
+import { settleHeap, SETTLE_MIN_NODES } from './heap-settle.ts';
 import { serveTcpConnection, type TcpLimits } from './tcp-connection.ts';
 import { sumStats, type ServerStats } from './stats.ts';
 import { bindUdp } from './udp-socket.ts';
@@ -143,6 +144,7 @@ export class DnsServer {
     this.#responder.setSnapshot(snapshot);
     for (const w of this.#workers) w.worker.postMessage({ snapshot });
     this.#lastChange = Date.now();
+    if (snapshot.size >= SETTLE_MIN_NODES) settleHeap();
   };
 
   #onDelta = (delta: SnapshotDelta): void => {
