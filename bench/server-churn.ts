@@ -21,6 +21,7 @@ import { reapOnExit } from '../test/fixtures/reap.ts';
 import { waitFor } from '../test/fixtures/wait.ts';
 import { ZooKeeper } from '../test/fixtures/zookeeper.ts';
 import { dnsperf, type DnsperfResult } from './lib/dnsperf.ts';
+import { totalCpuSeconds, udpPortPids } from './lib/proc-cpu.ts';
 import { percentile, UdpAsker } from './lib/udp-query.ts';
 import { addressOf, hostJson, serviceJson, ZkWriter } from './lib/zk-writer.ts';
 
@@ -40,17 +41,45 @@ const POOL = 20;
  */
 const IN_FLIGHT = 32;
 const THREADS = availableParallelism();
+/** Extra Node flags for the herald serve process (e.g. `--cpu-prof`), space-separated. */
+const SERVE_NODE_ARGS = (process.env['BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 
 /** Writes changes to one server's registry: an instance `i` of service `s` joins or leaves. */
 interface Feed {
   change(s: number, i: number, join: boolean): Promise<void>;
   close(): Promise<void>;
+  /** Processes of its own doing the writing (nsupdate), beside this one. */
+  pids: number[];
+}
+
+/**
+ * Where the 2 cores went during a run, in cores (CPU seconds over the run's
+ * wall seconds): the server's processes, its registry's (ZooKeeper; BIND is
+ * its own), the writers (this bench process, which writes the churn and the
+ * probe, plus nsupdate), and dnsperf. Only the server's is what the server
+ * costs; the others compete with it for the same cores.
+ */
+interface Cores { server: number; registry: number; writer: number; dnsperf: number }
+
+/** Whose CPU a run is charged to: the server's processes and its registry's. */
+interface Charged { server: number[]; registry: number[]; writer: number[] }
+
+async function measured<T extends { cores: number }>(charged: Charged, run: () => Promise<T>): Promise<{ result: T; cores: Cores }> {
+  const t0 = performance.now();
+  const self0 = process.cpuUsage();
+  const [server0, registry0, writer0] = await Promise.all([totalCpuSeconds(charged.server), totalCpuSeconds(charged.registry), totalCpuSeconds(charged.writer)]);
+  const result = await run();
+  const [server1, registry1, writer1] = await Promise.all([totalCpuSeconds(charged.server), totalCpuSeconds(charged.registry), totalCpuSeconds(charged.writer)]);
+  const self = process.cpuUsage(self0);
+  const wall = (performance.now() - t0) / 1000;
+  return { result, cores: { server: (server1 - server0) / wall, registry: (registry1 - registry0) / wall, writer: ((writer1 - writer0) + (self.user + self.system) / 1e6) / wall, dnsperf: result.cores } };
 }
 
 function zkFeed(writer: ZkWriter): Feed {
   return {
     change: (s, i, join) => (join ? writer.create(`/us/joyent/coal/svc${s}/i${i}`, hostJson(addressOf(i), 80), true) : writer.remove(`/us/joyent/coal/svc${s}/i${i}`)),
     async close() {},
+    pids: [],
   };
 }
 
@@ -78,19 +107,20 @@ function nsupdateFeed(port: number): Feed {
       return new Promise((resolve) => { waiting.push(resolve); child.stdin!.write(lines); });
     },
     async close() { child.stdin!.end('quit\n'); await new Promise((r) => child.once('exit', r)); },
+    pids: [child.pid!],
   };
 }
 
-interface Round { rate: number; reached: number; load: DnsperfResult; p50: number; p99: number }
+interface Round { rate: number; reached: number; load: DnsperfResult; p50: number; p99: number; cores: Cores }
 
 /**
  * Runs churn at `rate` changes/s (instances beyond the base MEMBERS of each
  * service joining, then leaving) for SECONDS while dnsperf runs and a probe
  * instance joins and leaves every PROBE_MS, timed until the answer changes.
  */
-async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, present: (m: Awaited<ReturnType<UdpAsker['ask']>>) => boolean): Promise<Round> {
+async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, present: (m: Awaited<ReturnType<UdpAsker['ask']>>) => boolean, charged: Charged): Promise<Round> {
   const asker = await UdpAsker.open(port);
-  const load = dnsperf(port, queryFile, SECONDS);
+  const load = measured(charged, () => dnsperf(port, queryFile, SECONDS));
   const until = performance.now() + SECONDS * 1000;
   let done = 0;
   const writer = (async () => {
@@ -136,10 +166,10 @@ async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: strin
     await new Promise((r) => setTimeout(r, Math.max(0, PROBE_MS - (performance.now() - t0))));
   }
   if (!join) await probeFeed.change(0, 9_999, false);
-  const [reached, result] = await Promise.all([writer, load]);
+  const [reached, { result, cores }] = await Promise.all([writer, load]);
   asker.close();
   times.sort((a, b) => a - b);
-  return { rate, reached, load: result, p50: percentile(times, 50), p99: percentile(times, 99) };
+  return { rate, reached, load: result, p50: percentile(times, 50), p99: percentile(times, 99), cores };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'herald-churn-'));
@@ -170,7 +200,7 @@ try {
     await writer.mkdirp(`/us/joyent/coal/svc${s}`, serviceJson('_http', 80));
     for (let k = 0; k < MEMBERS; k++) await writer.create(`/us/joyent/coal/svc${s}/i${s * MEMBERS + k}`, hostJson(addressOf(s * MEMBERS + k), 80), true);
   }
-  herald = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
+  herald = spawn(process.execPath, [...SERVE_NODE_ARGS, 'src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
     { stdio: ['ignore', 'ignore', 'inherit'] });
   reapOnExit(herald);
   const asker = await UdpAsker.open(port);
@@ -180,21 +210,37 @@ try {
   const heraldFeeds = { feed: zkFeed(writer), probe: zkFeed(probeWriter) };
   const bindFeeds = { feed: nsupdateFeed(bind.port), probe: nsupdateFeed(bind.port) };
   feeds.push(bindFeeds.feed, bindFeeds.probe);
-  const idle = { herald: await dnsperf(port, queryFile, SECONDS), bind: await dnsperf(bind.port, queryFile, SECONDS) };
-  const rows: { server: string; idle: DnsperfResult; round: Round }[] = [];
+  const charged = {
+    herald: { server: [herald.pid!], registry: [zk.pid()!], writer: [] },
+    bind: { server: await udpPortPids(bind.port), registry: [], writer: [...bindFeeds.feed.pids, ...bindFeeds.probe.pids] },
+  };
+  const idle = {
+    herald: await measured(charged.herald, () => dnsperf(port, queryFile, SECONDS)),
+    bind: await measured(charged.bind, () => dnsperf(bind.port, queryFile, SECONDS)),
+  };
+  const rows: { server: string; idle: { result: DnsperfResult; cores: Cores }; round: Round }[] = [];
   for (const rate of RATES) {
     // herald: a REFUSED (the name is not held) or an answer with the probe's address.
-    rows.push({ server: 'herald serve', idle: idle.herald, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0) });
-    rows.push({ server: 'BIND nsupdate', idle: idle.bind, round: await churn(bindFeeds.feed, bindFeeds.probe, bind.port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0) });
+    rows.push({ server: 'herald serve', idle: idle.herald, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.herald) });
+    rows.push({ server: 'BIND nsupdate', idle: idle.bind, round: await churn(bindFeeds.feed, bindFeeds.probe, bind.port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.bind) });
   }
+  /** The server's CPU per answered query, µs. */
+  const perQuery = (cores: Cores, load: DnsperfResult) => (cores.server / load.qps) * 1e6;
+  const coreCols = (c: Cores) => `${c.server.toFixed(2).padStart(6)}  ${c.registry.toFixed(2).padStart(6)}  ${c.writer.toFixed(2).padStart(6)}  ${c.dnsperf.toFixed(2).padStart(7)}`;
   console.log(`server under registry churn (${SERVICES} services of ${MEMBERS}; dnsperf ${SECONDS} s per point; probe change every ${PROBE_MS} ms; ${THREADS} threads)`);
-  console.log(`idle: herald ${idle.herald.qps.toFixed(0)} q/s (${idle.herald.latencyMs.toFixed(2)} ms), BIND ${idle.bind.qps.toFixed(0)} q/s (${idle.bind.latencyMs.toFixed(2)} ms)`);
-  console.log('server          changes/s  reached      q/s  vs idle  avg ms  propagation p50 ms  p99 ms');
+  console.log(`idle: herald ${idle.herald.result.qps.toFixed(0)} q/s (${idle.herald.result.latencyMs.toFixed(2)} ms), BIND ${idle.bind.result.qps.toFixed(0)} q/s (${idle.bind.result.latencyMs.toFixed(2)} ms)`);
+  console.log('cores: CPU seconds per wall second of the server, its registry (ZooKeeper; none for BIND), the writers (this bench process; nsupdate) and dnsperf, on the same cores');
+  console.log('server          changes/s  reached      q/s  vs idle  avg ms  propagation p50 ms  p99 ms  server   zk/reg  writer  dnsperf  server µs/query  vs idle');
+  for (const { server, idle: base } of rows.filter((r, i) => i < 2)) {
+    console.log(`${server.padEnd(14)}  ${'idle'.padStart(9)}  ${'-'.padStart(7)}  ${base.result.qps.toFixed(0).padStart(7)}  ${'1.00'.padStart(6)}x  ${base.result.latencyMs.toFixed(2).padStart(6)}  ${'-'.padStart(18)}  ${'-'.padStart(6)}  ${coreCols(base.cores)}  ${perQuery(base.cores, base.result).toFixed(1).padStart(15)}  ${'1.00'.padStart(6)}x`);
+  }
   for (const { server, idle: base, round: r } of rows) {
-    console.log(`${server.padEnd(14)}  ${String(r.rate).padStart(9)}  ${r.reached.toFixed(0).padStart(7)}  ${r.load.qps.toFixed(0).padStart(7)}  ${(r.load.qps / base.qps).toFixed(2).padStart(6)}x  ${r.load.latencyMs.toFixed(2).padStart(6)}  ${r.p50.toFixed(1).padStart(18)}  ${r.p99.toFixed(1).padStart(6)}`);
+    console.log(`${server.padEnd(14)}  ${String(r.rate).padStart(9)}  ${r.reached.toFixed(0).padStart(7)}  ${r.load.qps.toFixed(0).padStart(7)}  ${(r.load.qps / base.result.qps).toFixed(2).padStart(6)}x  ${r.load.latencyMs.toFixed(2).padStart(6)}  ${r.p50.toFixed(1).padStart(18)}  ${r.p99.toFixed(1).padStart(6)}  ${coreCols(r.cores)}  ${perQuery(r.cores, r.load).toFixed(1).padStart(15)}  ${(perQuery(r.cores, r.load) / perQuery(base.cores, base.result)).toFixed(2).padStart(6)}x`);
   }
   const top = rows.filter((r) => r.server === 'herald serve').at(-1)!;
-  console.log(`herald at ${top.round.rate}/s: q/s ${(top.round.load.qps / top.idle.qps).toFixed(2)}x idle (target >= 0.9x), propagation p99 ${top.round.p99.toFixed(1)} ms (target <= 50 ms)`);
+  const others = (c: Cores) => c.registry + c.writer;
+  console.log(`herald at ${top.round.rate}/s: q/s ${(top.round.load.qps / top.idle.result.qps).toFixed(2)}x idle (target >= 0.9x), propagation p99 ${top.round.p99.toFixed(1)} ms (target <= 50 ms); ` +
+    `herald's CPU per query ${(perQuery(top.round.cores, top.round.load) / perQuery(top.idle.cores, top.idle.result)).toFixed(2)}x idle; ZooKeeper and the writer took ${others(top.round.cores).toFixed(2)} cores (idle: ${others(top.idle.cores).toFixed(2)}) of the 2 herald and dnsperf share`);
 } finally {
   for (const f of feeds) await f.close();
   if (herald && herald.exitCode === null) { herald.kill('SIGTERM'); await new Promise((r) => herald!.once('exit', r)); }
