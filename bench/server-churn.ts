@@ -21,7 +21,7 @@ import { reapOnExit } from '../test/fixtures/reap.ts';
 import { waitFor } from '../test/fixtures/wait.ts';
 import { ZooKeeper } from '../test/fixtures/zookeeper.ts';
 import { dnsperf, type DnsperfResult } from './lib/dnsperf.ts';
-import { totalCpuSeconds, udpPortPids } from './lib/proc-cpu.ts';
+import { threadCpuSeconds, totalCpuSeconds, udpPortPids } from './lib/proc-cpu.ts';
 import { percentile, UdpAsker } from './lib/udp-query.ts';
 import { addressOf, hostJson, serviceJson, ZkWriter } from './lib/zk-writer.ts';
 
@@ -59,7 +59,7 @@ interface Feed {
  * probe, plus nsupdate), and dnsperf. Only the server's is what the server
  * costs; the others compete with it for the same cores.
  */
-interface Cores { server: number; registry: number; writer: number; dnsperf: number }
+interface Cores { server: number; registry: number; writer: number; dnsperf: number; threads: Map<string, number> }
 
 /** Whose CPU a run is charged to: the server's processes and its registry's. */
 interface Charged { server: number[]; registry: number[]; writer: number[] }
@@ -67,12 +67,13 @@ interface Charged { server: number[]; registry: number[]; writer: number[] }
 async function measured<T extends { cores: number }>(charged: Charged, run: () => Promise<T>): Promise<{ result: T; cores: Cores }> {
   const t0 = performance.now();
   const self0 = process.cpuUsage();
-  const [server0, registry0, writer0] = await Promise.all([totalCpuSeconds(charged.server), totalCpuSeconds(charged.registry), totalCpuSeconds(charged.writer)]);
+  const [server0, registry0, writer0, threads0] = await Promise.all([totalCpuSeconds(charged.server), totalCpuSeconds(charged.registry), totalCpuSeconds(charged.writer), threadCpuSeconds(charged.server[0]!)]);
   const result = await run();
-  const [server1, registry1, writer1] = await Promise.all([totalCpuSeconds(charged.server), totalCpuSeconds(charged.registry), totalCpuSeconds(charged.writer)]);
+  const [server1, registry1, writer1, threads1] = await Promise.all([totalCpuSeconds(charged.server), totalCpuSeconds(charged.registry), totalCpuSeconds(charged.writer), threadCpuSeconds(charged.server[0]!)]);
   const self = process.cpuUsage(self0);
   const wall = (performance.now() - t0) / 1000;
-  return { result, cores: { server: (server1 - server0) / wall, registry: (registry1 - registry0) / wall, writer: ((writer1 - writer0) + (self.user + self.system) / 1e6) / wall, dnsperf: result.cores } };
+  const threads = new Map([...threads1].map(([name, s]) => [name, (s - (threads0.get(name) ?? 0)) / wall]));
+  return { result, cores: { server: (server1 - server0) / wall, registry: (registry1 - registry0) / wall, writer: ((writer1 - writer0) + (self.user + self.system) / 1e6) / wall, dnsperf: result.cores, threads } };
 }
 
 function zkFeed(writer: ZkWriter): Feed {
@@ -237,6 +238,10 @@ try {
   for (const { server, idle: base, round: r } of rows) {
     console.log(`${server.padEnd(14)}  ${String(r.rate).padStart(9)}  ${r.reached.toFixed(0).padStart(7)}  ${r.load.qps.toFixed(0).padStart(7)}  ${(r.load.qps / base.result.qps).toFixed(2).padStart(6)}x  ${r.load.latencyMs.toFixed(2).padStart(6)}  ${r.p50.toFixed(1).padStart(18)}  ${r.p99.toFixed(1).padStart(6)}  ${coreCols(r.cores)}  ${perQuery(r.cores, r.load).toFixed(1).padStart(15)}  ${(perQuery(r.cores, r.load) / perQuery(base.cores, base.result)).toFixed(2).padStart(6)}x`);
   }
+  // herald's threads: a thread busier than the others is where dnsperf's queries wait (SO_REUSEPORT pins each of its source ports to one socket).
+  const threadCols = (c: Cores) => ['MainThread', 'WorkerThread', 'V8Worker'].map((n) => `${n} ${(c.threads.get(n) ?? 0).toFixed(2)}`).join(', ');
+  console.log(`herald serve threads (cores): idle: ${threadCols(idle.herald.cores)}`);
+  for (const { round: r } of rows.filter((x) => x.server === 'herald serve')) console.log(`herald serve threads (cores): ${r.rate}/s: ${threadCols(r.cores)}`);
   const top = rows.filter((r) => r.server === 'herald serve').at(-1)!;
   const others = (c: Cores) => c.registry + c.writer;
   console.log(`herald at ${top.round.rate}/s: q/s ${(top.round.load.qps / top.idle.result.qps).toFixed(2)}x idle (target >= 0.9x), propagation p99 ${top.round.p99.toFixed(1)} ms (target <= 50 ms); ` +
