@@ -41,6 +41,8 @@ const POOL = 20;
  */
 const IN_FLIGHT = 32;
 const THREADS = availableParallelism();
+/** BENCH_HERALD_MAIN=PATH: another checkout's src/cli/main.ts (before/after). */
+const HERALD_MAIN = process.env['BENCH_HERALD_MAIN'] ?? 'src/cli/main.ts';
 /** Extra Node flags for the herald serve process (e.g. `--cpu-prof`), space-separated. */
 const SERVE_NODE_ARGS = (process.env['BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 
@@ -119,9 +121,11 @@ interface Round { rate: number; reached: number; load: DnsperfResult; p50: numbe
  * service joining, then leaving) for SECONDS while dnsperf runs and a probe
  * instance joins and leaves every PROBE_MS, timed until the answer changes.
  */
-async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, present: (m: Awaited<ReturnType<UdpAsker['ask']>>) => boolean, charged: Charged): Promise<Round> {
+async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, present: (m: Awaited<ReturnType<UdpAsker['ask']>>) => boolean, charged: Charged, queries = true): Promise<Round> {
   const asker = await UdpAsker.open(port);
-  const load = measured(charged, () => dnsperf(port, queryFile, SECONDS));
+  const load = measured(charged, queries
+    ? () => dnsperf(port, queryFile, SECONDS)
+    : async (): Promise<DnsperfResult> => { await new Promise((r) => setTimeout(r, SECONDS * 1000)); return { qps: 0, latencyMs: 0, lost: 0, cores: 0 }; });
   const until = performance.now() + SECONDS * 1000;
   let done = 0;
   const writer = (async () => {
@@ -201,9 +205,16 @@ try {
     await writer.mkdirp(`/us/joyent/coal/svc${s}`, serviceJson('_http', 80));
     for (let k = 0; k < MEMBERS; k++) await writer.create(`/us/joyent/coal/svc${s}/i${s * MEMBERS + k}`, hostJson(addressOf(s * MEMBERS + k), 80), true);
   }
-  herald = spawn(process.execPath, [...SERVE_NODE_ARGS, 'src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
-    { stdio: ['ignore', 'ignore', 'inherit'] });
+  herald = spawn(process.execPath, [...SERVE_NODE_ARGS, HERALD_MAIN, 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
   reapOnExit(herald);
+  // Ready once it says so: with worker threads the main thread's socket answers until they are up.
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    herald!.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('listening ')) resolve(); });
+    herald!.once('exit', (code) => reject(new Error(`herald serve exited (${code}) before listening`)));
+  });
+  herald.stdout!.resume();
   const asker = await UdpAsker.open(port);
   await waitFor('herald serve to answer', async () => (await asker.ask(`i0.svc0.${DOMAIN}`, RecordType.A))?.rcode === 0, 30_000, 50);
   asker.close();
@@ -225,6 +236,15 @@ try {
     rows.push({ server: 'herald serve', idle: idle.herald, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.herald) });
     rows.push({ server: 'BIND nsupdate', idle: idle.bind, round: await churn(bindFeeds.feed, bindFeeds.probe, bind.port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.bind) });
   }
+  // What following the registry costs each server, without queries: its CPU per change (the churn's and the probe's, 10/s).
+  const quiet: { server: string; rate: number; perChange: number; cores: Cores }[] = [];
+  for (const rate of RATES) {
+    for (const [server, feeds, at, charge] of [['herald serve', heraldFeeds, port, charged.herald], ['BIND nsupdate', bindFeeds, bind.port, charged.bind]] as const) {
+      const r = await churn(feeds.feed, feeds.probe, at, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charge, false);
+      const changes = r.reached + 1000 / PROBE_MS;
+      quiet.push({ server, rate, perChange: (r.cores.server / changes) * 1e6, cores: r.cores });
+    }
+  }
   /** The server's CPU per answered query, µs. */
   const perQuery = (cores: Cores, load: DnsperfResult) => (cores.server / load.qps) * 1e6;
   const coreCols = (c: Cores) => `${c.server.toFixed(2).padStart(6)}  ${c.registry.toFixed(2).padStart(6)}  ${c.writer.toFixed(2).padStart(6)}  ${c.dnsperf.toFixed(2).padStart(7)}`;
@@ -239,9 +259,15 @@ try {
     console.log(`${server.padEnd(14)}  ${String(r.rate).padStart(9)}  ${r.reached.toFixed(0).padStart(7)}  ${r.load.qps.toFixed(0).padStart(7)}  ${(r.load.qps / base.result.qps).toFixed(2).padStart(6)}x  ${r.load.latencyMs.toFixed(2).padStart(6)}  ${r.p50.toFixed(1).padStart(18)}  ${r.p99.toFixed(1).padStart(6)}  ${coreCols(r.cores)}  ${perQuery(r.cores, r.load).toFixed(1).padStart(15)}  ${(perQuery(r.cores, r.load) / perQuery(base.cores, base.result)).toFixed(2).padStart(6)}x`);
   }
   // herald's threads: a thread busier than the others is where dnsperf's queries wait (SO_REUSEPORT pins each of its source ports to one socket).
-  const threadCols = (c: Cores) => ['MainThread', 'WorkerThread', 'V8Worker'].map((n) => `${n} ${(c.threads.get(n) ?? 0).toFixed(2)}`).join(', ');
+  const threadCols = (c: Cores) => {
+    const of = (name: string) => [...c.threads].filter(([k]) => k.startsWith(`${name}/`)).map(([, v]) => v);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    return `main ${sum(of('MainThread')).toFixed(2)}, UDP workers ${of('WorkerThread').map((v) => v.toFixed(2)).join(' / ')}, V8 helpers ${sum(of('V8Worker')).toFixed(2)}`;
+  };
   console.log(`herald serve threads (cores): idle: ${threadCols(idle.herald.cores)}`);
   for (const { round: r } of rows.filter((x) => x.server === 'herald serve')) console.log(`herald serve threads (cores): ${r.rate}/s: ${threadCols(r.cores)}`);
+  console.log('without queries: CPU per change (the churn and the probe\'s 10/s), µs');
+  for (const q of quiet) console.log(`${q.server.padEnd(14)}  ${String(q.rate).padStart(9)}/s  server ${q.perChange.toFixed(0).padStart(6)} µs/change (${q.cores.server.toFixed(2)} cores)  zk/reg ${q.cores.registry.toFixed(2)}  writer ${q.cores.writer.toFixed(2)}${q.server === 'herald serve' ? `  (${threadCols(q.cores)})` : ''}`);
   const top = rows.filter((r) => r.server === 'herald serve').at(-1)!;
   const others = (c: Cores) => c.registry + c.writer;
   console.log(`herald at ${top.round.rate}/s: q/s ${(top.round.load.qps / top.idle.result.qps).toFixed(2)}x idle (target >= 0.9x), propagation p99 ${top.round.p99.toFixed(1)} ms (target <= 50 ms); ` +

@@ -30,7 +30,7 @@ export async function udpPortPids(port: number): Promise<number[]> {
   return [...pids];
 }
 
-/** CPU seconds of `pid`'s threads so far, summed by thread name (`MainThread`, `WorkerThread` for worker_threads, `V8Worker` for V8's GC and compiler helpers, ...). */
+/** CPU seconds of each of `pid`'s threads so far, keyed `name/tid` (names: `MainThread`, `WorkerThread` for worker_threads, `V8Worker` for V8's GC and compiler helpers, ...). */
 export async function threadCpuSeconds(pid: number): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const { readdir } = await import('node:fs/promises');
@@ -38,8 +38,7 @@ export async function threadCpuSeconds(pid: number): Promise<Map<string, number>
     try {
       const [comm, stat] = await Promise.all([readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8'), readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8')]);
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const name = comm.trim();
-      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND);
+      out.set(`${comm.trim()}/${tid}`, (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND);
     } catch {
       // The thread ended between listing and reading.
     }
