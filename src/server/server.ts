@@ -143,9 +143,10 @@ export class DnsServer {
 
   #onSnapshot = (snapshot: Snapshot): void => {
     this.#responder.setSnapshot(snapshot);
+    // Before the workers get it, not while they build: a worker done before this thread's collection would answer a change it cannot yet follow.
+    if (snapshot.size >= SETTLE_MIN_NODES) settleHeap();
     for (const w of this.#workers) w.worker.postMessage({ snapshot });
     this.#lastChange = Date.now();
-    if (snapshot.size >= SETTLE_MIN_NODES) settleHeap();
   };
 
   #onDelta = (delta: SnapshotDelta): void => {
