@@ -25,6 +25,8 @@ const SCALES = (process.env['SCALES'] ?? '1000,10000,100000').split(',').map(Num
 const CHANGES = Number(process.env['CHANGES'] ?? 40);
 const QPS_SECONDS = Number(process.env['QPS_SECONDS'] ?? 4);
 const THREADS = availableParallelism();
+/** BENCH_HERALD_MAIN=PATH: another checkout's src/cli/main.ts (before/after). */
+const HERALD_MAIN = process.env['BENCH_HERALD_MAIN'] ?? 'src/cli/main.ts';
 /** Extra Node flags for the herald serve process (e.g. `--trace-gc`, `--cpu-prof`), space-separated. */
 const SERVE_NODE_ARGS = (process.env['BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 
@@ -70,7 +72,7 @@ async function measure(zk: ZooKeeper, instances: number): Promise<Point> {
   const dir = await mkdtemp(join(tmpdir(), 'herald-scale-'));
   const last = services.at(-1)!;
   const t0 = performance.now();
-  const herald = spawn(process.execPath, [...SERVE_NODE_ARGS, 'src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', domain, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
+  const herald = spawn(process.execPath, [...SERVE_NODE_ARGS, HERALD_MAIN, 'serve', '--zk', zk.connectString, '--domain', domain, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
     { stdio: ['ignore', process.env['BENCH_SERVE_STDOUT'] ? 'inherit' : 'ignore', 'inherit'] });
   reapOnExit(herald);
   const asker = await UdpAsker.open(port);
