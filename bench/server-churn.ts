@@ -8,7 +8,13 @@
 // changed) made every PROBE_MS under that churn and query load. The rate
 // each writer really reached is printed too. Targets (DESIGN.md): at
 // 1000 changes/s herald q/s >= 0.9x idle and propagation p99 <= 50 ms.
-// Bounded: SECONDS per rate per server, plus an idle run each.
+// Every round also prints where the 2 cores went (the server's processes,
+// ZooKeeper, the writers, dnsperf; herald's by thread), and each rate is
+// run once more without queries: the server's CPU per change, what
+// following the registry costs it, which the machine's load moves far
+// less than q/s. CLIENTS sets dnsperf's -c (16); BENCH_HERALD_MAIN runs
+// another checkout's herald; BENCH_SERVE_NODE_ARGS passes Node flags.
+// Bounded: 2 x SECONDS per rate per server, plus an idle run each.
 // herald serve runs with --rrl off: dnsperf from one address is a flood by RRL's measure, and BIND here has none.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -44,6 +50,12 @@ const THREADS = availableParallelism();
 /** BENCH_HERALD_MAIN=PATH: another checkout's src/cli/main.ts (before/after). */
 const HERALD_MAIN = process.env['BENCH_HERALD_MAIN'] ?? 'src/cli/main.ts';
 /** Extra Node flags for the herald serve process (e.g. `--cpu-prof`), space-separated. */
+/**
+ * dnsperf source ports (-c). The kernel pins each to one of the answering
+ * threads' SO_REUSEPORT sockets, so with 16 one thread may get twice the
+ * other's share in one run and not the next; more ports spread them evenly.
+ */
+const CLIENTS = Number(process.env['CLIENTS'] ?? 16);
 const SERVE_NODE_ARGS = (process.env['BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 
 /** Writes changes to one server's registry: an instance `i` of service `s` joins or leaves. */
@@ -124,7 +136,7 @@ interface Round { rate: number; reached: number; load: DnsperfResult; p50: numbe
 async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, present: (m: Awaited<ReturnType<UdpAsker['ask']>>) => boolean, charged: Charged, queries = true): Promise<Round> {
   const asker = await UdpAsker.open(port);
   const load = measured(charged, queries
-    ? () => dnsperf(port, queryFile, SECONDS)
+    ? () => dnsperf(port, queryFile, SECONDS, { clients: CLIENTS })
     : async (): Promise<DnsperfResult> => { await new Promise((r) => setTimeout(r, SECONDS * 1000)); return { qps: 0, latencyMs: 0, lost: 0, cores: 0 }; });
   const until = performance.now() + SECONDS * 1000;
   let done = 0;
@@ -227,8 +239,8 @@ try {
     bind: { server: await udpPortPids(bind.port), registry: [], writer: [...bindFeeds.feed.pids, ...bindFeeds.probe.pids] },
   };
   const idle = {
-    herald: await measured(charged.herald, () => dnsperf(port, queryFile, SECONDS)),
-    bind: await measured(charged.bind, () => dnsperf(bind.port, queryFile, SECONDS)),
+    herald: await measured(charged.herald, () => dnsperf(port, queryFile, SECONDS, { clients: CLIENTS })),
+    bind: await measured(charged.bind, () => dnsperf(bind.port, queryFile, SECONDS, { clients: CLIENTS })),
   };
   const rows: { server: string; idle: { result: DnsperfResult; cores: Cores }; round: Round }[] = [];
   for (const rate of RATES) {
@@ -248,7 +260,7 @@ try {
   /** The server's CPU per answered query, µs. */
   const perQuery = (cores: Cores, load: DnsperfResult) => (cores.server / load.qps) * 1e6;
   const coreCols = (c: Cores) => `${c.server.toFixed(2).padStart(6)}  ${c.registry.toFixed(2).padStart(6)}  ${c.writer.toFixed(2).padStart(6)}  ${c.dnsperf.toFixed(2).padStart(7)}`;
-  console.log(`server under registry churn (${SERVICES} services of ${MEMBERS}; dnsperf ${SECONDS} s per point; probe change every ${PROBE_MS} ms; ${THREADS} threads)`);
+  console.log(`server under registry churn (${SERVICES} services of ${MEMBERS}; dnsperf -c ${CLIENTS}, ${SECONDS} s per point; probe change every ${PROBE_MS} ms; ${THREADS} threads)`);
   console.log(`idle: herald ${idle.herald.result.qps.toFixed(0)} q/s (${idle.herald.result.latencyMs.toFixed(2)} ms), BIND ${idle.bind.result.qps.toFixed(0)} q/s (${idle.bind.result.latencyMs.toFixed(2)} ms)`);
   console.log('cores: CPU seconds per wall second of the server, its registry (ZooKeeper; none for BIND), the writers (this bench process; nsupdate) and dnsperf, on the same cores');
   console.log('server          changes/s  reached      q/s  vs idle  avg ms  propagation p50 ms  p99 ms  server   zk/reg  writer  dnsperf  server µs/query  vs idle');

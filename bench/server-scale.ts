@@ -8,6 +8,10 @@
 // of SRV and A queries. Prints the curve and the growth per 10x. Targets (DESIGN.md): at 100k, one change visible within
 // 50 ms p99 and RSS under 1 GiB. Bounded: SCALES (default 1k,10k,100k),
 // CHANGES changes and a QPS_SECONDS dnsperf run per scale.
+// BENCH_TRACE_CHANGES=1 prints each change's time and when it came after
+// herald's start; BENCH_SERVE_NODE_ARGS passes Node flags to herald serve
+// (`--trace-gc`; BENCH_SERVE_STDOUT=1 shows its stdout); BENCH_HERALD_MAIN
+// runs another checkout's herald serve.
 // herald serve runs with --rrl off: dnsperf from one address is a flood by RRL's measure, and BIND here has none.
 import { spawn } from 'node:child_process';
 import { readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
