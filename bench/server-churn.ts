@@ -8,7 +8,13 @@
 // changed) made every PROBE_MS under that churn and query load. The rate
 // each writer really reached is printed too. Targets (DESIGN.md): at
 // 1000 changes/s herald q/s >= 0.9x idle and propagation p99 <= 50 ms.
-// Bounded: SECONDS per rate per server, plus an idle run each.
+// Every round also prints where the 2 cores went (the server's processes,
+// ZooKeeper, the writers, dnsperf; herald's by thread), and each rate is
+// run once more without queries: the server's CPU per change, what
+// following the registry costs it, which the machine's load moves far
+// less than q/s. CLIENTS sets dnsperf's -c (16); BENCH_HERALD_MAIN runs
+// another checkout's herald; BENCH_SERVE_NODE_ARGS passes Node flags.
+// Bounded: 2 x SECONDS per rate per server, plus an idle run each.
 // herald serve runs with --rrl off: dnsperf from one address is a flood by RRL's measure, and BIND here has none.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +27,7 @@ import { reapOnExit } from '../test/fixtures/reap.ts';
 import { waitFor } from '../test/fixtures/wait.ts';
 import { ZooKeeper } from '../test/fixtures/zookeeper.ts';
 import { dnsperf, type DnsperfResult } from './lib/dnsperf.ts';
+import { threadCpuSeconds, totalCpuSeconds, udpPortPids } from './lib/proc-cpu.ts';
 import { percentile, UdpAsker } from './lib/udp-query.ts';
 import { addressOf, hostJson, serviceJson, ZkWriter } from './lib/zk-writer.ts';
 
@@ -40,17 +47,54 @@ const POOL = 20;
  */
 const IN_FLIGHT = 32;
 const THREADS = availableParallelism();
+/** BENCH_HERALD_MAIN=PATH: another checkout's src/cli/main.ts (before/after). */
+const HERALD_MAIN = process.env['BENCH_HERALD_MAIN'] ?? 'src/cli/main.ts';
+/** Extra Node flags for the herald serve process (e.g. `--cpu-prof`), space-separated. */
+/**
+ * dnsperf source ports (-c). The kernel pins each to one of the answering
+ * threads' SO_REUSEPORT sockets, so with 16 one thread may get twice the
+ * other's share in one run and not the next; more ports spread them evenly.
+ */
+const CLIENTS = Number(process.env['CLIENTS'] ?? 16);
+const SERVE_NODE_ARGS = (process.env['BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 
 /** Writes changes to one server's registry: an instance `i` of service `s` joins or leaves. */
 interface Feed {
   change(s: number, i: number, join: boolean): Promise<void>;
   close(): Promise<void>;
+  /** Processes of its own doing the writing (nsupdate), beside this one. */
+  pids: number[];
+}
+
+/**
+ * Where the 2 cores went during a run, in cores (CPU seconds over the run's
+ * wall seconds): the server's processes, its registry's (ZooKeeper; BIND is
+ * its own), the writers (this bench process, which writes the churn and the
+ * probe, plus nsupdate), and dnsperf. Only the server's is what the server
+ * costs; the others compete with it for the same cores.
+ */
+interface Cores { server: number; registry: number; writer: number; dnsperf: number; threads: Map<string, number> }
+
+/** Whose CPU a run is charged to: the server's processes and its registry's. */
+interface Charged { server: number[]; registry: number[]; writer: number[] }
+
+async function measured<T extends { cores: number }>(charged: Charged, run: () => Promise<T>): Promise<{ result: T; cores: Cores }> {
+  const t0 = performance.now();
+  const self0 = process.cpuUsage();
+  const [server0, registry0, writer0, threads0] = await Promise.all([totalCpuSeconds(charged.server), totalCpuSeconds(charged.registry), totalCpuSeconds(charged.writer), threadCpuSeconds(charged.server[0]!)]);
+  const result = await run();
+  const [server1, registry1, writer1, threads1] = await Promise.all([totalCpuSeconds(charged.server), totalCpuSeconds(charged.registry), totalCpuSeconds(charged.writer), threadCpuSeconds(charged.server[0]!)]);
+  const self = process.cpuUsage(self0);
+  const wall = (performance.now() - t0) / 1000;
+  const threads = new Map([...threads1].map(([name, s]) => [name, (s - (threads0.get(name) ?? 0)) / wall]));
+  return { result, cores: { server: (server1 - server0) / wall, registry: (registry1 - registry0) / wall, writer: ((writer1 - writer0) + (self.user + self.system) / 1e6) / wall, dnsperf: result.cores, threads } };
 }
 
 function zkFeed(writer: ZkWriter): Feed {
   return {
     change: (s, i, join) => (join ? writer.create(`/us/joyent/coal/svc${s}/i${i}`, hostJson(addressOf(i), 80), true) : writer.remove(`/us/joyent/coal/svc${s}/i${i}`)),
     async close() {},
+    pids: [],
   };
 }
 
@@ -78,19 +122,22 @@ function nsupdateFeed(port: number): Feed {
       return new Promise((resolve) => { waiting.push(resolve); child.stdin!.write(lines); });
     },
     async close() { child.stdin!.end('quit\n'); await new Promise((r) => child.once('exit', r)); },
+    pids: [child.pid!],
   };
 }
 
-interface Round { rate: number; reached: number; load: DnsperfResult; p50: number; p99: number }
+interface Round { rate: number; reached: number; load: DnsperfResult; p50: number; p99: number; cores: Cores }
 
 /**
  * Runs churn at `rate` changes/s (instances beyond the base MEMBERS of each
  * service joining, then leaving) for SECONDS while dnsperf runs and a probe
  * instance joins and leaves every PROBE_MS, timed until the answer changes.
  */
-async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, present: (m: Awaited<ReturnType<UdpAsker['ask']>>) => boolean): Promise<Round> {
+async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, present: (m: Awaited<ReturnType<UdpAsker['ask']>>) => boolean, charged: Charged, queries = true): Promise<Round> {
   const asker = await UdpAsker.open(port);
-  const load = dnsperf(port, queryFile, SECONDS);
+  const load = measured(charged, queries
+    ? () => dnsperf(port, queryFile, SECONDS, { clients: CLIENTS })
+    : async (): Promise<DnsperfResult> => { await new Promise((r) => setTimeout(r, SECONDS * 1000)); return { qps: 0, latencyMs: 0, lost: 0, cores: 0 }; });
   const until = performance.now() + SECONDS * 1000;
   let done = 0;
   const writer = (async () => {
@@ -136,10 +183,10 @@ async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: strin
     await new Promise((r) => setTimeout(r, Math.max(0, PROBE_MS - (performance.now() - t0))));
   }
   if (!join) await probeFeed.change(0, 9_999, false);
-  const [reached, result] = await Promise.all([writer, load]);
+  const [reached, { result, cores }] = await Promise.all([writer, load]);
   asker.close();
   times.sort((a, b) => a - b);
-  return { rate, reached, load: result, p50: percentile(times, 50), p99: percentile(times, 99) };
+  return { rate, reached, load: result, p50: percentile(times, 50), p99: percentile(times, 99), cores };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'herald-churn-'));
@@ -170,9 +217,16 @@ try {
     await writer.mkdirp(`/us/joyent/coal/svc${s}`, serviceJson('_http', 80));
     for (let k = 0; k < MEMBERS; k++) await writer.create(`/us/joyent/coal/svc${s}/i${s * MEMBERS + k}`, hostJson(addressOf(s * MEMBERS + k), 80), true);
   }
-  herald = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
-    { stdio: ['ignore', 'ignore', 'inherit'] });
+  herald = spawn(process.execPath, [...SERVE_NODE_ARGS, HERALD_MAIN, 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
   reapOnExit(herald);
+  // Ready once it says so: with worker threads the main thread's socket answers until they are up.
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    herald!.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('listening ')) resolve(); });
+    herald!.once('exit', (code) => reject(new Error(`herald serve exited (${code}) before listening`)));
+  });
+  herald.stdout!.resume();
   const asker = await UdpAsker.open(port);
   await waitFor('herald serve to answer', async () => (await asker.ask(`i0.svc0.${DOMAIN}`, RecordType.A))?.rcode === 0, 30_000, 50);
   asker.close();
@@ -180,21 +234,56 @@ try {
   const heraldFeeds = { feed: zkFeed(writer), probe: zkFeed(probeWriter) };
   const bindFeeds = { feed: nsupdateFeed(bind.port), probe: nsupdateFeed(bind.port) };
   feeds.push(bindFeeds.feed, bindFeeds.probe);
-  const idle = { herald: await dnsperf(port, queryFile, SECONDS), bind: await dnsperf(bind.port, queryFile, SECONDS) };
-  const rows: { server: string; idle: DnsperfResult; round: Round }[] = [];
+  const charged = {
+    herald: { server: [herald.pid!], registry: [zk.pid()!], writer: [] },
+    bind: { server: await udpPortPids(bind.port), registry: [], writer: [...bindFeeds.feed.pids, ...bindFeeds.probe.pids] },
+  };
+  const idle = {
+    herald: await measured(charged.herald, () => dnsperf(port, queryFile, SECONDS, { clients: CLIENTS })),
+    bind: await measured(charged.bind, () => dnsperf(bind.port, queryFile, SECONDS, { clients: CLIENTS })),
+  };
+  const rows: { server: string; idle: { result: DnsperfResult; cores: Cores }; round: Round }[] = [];
   for (const rate of RATES) {
     // herald: a REFUSED (the name is not held) or an answer with the probe's address.
-    rows.push({ server: 'herald serve', idle: idle.herald, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0) });
-    rows.push({ server: 'BIND nsupdate', idle: idle.bind, round: await churn(bindFeeds.feed, bindFeeds.probe, bind.port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0) });
+    rows.push({ server: 'herald serve', idle: idle.herald, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.herald) });
+    rows.push({ server: 'BIND nsupdate', idle: idle.bind, round: await churn(bindFeeds.feed, bindFeeds.probe, bind.port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.bind) });
   }
-  console.log(`server under registry churn (${SERVICES} services of ${MEMBERS}; dnsperf ${SECONDS} s per point; probe change every ${PROBE_MS} ms; ${THREADS} threads)`);
-  console.log(`idle: herald ${idle.herald.qps.toFixed(0)} q/s (${idle.herald.latencyMs.toFixed(2)} ms), BIND ${idle.bind.qps.toFixed(0)} q/s (${idle.bind.latencyMs.toFixed(2)} ms)`);
-  console.log('server          changes/s  reached      q/s  vs idle  avg ms  propagation p50 ms  p99 ms');
+  // What following the registry costs each server, without queries: its CPU per change (the churn's and the probe's, 10/s).
+  const quiet: { server: string; rate: number; perChange: number; cores: Cores }[] = [];
+  for (const rate of RATES) {
+    for (const [server, feeds, at, charge] of [['herald serve', heraldFeeds, port, charged.herald], ['BIND nsupdate', bindFeeds, bind.port, charged.bind]] as const) {
+      const r = await churn(feeds.feed, feeds.probe, at, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charge, false);
+      const changes = r.reached + 1000 / PROBE_MS;
+      quiet.push({ server, rate, perChange: (r.cores.server / changes) * 1e6, cores: r.cores });
+    }
+  }
+  /** The server's CPU per answered query, µs. */
+  const perQuery = (cores: Cores, load: DnsperfResult) => (cores.server / load.qps) * 1e6;
+  const coreCols = (c: Cores) => `${c.server.toFixed(2).padStart(6)}  ${c.registry.toFixed(2).padStart(6)}  ${c.writer.toFixed(2).padStart(6)}  ${c.dnsperf.toFixed(2).padStart(7)}`;
+  console.log(`server under registry churn (${SERVICES} services of ${MEMBERS}; dnsperf -c ${CLIENTS}, ${SECONDS} s per point; probe change every ${PROBE_MS} ms; ${THREADS} threads)`);
+  console.log(`idle: herald ${idle.herald.result.qps.toFixed(0)} q/s (${idle.herald.result.latencyMs.toFixed(2)} ms), BIND ${idle.bind.result.qps.toFixed(0)} q/s (${idle.bind.result.latencyMs.toFixed(2)} ms)`);
+  console.log('cores: CPU seconds per wall second of the server, its registry (ZooKeeper; none for BIND), the writers (this bench process; nsupdate) and dnsperf, on the same cores');
+  console.log('server          changes/s  reached      q/s  vs idle  avg ms  propagation p50 ms  p99 ms  server   zk/reg  writer  dnsperf  server µs/query  vs idle');
+  for (const { server, idle: base } of rows.filter((r, i) => i < 2)) {
+    console.log(`${server.padEnd(14)}  ${'idle'.padStart(9)}  ${'-'.padStart(7)}  ${base.result.qps.toFixed(0).padStart(7)}  ${'1.00'.padStart(6)}x  ${base.result.latencyMs.toFixed(2).padStart(6)}  ${'-'.padStart(18)}  ${'-'.padStart(6)}  ${coreCols(base.cores)}  ${perQuery(base.cores, base.result).toFixed(1).padStart(15)}  ${'1.00'.padStart(6)}x`);
+  }
   for (const { server, idle: base, round: r } of rows) {
-    console.log(`${server.padEnd(14)}  ${String(r.rate).padStart(9)}  ${r.reached.toFixed(0).padStart(7)}  ${r.load.qps.toFixed(0).padStart(7)}  ${(r.load.qps / base.qps).toFixed(2).padStart(6)}x  ${r.load.latencyMs.toFixed(2).padStart(6)}  ${r.p50.toFixed(1).padStart(18)}  ${r.p99.toFixed(1).padStart(6)}`);
+    console.log(`${server.padEnd(14)}  ${String(r.rate).padStart(9)}  ${r.reached.toFixed(0).padStart(7)}  ${r.load.qps.toFixed(0).padStart(7)}  ${(r.load.qps / base.result.qps).toFixed(2).padStart(6)}x  ${r.load.latencyMs.toFixed(2).padStart(6)}  ${r.p50.toFixed(1).padStart(18)}  ${r.p99.toFixed(1).padStart(6)}  ${coreCols(r.cores)}  ${perQuery(r.cores, r.load).toFixed(1).padStart(15)}  ${(perQuery(r.cores, r.load) / perQuery(base.cores, base.result)).toFixed(2).padStart(6)}x`);
   }
+  // herald's threads: a thread busier than the others is where dnsperf's queries wait (SO_REUSEPORT pins each of its source ports to one socket).
+  const threadCols = (c: Cores) => {
+    const of = (name: string) => [...c.threads].filter(([k]) => k.startsWith(`${name}/`)).map(([, v]) => v);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    return `main ${sum(of('MainThread')).toFixed(2)}, UDP workers ${of('WorkerThread').map((v) => v.toFixed(2)).join(' / ')}, V8 helpers ${sum(of('V8Worker')).toFixed(2)}`;
+  };
+  console.log(`herald serve threads (cores): idle: ${threadCols(idle.herald.cores)}`);
+  for (const { round: r } of rows.filter((x) => x.server === 'herald serve')) console.log(`herald serve threads (cores): ${r.rate}/s: ${threadCols(r.cores)}`);
+  console.log('without queries: CPU per change (the churn and the probe\'s 10/s), µs');
+  for (const q of quiet) console.log(`${q.server.padEnd(14)}  ${String(q.rate).padStart(9)}/s  server ${q.perChange.toFixed(0).padStart(6)} µs/change (${q.cores.server.toFixed(2)} cores)  zk/reg ${q.cores.registry.toFixed(2)}  writer ${q.cores.writer.toFixed(2)}${q.server === 'herald serve' ? `  (${threadCols(q.cores)})` : ''}`);
   const top = rows.filter((r) => r.server === 'herald serve').at(-1)!;
-  console.log(`herald at ${top.round.rate}/s: q/s ${(top.round.load.qps / top.idle.qps).toFixed(2)}x idle (target >= 0.9x), propagation p99 ${top.round.p99.toFixed(1)} ms (target <= 50 ms)`);
+  const others = (c: Cores) => c.registry + c.writer;
+  console.log(`herald at ${top.round.rate}/s: q/s ${(top.round.load.qps / top.idle.result.qps).toFixed(2)}x idle (target >= 0.9x), propagation p99 ${top.round.p99.toFixed(1)} ms (target <= 50 ms); ` +
+    `herald's CPU per query ${(perQuery(top.round.cores, top.round.load) / perQuery(top.idle.cores, top.idle.result)).toFixed(2)}x idle; ZooKeeper and the writer took ${others(top.round.cores).toFixed(2)} cores (idle: ${others(top.idle.cores).toFixed(2)}) of the 2 herald and dnsperf share`);
 } finally {
   for (const f of feeds) await f.close();
   if (herald && herald.exitCode === null) { herald.kill('SIGTERM'); await new Promise((r) => herald!.once('exit', r)); }

@@ -8,6 +8,10 @@
 // of SRV and A queries. Prints the curve and the growth per 10x. Targets (DESIGN.md): at 100k, one change visible within
 // 50 ms p99 and RSS under 1 GiB. Bounded: SCALES (default 1k,10k,100k),
 // CHANGES changes and a QPS_SECONDS dnsperf run per scale.
+// BENCH_TRACE_CHANGES=1 prints each change's time and when it came after
+// herald's start; BENCH_SERVE_NODE_ARGS passes Node flags to herald serve
+// (`--trace-gc`; BENCH_SERVE_STDOUT=1 shows its stdout); BENCH_HERALD_MAIN
+// runs another checkout's herald serve.
 // herald serve runs with --rrl off: dnsperf from one address is a flood by RRL's measure, and BIND here has none.
 import { spawn } from 'node:child_process';
 import { readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
@@ -25,6 +29,10 @@ const SCALES = (process.env['SCALES'] ?? '1000,10000,100000').split(',').map(Num
 const CHANGES = Number(process.env['CHANGES'] ?? 40);
 const QPS_SECONDS = Number(process.env['QPS_SECONDS'] ?? 4);
 const THREADS = availableParallelism();
+/** BENCH_HERALD_MAIN=PATH: another checkout's src/cli/main.ts (before/after). */
+const HERALD_MAIN = process.env['BENCH_HERALD_MAIN'] ?? 'src/cli/main.ts';
+/** Extra Node flags for the herald serve process (e.g. `--trace-gc`, `--cpu-prof`), space-separated. */
+const SERVE_NODE_ARGS = (process.env['BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 
 /** A deterministic PRNG (mulberry32), so every run builds the same registry. */
 function random(seed: number): () => number {
@@ -68,8 +76,8 @@ async function measure(zk: ZooKeeper, instances: number): Promise<Point> {
   const dir = await mkdtemp(join(tmpdir(), 'herald-scale-'));
   const last = services.at(-1)!;
   const t0 = performance.now();
-  const herald = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--zk', zk.connectString, '--domain', domain, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
-    { stdio: ['ignore', 'ignore', 'inherit'] });
+  const herald = spawn(process.execPath, [...SERVE_NODE_ARGS, HERALD_MAIN, 'serve', '--zk', zk.connectString, '--domain', domain, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
+    { stdio: ['ignore', process.env['BENCH_SERVE_STDOUT'] ? 'inherit' : 'ignore', 'inherit'] });
   reapOnExit(herald);
   const asker = await UdpAsker.open(port);
   try {
@@ -108,6 +116,7 @@ async function measure(zk: ZooKeeper, instances: number): Promise<Point> {
         if (performance.now() - ts > 10_000) throw new Error(`change not visible in 10 s at ${instances} instances`);
       }
       times.push(performance.now() - ts);
+      if (process.env['BENCH_TRACE_CHANGES']) console.error(`${instances}: change ${i} (${joining ? 'join' : 'leave'}) ${(performance.now() - ts).toFixed(1)} ms, ${((performance.now() - t0) / 1000).toFixed(2)} s after start`);
       const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error('the bare watcher saw no change in 10 s')), 10_000).unref());
       watchTimes.push((await Promise.race([watched, timeout])) - ts);
     }

@@ -29,3 +29,19 @@ export async function udpPortPids(port: number): Promise<number[]> {
   if (pids.size === 0) throw new Error(`no process found on udp port ${port}:\n${stdout}`);
   return [...pids];
 }
+
+/** CPU seconds of each of `pid`'s threads so far, keyed `name/tid` (names: `MainThread`, `WorkerThread` for worker_threads, `V8Worker` for V8's GC and compiler helpers, ...). */
+export async function threadCpuSeconds(pid: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const { readdir } = await import('node:fs/promises');
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    try {
+      const [comm, stat] = await Promise.all([readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8'), readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8')]);
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(`${comm.trim()}/${tid}`, (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND);
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+  return out;
+}

@@ -4,10 +4,17 @@ import type { Answer } from './answer.ts';
 /** A reply in wire form, ready to be patched for each query. */
 export interface WireAnswer {
   rcode: number;
-  /** The full reply with ID 0, rd clear and the question lower-cased; one per answer order when shuffled. */
-  variants: Buffer[];
+  /**
+   * The full reply with ID 0, rd clear and the question lower-cased; one
+   * slot per answer order when shuffled. Only the first is encoded up front
+   * (its bytes are every order's length and question); the others when a
+   * query first draws them (`serveVariant`).
+   */
+  variants: (Buffer | undefined)[];
   /** The same reply truncated: TC set, question kept, every other section empty. */
   truncated: Buffer;
+  /** Encodes the order of slot `k` (shuffled replies only); dropped once every slot is filled. */
+  encodeVariant?: ((k: number) => Buffer) | undefined;
 }
 
 /** The UDP payload size Herald advertises and honours at most (binder's limit). */
@@ -20,6 +27,15 @@ const OPT_LENGTH = 11;
 /** Permutations beyond this many answers are sampled. */
 const ALL_PERMUTATIONS_UP_TO = 4;
 const SAMPLED_PERMUTATIONS = 16;
+
+/** How many orders a shuffled answer of `n` records is served in. */
+export function orderCount(n: number): number {
+  if (n <= 1) return 1;
+  if (n > ALL_PERMUTATIONS_UP_TO) return SAMPLED_PERMUTATIONS;
+  let f = 1;
+  for (let i = 2; i <= n; i++) f *= i;
+  return f;
+}
 
 /** All orders of `n` items for small n; else a fixed sample of random orders (each starts differently when it can). */
 export function orders(n: number): number[][] {
@@ -34,16 +50,18 @@ export function orders(n: number): number[][] {
     permute([], identity);
     return out;
   }
-  return Array.from({ length: SAMPLED_PERMUTATIONS }, (_, k) => {
-    const order = [...identity];
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    // Rotate so that the first records take turns at the front.
-    const first = order.indexOf(k % n);
-    return [...order.slice(first), ...order.slice(0, first)];
-  });
+  return Array.from({ length: SAMPLED_PERMUTATIONS }, (_, k) => sampledOrder(n, k));
+}
+
+/** The `k`th sampled order of `n` items: a random shuffle rotated so that item `k % n` comes first (the first records take turns at the front). */
+function sampledOrder(n: number, k: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const first = order.indexOf(k % n);
+  return [...order.slice(first), ...order.slice(0, first)];
 }
 
 function header(w: MessageWriter, a: Answer, tc: boolean, counts: [number, number, number]): void {
@@ -86,17 +104,48 @@ function encode(name: string, type: number, a: Answer, answers: ResourceRecord[]
   return end === out.length ? out : Buffer.from(out.subarray(0, end));
 }
 
-/** Encodes an answer for the question (name lower-cased, type) in every order it will be served in. */
+/**
+ * Encodes an answer for the question (name lower-cased, type): the first of
+ * the orders it will be served in now, the others when first drawn. Under
+ * churn a service's cached reply lives a few ms (every member joining or
+ * leaving drops it), and a reply too large for the query's UDP size is
+ * served truncated whatever its order: encoding all 16 orders at once was
+ * the server's largest cost of a change (bench/server-churn.ts).
+ */
 export function encodeAnswer(name: string, type: number, a: Answer): WireAnswer {
-  const variants = a.shuffle
-    ? orders(a.answers.length).map((order) => encode(name, type, a, order.map((i) => a.answers[i]!)))
-    : [encode(name, type, a, a.answers)];
+  const count = a.shuffle ? orderCount(a.answers.length) : 1;
   const w = new MessageWriter(64);
   header(w, a, true, [0, 0, 0]);
   w.name(name);
   w.u16(type);
   w.u16(CLASS_IN);
-  return { rcode: a.rcode, variants, truncated: w.bytes() };
+  const truncated = w.bytes();
+  if (count === 1) return { rcode: a.rcode, variants: [encode(name, type, a, a.answers)], truncated };
+  const n = a.answers.length;
+  const all = n <= ALL_PERMUTATIONS_UP_TO ? orders(n) : undefined;
+  const wire: WireAnswer = { rcode: a.rcode, variants: new Array<Buffer | undefined>(count).fill(undefined), truncated };
+  let filled = 0;
+  wire.encodeVariant = (k) => {
+    const order = all ? all[k]! : sampledOrder(n, k);
+    const out = encode(name, type, a, order.map((i) => a.answers[i]!));
+    if (++filled === count) wire.encodeVariant = undefined;
+    return out;
+  };
+  wire.variants[0] = wire.encodeVariant(0);
+  return wire;
+}
+
+/**
+ * The reply to patch for one query: one of `a`'s orders at random, encoded
+ * the first time it is drawn. When the reply goes out truncated (over the
+ * query's size limit: every order has the same length) no order is drawn.
+ */
+export function serveVariant(a: WireAnswer, ednsSize: number, tcp: boolean): Buffer {
+  const v = a.variants;
+  const first = v[0]!;
+  if (v.length === 1 || first.length + (ednsSize > 0 ? OPT_LENGTH : 0) > sizeLimit(tcp, ednsSize)) return first;
+  const k = (Math.random() * v.length) | 0;
+  return v[k] ??= a.encodeVariant!(k);
 }
 
 /** The largest reply a query may get: 512 plain UDP, min(EDNS size, 1470) with EDNS, 65530 over TCP (a cached reply always fits). */

@@ -9,6 +9,7 @@ import { ttlCaps } from '../drain/index.ts';
 import { ListenError } from './errors.ts';
 import { formatHostPort, parseListen, type ListenAddress } from '../host-port.ts';
 import { Responder } from './responder.ts';
+import { settleHeap, SETTLE_MIN_NODES } from './heap-settle.ts';
 import { serveTcpConnection, type TcpLimits } from './tcp-connection.ts';
 import { sumStats, type ServerStats } from './stats.ts';
 import { bindUdp } from './udp-socket.ts';
@@ -24,7 +25,8 @@ export interface DnsServerOptions {
   listen: (string | ListenAddress)[];
   /**
    * Threads answering UDP on each address (SO_REUSEPORT; the kernel spreads
-   * clients over them). 1 answers in this thread only. @default 1
+   * clients over them). 1 answers in this thread only; more are worker
+   * threads, and this one then answers only TCP. @default 1
    */
   threads?: number;
   /** A TCP connection idle this long is closed. @default 10000 */
@@ -141,6 +143,8 @@ export class DnsServer {
 
   #onSnapshot = (snapshot: Snapshot): void => {
     this.#responder.setSnapshot(snapshot);
+    // Before the workers get it, not while they build: a worker done before this thread's collection would answer a change it cannot yet follow.
+    if (snapshot.size >= SETTLE_MIN_NODES) settleHeap();
     for (const w of this.#workers) w.worker.postMessage({ snapshot });
     this.#lastChange = Date.now();
   };
@@ -167,8 +171,14 @@ export class DnsServer {
     if (this.#mirror.snapshot) this.#onSnapshot(this.#mirror.snapshot);
     try {
       for (const l of this.#listen) {
-        const port = await this.#bindBoth(l.address, l.port);
-        for (let i = 1; i < this.#threads; i++) await this.#startWorker(l.address, port);
+        const { port, udp } = await this.#bindBoth(l.address, l.port);
+        this.#udp.push(udp);
+        if (this.#threads > 1) {
+          for (let i = 0; i < this.#threads; i++) await this.#startWorker(l.address, port);
+          // The workers answer UDP; this socket only held the port for them (see #bindBoth).
+          this.#udp.splice(this.#udp.indexOf(udp), 1);
+          await new Promise<void>((r) => udp.close(() => r()));
+        }
         this.#bound.push({ address: l.address, port });
       }
     } catch (err) {
@@ -177,15 +187,21 @@ export class DnsServer {
     }
   }
 
-  /** UDP then TCP on the same port; for port 0, a port free for both (UDP's pick may be taken for TCP). */
-  async #bindBoth(address: string, port: number): Promise<number> {
+  /**
+   * UDP then TCP on the same port; for port 0, a port free for both (UDP's
+   * pick may be taken for TCP). With several threads the UDP socket only
+   * holds the port until the workers have bound it too: the main thread
+   * answers none of UDP then, since it also follows the registry, and a
+   * thread with more to do than the others is where queries wait (the
+   * kernel pins each client to one socket).
+   */
+  async #bindBoth(address: string, port: number): Promise<{ port: number; udp: UdpSocket }> {
     for (let attempt = 0; ; attempt++) {
       const udp = await bindUdp(this.#responder, address, port, this.#threads > 1, this.#rrl && new RrlGate(this.#rrl, this.#responder.stats, this.#onRateLimited));
       const bound = udp.address().port;
       try {
         await this.#bindTcp(address, bound);
-        this.#udp.push(udp);
-        return bound;
+        return { port: bound, udp };
       } catch (err) {
         await new Promise<void>((r) => udp.close(() => r()));
         if (port !== 0 || attempt >= 20) throw err;
