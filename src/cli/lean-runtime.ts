@@ -1,5 +1,4 @@
 import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
 // A sidecar runs in every zone for as long as the zone does, and all it does
 // is one health check a second and a ZooKeeper ping: nothing in it gets hot
@@ -16,18 +15,4 @@ export const NO_OPTIMISING_TIERS = ['--no-turbofan', '--no-maglev', '--no-sparkp
 /** Ignition only, from now on, in this process. Called before the sidecar's modules load. */
 export function interpretOnly(): void {
   for (const flag of NO_OPTIMISING_TIERS) setFlagsFromString(flag);
-}
-
-/**
- * One memory-reducing collection, once start-up is over: what loading,
- * parsing the config and connecting left behind is freed and the young
- * generation shrinks back (~2.5 MB less RSS a sidecar), where V8 on its own
- * keeps it for good in a process this idle. `gc` is reachable only through
- * `--expose-gc`, which Node allows at run time for contexts made after it:
- * one throwaway context fetches the function.
- */
-export function compactHeap(): void {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as (options: object) => void;
-  gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }

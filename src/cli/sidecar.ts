@@ -8,7 +8,7 @@ import { listenAdmin, parseConfigText, type SidecarConfig, SidecarConfigError, S
 import { describeProgress } from '../drain/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
-import { compactHeap } from './lean-runtime.ts';
+import { compactHeap } from '../compact-heap.ts';
 
 export const DEFAULT_ADMIN_SOCKET = '/var/run/herald-sidecar.sock';
 

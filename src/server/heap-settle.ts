@@ -1,5 +1,4 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { compactHeap } from '../compact-heap.ts';
 
 /**
  * A full sync of this many nodes or more leaves its thread's heap in debt:
@@ -12,29 +11,14 @@ import { runInNewContext } from 'node:vm';
  */
 export const SETTLE_MIN_NODES = 10_000;
 
-type Collect = (options?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
-let collect: Collect | undefined;
-
 /**
- * A full, compacting collection now, while the thread has nothing else to
- * do (right after a large sync), instead of at the first changes after it.
- * V8's last-resort flavour also gives back the pages the sync grew into
- * (at 100k instances a thread's committed heap was 2.4x its live objects:
- * 341 MB for 209 MB in the main thread, 224 for 95 in each worker; after
- * it, 215 and 93: RSS 876-929 MB became 743). It runs two or more
+ * After a first sync of `size` nodes, one compacting collection (compactHeap)
+ * while the thread has nothing else to do, instead of at the first changes
+ * after it. At 100k instances a thread's committed heap was 2.4x its live
+ * objects (341 MB for 209 MB in the main thread, 224 for 95 in each worker;
+ * after it, 215 and 93: RSS 876-929 MB became 743). It runs two or more
  * compactions, so it costs the first answer about twice a plain one.
- * `gc` is not exposed by default: the flag is set at run time, and its
- * function taken from a fresh context (a worker started after that has it
- * as a global already).
  */
-export function settleHeap(): void {
-  if (!collect) {
-    const global = (globalThis as { gc?: Collect }).gc;
-    if (global) collect = global;
-    else {
-      setFlagsFromString('--expose-gc');
-      collect = runInNewContext('gc') as Collect;
-    }
-  }
-  collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+export function settleAfterSync(size: number): void {
+  if (size >= SETTLE_MIN_NODES) compactHeap();
 }

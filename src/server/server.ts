@@ -9,7 +9,7 @@ import { ttlCaps } from '../drain/index.ts';
 import { ListenError } from './errors.ts';
 import { formatHostPort, parseListen, type ListenAddress } from '../host-port.ts';
 import { Responder } from './responder.ts';
-import { settleHeap, SETTLE_MIN_NODES } from './heap-settle.ts';
+import { settleAfterSync } from './heap-settle.ts';
 import { serveTcpConnection, type TcpLimits } from './tcp-connection.ts';
 import { sumStats, type ServerStats } from './stats.ts';
 import { bindUdp } from './udp-socket.ts';
@@ -144,7 +144,7 @@ export class DnsServer {
   #onSnapshot = (snapshot: Snapshot): void => {
     this.#responder.setSnapshot(snapshot);
     // Before the workers get it, not while they build: a worker done before this thread's collection would answer a change it cannot yet follow.
-    if (snapshot.size >= SETTLE_MIN_NODES) settleHeap();
+    settleAfterSync(snapshot.size);
     for (const w of this.#workers) w.worker.postMessage({ snapshot });
     this.#lastChange = Date.now();
   };

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Snapshot, SnapshotDelta } from '../registry/index.ts';
 import { Responder } from './responder.ts';
-import { settleHeap, SETTLE_MIN_NODES } from './heap-settle.ts';
+import { settleAfterSync } from './heap-settle.ts';
 import { bindUdp } from './udp-socket.ts';
 import { RrlGate } from './rrl-gate.ts';
 import type { RrlOptions } from './rrl.ts';
@@ -23,7 +23,7 @@ timer.unref();
 port.on('message', (msg: { snapshot?: Snapshot; delta?: SnapshotDelta; ttlCaps?: [string, number][]; stop?: true }) => {
   if (msg.snapshot) {
     responder.setSnapshot(msg.snapshot);
-    if (msg.snapshot.size >= SETTLE_MIN_NODES) settleHeap();
+    settleAfterSync(msg.snapshot.size);
   }
   if (msg.delta) responder.applyDelta(msg.delta);
   if (msg.ttlCaps) responder.setTtlCaps(new Map(msg.ttlCaps));
