@@ -18,11 +18,6 @@ export function readJsonLines(
   socket.on('data', (chunk: string) => {
     if (ended) return;
     buffered += chunk;
-    if (buffered.length > maxBuffer) {
-      ended = true;
-      onInvalid(new RangeError(`more than ${maxBuffer} characters without a complete line`));
-      return;
-    }
     let nl: number;
     while ((nl = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, nl);
@@ -34,6 +29,12 @@ export function readJsonLines(
         onInvalid(err);
         return;
       }
+    }
+    // Only what is left after the complete lines counts: the lines that came in the same chunk as an
+    // overlong one are delivered first, wherever the sender's writes happened to be split or joined.
+    if (buffered.length > maxBuffer) {
+      ended = true;
+      onInvalid(new RangeError(`more than ${maxBuffer} characters without a complete line`));
     }
   });
 }

@@ -32,6 +32,12 @@ t.test('a line that is not JSON ends the reading: no later line is delivered', a
   t.type(errors[0], SyntaxError);
 });
 
+t.test('a complete line that arrives in the same chunk as an overlong one is still delivered', async (t) => {
+  const { values, errors } = await reader([`{"a":1}\n${'x'.repeat(50)}`], 32);
+  t.same(values, [{ a: 1 }]);
+  t.match(errors[0], /more than 32 characters/);
+});
+
 t.test('more than maxBuffer characters without a newline end the reading', async (t) => {
   const { values, errors } = await reader(['{"a":1}\n', 'x'.repeat(50)], 32);
   t.same(values, [{ a: 1 }]);
