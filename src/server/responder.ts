@@ -8,7 +8,7 @@ import { AnswerCache } from './answer-cache.ts';
 import { newQueryView, plainNameEnd, questionName, readQuery } from './query.ts';
 import { answerKey } from './rrl.ts';
 import { capTtls } from './ttl-cap.ts';
-import { bareReply, encodeAnswer, finish, MAX_UDP, serveVariant, sizeLimit, type WireAnswer } from './response.ts';
+import { bareReply, encodeAnswer, finish, MAX_UDP, sizeLimit, type WireAnswer } from './response.ts';
 import { newStats, observeAnswer, type ServerStats } from './stats.ts';
 import { buildZone, newRejections, rejectedList, type Zone } from './zone.ts';
 import { updateZone } from './zone-update.ts';
@@ -125,7 +125,7 @@ export class Responder {
       cached = encoded;
       this.#cache.set(view.nameHash, view.qtype, view.nameEnd - 12, cached, answerSubject(view.qtype, name));
     }
-    const out = finish(serveVariant(cached, view.ednsSize, tcp), cached.truncated, msg, sameQuestion ? 12 : view.nameEnd, view.ednsSize, tcp);
+    const out = finish(cached, msg, sameQuestion ? 12 : view.nameEnd, view.ednsSize, tcp);
     this.stats.rcodes[cached.rcode]!++;
     if ((out[2]! & 0x02) !== 0) this.stats.truncated++;
     this.answerKey = answerKey(view.nameHash, view.qtype, view.qclass, cached.rcode);
@@ -168,7 +168,7 @@ export class Responder {
         const wire = safeEncode(name, q.type, a);
         if (!wire) rcode = Rcode.SERVFAIL;
         else {
-          const out = finish(serveVariant(wire, ednsSize, tcp), wire.truncated, msg, nameEnd ?? 12, ednsSize, tcp);
+          const out = finish(wire, msg, nameEnd ?? 12, ednsSize, tcp);
           if (nameEnd !== undefined) msg.copy(out, nameEnd, nameEnd, nameEnd + 4);
           this.stats.rcodes[a.rcode]!++;
           if ((out[2]! & 0x02) !== 0) this.stats.truncated++;

@@ -8,7 +8,7 @@ export interface WireAnswer {
    * The full reply with ID 0, rd clear and the question lower-cased; one
    * slot per answer order when shuffled. Only the first is encoded up front
    * (its bytes are every order's length and question); the others when a
-   * query first draws them (`serveVariant`).
+   * query first draws them (`finish`).
    */
   variants: (Buffer | undefined)[];
   /** The same reply truncated: TC set, question kept, every other section empty. */
@@ -135,19 +135,6 @@ export function encodeAnswer(name: string, type: number, a: Answer): WireAnswer 
   return wire;
 }
 
-/**
- * The reply to patch for one query: one of `a`'s orders at random, encoded
- * the first time it is drawn. When the reply goes out truncated (over the
- * query's size limit: every order has the same length) no order is drawn.
- */
-export function serveVariant(a: WireAnswer, ednsSize: number, tcp: boolean): Buffer {
-  const v = a.variants;
-  const first = v[0]!;
-  if (v.length === 1 || first.length + (ednsSize > 0 ? OPT_LENGTH : 0) > sizeLimit(tcp, ednsSize)) return first;
-  const k = (Math.random() * v.length) | 0;
-  return v[k] ??= a.encodeVariant!(k);
-}
-
 /** The largest reply a query may get: 512 plain UDP, min(EDNS size, 1470) with EDNS, 65530 over TCP (a cached reply always fits). */
 export function sizeLimit(tcp: boolean, ednsSize: number): number {
   if (tcp) return MAX_TCP;
@@ -156,15 +143,23 @@ export function sizeLimit(tcp: boolean, ednsSize: number): number {
 }
 
 /**
- * The hot path: one copy of a cached reply with the query's ID, rd bit and
+ * The hot path: one copy of reply `a` with the query's ID, rd bit and
  * question name (its original case: 0x20-safe) patched in, plus an OPT
- * record when the query had one. Truncated when over the UDP size limit;
- * over TCP the cached reply always fits. `nameEnd` 12 keeps the cached
- * (lower-cased) question.
+ * record when the query had one. Truncated when over the UDP size limit
+ * (every order has the same length, so then none is drawn); over TCP the
+ * cached reply always fits. Else one of `a`'s orders at random, encoded the
+ * first time it is drawn. `nameEnd` 12 keeps the cached (lower-cased)
+ * question.
  */
-export function finish(cached: Buffer, truncated: Buffer, query: Buffer, nameEnd: number, ednsSize: number, tcp: boolean): Buffer {
+export function finish(a: WireAnswer, query: Buffer, nameEnd: number, ednsSize: number, tcp: boolean): Buffer {
   const opt = ednsSize > 0 ? OPT_LENGTH : 0;
-  const src = cached.length + opt > sizeLimit(tcp, ednsSize) ? truncated : cached;
+  const v = a.variants;
+  let src = v[0]!;
+  if (src.length + opt > sizeLimit(tcp, ednsSize)) src = a.truncated;
+  else if (v.length > 1) {
+    const k = (Math.random() * v.length) | 0;
+    src = v[k] ??= a.encodeVariant!(k);
+  }
   const out = Buffer.allocUnsafe(src.length + opt);
   // `set` and a byte loop rather than Buffer#copy: its argument checks cost more than these few bytes (~100 ns a reply).
   out.set(src);
