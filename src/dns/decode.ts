@@ -156,11 +156,10 @@ function labelFits(buf: Uint8Array, offset: number, len: number, length: number)
 /**
  * `cached`: names of the message being decoded (decodeMessage), not a lone
  * name (nameAt). One pass over the labels: each byte is written as text and
- * hashed for the text cache as it goes, and the checks are inline (this is
- * the decoder's hottest loop: every owner and target of every reply).
+ * hashed for the text cache as it goes (this is the decoder's hottest loop:
+ * every owner and target of every reply).
  */
 function decodeName(buf: Uint8Array, start: number, cached: boolean): string {
-  const size = buf.length;
   let n = 0;
   let h = 0;
   let offset = start;
@@ -168,11 +167,9 @@ function decodeName(buf: Uint8Array, start: number, cached: boolean): string {
   let jumps = 0;
   let length = 0;
   for (;;) {
-    if (offset >= size) throw new MalformedPacketError(`name runs past the end at offset ${offset}`);
-    const len = buf[offset]!;
+    const len = labelAt(buf, offset);
     if (len === 0) { offset++; break; }
-    if (len > 63) {
-      if (len < 0xc0) throw new MalformedPacketError(`unsupported label type 0x${len.toString(16)}`);
+    if (len === POINTER) {
       if (end < 0) end = offset + 2;
       offset = pointerTarget(buf, offset, ++jumps);
       const known = cached ? seenAt(offset) : -1;
@@ -196,10 +193,8 @@ function decodeName(buf: Uint8Array, start: number, cached: boolean): string {
       }
       continue;
     }
+    length = labelFits(buf, offset, len, length);
     const next = offset + 1 + len;
-    if (next > size) throw new MalformedPacketError('label runs past the end');
-    length += len + 1;
-    if (length > 255) throw new MalformedPacketError('name longer than 255 bytes');
     if (n > 0) { scratch[n++] = 0x2e; h = textHashStep(h, 0x2e); }
     for (let i = offset + 1; i < next; i++) {
       const c = buf[i]!;

@@ -10,19 +10,16 @@
 const NAME_SLOTS = 1024;
 const names: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
 
-/** The hash `textOf` keys by, one byte at a time: `h = textHashStep(h, byte)` from `h = 0`. */
+/** The hash `hashedTextOf` keys by, one byte at a time: `h = textHashStep(h, byte)` from `h = 0`. */
 export function textHashStep(h: number, byte: number): number {
   return (Math.imul(h, 31) + byte) | 0;
 }
 
-/** The string of the ASCII bytes `text[0..n)`, the cached one when the same text was seen before. */
-export function textOf(text: Buffer, n: number): string {
-  let h = 0;
-  for (let i = 0; i < n; i++) h = textHashStep(h, text[i]!);
-  return hashedTextOf(text, n, h);
-}
-
-/** `textOf` for a caller that already has the bytes' hash (`textHashStep` over them), as the decoder does while writing them. */
+/**
+ * The string of the ASCII bytes `text[0..n)`, the cached one when the same
+ * text was seen before; `h` is their hash (`textHashStep` over them), which
+ * the decoder computes while it writes them.
+ */
 export function hashedTextOf(text: Buffer, n: number, h: number): string {
   if (n === 0) return '';
   h = (h + n) | 0;
