@@ -12,9 +12,11 @@ import { constants, runInThisContext } from 'node:vm';
 import * as command from '../src/cli/command.ts';
 import * as errors from '../src/errors.ts';
 
-/** Module ids a subcommand's bundle gets from the dispatcher, by the source file they stand for (sea.ts). */
-export const SHARED: Record<string, string> = { 'herald:cli/command': 'src/cli/command.ts', 'herald:errors': 'src/errors.ts' };
-const shared: Record<string, unknown> = { 'herald:cli/command': command, 'herald:errors': errors };
+/** Module ids a subcommand's bundle gets from the dispatcher: the source file each stands for (sea.ts) and the dispatcher's copy. */
+export const SHARED: Record<string, { file: string; module: unknown }> = {
+  'herald:cli/command': { file: 'src/cli/command.ts', module: command },
+  'herald:errors': { file: 'src/errors.ts', module: errors },
+};
 
 /** The asset that carries subcommand `name`'s bundle. */
 export const commandAsset = (name: string): string => `command-${name}.cjs`;
@@ -30,6 +32,6 @@ export function loadCommand(name: string): unknown {
     (exports: object, require: (id: string) => unknown, module: { exports: object }) => void;
   const module = { exports: {} };
   // The executable's own require loads Node's built-in modules, all a bundle needs besides SHARED.
-  wrapper(module.exports, (id) => (id in shared ? shared[id] : require(id)), module);
+  wrapper(module.exports, (id) => (id in SHARED ? SHARED[id]!.module : require(id)), module);
   return module.exports;
 }

@@ -70,7 +70,7 @@ const commandsAsAssets: Plugin = {
 const sharedFromDispatcher: Plugin = {
   name: 'shared-from-dispatcher',
   setup(b) {
-    const ids = new Map(Object.entries(SHARED).map(([id, file]) => [join(ROOT, file), id]));
+    const ids = new Map(Object.entries(SHARED).map(([id, { file }]) => [join(ROOT, file), id]));
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
       const id = ids.get(resolve(args.resolveDir, args.path));
       return id === undefined ? undefined : { path: id, external: true };
