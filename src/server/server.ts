@@ -61,6 +61,21 @@ export interface DnsServerOptions {
  * thread, dropping only the cached answers it could change. SERVFAIL until
  * the first sync; the last state keeps being served while the registry is away.
  */
+/** How long `refreshStats` waits for a worker's counts. */
+const STATS_WAIT_MS = 200;
+
+/** Asks `worker` for its counts now; resolves when they arrive (the worker's own listener keeps them) or after STATS_WAIT_MS. */
+function freshStatsOf(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => { clearTimeout(timer); worker.off('message', onMessage); resolve(); };
+    const onMessage = (msg: { stats?: ServerStats }): void => { if (msg.stats) done(); };
+    const timer = setTimeout(done, STATS_WAIT_MS);
+    timer.unref();
+    worker.on('message', onMessage);
+    worker.postMessage({ sendStats: true });
+  });
+}
+
 export class DnsServer {
   readonly #mirror: Mirror;
   readonly #overrides: Mirror | undefined;
@@ -78,6 +93,7 @@ export class DnsServer {
   #udp: UdpSocket[] = [];
   #tcp: TcpServer[] = [];
   #workers: { worker: Worker; stats: ServerStats | undefined; exited: boolean }[] = [];
+  #refreshing: Promise<void> | undefined;
   readonly #connections = new Set<Socket>();
   #bound: ListenAddress[] = [];
   #lastChange = 0;
@@ -134,6 +150,17 @@ export class DnsServer {
   /** Counters of every thread (worker threads report once a second). */
   get stats(): ServerStats {
     return sumStats([this.#responder.stats, ...this.#workers.flatMap((w) => (w.stats ? [w.stats] : []))]);
+  }
+
+  /**
+   * Resolves once every running UDP worker has posted its counts as of now
+   * (they post them once a second otherwise), or after STATS_WAIT_MS for one
+   * that does not: `stats` then holds what was answered up to this moment.
+   * Calls while one is under way share it (a scrape reads many metrics).
+   */
+  refreshStats(): Promise<void> {
+    this.#refreshing ??= Promise.all(this.#workers.filter((w) => !w.exited).map((w) => freshStatsOf(w.worker))).then(() => { this.#refreshing = undefined; });
+    return this.#refreshing;
   }
 
   /** Answers one query packet in this thread (the UDP and TCP paths use it); undefined means dropped. */

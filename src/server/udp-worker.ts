@@ -20,13 +20,14 @@ const rrl = data.rrl ? new RrlGate(data.rrl, responder.stats, (prefix) => port.p
 const socket = await bindUdp(responder, data.address, data.port, true, rrl);
 const timer = setInterval(() => port.postMessage({ stats: responder.stats }), 1000);
 timer.unref();
-port.on('message', (msg: { snapshot?: Snapshot; delta?: SnapshotDelta; ttlCaps?: [string, number][]; stop?: true }) => {
+port.on('message', (msg: { snapshot?: Snapshot; delta?: SnapshotDelta; ttlCaps?: [string, number][]; sendStats?: true; stop?: true }) => {
   if (msg.snapshot) {
     responder.setSnapshot(msg.snapshot);
     settleAfterSync(msg.snapshot.size);
   }
   if (msg.delta) responder.applyDelta(msg.delta);
   if (msg.ttlCaps) responder.setTtlCaps(new Map(msg.ttlCaps));
+  if (msg.sendStats) port.postMessage({ stats: responder.stats });
   if (msg.stop) {
     clearInterval(timer);
     socket.close(() => { port.postMessage({ stats: responder.stats, stopped: true }); port.close(); });
