@@ -92,7 +92,7 @@ try {
     // As the npm package runs it: its bin/herald.js with dist/ beside it and no src/.
     const pkg = join(dir, 'package');
     await mkdir(join(pkg, 'bin'), { recursive: true });
-    await copyFile('bin/herald.js', join(pkg, 'bin/herald.js'));
+    for (const f of ['bin/herald.js', 'bin/package.json']) await copyFile(f, join(pkg, f));
     await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: 'herald', type: 'module' }));
     await symlink(resolve('dist'), join(pkg, 'dist'));
     const bin = join(pkg, 'bin/herald.js');

@@ -1,38 +1,48 @@
 #!/usr/bin/env node
-// Launcher. Installed as a package (no src/ beside it) Herald runs the
-// compiled dist/ in this process, on whatever Node the user has (package.json
-// `engines`). In the checkout it runs the TypeScript sources: directly on
-// Node >= 24, otherwise re-run with the Node 24 that the `node`
-// devDependency installed, forwarding signals and the exit code.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const source = join(root, 'src', 'cli', 'main.ts');
-const major = Number(process.versions.node.split('.')[0]);
+// Launcher, CommonJS (bin/package.json): an ES module entry would start
+// Node's ES module loader, which a sidecar would then carry (0.7 MB).
+// Installed as a package (no src/ beside it) Herald runs the compiled dist/
+// in this process, on whatever Node the user has (package.json `engines`):
+// `herald sidecar` from dist/sidecar.cjs, one bundled script
+// (tools/sidecar-bundle.ts says why), everything else from dist/cli/. In the
+// checkout it runs the TypeScript sources: directly on Node >= 24, otherwise
+// re-run with the Node 24 that the `node` devDependency installed,
+// forwarding signals and the exit code.
+'use strict';
+const { existsSync } = require('node:fs');
+const { enableCompileCache } = require('node:module');
+const { dirname, join } = require('node:path');
+const { setFlagsFromString } = require('node:v8');
 
 // A sidecar runs V8's interpreter only (src/cli/lean-runtime.ts says why), from before anything is
-// imported: loading even the dispatcher's few modules first got Maglev going, whose code then stayed
+// loaded: loading even the dispatcher's few modules first got Maglev going, whose code then stayed
 // resident (2.2 MB of a sidecar's RSS). The same flags as lean-runtime.ts's (a test checks).
 if (process.argv[2] === 'sidecar') for (const flag of ['--no-turbofan', '--no-maglev', '--no-sparkplug']) setFlagsFromString(flag);
 
-async function start(cli, extension) {
-  const { runProcess } = await import(pathToFileURL(join(cli, `main${extension}`)).href);
-  await runProcess();
-}
+const root = join(__dirname, '..');
+const source = join(root, 'src', 'cli', 'main.ts');
+const major = Number(process.versions.node.split('.')[0]);
+const fail = (err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+};
+// Each branch loads only what it needs: a sidecar carries every module it loaded.
+const run = (file) => import(require('node:url').pathToFileURL(file).href).then((cli) => cli.runProcess()).catch(fail);
 
 if (!existsSync(source)) {
-  await start(join(root, 'dist', 'cli'), '.js');
+  // V8's compiled code kept on disk between runs (NODE_COMPILE_CACHE, else the system's temporary
+  // directory; NODE_DISABLE_COMPILE_CACHE=1 turns it off): a sidecar that starts from it holds 2 MB less
+  // than one that compiled its script itself, and every command starts sooner. A cache that cannot be
+  // written costs nothing but that.
+  enableCompileCache?.();
+  const bundle = join(root, 'dist', 'sidecar.cjs');
+  if (process.argv[2] === 'sidecar' && existsSync(bundle)) require(bundle).runProcess().catch(fail);
+  else run(join(root, 'dist', 'cli', 'main.js'));
 } else if (major >= 24) {
-  await start(dirname(source), '.ts');
+  run(source);
 } else {
-  const require = createRequire(import.meta.url);
   const runtime = join(dirname(require.resolve('node/package.json')), 'bin', 'node');
-  const child = spawn(runtime, [source, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = require('node:child_process').spawn(runtime, [source, ...process.argv.slice(2)], { stdio: 'inherit' });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => {
     if (signal) process.kill(process.pid, signal);

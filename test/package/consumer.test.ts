@@ -6,6 +6,7 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Bind } from '../fixtures/bind.ts';
+import { ephemeralOwners, ZooKeeper } from '../fixtures/zookeeper.ts';
 import { reapOnExit } from '../fixtures/reap.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { openStore } from '../../src/registry/open.ts';
@@ -14,14 +15,16 @@ import { dig } from '../server/helpers.ts';
 import { installCommands } from './readme.ts';
 import { installedPackage, installNode, LOWEST_NODE, ROOT, runTo, userEnv, userSpawn } from './packed.ts';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 // More time than tap's default per file (it packs, installs two projects and a Node, and runs each check on two Nodes); the
 // `# timeout=` comment tells the runner, setTimeout this process.
 t.setTimeout(360000);
 t.comment('timeout=360000');
 // The lowest admitted Node installs while the checkout packs.
-const [consumer, lowest, bind] = await Promise.all([installedPackage(), installNode(LOWEST_NODE), Bind.start([{ origin: 'pkg.example', records: 'web 60 IN A 10.7.0.1\n' }])]);
+const [consumer, lowest, bind, zk] = await Promise.all([installedPackage(), installNode(LOWEST_NODE), Bind.start([{ origin: 'pkg.example', records: 'web 60 IN A 10.7.0.1\n' }]), ZooKeeper.start()]);
 t.teardown(() => consumer.remove());
+t.teardown(() => zk.stop());
 t.teardown(() => lowest.remove());
 t.teardown(() => bind.stop());
 const installed = join(consumer.dir, 'node_modules', 'herald');
@@ -30,10 +33,10 @@ t.comment(`tarball ${consumer.tarballBytes} bytes, ${consumer.files.length} file
 
 t.test('the tarball: compiled dist/ with declarations and maps, README, LICENSE; no sources, tests, benches or fixtures', async (t) => {
   const files = consumer.files;
-  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/herald.js', 'dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/cli/main.js', 'dist/server/udp-worker.js', 'dist/demo/instance-program.js']) {
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/herald.js', 'bin/package.json', 'dist/sidecar.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/cli/main.js', 'dist/server/udp-worker.js', 'dist/demo/instance-program.js']) {
     t.ok(files.includes(f), f);
   }
-  t.same(files.filter((f) => !/^(dist\/|deploy\/|bin\/herald\.js$|package\.json$|README\.md$|LICENSE$)/.test(f)), [], 'nothing else');
+  t.same(files.filter((f) => !/^(dist\/|deploy\/|bin\/herald\.js$|bin\/package\.json$|package\.json$|README\.md$|LICENSE$)/.test(f)), [], 'nothing else');
   t.same(files.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts')), [], 'no TypeScript sources');
   t.match(await readFile(join(installed, 'LICENSE'), 'utf8'), /^Mozilla Public License Version 2\.0/);
   const map = JSON.parse(await readFile(join(installed, 'dist/index.js.map'), 'utf8')) as { sourcesContent?: string[] };
@@ -164,6 +167,44 @@ function consumerChecks(label: string, node: string): void {
     await store.close();
     child.kill('SIGTERM');
     t.equal(await exited, 0, stderr.split('\n').filter((l) => /error|worker/i.test(l)).join('\n'));
+  });
+
+  t.test(`${label}: herald sidecar registers in ZooKeeper from its bundled script (dist/sidecar.cjs) and leaves on SIGTERM`, async (t) => {
+    const name = label.replace(/\W/g, '');
+    const config = join(consumer.dir, `sidecar-${name}.json`);
+    await writeFile(config, JSON.stringify({
+      registration: { domain: 'pkg.coal.joyent.us', type: 'load_balancer', ports: [80] },
+      instance: name, adminIp: '127.0.0.41', adminSocket: 'none',
+      healthCheck: { command: '/bin/true', interval: 200 },
+      drain: { signalDeadline: 100, nameservers: ['127.0.0.1:1'] },
+      zookeeper: { servers: [{ host: '127.0.0.1', port: zk.ports[0]! }] },
+    }));
+    // Every file the process loads, by a module hook (it sees require() as well as import).
+    const loaded = join(consumer.dir, `loaded-${name}.txt`);
+    const hook = join(consumer.dir, 'record-loads.mjs');
+    await writeFile(hook, `import { registerHooks } from 'node:module';\nimport { appendFileSync } from 'node:fs';\nregisterHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(loaded)}, url + '\\n'); return next(url, context); } });\n`);
+    await writeFile(loaded, '');
+    const cache = join(consumer.dir, `compile-cache-${name}`);
+    const launcher = join(installed, 'bin/herald.js');
+    const child = userSpawn(node, ['--import', pathToFileURL(hook).href, launcher, 'sidecar', '--config', config], { cwd: consumer.dir, env: { ...env, NODE_COMPILE_CACHE: cache }, stdio: ['ignore', 'ignore', 'pipe'] });
+    reapOnExit(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    t.teardown(() => { child.kill('SIGKILL'); });
+    const path = `/us/joyent/coal/pkg/${name}`;
+    await waitFor(`${name} registered`, async () => (await ephemeralOwners(zk.ports[0]!)).has(path), 20_000, 50).catch((err: Error) => { throw new Error(`${err.message}\n${stderr}`); });
+    const urls = (await readFile(loaded, 'utf8')).split('\n').filter(Boolean);
+    t.ok(urls.some((u) => u.endsWith('/node_modules/herald/dist/sidecar.cjs')), 'the sidecar runs from dist/sidecar.cjs');
+    t.same(urls.filter((u) => u.includes('/dist/cli/') || u.includes('/node_modules/node-zookeeper-client/')), [], 'not from dist/cli/, and with its own copy of the ZooKeeper client');
+    child.kill('SIGTERM');
+    t.equal(await exited, 0, stderr);
+    t.notOk((await ephemeralOwners(zk.ports[0]!)).has(path), 'it left the registry');
+    t.ok(readdirSync(cache).length > 0, 'it kept its compiled code in NODE_COMPILE_CACHE for the next start');
+    // The bundle's dispatcher is the same: a usage error is one line and exit 2.
+    const usage = await runTo(bin, ['sidecar', '--bogus'], consumer.dir, env);
+    t.equal(usage.code, 2, usage.stderr);
+    t.match(usage.stderr, /^herald sidecar: /);
   });
 }
 
