@@ -3,7 +3,8 @@
 // exist for the sidecar's footprint (issue 16): a sidecar runs in every
 // zone, and a script of a few bundled modules costs it less memory than
 // ~100 separate ES modules do.
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions, Plugin } from 'esbuild';
 
@@ -48,4 +49,22 @@ export function otherCommands(standIn: (name: string) => string, names: string[]
       b.onLoad({ filter: /.*/, namespace: 'herald-command' }, (args) => ({ contents: standIn(args.path), loader: 'js', resolveDir: ROOT }));
     },
   };
+}
+
+/** A bundle's third-party notices: the license of each package it carries, read from the package. */
+export function thirdPartyNotices(inputs: Iterable<string>): string {
+  const packages = new Map<string, string>();
+  for (const input of inputs) {
+    // esbuild's metafile input paths are relative to the working directory; a package is its node_modules folder.
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) packages.set(resolve(ROOT, m[1]!), '');
+  }
+  const sections: string[] = [];
+  for (const dir of [...packages.keys()].sort()) {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; version: string; license?: string };
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f));
+    if (file === undefined) throw new Error(`${pkg.name}: no license file to carry into the bundle's notices`);
+    sections.push(`${pkg.name}@${pkg.version} (${pkg.license ?? 'see below'})\n\n${readFileSync(join(dir, file), 'utf8').trim()}\n`);
+  }
+  return `Third-party software in this bundle, with its license:\n\n${sections.join('\n---\n\n')}`;
 }

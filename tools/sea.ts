@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import { CJS, COMMON, otherCommands, ROOT } from './bundle-options.ts';
+import { CJS, COMMON, otherCommands, ROOT, thirdPartyNotices } from './bundle-options.ts';
 import { commandAsset, SHARED } from './sea-command-loader.ts';
 
 const OUT = join(ROOT, 'build');
@@ -32,7 +32,9 @@ function quiet(command: string, args: string[]): void {
 if (Number(process.versions.node.split('.')[0]) < 24) throw new Error(`build:sea needs Node >= 24 (this is ${process.version}); run it through npm run`);
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
-await build({ ...COMMON, entryPoints: [join(ROOT, 'src/server/udp-worker.ts')], format: 'esm', outfile: join(OUT, 'udp-worker.mjs') });
+const carried = new Set<string>();
+const bundle = async (options: Parameters<typeof build>[0]) => { for (const input of Object.keys((await build({ ...options, metafile: true })).metafile.inputs)) carried.add(input); };
+await bundle({ ...COMMON, entryPoints: [join(ROOT, 'src/server/udp-worker.ts')], format: 'esm', outfile: join(OUT, 'udp-worker.mjs') });
 const commands: string[] = [];
 /** The dispatcher's import('./<name>.ts') of a subcommand becomes loadCommand('<name>'). */
 const commandsAsAssets = otherCommands((name) => `import { loadCommand } from ${JSON.stringify(join(ROOT, 'tools/sea-command-loader.ts'))};\nexport default loadCommand(${JSON.stringify(name)}).default;`, commands);
@@ -47,11 +49,11 @@ const sharedFromDispatcher: Plugin = {
     });
   },
 };
-await build({ ...CJS, entryPoints: [join(ROOT, 'tools/sea-entry.ts')], outfile: join(OUT, 'herald.cjs'), plugins: [commandsAsAssets] });
+await bundle({ ...CJS, entryPoints: [join(ROOT, 'tools/sea-entry.ts')], outfile: join(OUT, 'herald.cjs'), plugins: [commandsAsAssets] });
 const assets: Record<string, string> = { 'udp-worker.mjs': join(OUT, 'udp-worker.mjs') };
 for (const name of commands) {
   const outfile = join(OUT, commandAsset(name));
-  await build({ ...CJS, entryPoints: [join(ROOT, `src/cli/${name}.ts`)], outfile, plugins: [sharedFromDispatcher] });
+  await bundle({ ...CJS, entryPoints: [join(ROOT, `src/cli/${name}.ts`)], outfile, plugins: [sharedFromDispatcher] });
   assets[commandAsset(name)] = outfile;
 }
 writeFileSync(join(OUT, 'sea-config.json'), JSON.stringify({
@@ -67,5 +69,7 @@ quiet(join(ROOT, 'node_modules/.bin/postject'), [injected, 'NODE_SEA_BLOB', join
 copyFileSync(injected, executable);
 rmSync(injected);
 chmodSync(executable, 0o755);
+// The dependencies it carries, with their licenses, to ship beside it.
+writeFileSync(`${executable}.LICENSES.txt`, `The executable is Node.js ${process.version} (its license: https://github.com/nodejs/node/blob/${process.version}/LICENSE) with Herald's bundle injected.\n\n${thirdPartyNotices(carried)}`);
 const mb = (statSync(executable).size / 1e6).toFixed(1);
 process.stdout.write(`built ${executable} for ${platform} (Node ${process.versions.node}), ${mb} MB: it runs only on ${platform}\n`);

@@ -5,11 +5,14 @@
 // sidecar from ~100 compiled ES modules of dist/ cost a zone 55 MB of RSS
 // against 50 MB from this script (issue 16; registrar: 50 MB). The library
 // and every other subcommand run from dist/ and the installed dependencies.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { CJS, MAIN, otherCommands, ROOT } from './bundle-options.ts';
+import { CJS, MAIN, otherCommands, ROOT, thirdPartyNotices } from './bundle-options.ts';
 
 const out = join(ROOT, process.argv[2] ?? 'dist', 'sidecar.cjs');
 // The launcher sends only `herald sidecar` here: any other subcommand is not in this script.
 const absent = otherCommands((name) => `throw new Error(${JSON.stringify(`herald ${name} is not in the sidecar's bundle: run it through bin/herald.js`)});`);
-await build({ ...CJS, entryPoints: [MAIN], outfile: out, plugins: [absent] });
+const { metafile } = await build({ ...CJS, entryPoints: [MAIN], outfile: out, plugins: [absent], metafile: true });
+// The dependencies it carries, with their licenses, beside it.
+writeFileSync(`${out}.LICENSES.txt`, thirdPartyNotices(Object.keys(metafile.inputs)));

@@ -33,12 +33,15 @@ t.comment(`tarball ${consumer.tarballBytes} bytes, ${consumer.files.length} file
 
 t.test('the tarball: compiled dist/ with declarations and maps, README, LICENSE; no sources, tests, benches or fixtures', async (t) => {
   const files = consumer.files;
-  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/herald.js', 'bin/package.json', 'dist/sidecar.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/cli/main.js', 'dist/server/udp-worker.js', 'dist/demo/instance-program.js']) {
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/herald.js', 'bin/package.json', 'dist/sidecar.cjs', 'dist/sidecar.cjs.LICENSES.txt', 'dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/cli/main.js', 'dist/server/udp-worker.js', 'dist/demo/instance-program.js']) {
     t.ok(files.includes(f), f);
   }
   t.same(files.filter((f) => !/^(dist\/|deploy\/|bin\/herald\.js$|bin\/package\.json$|package\.json$|README\.md$|LICENSE$)/.test(f)), [], 'nothing else');
   t.same(files.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts')), [], 'no TypeScript sources');
   t.match(await readFile(join(installed, 'LICENSE'), 'utf8'), /^Mozilla Public License Version 2\.0/);
+  // The sidecar's bundle carries node-zookeeper-client and the rest of its dependencies: their licenses come with it.
+  const notices = await readFile(join(installed, 'dist/sidecar.cjs.LICENSES.txt'), 'utf8');
+  t.match(notices, /^node-zookeeper-client@\d+\.\d+\.\d+ \(MIT\)\n\n[^]*Permission is hereby granted/m, 'the notices carry node-zookeeper-client\'s license');
   const map = JSON.parse(await readFile(join(installed, 'dist/index.js.map'), 'utf8')) as { sourcesContent?: string[] };
   t.ok(map.sourcesContent?.[0]?.includes('export'), 'source maps carry their sources (src/ is not shipped)');
 });

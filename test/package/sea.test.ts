@@ -3,7 +3,7 @@
 // no node_modules anywhere near it).
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,14 @@ async function ran(args: string[]): Promise<Proc & { code: number | null }> {
   clearTimeout(timer);
   return { ...p, code };
 }
+
+t.test('beside it, the licenses of what it carries: Node and every bundled dependency', async (t) => {
+  const notices = await readFile(join(ROOT, 'build/herald.LICENSES.txt'), 'utf8');
+  t.match(notices, new RegExp(`^The executable is Node\\.js ${process.version.replaceAll('.', '\\.')} `));
+  for (const name of ['node-zookeeper-client', 'undici', 'prom-client', 'p-retry']) t.match(notices, new RegExp(`^${name}@\\d+\\.\\d+\\.\\d+ \\(`, 'm'), name);
+  // Replaced by tools/sea-shims, so not carried.
+  for (const name of ['async', 'underscore']) t.notMatch(notices, new RegExp(`^${name}@`, 'm'), `not ${name}`);
+});
 
 t.test("the README's commands, as written: npm run build:sea, then env -i ./build/herald --help", async (t) => {
   const commands = installCommands('The single executable');
