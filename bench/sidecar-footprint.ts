@@ -22,10 +22,11 @@
 // its ephemeral node in ZooKeeper at the end, or its figures are not shown.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { reapOnExit } from '../test/fixtures/reap.ts';
+import { packageLayout } from './lib/package-layout.ts';
 import { ephemeralOwners, ZooKeeper } from '../test/fixtures/zookeeper.ts';
 
 const SETTLE_S = Number(process.env['SETTLE_S'] ?? 10);
@@ -89,13 +90,8 @@ try {
   }
   ways.push({ name: 'sidecar, sources', command: process.execPath, args: ['src/cli/main.ts', 'sidecar', '--config'], config: 'sidecar' });
   if (existsSync('dist/cli/main.js')) {
-    // As the npm package runs it: its bin/herald.js with dist/ beside it and no src/.
-    const pkg = join(dir, 'package');
-    await mkdir(join(pkg, 'bin'), { recursive: true });
-    for (const f of ['bin/herald.js', 'bin/package.json']) await copyFile(f, join(pkg, f));
-    await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: 'herald', type: 'module' }));
-    await symlink(resolve('dist'), join(pkg, 'dist'));
-    const bin = join(pkg, 'bin/herald.js');
+    // As the npm package runs it (the sidecar's bundle, with the compile cache as the launcher sets it).
+    const bin = await packageLayout(join(dir, 'package'));
     ways.push({ name: 'sidecar, npm package', command: process.execPath, args: [bin, 'sidecar', '--config'], config: 'sidecar' });
     ways.push({ name: 'sidecar, package lite', command: process.execPath, args: ['--lite-mode', bin, 'sidecar', '--config'], config: 'sidecar' });
   }
