@@ -7,6 +7,8 @@ interface Entry {
   readonly qtype: number;
   readonly answer: WireAnswer;
   readonly hash: number;
+  /** The next entry of the same hash (another qtype, or a colliding name): a bucket is a chain, so a lookup reads no array. */
+  next: Entry | undefined;
 }
 
 /**
@@ -19,8 +21,8 @@ interface Entry {
  * `maxEntries`; when full it starts over.
  */
 export class AnswerCache {
-  /** By name hash; one bucket holds every qtype of a name (and any names that collide). */
-  #buckets = new Map<number, Entry[]>();
+  /** By name hash, the first entry of the chain holding every qtype of a name (and any names that collide). */
+  #buckets = new Map<number, Entry>();
   /** By subject: what `dropSubjects` drops. */
   #subjects = new Map<string, Entry[]>();
   #size = 0;
@@ -34,10 +36,7 @@ export class AnswerCache {
 
   /** The reply cached for the question whose name is `msg[from..to]` (hash `hash`) and type `qtype`. */
   get(msg: Uint8Array, from: number, to: number, hash: number, qtype: number): WireAnswer | undefined {
-    const bucket = this.#buckets.get(hash);
-    if (bucket === undefined) return undefined;
-    for (let i = 0; i < bucket.length; i++) {
-      const e = bucket[i]!;
+    for (let e = this.#buckets.get(hash); e !== undefined; e = e.next) {
       if (e.qtype === qtype && sameWireName(msg, from, to, e.wire)) return e.answer;
     }
     return undefined;
@@ -54,14 +53,26 @@ export class AnswerCache {
   set(hash: number, qtype: number, wireLength: number, answer: WireAnswer, subject: string): void {
     if (this.#size >= this.#maxEntries) this.clear();
     const wire = new Uint8Array(answer.variants[0]!.subarray(12, 12 + wireLength));
-    const entry: Entry = { wire, qtype, answer, hash };
-    const bucket = this.#buckets.get(hash);
-    if (bucket === undefined) this.#buckets.set(hash, [entry]);
-    else bucket.push(entry);
+    const entry: Entry = { wire, qtype, answer, hash, next: this.#buckets.get(hash) };
+    this.#buckets.set(hash, entry);
     const filed = this.#subjects.get(subject);
     if (filed === undefined) this.#subjects.set(subject, [entry]);
     else filed.push(entry);
     this.#size++;
+  }
+
+  /** Takes `entry` out of its hash's chain; false when it was not in it. */
+  #unlink(entry: Entry): boolean {
+    const first = this.#buckets.get(entry.hash);
+    if (first === entry) {
+      if (entry.next === undefined) this.#buckets.delete(entry.hash);
+      else this.#buckets.set(entry.hash, entry.next);
+      return true;
+    }
+    for (let e = first; e !== undefined; e = e.next) {
+      if (e.next === entry) { e.next = entry.next; return true; }
+    }
+    return false;
   }
 
   /** Drops every reply. */
@@ -77,14 +88,7 @@ export class AnswerCache {
       const filed = this.#subjects.get(subject);
       if (filed === undefined) continue;
       this.#subjects.delete(subject);
-      for (const entry of filed) {
-        const bucket = this.#buckets.get(entry.hash);
-        const at = bucket?.indexOf(entry) ?? -1;
-        if (at < 0) continue;
-        this.#size--;
-        if (bucket!.length === 1) this.#buckets.delete(entry.hash);
-        else bucket!.splice(at, 1);
-      }
+      for (const entry of filed) if (this.#unlink(entry)) this.#size--;
     }
   }
 }

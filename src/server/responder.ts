@@ -1,3 +1,5 @@
+// Imported, not the globals: Node 24's global `performance` is an accessor, a getter call at every use.
+import { performance } from 'node:perf_hooks';
 import { decodeMessage, encodeMessage, emptyMessage, normalizeName, CLASS_IN, Rcode } from '../dns/index.ts';
 // The registry's pure leaves, not its index: this runs in every UDP worker thread, which must not load the ZooKeeper client.
 import { REJECT_REASONS, type Rejection, type RejectReason } from '../registry/rejection.ts';
@@ -5,7 +7,7 @@ import type { Snapshot, SnapshotDelta } from '../registry/index.ts';
 import { answer } from './answer.ts';
 import { answerSubject, changedSubjects } from './answer-subject.ts';
 import { AnswerCache } from './answer-cache.ts';
-import { newQueryView, plainNameEnd, questionName, readQuery } from './query.ts';
+import { newQueryView, plainNameEnd, questionName, readQuery, type QueryView } from './query.ts';
 import { answerKey } from './rrl.ts';
 import { capTtls } from './ttl-cap.ts';
 import { bareReply, encodeAnswer, finish, MAX_UDP, sizeLimit, type WireAnswer } from './response.ts';
@@ -33,8 +35,10 @@ export class Responder {
   /** Filled by `readQuery` for each packet (one thread, one packet at a time). */
   readonly #view = newQueryView();
   #tick = 0;
-  /** RRL's `answerKey` of the reply `handle` last returned, -1 when it did not key it (the gate reads it off the reply then). */
-  answerKey = -1;
+  /** The name hash, type and rcode of the reply `handle` last returned, `#keyHash` -1 when it did not key it: RRL's `answerKey` is made of them only when asked (RRL on). */
+  #keyHash = -1;
+  #keyType = 0;
+  #keyRcode = 0;
   #rejected: readonly Rejection[] | undefined;
   readonly #onReject: ((r: Rejection) => void) | undefined;
   /** Nodes rejected since start, by reason: each (path, data) counted once. */
@@ -44,6 +48,11 @@ export class Responder {
     this.#domain = domain;
     this.#cache = new AnswerCache(maxCacheEntries);
     this.#onReject = onReject;
+  }
+
+  /** RRL's `answerKey` of the reply `handle` last returned, -1 when it did not key it (the gate reads it off the reply then). */
+  get answerKey(): number {
+    return this.#keyHash < 0 ? -1 : answerKey(this.#keyHash, this.#keyType, CLASS_IN, this.#keyRcode);
   }
 
   get ready(): boolean { return this.#zone !== undefined; }
@@ -99,36 +108,43 @@ export class Responder {
   }
 
   #handle(msg: Buffer, tcp: boolean): Buffer | undefined {
-    this.answerKey = -1;
+    this.#keyHash = -1;
     if (msg.length > MAX_QUERY) { this.stats.dropped.oversized++; return undefined; }
     const view = readQuery(msg, this.#view);
     if (typeof view === 'string') { this.stats.dropped[view]++; return undefined; }
-    if (view === undefined || view.ednsUnusual || ((view.flags >> 11) & 0xf) !== 0 || view.qclass !== 1) return this.#slow(msg, tcp);
+    if (view === undefined || view.ednsUnusual || ((view.flags >> 11) & 0xf) !== 0 || view.qclass !== CLASS_IN) return this.#slow(msg, tcp);
     this.stats.qtypes[view.qtype < 256 ? view.qtype : 0]!++;
+    const cached = this.#cache.get(msg, 12, view.nameEnd, view.nameHash, view.qtype);
+    if (cached === undefined) return this.#miss(msg, view, tcp);
+    this.stats.cacheHits++;
+    // A hit in lower case is the cached question byte for byte: only then is the query's name not copied in.
+    return this.#reply(cached, msg, view, view.mixedCase ? view.nameEnd : 12, tcp);
+  }
+
+  /** The reply for a question not cached: worked out from the zone, and cached when it can be. Kept apart so the hit path stays short. */
+  #miss(msg: Buffer, view: QueryView, tcp: boolean): Buffer | undefined {
     const questionEnd = view.nameEnd + 4;
     const zone = this.#zone;
     if (!zone) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
-    let cached = this.#cache.get(msg, 12, view.nameEnd, view.nameHash, view.qtype);
-    // A hit in lower case is the cached question byte for byte: only then is the query's name not copied in.
-    let sameQuestion = false;
-    if (cached) {
-      this.stats.cacheHits++;
-      sameQuestion = !view.mixedCase;
-    } else {
-      this.stats.cacheMisses++;
-      const name = questionName(msg, view.nameEnd);
-      if (name === undefined) return this.#bare(msg, questionEnd, Rcode.REFUSED, view.ednsSize > 0);
-      const a = capTtls(answer(zone, name, view.qtype), this.#ttlCaps);
-      if (!a.cacheable) return this.#bare(msg, questionEnd, a.rcode, view.ednsSize > 0);
-      const encoded = safeEncode(name, view.qtype, a);
-      if (!encoded) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
-      cached = encoded;
-      this.#cache.set(view.nameHash, view.qtype, view.nameEnd - 12, cached, answerSubject(view.qtype, name));
-    }
-    const out = finish(cached, msg, sameQuestion ? 12 : view.nameEnd, view.ednsSize, tcp);
+    this.stats.cacheMisses++;
+    const name = questionName(msg, view.nameEnd);
+    if (name === undefined) return this.#bare(msg, questionEnd, Rcode.REFUSED, view.ednsSize > 0);
+    const a = capTtls(answer(zone, name, view.qtype), this.#ttlCaps);
+    if (!a.cacheable) return this.#bare(msg, questionEnd, a.rcode, view.ednsSize > 0);
+    const encoded = safeEncode(name, view.qtype, a);
+    if (!encoded) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
+    this.#cache.set(view.nameHash, view.qtype, view.nameEnd - 12, encoded, answerSubject(view.qtype, name));
+    return this.#reply(encoded, msg, view, view.nameEnd, tcp);
+  }
+
+  /** `cached` patched for this query (`finish`), counted, and keyed for RRL. */
+  #reply(cached: WireAnswer, msg: Buffer, view: QueryView, nameEnd: number, tcp: boolean): Buffer {
+    const out = finish(cached, msg, nameEnd, view.ednsSize, tcp);
     this.stats.rcodes[cached.rcode]!++;
     if ((out[2]! & 0x02) !== 0) this.stats.truncated++;
-    this.answerKey = answerKey(view.nameHash, view.qtype, view.qclass, cached.rcode);
+    this.#keyHash = view.nameHash;
+    this.#keyType = view.qtype;
+    this.#keyRcode = cached.rcode;
     return out;
   }
 

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../errors.ts';
 import { wireNameHash } from './query.ts';

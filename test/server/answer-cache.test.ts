@@ -86,3 +86,43 @@ t.test('dropSubjects drops the replies filed under a subject, every qtype, and n
   cache.clear();
   t.equal(cache.size, 0);
 });
+
+t.test('the name hash folds exactly the ASCII upper-case letters, in every position of the words it is taken in', async (t) => {
+  // readQuery hashes four bytes at a time: each byte value in each of the four lanes, beside neighbours of every kind.
+  let unfolded = 0, mismarked = 0, folded = 0;
+  for (let v = 1; v < 256; v++) {
+    for (let lane = 0; lane < 4; lane++) {
+      for (const neighbour of [0x61, 0x41, 0x5a, 0x7f, 0x80, 0xc1, 0xda, 0xff]) {
+        const label = Buffer.alloc(4, neighbour);
+        label[lane] = v;
+        const upper = (b: number) => b >= 0x41 && b <= 0x5a;
+        const msg = Buffer.concat([Buffer.from([0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 4]), label, Buffer.from([0, 0, 1, 0, 1])]);
+        const view = readQuery(msg) as QueryView;
+        if (view.mixedCase !== [...label].some(upper)) mismarked++;
+        const lower = Buffer.from(msg);
+        for (let i = 13; i < 17; i++) if (upper(lower[i]!)) lower[i]! |= 0x20;
+        if ((readQuery(lower) as QueryView).nameHash !== view.nameHash) unfolded++;
+        // A byte that is not a letter keeps its 0x20 bit: flipping it is another name (and, bar a rare collision, another hash).
+        if (!upper(v) && !upper(v ^ 0x20)) {
+          const other = Buffer.from(msg);
+          other[13 + lane] = v ^ 0x20;
+          if (other[13 + lane] !== 0 && (readQuery(other) as QueryView).nameHash === view.nameHash) folded++;
+        }
+      }
+    }
+  }
+  t.equal(mismarked, 0, 'mixedCase is set exactly when a letter is upper case');
+  t.equal(unfolded, 0, 'an upper-case letter hashes as its lower case');
+  t.ok(folded < 10, `non-letters are not folded (${folded} collisions)`);
+});
+
+t.test('dropping the first, a middle or the last entry of one hash keeps the others', async (t) => {
+  const collide = 777;
+  for (const dropped of ['x', 'y', 'z']) {
+    const cache = new AnswerCache(100);
+    for (const [i, n] of ['x', 'y', 'z'].entries()) put(cache, `${n}.moray.${D}`, RecordType.A, reply(`${n}.moray.${D}`, i), collide);
+    cache.dropSubjects([`${dropped}.moray.${D}`]);
+    t.equal(cache.size, 2);
+    for (const n of ['x', 'y', 'z']) t.equal(get(cache, `${n}.moray.${D}`, RecordType.A, collide) !== undefined, n !== dropped, `dropping ${dropped}: ${n}`);
+  }
+});
