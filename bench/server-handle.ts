@@ -7,6 +7,7 @@
 // without the kernel's and Node's socket cost that bench/server-qps.ts
 // measures around it (the RRL gate against the same path making the
 // address string each reply, as a socket does). BENCH_QUERIES (1,000,000) per round, BENCH_ROUNDS (5).
+import { Buffer } from 'node:buffer';
 import { encodeQuery, RecordType } from '../src/dns/index.ts';
 import { hostRecordJson, serviceRecordJson } from '../src/registry/records.ts';
 import type { SnapshotNode } from '../src/registry/store.ts';

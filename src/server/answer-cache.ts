@@ -1,28 +1,33 @@
-import { sameWireName } from './query.ts';
+import { foldedWords } from './query.ts';
 import type { WireAnswer } from './response.ts';
 
 interface Entry {
-  /** The question name's wire bytes in the cached reply (lower-cased): what a query's name is checked against. */
-  readonly wire: Uint8Array;
+  /** The question name in the cached reply (lower-cased) as `foldedWords`: what a query's name is checked against. */
+  readonly words: Int32Array;
+  /** Its length in bytes. */
+  readonly length: number;
   readonly qtype: number;
   readonly answer: WireAnswer;
   readonly hash: number;
-  /** The next entry of the same hash (another qtype, or a colliding name): a bucket is a chain, so a lookup reads no array. */
+  /** The next entry of the same slot (another qtype, a colliding name or hash). */
   next: Entry | undefined;
 }
 
 /**
  * Encoded replies by (question name, qtype), looked up straight from a
- * query's bytes: the key is `wireNameHash` of the name (case folded), and a
- * hit is checked byte for byte against the entry's name, so a hash collision
- * costs a miss, never a wrong answer. No string is built per query. Each
+ * query's bytes: the key is `nameHash` of the name (case folded), and a
+ * hit is checked against the entry's name word for word (`foldedWords`,
+ * which `readQuery` already made), so a hash collision costs a miss, never
+ * a wrong answer. No string is built per query, and a lookup is an array
+ * index (the hash's low bits), not a Map's: a slot holds a chain. Each
  * reply is also filed under its subject (answer-subject.ts), so a zone
  * change drops only the replies it could have changed. Holds at most
  * `maxEntries`; when full it starts over.
  */
 export class AnswerCache {
-  /** By name hash, the first entry of the chain holding every qtype of a name (and any names that collide). */
-  #buckets = new Map<number, Entry>();
+  /** By the low bits of the name hash, the first entry of a chain holding every qtype of a name (and any names whose slot is the same). */
+  #slots: (Entry | undefined)[];
+  readonly #mask: number;
   /** By subject: what `dropSubjects` drops. */
   #subjects = new Map<string, Entry[]>();
   #size = 0;
@@ -30,14 +35,23 @@ export class AnswerCache {
 
   constructor(maxEntries: number) {
     this.#maxEntries = maxEntries;
+    // Twice as many slots as entries at the least, a power of two: chains stay a node or two long.
+    let slots = 16;
+    while (slots < 2 * maxEntries && slots < 1 << 20) slots *= 2;
+    this.#mask = slots - 1;
+    this.#slots = newSlots(slots);
   }
 
   get size(): number { return this.#size; }
 
-  /** The reply cached for the question whose name is `msg[from..to]` (hash `hash`) and type `qtype`. */
-  get(msg: Uint8Array, from: number, to: number, hash: number, qtype: number): WireAnswer | undefined {
-    for (let e = this.#buckets.get(hash); e !== undefined; e = e.next) {
-      if (e.qtype === qtype && sameWireName(msg, from, to, e.wire)) return e.answer;
+  /** The reply cached for the question whose name is `words` (`foldedWords`, `length` bytes; hash `hash`) and type `qtype`. */
+  get(words: Int32Array, length: number, hash: number, qtype: number): WireAnswer | undefined {
+    for (let e = this.#slots[hash & this.#mask]; e !== undefined; e = e.next) {
+      if (e.hash !== hash || e.qtype !== qtype || e.length !== length) continue;
+      const w = e.words;
+      let j = 0;
+      while (j < w.length && w[j] === words[j]) j++;
+      if (j === w.length) return e.answer;
     }
     return undefined;
   }
@@ -52,21 +66,21 @@ export class AnswerCache {
    */
   set(hash: number, qtype: number, wireLength: number, answer: WireAnswer, subject: string): void {
     if (this.#size >= this.#maxEntries) this.clear();
-    const wire = new Uint8Array(answer.variants[0]!.subarray(12, 12 + wireLength));
-    const entry: Entry = { wire, qtype, answer, hash, next: this.#buckets.get(hash) };
-    this.#buckets.set(hash, entry);
+    const slot = hash & this.#mask;
+    const entry: Entry = { words: foldedWords(answer.variants[0]!, 12, 12 + wireLength), length: wireLength, qtype, answer, hash, next: this.#slots[slot] };
+    this.#slots[slot] = entry;
     const filed = this.#subjects.get(subject);
     if (filed === undefined) this.#subjects.set(subject, [entry]);
     else filed.push(entry);
     this.#size++;
   }
 
-  /** Takes `entry` out of its hash's chain; false when it was not in it. */
+  /** Takes `entry` out of its slot's chain; false when it was not in it. */
   #unlink(entry: Entry): boolean {
-    const first = this.#buckets.get(entry.hash);
+    const slot = entry.hash & this.#mask;
+    const first = this.#slots[slot];
     if (first === entry) {
-      if (entry.next === undefined) this.#buckets.delete(entry.hash);
-      else this.#buckets.set(entry.hash, entry.next);
+      this.#slots[slot] = entry.next;
       return true;
     }
     for (let e = first; e !== undefined; e = e.next) {
@@ -77,7 +91,7 @@ export class AnswerCache {
 
   /** Drops every reply. */
   clear(): void {
-    this.#buckets = new Map();
+    this.#slots = newSlots(this.#mask + 1);
     this.#subjects = new Map();
     this.#size = 0;
   }
@@ -91,4 +105,9 @@ export class AnswerCache {
       for (const entry of filed) if (this.#unlink(entry)) this.#size--;
     }
   }
+}
+
+/** Slots filled with undefined (not holes), so that a lookup reads a plain array. */
+function newSlots(n: number): (Entry | undefined)[] {
+  return new Array<Entry | undefined>(n).fill(undefined);
 }

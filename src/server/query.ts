@@ -16,6 +16,8 @@ export interface QueryView {
   ednsSize: number;
   /** True when the OPT record carried options or a non-zero version: answer through the slow path. */
   ednsUnusual: boolean;
+  /** The question name's wire bytes, lower-cased, four to a word (`foldedWords`): what the answer cache compares, without reading the bytes again. */
+  readonly words: Int32Array;
 }
 
 /** Why a packet gets no answer at all. */
@@ -23,7 +25,7 @@ export type DropReason = 'malformed' | 'response' | 'oversized';
 
 /** A view for `readQuery` to fill: one per thread, reused for every packet so that reading a query allocates nothing. */
 export function newQueryView(): QueryView {
-  return { nameEnd: 0, nameHash: 0, mixedCase: false, qtype: 0, qclass: 0, flags: 0, ednsSize: 0, ednsUnusual: false };
+  return { nameEnd: 0, nameHash: 0, mixedCase: false, qtype: 0, qclass: 0, flags: 0, ednsSize: 0, ednsUnusual: false, words: new Int32Array(MAX_NAME_WORDS) };
 }
 
 /**
@@ -66,14 +68,17 @@ export function readQuery(buf: Buffer, view: QueryView = newQueryView()): QueryV
     if (at + 11 + rdlength !== length) return 'malformed';
     ednsUnusual = version !== 0 || rdlength !== 0;
   }
-  // nameHash over the wire bytes, a word at a time, in the same loop noting an upper-case letter.
+  // nameHash over the wire bytes, a word at a time, in the same loop keeping the folded words and noting an upper-case letter.
   let h = FNV_OFFSET;
   let upper = 0;
-  for (let i = 12; i < nameEnd; i += 4) {
+  const words = view.words;
+  for (let i = 12, j = 0; i < nameEnd; i += 4, j++) {
     const w = wordAt(buf, i, nameEnd);
     const u = upperLanes(w);
     upper |= u;
-    h = Math.imul(h ^ (w | (u >>> 2)), FNV_PRIME);
+    const folded = w | (u >>> 2);
+    words[j] = folded;
+    h = Math.imul(h ^ folded, FNV_PRIME);
   }
   view.nameEnd = nameEnd;
   view.nameHash = h & 0x3fffffff;
@@ -86,6 +91,8 @@ export function readQuery(buf: Buffer, view: QueryView = newQueryView()): QueryV
   return view;
 }
 
+/** Words of a wire name of 255 bytes at most. */
+const MAX_NAME_WORDS = 64;
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 
@@ -141,15 +148,14 @@ export function nameHash(name: string): number {
   return wireNameHash(wire, 0, wire.length);
 }
 
-/** True when the wire name at `from`..`to` of `buf` is `lower` (a lower-cased wire name), ignoring ASCII case in `buf`. */
-export function sameWireName(buf: Uint8Array, from: number, to: number, lower: Uint8Array): boolean {
-  if (to - from !== lower.length) return false;
-  for (let i = from, j = 0; i < to; i++, j++) {
-    const c = buf[i]!;
-    // Equal bytes first: a lower-case query never tests the case of a byte.
-    if (c !== lower[j] && (c < 0x41 || c > 0x5a || (c | 0x20) !== lower[j])) return false;
+/** The wire name at `from`..`to` of `buf`, lower-cased, as words of four bytes (the last one zero-padded): what `readQuery` keeps in `view.words`. */
+export function foldedWords(buf: Uint8Array, from: number, to: number): Int32Array {
+  const out = new Int32Array((to - from + 3) >> 2);
+  for (let i = from, j = 0; i < to; i += 4, j++) {
+    const w = wordAt(buf, i, to);
+    out[j] = w | (upperLanes(w) >>> 2);
   }
-  return true;
+  return out;
 }
 
 /**

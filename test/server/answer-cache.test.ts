@@ -20,8 +20,8 @@ const put = (cache: AnswerCache, name: string, type: number, answer: WireAnswer,
   cache.set(hash ?? view.nameHash, type, view.nameEnd - 12, answer, answerSubject(type, name.toLowerCase()));
 };
 const get = (cache: AnswerCache, name: string, type: number = RecordType.A, hash?: number) => {
-  const { msg, view } = query(name, type);
-  return cache.get(msg, 12, view.nameEnd, hash ?? view.nameHash, type);
+  const { view } = query(name, type);
+  return cache.get(view.words, view.nameEnd - 12, hash ?? view.nameHash, type);
 };
 
 t.test('the name hash: case-insensitive, the same off the wire as from the text', async (t) => {
