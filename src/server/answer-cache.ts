@@ -1,6 +1,12 @@
 import { foldedWords } from './query.ts';
 import type { WireAnswer } from './response.ts';
 
+/** The counters a hit adds to (`ServerStats`' fields of those names). */
+export interface HitCounts { qtypes: number[]; rcodes: number[]; cacheHits: number }
+
+/** Entries with hits not yet added to the counters, at most: past this many the cache adds them itself. */
+const MAX_PENDING = 1024;
+
 interface Entry {
   /** The question name in the cached reply (lower-cased) as `foldedWords`: what a query's name is checked against. */
   readonly words: Int32Array;
@@ -11,6 +17,8 @@ interface Entry {
   readonly hash: number;
   /** The next entry of the same slot (another qtype, a colliding name or hash). */
   next: Entry | undefined;
+  /** Hits not yet added to the counters (`countHits`). */
+  hits: number;
 }
 
 /**
@@ -22,7 +30,10 @@ interface Entry {
  * index (the hash's low bits), not a Map's: a slot holds a chain. Each
  * reply is also filed under its subject (answer-subject.ts), so a zone
  * change drops only the replies it could have changed. Holds at most
- * `maxEntries`; when full it starts over.
+ * `maxEntries`; when full it starts over. A hit is counted on its entry
+ * (a line the lookup has just read) and added to the counters by type,
+ * rcode and hit only when they are read (`countHits`): three counters in
+ * other arrays were three more lines every query touched.
  */
 export class AnswerCache {
   /** By the low bits of the name hash, the first entry of a chain holding every qtype of a name (and any names whose slot is the same). */
@@ -32,9 +43,13 @@ export class AnswerCache {
   #subjects = new Map<string, Entry[]>();
   #size = 0;
   readonly #maxEntries: number;
+  readonly #counts: HitCounts;
+  /** The entries whose `hits` are not 0 (dropped ones too, until counted). */
+  #pending: Entry[] = [];
 
-  constructor(maxEntries: number) {
+  constructor(maxEntries: number, counts: HitCounts = { qtypes: new Array<number>(256).fill(0), rcodes: new Array<number>(16).fill(0), cacheHits: 0 }) {
     this.#maxEntries = maxEntries;
+    this.#counts = counts;
     // Twice as many slots as entries at the least, a power of two: chains stay a node or two long.
     let slots = 16;
     while (slots < 2 * maxEntries && slots < 1 << 20) slots *= 2;
@@ -51,9 +66,24 @@ export class AnswerCache {
       const w = e.words;
       let j = 0;
       while (j < w.length && w[j] === words[j]) j++;
-      if (j === w.length) return e.answer;
+      if (j === w.length) {
+        if (e.hits++ === 0 && this.#pending.push(e) >= MAX_PENDING) this.countHits();
+        return e.answer;
+      }
     }
     return undefined;
+  }
+
+  /** Adds the hits counted on entries since the last call to the counters (by qtype, by rcode, hits): call before reading them. */
+  countHits(): void {
+    const c = this.#counts;
+    for (const e of this.#pending) {
+      c.qtypes[e.qtype < 256 ? e.qtype : 0]! += e.hits;
+      c.rcodes[e.answer.rcode]! += e.hits;
+      c.cacheHits += e.hits;
+      e.hits = 0;
+    }
+    this.#pending = [];
   }
 
   /**
@@ -67,7 +97,7 @@ export class AnswerCache {
   set(hash: number, qtype: number, wireLength: number, answer: WireAnswer, subject: string): void {
     if (this.#size >= this.#maxEntries) this.clear();
     const slot = hash & this.#mask;
-    const entry: Entry = { words: foldedWords(answer.variants[0]!, 12, 12 + wireLength), length: wireLength, qtype, answer, hash, next: this.#slots[slot] };
+    const entry: Entry = { words: foldedWords(answer.variants[0]!, 12, 12 + wireLength), length: wireLength, qtype, answer, hash, next: this.#slots[slot], hits: 0 };
     this.#slots[slot] = entry;
     const filed = this.#subjects.get(subject);
     if (filed === undefined) this.#subjects.set(subject, [entry]);

@@ -26,7 +26,7 @@ export const MAX_QUERY = 4096;
  * overrides or `maxCacheEntries` answers held start the cache over.
  */
 export class Responder {
-  readonly stats: ServerStats = newStats();
+  readonly #stats: ServerStats = newStats();
   readonly #domain: string;
   #zone: Zone | undefined;
   /** Herald's TTL overrides: domain → most seconds any answer at or under it carries. */
@@ -46,13 +46,19 @@ export class Responder {
 
   constructor(domain: string, maxCacheEntries: number, onReject?: (r: Rejection) => void) {
     this.#domain = domain;
-    this.#cache = new AnswerCache(maxCacheEntries);
+    this.#cache = new AnswerCache(maxCacheEntries, this.#stats);
     this.#onReject = onReject;
   }
 
   /** RRL's `answerKey` of the reply `handle` last returned, -1 when it did not key it (the gate reads it off the reply then). */
   get answerKey(): number {
     return this.#keyHash < 0 ? -1 : answerKey(this.#keyHash, this.#keyType, CLASS_IN, this.#keyRcode);
+  }
+
+  /** This thread's counters, current: cache hits are counted on their entries and added here when read (answer-cache.ts). Always the same object. */
+  get stats(): ServerStats {
+    this.#cache.countHits();
+    return this.#stats;
   }
 
   get ready(): boolean { return this.#zone !== undefined; }
@@ -69,7 +75,7 @@ export class Responder {
     this.#zone = buildZone(snapshot, this.#domain);
     this.#reject(newRejections(previous, this.#zone));
     this.#cache.clear();
-    this.stats.zoneChanges++;
+    this.#stats.zoneChanges++;
   }
 
   /** One mirror step after the first sync: O(changed nodes); only the answers it may change are dropped. */
@@ -78,7 +84,7 @@ export class Responder {
     const change = updateZone(this.#zone, delta);
     this.#reject(change.rejected);
     this.#cache.dropSubjects(changedSubjects(change, this.#domain));
-    this.stats.zoneChanges++;
+    this.#stats.zoneChanges++;
   }
 
   /** Counted and reported once per node and content, not again at every change. */
@@ -103,30 +109,30 @@ export class Responder {
     if ((this.#tick++ & 63) !== 0) return this.#handle(msg, tcp);
     const start = performance.now();
     const out = this.#handle(msg, tcp);
-    observeAnswer(this.stats, (performance.now() - start) * 1000);
+    observeAnswer(this.#stats, (performance.now() - start) * 1000);
     return out;
   }
 
   #handle(msg: Buffer, tcp: boolean): Buffer | undefined {
     this.#keyHash = -1;
-    if (msg.length > MAX_QUERY) { this.stats.dropped.oversized++; return undefined; }
+    if (msg.length > MAX_QUERY) { this.#stats.dropped.oversized++; return undefined; }
     const view = readQuery(msg, this.#view);
-    if (typeof view === 'string') { this.stats.dropped[view]++; return undefined; }
+    if (typeof view === 'string') { this.#stats.dropped[view]++; return undefined; }
     if (view === undefined || view.ednsUnusual || ((view.flags >> 11) & 0xf) !== 0 || view.qclass !== CLASS_IN) return this.#slow(msg, tcp);
-    this.stats.qtypes[view.qtype < 256 ? view.qtype : 0]!++;
+    // A hit counts itself (its qtype, rcode and the hit) on its cache entry.
     const cached = this.#cache.get(view.words, view.nameEnd - 12, view.nameHash, view.qtype);
     if (cached === undefined) return this.#miss(msg, view, tcp);
-    this.stats.cacheHits++;
     // A hit in lower case is the cached question byte for byte: only then is the query's name not copied in.
     return this.#reply(cached, msg, view, view.mixedCase ? view.nameEnd : 12, tcp);
   }
 
   /** The reply for a question not cached: worked out from the zone, and cached when it can be. Kept apart so the hit path stays short. */
   #miss(msg: Buffer, view: QueryView, tcp: boolean): Buffer | undefined {
+    this.#stats.qtypes[view.qtype < 256 ? view.qtype : 0]!++;
     const questionEnd = view.nameEnd + 4;
     const zone = this.#zone;
     if (!zone) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
-    this.stats.cacheMisses++;
+    this.#stats.cacheMisses++;
     const name = questionName(msg, view.nameEnd);
     if (name === undefined) return this.#bare(msg, questionEnd, Rcode.REFUSED, view.ednsSize > 0);
     const a = capTtls(answer(zone, name, view.qtype), this.#ttlCaps);
@@ -134,14 +140,14 @@ export class Responder {
     const encoded = safeEncode(name, view.qtype, a);
     if (!encoded) return this.#bare(msg, questionEnd, Rcode.SERVFAIL, view.ednsSize > 0);
     this.#cache.set(view.nameHash, view.qtype, view.nameEnd - 12, encoded, answerSubject(view.qtype, name));
+    this.#stats.rcodes[encoded.rcode]!++;
     return this.#reply(encoded, msg, view, view.nameEnd, tcp);
   }
 
-  /** `cached` patched for this query (`finish`), counted, and keyed for RRL. */
+  /** `cached` patched for this query (`finish`), its truncation counted, and keyed for RRL (its rcode is counted by the caller or the cache). */
   #reply(cached: WireAnswer, msg: Buffer, view: QueryView, nameEnd: number, tcp: boolean): Buffer {
     const out = finish(cached, msg, nameEnd, view.ednsSize, tcp);
-    this.stats.rcodes[cached.rcode]!++;
-    if ((out[2]! & 0x02) !== 0) this.stats.truncated++;
+    if ((out[2]! & 0x02) !== 0) this.#stats.truncated++;
     this.#keyHash = view.nameHash;
     this.#keyType = view.qtype;
     this.#keyRcode = cached.rcode;
@@ -149,7 +155,7 @@ export class Responder {
   }
 
   #bare(msg: Buffer, questionEnd: number, rcode: number, opt: boolean): Buffer {
-    this.stats.rcodes[rcode]!++;
+    this.#stats.rcodes[rcode]!++;
     return bareReply(msg, questionEnd, rcode, opt);
   }
 
@@ -163,12 +169,12 @@ export class Responder {
     try {
       query = decodeMessage(msg);
     } catch {
-      this.stats.dropped.malformed++;
+      this.#stats.dropped.malformed++;
       return undefined;
     }
-    if (query.qr) { this.stats.dropped.response++; return undefined; }
+    if (query.qr) { this.#stats.dropped.response++; return undefined; }
     const q = query.questions[0];
-    if (q) this.stats.qtypes[q.type < 256 ? q.type : 0]!++;
+    if (q) this.#stats.qtypes[q.type < 256 ? q.type : 0]!++;
     const nameEnd = query.questions.length === 1 ? plainNameEnd(msg) : undefined;
     const ednsSize = query.edns ? Math.max(512, query.edns.udpSize) : 0;
     let rcode: number | undefined;
@@ -186,8 +192,8 @@ export class Responder {
         else {
           const out = finish(wire, msg, nameEnd ?? 12, ednsSize, tcp);
           if (nameEnd !== undefined) msg.copy(out, nameEnd, nameEnd, nameEnd + 4);
-          this.stats.rcodes[a.rcode]!++;
-          if ((out[2]! & 0x02) !== 0) this.stats.truncated++;
+          this.#stats.rcodes[a.rcode]!++;
+          if ((out[2]! & 0x02) !== 0) this.#stats.truncated++;
           return out;
         }
       }
@@ -204,16 +210,16 @@ export class Responder {
     try {
       out = encodeMessage(reply);
     } catch {
-      this.stats.dropped.malformed++;
+      this.#stats.dropped.malformed++;
       return undefined;
     }
     if (out.length > sizeLimit(tcp, ednsSize)) {
       // Only many questions get here; over TCP too, since nothing of an answer can be cut.
       Object.assign(reply, { tc: true, questions: [] });
       out = encodeMessage(reply);
-      this.stats.truncated++;
+      this.#stats.truncated++;
     }
-    this.stats.rcodes[rcode & 0xf]!++;
+    this.#stats.rcodes[rcode & 0xf]!++;
     return out;
   }
 }

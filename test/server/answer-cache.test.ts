@@ -126,3 +126,29 @@ t.test('dropping the first, a middle or the last entry of one hash keeps the oth
     for (const n of ['x', 'y', 'z']) t.equal(get(cache, `${n}.moray.${D}`, RecordType.A, collide) !== undefined, n !== dropped, `dropping ${dropped}: ${n}`);
   }
 });
+
+t.test('hits are counted on their entries and added to the counters, by qtype and rcode, when counted — dropped entries too', async (t) => {
+  const counts = { qtypes: new Array<number>(256).fill(0), rcodes: new Array<number>(16).fill(0), cacheHits: 0 };
+  const cache = new AnswerCache(100, counts);
+  put(cache, `a.moray.${D}`, RecordType.A, reply(`a.moray.${D}`, 1));
+  put(cache, `_x._tcp.moray.${D}`, RecordType.SRV, { ...reply(`_x._tcp.moray.${D}`, 2), rcode: 3 });
+  for (let i = 0; i < 3; i++) get(cache, `a.moray.${D}`);
+  get(cache, `A.MORAY.${D}`);
+  get(cache, `_x._tcp.moray.${D}`, RecordType.SRV);
+  get(cache, `b.moray.${D}`);
+  t.equal(counts.cacheHits, 0, 'not until counted');
+  cache.dropSubjects([`a.moray.${D}`]);
+  cache.countHits();
+  t.equal(counts.cacheHits, 5, 'every hit, the dropped entry\'s included; a miss is no hit');
+  t.equal(counts.qtypes[RecordType.A], 4);
+  t.equal(counts.qtypes[RecordType.SRV], 1);
+  t.equal(counts.rcodes[0], 4);
+  t.equal(counts.rcodes[3], 1);
+  cache.countHits();
+  t.equal(counts.cacheHits, 5, 'each hit once');
+  // Past MAX_PENDING entries with hits, the cache adds them itself (bounded memory when nobody reads the counters).
+  const many = new AnswerCache(5000, counts);
+  for (let i = 0; i < 1100; i++) put(many, `i${i}.${D}`, RecordType.A, reply(`i${i}.${D}`, 1));
+  for (let i = 0; i < 1100; i++) get(many, `i${i}.${D}`);
+  t.ok(counts.cacheHits >= 5 + 1024, `counted without being asked: ${counts.cacheHits}`);
+});
