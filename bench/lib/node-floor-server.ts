@@ -6,6 +6,8 @@
 // costs too; what herald spends beyond it is its responder.
 // argv: PORT THREADS, then the replies on stdin as JSON [[queryLength, replyBase64], ...].
 // Prints `bound` once every thread listens; exits on SIGTERM.
+// Imported, as herald's responder does: Node 24's global `Buffer` is an accessor, a getter call at every use.
+import { Buffer } from 'node:buffer';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { bindUdp, type PacketHandler } from '../../src/server/udp-socket.ts';
 import { Responder } from '../../src/server/responder.ts';

@@ -1,46 +1,89 @@
-import { sameWireName } from './query.ts';
+import { foldedWords } from './query.ts';
 import type { WireAnswer } from './response.ts';
 
+/** The counters a hit adds to (`ServerStats`' fields of those names). */
+export interface HitCounts { qtypes: number[]; rcodes: number[]; cacheHits: number }
+
+/** Entries with hits not yet added to the counters, at most: past this many the cache adds them itself. */
+const MAX_PENDING = 1024;
+
 interface Entry {
-  /** The question name's wire bytes in the cached reply (lower-cased): what a query's name is checked against. */
-  readonly wire: Uint8Array;
+  /** The question name in the cached reply (lower-cased) as `foldedWords`: what a query's name is checked against. */
+  readonly words: Int32Array;
+  /** Its length in bytes. */
+  readonly length: number;
   readonly qtype: number;
   readonly answer: WireAnswer;
   readonly hash: number;
+  /** The next entry of the same slot (another qtype, a colliding name or hash). */
+  next: Entry | undefined;
+  /** Hits not yet added to the counters (`countHits`). */
+  hits: number;
 }
 
 /**
  * Encoded replies by (question name, qtype), looked up straight from a
- * query's bytes: the key is `wireNameHash` of the name (case folded), and a
- * hit is checked byte for byte against the entry's name, so a hash collision
- * costs a miss, never a wrong answer. No string is built per query. Each
+ * query's bytes: the key is `nameHash` of the name (case folded), and a
+ * hit is checked against the entry's name word for word (`foldedWords`,
+ * which `readQuery` already made), so a hash collision costs a miss, never
+ * a wrong answer. No string is built per query, and a lookup is an array
+ * index (the hash's low bits), not a Map's: a slot holds a chain. Each
  * reply is also filed under its subject (answer-subject.ts), so a zone
  * change drops only the replies it could have changed. Holds at most
- * `maxEntries`; when full it starts over.
+ * `maxEntries`; when full it starts over. A hit is counted on its entry
+ * (a line the lookup has just read) and added to the counters by type,
+ * rcode and hit only when they are read (`countHits`): three counters in
+ * other arrays were three more lines every query touched.
  */
 export class AnswerCache {
-  /** By name hash; one bucket holds every qtype of a name (and any names that collide). */
-  #buckets = new Map<number, Entry[]>();
+  /** By the low bits of the name hash, the first entry of a chain holding every qtype of a name (and any names whose slot is the same). */
+  #slots: (Entry | undefined)[];
+  readonly #mask: number;
   /** By subject: what `dropSubjects` drops. */
   #subjects = new Map<string, Entry[]>();
   #size = 0;
   readonly #maxEntries: number;
+  readonly #counts: HitCounts;
+  /** The entries whose `hits` are not 0 (dropped ones too, until counted). */
+  #pending: Entry[] = [];
 
-  constructor(maxEntries: number) {
+  constructor(maxEntries: number, counts: HitCounts = { qtypes: new Array<number>(256).fill(0), rcodes: new Array<number>(16).fill(0), cacheHits: 0 }) {
     this.#maxEntries = maxEntries;
+    this.#counts = counts;
+    // Twice as many slots as entries at the least, a power of two: chains stay a node or two long.
+    let slots = 16;
+    while (slots < 2 * maxEntries && slots < 1 << 20) slots *= 2;
+    this.#mask = slots - 1;
+    this.#slots = newSlots(slots);
   }
 
   get size(): number { return this.#size; }
 
-  /** The reply cached for the question whose name is `msg[from..to]` (hash `hash`) and type `qtype`. */
-  get(msg: Uint8Array, from: number, to: number, hash: number, qtype: number): WireAnswer | undefined {
-    const bucket = this.#buckets.get(hash);
-    if (bucket === undefined) return undefined;
-    for (let i = 0; i < bucket.length; i++) {
-      const e = bucket[i]!;
-      if (e.qtype === qtype && sameWireName(msg, from, to, e.wire)) return e.answer;
+  /** The reply cached for the question whose name is `words` (`foldedWords`, `length` bytes; hash `hash`) and type `qtype`. */
+  get(words: Int32Array, length: number, hash: number, qtype: number): WireAnswer | undefined {
+    for (let e = this.#slots[hash & this.#mask]; e !== undefined; e = e.next) {
+      if (e.hash !== hash || e.qtype !== qtype || e.length !== length) continue;
+      const w = e.words;
+      let j = 0;
+      while (j < w.length && w[j] === words[j]) j++;
+      if (j === w.length) {
+        if (e.hits++ === 0 && this.#pending.push(e) >= MAX_PENDING) this.countHits();
+        return e.answer;
+      }
     }
     return undefined;
+  }
+
+  /** Adds the hits counted on entries since the last call to the counters (by qtype, by rcode, hits): call before reading them. */
+  countHits(): void {
+    const c = this.#counts;
+    for (const e of this.#pending) {
+      c.qtypes[e.qtype < 256 ? e.qtype : 0]! += e.hits;
+      c.rcodes[e.answer.rcode]! += e.hits;
+      c.cacheHits += e.hits;
+      e.hits = 0;
+    }
+    this.#pending = [];
   }
 
   /**
@@ -53,20 +96,32 @@ export class AnswerCache {
    */
   set(hash: number, qtype: number, wireLength: number, answer: WireAnswer, subject: string): void {
     if (this.#size >= this.#maxEntries) this.clear();
-    const wire = new Uint8Array(answer.variants[0]!.subarray(12, 12 + wireLength));
-    const entry: Entry = { wire, qtype, answer, hash };
-    const bucket = this.#buckets.get(hash);
-    if (bucket === undefined) this.#buckets.set(hash, [entry]);
-    else bucket.push(entry);
+    const slot = hash & this.#mask;
+    const entry: Entry = { words: foldedWords(answer.variants[0]!, 12, 12 + wireLength), length: wireLength, qtype, answer, hash, next: this.#slots[slot], hits: 0 };
+    this.#slots[slot] = entry;
     const filed = this.#subjects.get(subject);
     if (filed === undefined) this.#subjects.set(subject, [entry]);
     else filed.push(entry);
     this.#size++;
   }
 
+  /** Takes `entry` out of its slot's chain; false when it was not in it. */
+  #unlink(entry: Entry): boolean {
+    const slot = entry.hash & this.#mask;
+    const first = this.#slots[slot];
+    if (first === entry) {
+      this.#slots[slot] = entry.next;
+      return true;
+    }
+    for (let e = first; e !== undefined; e = e.next) {
+      if (e.next === entry) { e.next = entry.next; return true; }
+    }
+    return false;
+  }
+
   /** Drops every reply. */
   clear(): void {
-    this.#buckets = new Map();
+    this.#slots = newSlots(this.#mask + 1);
     this.#subjects = new Map();
     this.#size = 0;
   }
@@ -77,14 +132,12 @@ export class AnswerCache {
       const filed = this.#subjects.get(subject);
       if (filed === undefined) continue;
       this.#subjects.delete(subject);
-      for (const entry of filed) {
-        const bucket = this.#buckets.get(entry.hash);
-        const at = bucket?.indexOf(entry) ?? -1;
-        if (at < 0) continue;
-        this.#size--;
-        if (bucket!.length === 1) this.#buckets.delete(entry.hash);
-        else bucket!.splice(at, 1);
-      }
+      for (const entry of filed) if (this.#unlink(entry)) this.#size--;
     }
   }
+}
+
+/** Slots filled with undefined (not holes), so that a lookup reads a plain array. */
+function newSlots(n: number): (Entry | undefined)[] {
+  return new Array<Entry | undefined>(n).fill(undefined);
 }

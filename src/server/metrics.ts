@@ -72,7 +72,7 @@ export function registerServerMetrics(server: DnsServer, registry: Registry): vo
  */
 function answerHistogram(fresh: () => Promise<ServerStats>): Metric {
   const name = 'herald_server_answer_seconds';
-  const help = 'Time to work out a reply, packet in to packet out, socket not counted; a sample of one packet in 16';
+  const help = 'Time to work out a reply, packet in to packet out, socket not counted; a sample of one packet in 64';
   const get = async () => {
     const s = await fresh();
     let acc = 0;

@@ -1,3 +1,5 @@
+// Node 24's global `Buffer` is an accessor: every use through it costs a getter call (~10 ns a reply here).
+import { Buffer } from 'node:buffer';
 import { MessageWriter, type ResourceRecord, CLASS_IN } from '../dns/index.ts';
 import type { Answer } from './answer.ts';
 

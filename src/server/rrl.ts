@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../errors.ts';
 import { wireNameHash } from './query.ts';
@@ -88,6 +89,9 @@ export class ResponseRateLimiter {
   readonly #accounts = new Map<number, Account>();
   readonly #prefixes = new Map<string, { prefix: string; id: number }>();
   #nextPrefixId = 1;
+  /** The last address looked up and its prefix: a burst from one client costs a string comparison, not a Map lookup. */
+  #lastAddress = '';
+  #lastPrefix: { prefix: string; id: number } | undefined;
 
   constructor(options: RrlOptions = {}) {
     this.settings = rrlSettings(options);
@@ -98,6 +102,7 @@ export class ResponseRateLimiter {
 
   /** The source's prefix and its id (memoised: a flood comes from few addresses). */
   prefixOf(address: string): { prefix: string; id: number } {
+    if (address === this.#lastAddress && this.#lastPrefix !== undefined) return this.#lastPrefix;
     let p = this.#prefixes.get(address);
     if (p === undefined) {
       if (this.#prefixes.size >= this.settings.maxAccounts) this.#prefixes.clear();
@@ -108,6 +113,8 @@ export class ResponseRateLimiter {
       p = { prefix, id: id ?? this.#nextPrefixId++ };
       this.#prefixes.set(address, p);
     }
+    this.#lastAddress = address;
+    this.#lastPrefix = p;
     return p;
   }
 

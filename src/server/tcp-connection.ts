@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { MAX_QUERY } from './responder.ts';
 import type { ServerStats, TcpCloseReason } from './stats.ts';

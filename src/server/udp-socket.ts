@@ -23,8 +23,10 @@ export function bindUdp(responder: PacketHandler, address: string, port: number,
     // Replies go to the literal address a query came from: skip dns.lookup's deferred callback.
     lookup: (host, _options, callback) => (callback as (err: null, address: string, family: number) => void)(null, host, family),
   });
+  // Read once: a Responder's `stats` is a getter that brings its counts up to date, for readers, not for every packet.
+  const stats = responder.stats;
   socket.on('message', (msg, rinfo) => {
-    responder.stats.udp++;
+    stats.udp++;
     let reply = responder.handle(msg, false);
     if (reply && rrl) reply = rrl.pass(reply, rinfo.address, responder.answerKey);
     if (reply) socket.send(reply, rinfo.port, rinfo.address);

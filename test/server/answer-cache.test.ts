@@ -20,8 +20,8 @@ const put = (cache: AnswerCache, name: string, type: number, answer: WireAnswer,
   cache.set(hash ?? view.nameHash, type, view.nameEnd - 12, answer, answerSubject(type, name.toLowerCase()));
 };
 const get = (cache: AnswerCache, name: string, type: number = RecordType.A, hash?: number) => {
-  const { msg, view } = query(name, type);
-  return cache.get(msg, 12, view.nameEnd, hash ?? view.nameHash, type);
+  const { view } = query(name, type);
+  return cache.get(view.words, view.nameEnd - 12, hash ?? view.nameHash, type);
 };
 
 t.test('the name hash: case-insensitive, the same off the wire as from the text', async (t) => {
@@ -85,4 +85,70 @@ t.test('dropSubjects drops the replies filed under a subject, every qtype, and n
   t.equal(get(cache, `b.moray.${D}`), undefined);
   cache.clear();
   t.equal(cache.size, 0);
+});
+
+t.test('the name hash folds exactly the ASCII upper-case letters, in every position of the words it is taken in', async (t) => {
+  // readQuery hashes four bytes at a time: each byte value in each of the four lanes, beside neighbours of every kind.
+  let unfolded = 0, mismarked = 0, folded = 0;
+  for (let v = 1; v < 256; v++) {
+    for (let lane = 0; lane < 4; lane++) {
+      for (const neighbour of [0x61, 0x41, 0x5a, 0x7f, 0x80, 0xc1, 0xda, 0xff]) {
+        const label = Buffer.alloc(4, neighbour);
+        label[lane] = v;
+        const upper = (b: number) => b >= 0x41 && b <= 0x5a;
+        const msg = Buffer.concat([Buffer.from([0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 4]), label, Buffer.from([0, 0, 1, 0, 1])]);
+        const view = readQuery(msg) as QueryView;
+        if (view.mixedCase !== [...label].some(upper)) mismarked++;
+        const lower = Buffer.from(msg);
+        for (let i = 13; i < 17; i++) if (upper(lower[i]!)) lower[i]! |= 0x20;
+        if ((readQuery(lower) as QueryView).nameHash !== view.nameHash) unfolded++;
+        // A byte that is not a letter keeps its 0x20 bit: flipping it is another name (and, bar a rare collision, another hash).
+        if (!upper(v) && !upper(v ^ 0x20)) {
+          const other = Buffer.from(msg);
+          other[13 + lane] = v ^ 0x20;
+          if (other[13 + lane] !== 0 && (readQuery(other) as QueryView).nameHash === view.nameHash) folded++;
+        }
+      }
+    }
+  }
+  t.equal(mismarked, 0, 'mixedCase is set exactly when a letter is upper case');
+  t.equal(unfolded, 0, 'an upper-case letter hashes as its lower case');
+  t.ok(folded < 10, `non-letters are not folded (${folded} collisions)`);
+});
+
+t.test('dropping the first, a middle or the last entry of one hash keeps the others', async (t) => {
+  const collide = 777;
+  for (const dropped of ['x', 'y', 'z']) {
+    const cache = new AnswerCache(100);
+    for (const [i, n] of ['x', 'y', 'z'].entries()) put(cache, `${n}.moray.${D}`, RecordType.A, reply(`${n}.moray.${D}`, i), collide);
+    cache.dropSubjects([`${dropped}.moray.${D}`]);
+    t.equal(cache.size, 2);
+    for (const n of ['x', 'y', 'z']) t.equal(get(cache, `${n}.moray.${D}`, RecordType.A, collide) !== undefined, n !== dropped, `dropping ${dropped}: ${n}`);
+  }
+});
+
+t.test('hits are counted on their entries and added to the counters, by qtype and rcode, when counted — dropped entries too', async (t) => {
+  const counts = { qtypes: new Array<number>(256).fill(0), rcodes: new Array<number>(16).fill(0), cacheHits: 0 };
+  const cache = new AnswerCache(100, counts);
+  put(cache, `a.moray.${D}`, RecordType.A, reply(`a.moray.${D}`, 1));
+  put(cache, `_x._tcp.moray.${D}`, RecordType.SRV, { ...reply(`_x._tcp.moray.${D}`, 2), rcode: 3 });
+  for (let i = 0; i < 3; i++) get(cache, `a.moray.${D}`);
+  get(cache, `A.MORAY.${D}`);
+  get(cache, `_x._tcp.moray.${D}`, RecordType.SRV);
+  get(cache, `b.moray.${D}`);
+  t.equal(counts.cacheHits, 0, 'not until counted');
+  cache.dropSubjects([`a.moray.${D}`]);
+  cache.countHits();
+  t.equal(counts.cacheHits, 5, 'every hit, the dropped entry\'s included; a miss is no hit');
+  t.equal(counts.qtypes[RecordType.A], 4);
+  t.equal(counts.qtypes[RecordType.SRV], 1);
+  t.equal(counts.rcodes[0], 4);
+  t.equal(counts.rcodes[3], 1);
+  cache.countHits();
+  t.equal(counts.cacheHits, 5, 'each hit once');
+  // Past MAX_PENDING entries with hits, the cache adds them itself (bounded memory when nobody reads the counters).
+  const many = new AnswerCache(5000, counts);
+  for (let i = 0; i < 1100; i++) put(many, `i${i}.${D}`, RecordType.A, reply(`i${i}.${D}`, 1));
+  for (let i = 0; i < 1100; i++) get(many, `i${i}.${D}`);
+  t.ok(counts.cacheHits >= 5 + 1024, `counted without being asked: ${counts.cacheHits}`);
 });

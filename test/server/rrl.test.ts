@@ -39,6 +39,18 @@ t.test('token bucket: the limit a second, one slip in every `slip` limited repli
   t.throws(() => new ResponseRateLimiter({ slip: -1 }), { code: 'HERALD_INVALID_ARGUMENT' });
 });
 
+t.test('the prefix of a source looked up again, alone or between others, is the same prefix', async (t) => {
+  const rrl = new ResponseRateLimiter({ responsesPerSecond: 10 });
+  const a = rrl.prefixOf('10.0.0.1');
+  t.equal(rrl.prefixOf('10.0.0.1'), a, 'twice in a row');
+  const b = rrl.prefixOf('10.0.1.1');
+  t.not(b.id, a.id);
+  t.equal(rrl.prefixOf('10.0.0.1').id, a.id, 'after another source');
+  t.equal(rrl.prefixOf('10.0.0.2').id, a.id, 'another address of its /24');
+  t.equal(rrl.prefixOf('10.0.1.1').id, b.id);
+  t.equal(rrl.prefixOf('10.0.1.1').prefix, '10.0.1.0/24');
+});
+
 function query(name: string, id: number, type = 1): Buffer {
   const m = emptyMessage(id);
   m.questions = [{ name, type, class: 1 }];
