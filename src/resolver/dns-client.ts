@@ -7,6 +7,7 @@ import type { Nameserver } from './nameserver.ts';
 import type { EncodedQuestion } from './question.ts';
 import { RandomIds } from './random-id.ts';
 import { emptyStats, observeReply, type NameserverStats } from './nameserver-stats.ts';
+import { freezeSections, ReplyImages } from './reply-images.ts';
 import { queryTcp } from './tcp.ts';
 import { sameQuestion, untrustedReason } from './validate.ts';
 
@@ -65,6 +66,8 @@ interface SocketState {
   ns: Nameserver;
   socket: Socket;
   stats: NameserverStats;
+  /** The nameserver's recent replies, shared by its sockets. */
+  images: ReplyImages;
   pending: Map<number, Pending>;
   /** Its place in the nameserver's pool. */
   slot: number;
@@ -95,6 +98,7 @@ export class DnsClient {
   readonly #pools = new Map<string, (SocketState | undefined)[]>();
   readonly #ids = new RandomIds();
   readonly #stats = new Map<string, NameserverStats>();
+  readonly #images = new Map<string, ReplyImages>();
   readonly #rotateAfter: number;
   readonly #poolSize: number;
   /** Cancels each TCP query in flight, so that close() leaves no socket behind. */
@@ -131,6 +135,12 @@ export class DnsClient {
     let s = this.#stats.get(ns.key);
     if (s === undefined) { s = emptyStats(); this.#stats.set(ns.key, s); }
     return s;
+  }
+
+  #imagesFor(ns: Nameserver): ReplyImages {
+    let images = this.#images.get(ns.key);
+    if (images === undefined) { images = new ReplyImages(); this.#images.set(ns.key, images); }
+    return images;
   }
 
   /** Sends `q` to `ns` and resolves with the first valid reply. */
@@ -194,7 +204,7 @@ export class DnsClient {
       this.#retire(s);
     }
     const socket = createSocket({ type: ns.family === 4 ? 'udp4' : 'udp6', recvBufferSize: RECV_BUFFER_BYTES, lookup: literalLookup });
-    const state: SocketState = { ns, socket, stats: this.#statsFor(ns), pending: new Map(), slot, sent: 0, lastDeadline: 0, retired: false, closed: false, queue: [] };
+    const state: SocketState = { ns, socket, stats: this.#statsFor(ns), images: this.#imagesFor(ns), pending: new Map(), slot, sent: 0, lastDeadline: 0, retired: false, closed: false, queue: [] };
     socket.on('message', (msg, rinfo) => this.#onMessage(state, msg, rinfo));
     socket.on('error', (err) => this.#onError(state, err));
     this.#connect(state);
@@ -262,18 +272,22 @@ export class DnsClient {
       this.#viaTcp(sock.ns, p.q, remaining, p.start, sock.stats).then(p.resolve, p.reject);
       return;
     }
-    let message: Message;
-    try {
-      message = decodeMessage(msg);
-    } catch {
-      // Malformed (or a decoder bug): either way not a reply to trust, and never a throw out of a socket event.
-      sock.stats.rejected++;
-      return;
-    }
-    if (untrustedReason(message, p.q) !== undefined) {
-      // Records for names we did not ask about: a forgery or a broken server. Keep waiting for the real reply.
-      sock.stats.rejected++;
-      return;
+    // The same bytes as a reply to this question decoded and checked before: its records, not decoded again.
+    let message = sock.images.find(p.q, msg);
+    if (message === undefined) {
+      try {
+        message = decodeMessage(msg);
+      } catch {
+        // Malformed (or a decoder bug): either way not a reply to trust, and never a throw out of a socket event.
+        sock.stats.rejected++;
+        return;
+      }
+      if (untrustedReason(message, p.q) !== undefined) {
+        // Records for names we did not ask about: a forgery or a broken server. Keep waiting for the real reply.
+        sock.stats.rejected++;
+        return;
+      }
+      sock.images.remember(p.q, msg, message);
     }
     this.#settle(p);
     const elapsedMs = performance.now() - p.start;
@@ -383,6 +397,7 @@ export class DnsClient {
       stats.rejected++;
       throw new UntrustedReplyError(ns.key, why);
     }
+    freezeSections(message); // as every UDP reply's
     const elapsedMs = performance.now() - start;
     observeReply(stats, elapsedMs, message.rcode);
     return { message, size: buf.length, tcp: true, elapsedMs };

@@ -38,9 +38,9 @@ export interface LookupResult {
   rcode: number;
   /** `NOERROR`, `NXDOMAIN`, ... */
   status: string;
-  answers: ResourceRecord[];
-  authorities: ResourceRecord[];
-  additionals: ResourceRecord[];
+  answers: readonly ResourceRecord[];
+  authorities: readonly ResourceRecord[];
+  additionals: readonly ResourceRecord[];
   /** Negative-caching time from the authority SOA: min(SOA TTL, SOA minimum), when present. */
   negativeTtl: number | undefined;
   message: Message;

@@ -1,0 +1,197 @@
+import { createSocket } from 'node:dgram';
+import t, { type Test } from 'tap';
+import { decodeMessage, encodeMessage, RecordType, type Message, type ResourceRecord, type SrvRecord } from '../../src/dns/index.ts';
+import { DnsClient, lookup } from '../../src/index.ts';
+import { encodeQuestion } from '../../src/resolver/question.ts';
+import { ReplyImages } from '../../src/resolver/reply-images.ts';
+import { replyTo, ScriptedServer, type Script } from './scripted.ts';
+
+// A resolver polls the same names and the answer rarely changes: a reply whose bytes after the ID are those of
+// one already decoded and checked for the same question reuses that decoding. These tests hold it to what that
+// may and may not change: every datagram is still checked against its query, any byte of difference is decoded
+// afresh, and the records one caller gets cannot be changed by another.
+
+const D = 'svc.images.test';
+const SRV = `_http._tcp.${D}`;
+
+interface Knobs { ttl: number; address: string; aa: boolean }
+
+/** One SRV with its glue, as `knobs` say now. */
+function answer(q: Message, k: Knobs): Message {
+  const name = q.questions[0]!.name;
+  return replyTo(q, {
+    aa: k.aa,
+    answers: [{ name, type: RecordType.SRV, class: 1, ttl: k.ttl, priority: 0, weight: 10, port: 2021, target: `a.${D}` }],
+    additionals: [{ name: `a.${D}`, type: RecordType.A, class: 1, ttl: k.ttl, address: k.address }],
+    edns: { udpSize: 1232, version: 0, dnssecOk: false },
+  });
+}
+
+async function server(t: Test, script: Script): Promise<ScriptedServer> {
+  const s = await ScriptedServer.start(script);
+  t.teardown(() => s.close());
+  return s;
+}
+
+function client(t: Test): DnsClient {
+  const c = new DnsClient();
+  t.teardown(() => c.close());
+  return c;
+}
+
+const address = (records: readonly ResourceRecord[]) => records.map((r) => ('address' in r ? r.address : '')).join();
+
+t.test('the same reply again: the records decoded the first time, each message with its own reply\'s ID, frozen for every caller', async (t) => {
+  const ids: number[] = [];
+  const knobs: Knobs = { ttl: 30, address: '10.5.0.1', aa: true };
+  const s = await server(t, (q) => { ids.push(q.id); return [answer(q, knobs)]; });
+  const c = client(t);
+  const o = { nameservers: [s.nameserver], client: c, tries: 1, timeoutMs: 1000 };
+  const results = [];
+  for (let i = 0; i < 5; i++) results.push(await lookup(SRV, 'SRV', o));
+  const [first, second] = results as [typeof results[0], typeof results[0]];
+  t.equal(second.answers, first.answers, 'one decoding serves the identical replies');
+  t.same(results.map((r) => r.message.id), ids, 'each message carries the ID of the reply it is, not the first one\'s');
+  t.same(results.map((r) => address(r.additionals)), Array(5).fill('10.5.0.1'));
+
+  // One caller cannot change what the next one gets.
+  const srv = first.answers[0] as SrvRecord;
+  t.throws(() => { srv.port = 1; }, TypeError, 'a record is frozen');
+  t.throws(() => { (first.answers as ResourceRecord[]).push(srv); }, TypeError, 'a section is frozen');
+  t.throws(() => { (first.additionals as ResourceRecord[]).length = 0; }, TypeError);
+  t.throws(() => { first.message.questions[0]!.name = 'evil.example'; }, TypeError, 'the question is frozen');
+  t.throws(() => { first.message.edns!.udpSize = 1; }, TypeError, 'EDNS is frozen');
+  first.message.id = 7; // the message itself is each caller's own
+  const next = await lookup(SRV, 'SRV', o);
+  t.match(next.answers, [{ port: 2021, target: `a.${D}` }]);
+  t.equal(next.message.id, ids.at(-1));
+  t.equal(next.message.questions[0]!.name, SRV);
+  t.equal(next.message.edns!.udpSize, 1232);
+  t.match(c.stats.get(s.nameserver), { queries: 6, rejected: 0, timeouts: 0 });
+});
+
+t.test('a reply that differs in one byte after the ID is decoded afresh: a TTL, an address, a header flag', async (t) => {
+  const knobs: Knobs = { ttl: 30, address: '10.5.0.1', aa: true };
+  const s = await server(t, (q) => [answer(q, knobs)]);
+  const o = { nameservers: [s.nameserver], client: client(t), tries: 1, timeoutMs: 1000 };
+  const before = await lookup(SRV, 'SRV', o);
+  await lookup(SRV, 'SRV', o);
+  knobs.ttl = 31;
+  const ttl = await lookup(SRV, 'SRV', o);
+  t.same([ttl.answers[0]!.ttl, ttl.additionals[0]!.ttl], [31, 31], 'the new TTL, not the image\'s');
+  knobs.address = '10.5.0.2'; // same length, one byte apart
+  t.equal(address((await lookup(SRV, 'SRV', o)).additionals), '10.5.0.2', 'the new address');
+  knobs.aa = false;
+  t.equal((await lookup(SRV, 'SRV', o)).message.aa, false, 'the new flags');
+  Object.assign(knobs, { ttl: 30, address: '10.5.0.1', aa: true });
+  const back = await lookup(SRV, 'SRV', o);
+  t.equal(back.answers, before.answers, 'the first answer again: its image still serves it');
+  t.equal(address(back.additionals), '10.5.0.1');
+});
+
+t.test('an image\'s bytes prove nothing about a datagram: wrong ID, foreign answers and another source are still rejected', async (t) => {
+  const knobs: Knobs = { ttl: 30, address: '10.5.0.1', aa: true };
+  let tricks = false;
+  let forged = 0;
+  let lastId = -1;
+  const evil = (q: Message) => replyTo(q, {
+    answers: [{ name: '_http._tcp.evil.example', type: RecordType.SRV, class: 1, ttl: 30, priority: 0, weight: 10, port: 2021, target: `a.${D}` }],
+    additionals: [{ name: `a.${D}`, type: RecordType.A, class: 1, ttl: 30, address: '203.0.113.66' }],
+  });
+  const s = await server(t, (q) => {
+    lastId = q.id;
+    if (!tricks) return [answer(q, knobs)];
+    forged += 2;
+    // The image's very bytes under another ID, then the right ID with a foreign answer, then the real reply.
+    const wrongId = encodeMessage(answer(q, knobs));
+    wrongId.writeUInt16BE((q.id + 1) & 0xffff, 0);
+    return [wrongId, evil(q), answer(q, knobs)];
+  });
+  const c = client(t);
+  const o = { nameservers: [s.nameserver], client: c, tries: 1, timeoutMs: 1000 };
+  const real = await lookup(SRV, 'SRV', o);
+  tricks = true;
+  for (let i = 0; i < 5; i++) {
+    const r = await lookup(SRV, 'SRV', o);
+    t.equal(r.answers, real.answers, `lookup ${i}: the real answer`);
+    t.equal(r.message.id, lastId, 'with the ID of the query it answers');
+  }
+  t.equal(c.stats.get(s.nameserver)!.rejected, forged, 'every forgery dropped and counted');
+
+  // The image's bytes with the right ID, from another source port: never taken, the lookup times out.
+  tricks = false;
+  const spoofer = createSocket('udp4');
+  t.teardown(() => spoofer.close());
+  await new Promise<void>((r) => spoofer.bind(0, '127.0.0.1', r));
+  s.script = (q) => {
+    const wire = encodeMessage(answer(q, knobs));
+    spoofer.send(wire, s.sourcePorts.at(-1)!, '127.0.0.1');
+    return [];
+  };
+  const err = await lookup(SRV, 'SRV', { ...o, timeoutMs: 300 }).catch((e: unknown) => e);
+  t.match(err, { code: 'HERALD_LOOKUP_FAILED', attempts: [{ reason: 'timeout' }] }, 'a reply from another source is not the nameserver\'s');
+});
+
+t.test('a 0x20-cased echo of the question is not the image: it is decoded (and trusted, case-blind)', async (t) => {
+  let upper = false;
+  const s = await server(t, (q) => {
+    const m = answer(q, { ttl: 30, address: '10.5.0.1', aa: true });
+    if (upper) m.questions[0]!.name = m.questions[0]!.name.toUpperCase();
+    return [m];
+  });
+  const o = { nameservers: [s.nameserver], client: client(t), tries: 1, timeoutMs: 1000 };
+  const plain = await lookup(SRV, 'SRV', o);
+  upper = true;
+  const cased = await lookup(SRV, 'SRV', o);
+  t.not(cased.answers, plain.answers, 'decoded anew');
+  t.equal(cased.message.questions[0]!.name, SRV.toUpperCase());
+  t.ok(Object.isFrozen(cased.answers[0]), 'and frozen like every reply');
+});
+
+t.test('replies over TCP are frozen too', async (t) => {
+  const s = await server(t, (q, via) => (via === 'udp' ? [replyTo(q, { tc: true })] : [answer(q, { ttl: 30, address: '10.5.0.1', aa: true })]));
+  const r = await lookup(SRV, 'SRV', { nameservers: [s.nameserver], client: client(t), tries: 1, timeoutMs: 1000 });
+  t.equal(r.tcp, true);
+  t.ok(Object.isFrozen(r.answers) && Object.isFrozen(r.answers[0]) && Object.isFrozen(r.additionals[0]));
+});
+
+// The store itself: bounded per question and per nameserver, and never holding a record it cannot freeze.
+const question = encodeQuestion(SRV, RecordType.SRV);
+
+function reply(ttl: number, q = question, extra: ResourceRecord[] = []): Buffer {
+  const m = decodeMessage(q.wire);
+  return encodeMessage(replyTo(m, {
+    answers: [{ name: q.name, type: RecordType.SRV, class: 1, ttl, priority: 0, weight: 10, port: 2021, target: `a.${D}` }, ...extra],
+  }));
+}
+
+function keep(images: ReplyImages, wire: Buffer, q = question): void {
+  images.remember(q, wire, decodeMessage(wire));
+}
+
+t.test('ReplyImages: 24 orders per question, the oldest dropped first', async (t) => {
+  const images = new ReplyImages();
+  for (let ttl = 1; ttl <= 30; ttl++) keep(images, reply(ttl));
+  t.same([1, 6].map((ttl) => images.find(question, reply(ttl))), [undefined, undefined], 'the 6 oldest are gone');
+  t.match(images.find(question, reply(7)), { answers: [{ ttl: 7 }] });
+  t.match(images.find(question, reply(30)), { answers: [{ ttl: 30 }] });
+  const other = reply(30);
+  other.writeUInt16BE(0xbeef, 0);
+  t.equal(images.find(question, other)?.id, 0xbeef, 'found whatever the ID, and given that ID');
+  t.equal(images.find(encodeQuestion(`x.${D}`, RecordType.SRV), reply(30)), undefined, 'only for the question it answered');
+});
+
+t.test('ReplyImages: at most 512 images per nameserver; records held as bytes are never kept', async (t) => {
+  const images = new ReplyImages();
+  const questions = Array.from({ length: 513 }, (_, i) => encodeQuestion(`n${i}.${D}`, RecordType.SRV));
+  for (const q of questions) keep(images, reply(5, q), q);
+  t.equal(images.find(questions[0]!, reply(5, questions[0]!)), undefined, 'past the bound, the old ones are dropped');
+  t.ok(images.find(questions[512]!, reply(5, questions[512]!)), 'the newest kept');
+
+  const mx: ResourceRecord = { name: question.name, type: RecordType.MX, class: 1, ttl: 5, data: Uint8Array.from([0, 10, 1, 0x61, 0]) };
+  const opaque = reply(5, question, [mx]);
+  const m = decodeMessage(opaque);
+  images.remember(question, opaque, m);
+  t.equal(images.find(question, opaque), undefined, 'a record of raw bytes cannot be frozen: not kept');
+  t.ok(Object.isFrozen(m.answers) && Object.isFrozen(m.answers[1]), 'its records frozen all the same');
+});
