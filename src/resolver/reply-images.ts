@@ -9,8 +9,12 @@ const IMAGES_PER_NAMESERVER = 512;
 const MAX_IMAGE_BYTES = 1232;
 
 interface Image {
-  /** The validated reply datagram as it came (never handed out, never written). */
+  /** The validated reply datagram as it came (never handed out, never written), at a 4-byte-aligned offset. */
   bytes: Uint8Array;
+  /** `bytes` as 32-bit words, compared a word at a time (a byte loop cost 3× as much). */
+  words: Int32Array;
+  /** `bytesHash` of `bytes`: images whose hash differs are passed over without a compare. */
+  hash: number;
   /** Its decoded message, sections frozen; `id` is that reply's, so each reuse takes a copy with its own. */
   message: Message;
 }
@@ -35,14 +39,12 @@ export class ReplyImages {
   find(q: EncodedQuestion, reply: Uint8Array): Message | undefined {
     const images = this.#byQuestion.get(q);
     if (images === undefined) return undefined;
-    const n = reply.length;
+    const bytes = aligned(reply);
+    const words = wordsOf(bytes);
+    const hash = bytesHash(bytes, words);
     for (let k = 0; k < images.length; k++) {
       const image = images[k]!;
-      const bytes = image.bytes;
-      if (bytes.length !== n) continue;
-      let i = 2;
-      while (i < n && bytes[i] === reply[i]) i++;
-      if (i === n) return withId(image.message, (reply[0]! << 8) | reply[1]!);
+      if (image.hash === hash && sameBytes(image, bytes, words)) return withId(image.message, (reply[0]! << 8) | reply[1]!);
     }
     return undefined;
   }
@@ -63,12 +65,47 @@ export class ReplyImages {
       images = [];
       this.#byQuestion.set(q, images);
     }
-    const image = { bytes: reply, message };
+    const bytes = aligned(reply);
+    const words = wordsOf(bytes);
+    const image: Image = { bytes, words, hash: bytesHash(bytes, words), message };
     if (images.length < IMAGES_PER_QUESTION) { images.push(image); this.#count++; return; }
     // Full: the oldest order goes (it is the likeliest to belong to an answer that has changed since).
     images.shift();
     images.push(image);
   }
+}
+
+/** `b`, or a copy of it where its offset in its buffer is not a multiple of 4 (a datagram's is 0: it has a buffer of its own). */
+function aligned(b: Uint8Array): Uint8Array {
+  return (b.byteOffset & 3) === 0 ? b : new Uint8Array(b);
+}
+
+/** The whole 32-bit words of `b` (aligned); the last `length % 4` bytes are left to a byte loop. */
+function wordsOf(b: Uint8Array): Int32Array {
+  return new Int32Array(b.buffer, b.byteOffset, b.length >> 2);
+}
+
+/**
+ * A hash of everything after the ID: bytes 2 and 3, words 1 and on, the tail
+ * bytes. Word 0 holds the ID, and which half it is depends on the byte
+ * order, so its two bytes after the ID are taken one by one.
+ */
+function bytesHash(b: Uint8Array, words: Int32Array): number {
+  let h = Math.imul(b.length, 0x9e3779b1) ^ (b.length > 3 ? (b[2]! << 8) | b[3]! : 0);
+  for (let i = 1; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
+  for (let i = words.length << 2; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h;
+}
+
+/** Whether `b` (with its `words`) is the image's bytes after the ID. */
+function sameBytes(image: Image, b: Uint8Array, words: Int32Array): boolean {
+  const mine = image.bytes;
+  const n = b.length;
+  if (mine.length !== n || mine[2] !== b[2] || mine[3] !== b[3]) return false;
+  const w = image.words;
+  for (let i = 1; i < words.length; i++) if (w[i] !== words[i]) return false;
+  for (let i = words.length << 2; i < n; i++) if (mine[i] !== b[i]) return false;
+  return true;
 }
 
 /** `m` with another ID; the same (frozen) sections. Written out, so that every message has the decoder's shape. */
