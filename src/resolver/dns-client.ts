@@ -7,7 +7,7 @@ import type { Nameserver } from './nameserver.ts';
 import type { EncodedQuestion } from './question.ts';
 import { RandomIds } from './random-id.ts';
 import { emptyStats, observeReply, type NameserverStats } from './nameserver-stats.ts';
-import { freezeSections, ReplyImages } from './reply-images.ts';
+import { ReplyImages } from './reply-images.ts';
 import { queryTcp } from './tcp.ts';
 import { sameQuestion, untrustedReason } from './validate.ts';
 
@@ -397,7 +397,6 @@ export class DnsClient {
       stats.rejected++;
       throw new UntrustedReplyError(ns.key, why);
     }
-    freezeSections(message); // as every UDP reply's
     const elapsedMs = performance.now() - start;
     observeReply(stats, elapsedMs, message.rcode);
     return { message, size: buf.length, tcp: true, elapsedMs };

@@ -1,4 +1,4 @@
-import type { Message, ResourceRecord } from '../dns/index.ts';
+import { decodeMessage, type Message, type ResourceRecord } from '../dns/index.ts';
 import type { EncodedQuestion } from './question.ts';
 
 /** Orders kept per question: all 3! of BIND's shuffled 3-record answers, all 4! of Herald's (it serves at most 24). */
@@ -7,6 +7,25 @@ const IMAGES_PER_QUESTION = 24;
 const IMAGES_PER_NAMESERVER = 512;
 /** Larger replies are decoded every time: they are rare, and an image keeps the datagram alive. */
 const MAX_IMAGE_BYTES = 1232;
+/**
+ * A question's images are judged every this many replies: with fewer than
+ * MIN_HITS matches among them (a miss costs about a third of what a match
+ * saves, so a quarter is where they break even) they are dropped, and its
+ * next RESTING replies are decoded without looking, as before images.
+ */
+const WINDOW = 64;
+const MIN_HITS = 16;
+const RESTING = 1024;
+
+/** A question's images, and how well they serve it lately. */
+interface Entry {
+  images: Image[];
+  /** Replies looked for in the current window, and how many matched. */
+  tries: number;
+  hits: number;
+  /** Replies still to decode without looking. */
+  resting: number;
+}
 
 interface Image {
   /** The validated reply datagram as it came (never handed out, never written), at a 4-byte-aligned offset. */
@@ -15,59 +34,101 @@ interface Image {
   words: Int32Array;
   /** `bytesHash` of `bytes`: images whose hash differs are passed over without a compare. */
   hash: number;
-  /** Its decoded message, sections frozen; `id` is that reply's, so each reuse takes a copy with its own. */
-  message: Message;
+  /**
+   * The shared decoding, sections frozen, made when the image is first seen
+   * again; `id` is that reply's, so each reuse takes a copy with its own.
+   */
+  message: Message | undefined;
 }
 
 /**
- * The replies a nameserver sent lately, byte for byte, with their decoded and
- * validated messages: a resolver asks the same names again and again, and
- * the answer rarely changes, so a reply identical after its ID to one
- * already decoded for the same question is not decoded or checked again.
- * Only what the bytes decide is reused — the records and the owner-name
- * checks of a question's reply; what depends on the query (ID, source,
- * question) is checked for every datagram before it comes here. Servers
- * shuffle the order of records, so each question keeps several images (one
- * per order seen), bounded. The sections of a reused message are shared by
- * every caller who gets that reply: they are frozen.
+ * The replies a nameserver sent lately, byte for byte: a resolver asks the
+ * same names again and again, and the answer rarely changes, so a reply
+ * identical after its ID to one already decoded and checked for the same
+ * question is not decoded or checked again. Only what the bytes decide is
+ * reused — the records and the owner-name checks of a question's reply;
+ * what depends on the query (ID, source, question) is checked for every
+ * datagram before it comes here. Servers shuffle the order of records, so
+ * each question keeps several images (one per order seen), bounded; where
+ * they match too few of its replies (an answer shuffled more ways than it
+ * keeps), its replies are decoded for a while without looking.
+ *
+ * Callers must not share records one of them could change: the reply that
+ * makes an image is its caller's own (decoded for it, never kept); the
+ * first datagram that matches an image is decoded once more, for the image,
+ * and that decoding, frozen, is what every later match gets. So a reply
+ * seen once costs no more than keeping its bytes — with many orders (BIND
+ * shuffles 5 records 120 ways) most are — and freezing, which costs about a
+ * third of a decoding, is paid once per image, not per reply.
  */
 export class ReplyImages {
-  readonly #byQuestion = new Map<EncodedQuestion, Image[]>();
+  readonly #byQuestion = new Map<EncodedQuestion, Entry>();
   #count = 0;
+  // The last datagram `find` looked for, as it read it: a miss is remembered next, without reading it again.
+  #probe: Uint8Array | undefined;
+  #probeBytes: Uint8Array | undefined;
+  #probeWords: Int32Array | undefined;
+  #probeHash = 0;
 
   /** The message of a reply to `q` whose bytes after the ID are `reply`'s, with `reply`'s ID; undefined when none is known. */
   find(q: EncodedQuestion, reply: Uint8Array): Message | undefined {
-    const images = this.#byQuestion.get(q);
-    if (images === undefined) return undefined;
+    const entry = this.#byQuestion.get(q);
+    if (entry === undefined) return undefined;
+    if (entry.resting > 0) { entry.resting--; return undefined; }
+    const images = entry.images;
     const bytes = aligned(reply);
     const words = wordsOf(bytes);
     const hash = bytesHash(bytes, words);
+    this.#probe = reply;
+    this.#probeBytes = bytes;
+    this.#probeWords = words;
+    this.#probeHash = hash;
+    let found: Message | undefined;
     for (let k = 0; k < images.length; k++) {
       const image = images[k]!;
-      if (image.hash === hash && sameBytes(image, bytes, words)) return withId(image.message, (reply[0]! << 8) | reply[1]!);
+      if (image.hash !== hash || !sameBytes(image, bytes, words)) continue;
+      // The bytes decoded and passed every check before, so they decode again; the copy is the image's own.
+      image.message ??= frozen(decodeMessage(image.bytes));
+      found = withId(image.message, (reply[0]! << 8) | reply[1]!);
+      entry.hits++;
+      break;
     }
-    return undefined;
+    if (++entry.tries === WINDOW) this.#judge(entry);
+    return found;
+  }
+
+  /** The end of a window: images that matched too few replies go, and the question rests. */
+  #judge(entry: Entry): void {
+    if (entry.hits < MIN_HITS) {
+      this.#count -= entry.images.length;
+      entry.images = [];
+      entry.resting = RESTING;
+    }
+    entry.tries = entry.hits = 0;
   }
 
   /**
-   * Keeps `reply`, a datagram that passed every check as an answer to `q`,
-   * and `message`, its decoding, whose sections this freezes (whether or
-   * not it is kept, so that every reply's records behave alike). Records
-   * holding raw bytes (types Herald does not interpret) are not kept: a
-   * byte array cannot be frozen.
+   * Keeps the bytes of `reply`, a datagram that passed every check as an
+   * answer to `q` (`message` is its decoding, which stays its caller's).
+   * Replies with records held as raw bytes (types Herald does not
+   * interpret) are not kept: a byte array cannot be frozen.
    */
   remember(q: EncodedQuestion, reply: Uint8Array, message: Message): void {
-    const plain = freezeSections(message);
-    if (!plain || reply.length > MAX_IMAGE_BYTES) return;
-    let images = this.#byQuestion.get(q);
-    if (images === undefined) {
+    const probed = reply === this.#probe;
+    const probeBytes = this.#probeBytes;
+    const probeWords = this.#probeWords;
+    this.#probe = this.#probeBytes = this.#probeWords = undefined;
+    let entry = this.#byQuestion.get(q);
+    if (entry?.resting || reply.length > MAX_IMAGE_BYTES || !freezable(message)) return;
+    if (entry === undefined) {
       if (this.#count >= IMAGES_PER_NAMESERVER) { this.#byQuestion.clear(); this.#count = 0; }
-      images = [];
-      this.#byQuestion.set(q, images);
+      entry = { images: [], tries: 0, hits: 0, resting: 0 };
+      this.#byQuestion.set(q, entry);
     }
-    const bytes = aligned(reply);
-    const words = wordsOf(bytes);
-    const image: Image = { bytes, words, hash: bytesHash(bytes, words), message };
+    const bytes = probed ? probeBytes! : aligned(reply);
+    const words = probed ? probeWords! : wordsOf(bytes);
+    const image: Image = { bytes, words, hash: probed ? this.#probeHash : bytesHash(bytes, words), message: undefined };
+    const images = entry.images;
     if (images.length < IMAGES_PER_QUESTION) { images.push(image); this.#count++; return; }
     // Full: the oldest order goes (it is the likeliest to belong to an answer that has changed since).
     images.shift();
@@ -118,26 +179,31 @@ function withId(m: Message, id: number): Message {
   return out;
 }
 
-/** Freezes `m`'s sections, their records and EDNS; false when a record holds raw bytes (left as they are). */
-export function freezeSections(m: Message): boolean {
-  let plain = true;
-  for (const q of m.questions) Object.freeze(q);
-  Object.freeze(m.questions);
-  if (!freezeRecords(m.answers)) plain = false;
-  if (!freezeRecords(m.authorities)) plain = false;
-  if (!freezeRecords(m.additionals)) plain = false;
-  if (m.edns !== undefined) Object.freeze(m.edns);
-  return plain;
+/** Whether every record of `m` can be frozen (none holds a byte array). */
+function freezable(m: Message): boolean {
+  return plainRecords(m.answers) && plainRecords(m.authorities) && plainRecords(m.additionals);
 }
 
-function freezeRecords(records: ResourceRecord[]): boolean {
-  let plain = true;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    if ('data' in r) plain = false;
-    else if ('texts' in r) Object.freeze(r.texts);
+function plainRecords(records: readonly ResourceRecord[]): boolean {
+  for (let i = 0; i < records.length; i++) if ('data' in records[i]!) return false;
+  return true;
+}
+
+/** `m` with its sections, their records and EDNS frozen (`m` itself is copied per use by `withId`). */
+function frozen(m: Message): Message {
+  for (const q of m.questions) Object.freeze(q);
+  Object.freeze(m.questions);
+  freezeRecords(m.answers);
+  freezeRecords(m.authorities);
+  freezeRecords(m.additionals);
+  if (m.edns !== undefined) Object.freeze(m.edns);
+  return m;
+}
+
+function freezeRecords(records: ResourceRecord[]): void {
+  for (const r of records) {
+    if ('texts' in r) Object.freeze(r.texts);
     Object.freeze(r);
   }
   Object.freeze(records);
-  return plain;
 }
