@@ -9,9 +9,11 @@ const IMAGES_PER_NAMESERVER = 512;
 const MAX_IMAGE_BYTES = 1232;
 /**
  * A question's images are judged every this many replies: with fewer than
- * MIN_HITS matches among them (a miss costs about a third of what a match
- * saves, so a quarter is where they break even) they are dropped, and its
- * next RESTING replies are decoded without looking, as before images.
+ * MIN_HITS matches of an image already decoded (a miss costs about a third
+ * of what such a match saves, so a quarter is where they break even; an
+ * image's first match saves nothing, it decodes the image again) they are
+ * dropped, and its next RESTING replies are decoded without looking, as
+ * before images.
  */
 const WINDOW = 64;
 const MIN_HITS = 16;
@@ -20,7 +22,7 @@ const RESTING = 1024;
 /** A question's images, and how well they serve it lately. */
 interface Entry {
   images: Image[];
-  /** Replies looked for in the current window, and how many matched. */
+  /** Replies looked for in the current window, and how many matched an image already decoded. */
   tries: number;
   hits: number;
   /** Replies still to decode without looking. */
@@ -87,10 +89,11 @@ export class ReplyImages {
     for (let k = 0; k < images.length; k++) {
       const image = images[k]!;
       if (image.hash !== hash || !sameBytes(image, bytes, words)) continue;
+      // Only a match of a decoding already made saves work: the first match of an image decodes it once more.
+      if (image.message !== undefined) entry.hits++;
       // The bytes decoded and passed every check before, so they decode again; the copy is the image's own.
       image.message ??= frozen(decodeMessage(image.bytes));
       found = withId(image.message, (reply[0]! << 8) | reply[1]!);
-      entry.hits++;
       break;
     }
     if (++entry.tries === WINDOW) this.#judge(entry);
