@@ -5,6 +5,10 @@
 // and CPU per sequential lookup, lookups/s at concurrency 32, and each ratio;
 // herald against the floor also as the median of interleaved rounds (the
 // machine may be shared). Bounded: fixed counts, well under a minute.
+// The answer does not change during the run, so after its first few replies
+// (BIND shuffles the 3 SRV records 6 ways) herald reuses the decoding of an
+// identical earlier reply (src/resolver/reply-images.ts): the case of a
+// resolver polling a name.
 import { createSocket, type Socket } from 'node:dgram';
 import { Resolver as CaresResolver } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
