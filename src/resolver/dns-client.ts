@@ -66,8 +66,6 @@ interface SocketState {
   ns: Nameserver;
   socket: Socket;
   stats: NameserverStats;
-  /** The nameserver's recent replies, shared by its sockets. */
-  images: ReplyImages;
   pending: Map<number, Pending>;
   /** Its place in the nameserver's pool. */
   slot: number;
@@ -98,7 +96,8 @@ export class DnsClient {
   readonly #pools = new Map<string, (SocketState | undefined)[]>();
   readonly #ids = new RandomIds();
   readonly #stats = new Map<string, NameserverStats>();
-  readonly #images = new Map<string, ReplyImages>();
+  /** Recent replies of every nameserver, byte for byte: an identical one is not decoded again. */
+  readonly #images = new ReplyImages();
   readonly #rotateAfter: number;
   readonly #poolSize: number;
   /** Cancels each TCP query in flight, so that close() leaves no socket behind. */
@@ -135,12 +134,6 @@ export class DnsClient {
     let s = this.#stats.get(ns.key);
     if (s === undefined) { s = emptyStats(); this.#stats.set(ns.key, s); }
     return s;
-  }
-
-  #imagesFor(ns: Nameserver): ReplyImages {
-    let images = this.#images.get(ns.key);
-    if (images === undefined) { images = new ReplyImages(); this.#images.set(ns.key, images); }
-    return images;
   }
 
   /** Sends `q` to `ns` and resolves with the first valid reply. */
@@ -204,7 +197,7 @@ export class DnsClient {
       this.#retire(s);
     }
     const socket = createSocket({ type: ns.family === 4 ? 'udp4' : 'udp6', recvBufferSize: RECV_BUFFER_BYTES, lookup: literalLookup });
-    const state: SocketState = { ns, socket, stats: this.#statsFor(ns), images: this.#imagesFor(ns), pending: new Map(), slot, sent: 0, lastDeadline: 0, retired: false, closed: false, queue: [] };
+    const state: SocketState = { ns, socket, stats: this.#statsFor(ns), pending: new Map(), slot, sent: 0, lastDeadline: 0, retired: false, closed: false, queue: [] };
     socket.on('message', (msg, rinfo) => this.#onMessage(state, msg, rinfo));
     socket.on('error', (err) => this.#onError(state, err));
     this.#connect(state);
@@ -273,7 +266,7 @@ export class DnsClient {
       return;
     }
     // The same bytes as a reply to this question decoded and checked before: its records, not decoded again.
-    let message = sock.images.find(p.q, msg);
+    let message = this.#images.find(sock.ns.key, p.q, msg);
     if (message === undefined) {
       try {
         message = decodeMessage(msg);
@@ -287,7 +280,7 @@ export class DnsClient {
         sock.stats.rejected++;
         return;
       }
-      sock.images.remember(p.q, msg, message);
+      this.#images.remember(sock.ns.key, p.q, msg, message);
     }
     this.#settle(p);
     const elapsedMs = performance.now() - p.start;

@@ -3,8 +3,8 @@ import type { EncodedQuestion } from './question.ts';
 
 /** Orders kept per question: all 3! of BIND's shuffled 3-record answers, all 4! of Herald's (it serves at most 24). */
 const IMAGES_PER_QUESTION = 24;
-/** Images kept per nameserver, all questions together; past it they are dropped and collected again. */
-const IMAGES_PER_NAMESERVER = 512;
+/** Images kept per client, all nameservers and questions together; past it they are all dropped and collected again. */
+const IMAGES_PER_CLIENT = 512;
 /** Larger replies are decoded every time: they are rare, and an image keeps the datagram alive. */
 const MAX_IMAGE_BYTES = 1232;
 /**
@@ -44,7 +44,7 @@ interface Image {
 }
 
 /**
- * The replies a nameserver sent lately, byte for byte: a resolver asks the
+ * The replies each nameserver sent lately, byte for byte: a resolver asks the
  * same names again and again, and the answer rarely changes, so a reply
  * identical after its ID to one already decoded and checked for the same
  * question is not decoded or checked again. Only what the bytes decide is
@@ -64,7 +64,8 @@ interface Image {
  * third of a decoding, is paid once per image, not per reply.
  */
 export class ReplyImages {
-  readonly #byQuestion = new Map<EncodedQuestion, Entry>();
+  /** Entries by nameserver (`ip:port`), then question. */
+  readonly #byNameserver = new Map<string, Map<EncodedQuestion, Entry>>();
   #count = 0;
   // The last datagram `find` looked for, as it read it: a miss is remembered next, without reading it again.
   #probe: Uint8Array | undefined;
@@ -72,9 +73,9 @@ export class ReplyImages {
   #probeWords: Int32Array | undefined;
   #probeHash = 0;
 
-  /** The message of a reply to `q` whose bytes after the ID are `reply`'s, with `reply`'s ID; undefined when none is known. */
-  find(q: EncodedQuestion, reply: Uint8Array): Message | undefined {
-    const entry = this.#byQuestion.get(q);
+  /** The message of a reply from `ns` to `q` whose bytes after the ID are `reply`'s, with `reply`'s ID; undefined when none is known. */
+  find(ns: string, q: EncodedQuestion, reply: Uint8Array): Message | undefined {
+    const entry = this.#byNameserver.get(ns)?.get(q);
     if (entry === undefined) return undefined;
     if (entry.resting > 0) { entry.resting--; return undefined; }
     const images = entry.images;
@@ -116,18 +117,22 @@ export class ReplyImages {
    * Replies with records held as raw bytes (types Herald does not
    * interpret) are not kept: a byte array cannot be frozen.
    */
-  remember(q: EncodedQuestion, reply: Uint8Array, message: Message): void {
+  remember(ns: string, q: EncodedQuestion, reply: Uint8Array, message: Message): void {
     const probed = reply === this.#probe;
     const probeBytes = this.#probeBytes;
     const probeWords = this.#probeWords;
     this.#probe = this.#probeBytes = this.#probeWords = undefined;
-    let entry = this.#byQuestion.get(q);
+    let questions = this.#byNameserver.get(ns);
+    let entry = questions?.get(q);
     if (entry?.resting || reply.length > MAX_IMAGE_BYTES || !freezable(message)) return;
-    if (entry === undefined) {
-      if (this.#count >= IMAGES_PER_NAMESERVER) { this.#byQuestion.clear(); this.#count = 0; }
-      entry = { images: [], tries: 0, hits: 0, resting: 0 };
-      this.#byQuestion.set(q, entry);
+    if ((entry === undefined || entry.images.length < IMAGES_PER_QUESTION) && this.#count >= IMAGES_PER_CLIENT) {
+      // One more image would pass the bound: start again (a steady resolver's few questions fill up again at once).
+      this.#byNameserver.clear();
+      this.#count = 0;
+      questions = entry = undefined;
     }
+    if (questions === undefined) { questions = new Map(); this.#byNameserver.set(ns, questions); }
+    if (entry === undefined) { entry = { images: [], tries: 0, hits: 0, resting: 0 }; questions.set(q, entry); }
     const bytes = probed ? probeBytes! : aligned(reply);
     const words = probed ? probeWords! : wordsOf(bytes);
     const image: Image = { bytes, words, hash: probed ? this.#probeHash : bytesHash(bytes, words), message: undefined };

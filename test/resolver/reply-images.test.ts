@@ -166,53 +166,60 @@ function reply(ttl: number, q = question, extra: ResourceRecord[] = []): Buffer 
   }));
 }
 
-function keep(images: ReplyImages, wire: Buffer, q = question): void {
-  images.remember(q, wire, decodeMessage(wire));
+const NS = '127.0.0.1:53';
+
+function keep(images: ReplyImages, wire: Buffer, q = question, ns = NS): void {
+  images.remember(ns, q, wire, decodeMessage(wire));
 }
 
 t.test('ReplyImages: 24 orders per question, the oldest dropped first', async (t) => {
   const images = new ReplyImages();
   for (let ttl = 1; ttl <= 30; ttl++) keep(images, reply(ttl));
-  t.same([1, 6].map((ttl) => images.find(question, reply(ttl))), [undefined, undefined], 'the 6 oldest are gone');
-  t.match(images.find(question, reply(7)), { answers: [{ ttl: 7 }] });
-  const found = images.find(question, reply(30));
+  t.same([1, 6].map((ttl) => images.find(NS, question, reply(ttl))), [undefined, undefined], 'the 6 oldest are gone');
+  t.match(images.find(NS, question, reply(7)), { answers: [{ ttl: 7 }] });
+  const found = images.find(NS, question, reply(30));
   t.match(found, { answers: [{ ttl: 30 }] });
   t.ok(Object.isFrozen(found!.answers) && Object.isFrozen(found!.answers[0]) && Object.isFrozen(found!.questions[0]), 'a shared decoding is frozen');
   const other = reply(30);
   other.writeUInt16BE(0xbeef, 0);
-  t.equal(images.find(question, other)?.id, 0xbeef, 'found whatever the ID, and given that ID');
-  t.equal(images.find(encodeQuestion(`x.${D}`, RecordType.SRV), reply(30)), undefined, 'only for the question it answered');
+  t.equal(images.find(NS, question, other)?.id, 0xbeef, 'found whatever the ID, and given that ID');
+  t.equal(images.find(NS, encodeQuestion(`x.${D}`, RecordType.SRV), reply(30)), undefined, 'only for the question it answered');
 });
 
-t.test('ReplyImages: at most 512 images per nameserver; records held as bytes are never kept', async (t) => {
+t.test('ReplyImages: only for the nameserver that sent it; at most 512 images per client; records held as bytes are never kept', async (t) => {
   const images = new ReplyImages();
-  const questions = Array.from({ length: 513 }, (_, i) => encodeQuestion(`n${i}.${D}`, RecordType.SRV));
-  for (const q of questions) keep(images, reply(5, q), q);
-  t.equal(images.find(questions[0]!, reply(5, questions[0]!)), undefined, 'past the bound, the old ones are dropped');
-  t.ok(images.find(questions[512]!, reply(5, questions[512]!)), 'the newest kept');
+  keep(images, reply(9));
+  t.equal(images.find('127.0.0.2:53', question, reply(9)), undefined, 'the same bytes from another nameserver are not its image');
+  t.ok(images.find(NS, question, reply(9)));
+  // 512 questions spread over two nameservers fill the client's budget; one more image starts again.
+  const questions = Array.from({ length: 512 }, (_, i) => encodeQuestion(`n${i}.${D}`, RecordType.SRV));
+  questions.forEach((q, i) => keep(images, reply(5, q), q, i % 2 ? NS : '127.0.0.2:53'));
+  t.equal(images.find(NS, question, reply(9)), undefined, 'past the bound, the old ones are dropped');
+  t.ok(images.find(NS, questions[511]!, reply(5, questions[511]!)), 'the newest kept');
+  t.equal(images.find('127.0.0.2:53', questions[510]!, reply(5, questions[510]!)), undefined, 'of every nameserver');
 
   const mx: ResourceRecord = { name: question.name, type: RecordType.MX, class: 1, ttl: 5, data: Uint8Array.from([0, 10, 1, 0x61, 0]) };
   const opaque = reply(5, question, [mx]);
   const m = decodeMessage(opaque);
-  images.remember(question, opaque, m);
-  t.equal(images.find(question, opaque), undefined, 'a record of raw bytes cannot be frozen: not kept');
+  images.remember(NS, question, opaque, m);
+  t.equal(images.find(NS, question, opaque), undefined, 'a record of raw bytes cannot be frozen: not kept');
   t.notOk(Object.isFrozen(m.answers), 'and its caller\'s decoding is left as it is');
 });
 
 t.test('ReplyImages: a question whose images match too few of its replies stops keeping them for a while', async (t) => {
   const images = new ReplyImages();
   // Every reply different (an answer shuffled more ways than are kept): no match in a whole window.
-  for (let ttl = 1; ttl <= 80; ttl++) { const wire = reply(ttl); images.find(question, wire); keep(images, wire); }
-  t.equal(images.find(question, reply(80)), undefined, 'its images are gone');
+  for (let ttl = 1; ttl <= 80; ttl++) { const wire = reply(ttl); images.find(NS, question, wire); keep(images, wire); }
+  t.equal(images.find(NS, question, reply(80)), undefined, 'its images are gone');
   keep(images, reply(500));
-  t.equal(images.find(question, reply(500)), undefined, 'and nothing is kept while it rests');
-  for (let i = 0; i < 1024; i++) images.find(question, reply(1));
+  t.equal(images.find(NS, question, reply(500)), undefined, 'and nothing is kept while it rests');
+  for (let i = 0; i < 1024; i++) images.find(NS, question, reply(1));
   keep(images, reply(600));
-  t.match(images.find(question, reply(600)), { answers: [{ ttl: 600 }] }, 'after the rest, images again');
+  t.match(images.find(NS, question, reply(600)), { answers: [{ ttl: 600 }] }, 'after the rest, images again');
 
   const steady = new ReplyImages();
   keep(steady, reply(7));
   let found = 0;
-  for (let i = 0; i < 300; i++) if (steady.find(question, reply(7)) !== undefined) found++;
+  for (let i = 0; i < 300; i++) if (steady.find(NS, question, reply(7)) !== undefined) found++;
   t.equal(found, 300, 'an answer that repeats keeps its image');
 });
