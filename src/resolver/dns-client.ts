@@ -7,6 +7,7 @@ import type { Nameserver } from './nameserver.ts';
 import type { EncodedQuestion } from './question.ts';
 import { RandomIds } from './random-id.ts';
 import { emptyStats, observeReply, type NameserverStats } from './nameserver-stats.ts';
+import { ReplyImages } from './reply-images.ts';
 import { queryTcp } from './tcp.ts';
 import { sameQuestion, untrustedReason } from './validate.ts';
 
@@ -95,6 +96,8 @@ export class DnsClient {
   readonly #pools = new Map<string, (SocketState | undefined)[]>();
   readonly #ids = new RandomIds();
   readonly #stats = new Map<string, NameserverStats>();
+  /** Recent replies of every nameserver, byte for byte: an identical one is not decoded again. */
+  readonly #images = new ReplyImages();
   readonly #rotateAfter: number;
   readonly #poolSize: number;
   /** Cancels each TCP query in flight, so that close() leaves no socket behind. */
@@ -262,18 +265,22 @@ export class DnsClient {
       this.#viaTcp(sock.ns, p.q, remaining, p.start, sock.stats).then(p.resolve, p.reject);
       return;
     }
-    let message: Message;
-    try {
-      message = decodeMessage(msg);
-    } catch {
-      // Malformed (or a decoder bug): either way not a reply to trust, and never a throw out of a socket event.
-      sock.stats.rejected++;
-      return;
-    }
-    if (untrustedReason(message, p.q) !== undefined) {
-      // Records for names we did not ask about: a forgery or a broken server. Keep waiting for the real reply.
-      sock.stats.rejected++;
-      return;
+    // The same bytes as a reply to this question decoded and checked before: its records, not decoded again.
+    let message = this.#images.find(sock.ns.key, p.q, msg);
+    if (message === undefined) {
+      try {
+        message = decodeMessage(msg);
+      } catch {
+        // Malformed (or a decoder bug): either way not a reply to trust, and never a throw out of a socket event.
+        sock.stats.rejected++;
+        return;
+      }
+      if (untrustedReason(message, p.q) !== undefined) {
+        // Records for names we did not ask about: a forgery or a broken server. Keep waiting for the real reply.
+        sock.stats.rejected++;
+        return;
+      }
+      this.#images.remember(sock.ns.key, p.q, msg, message);
     }
     this.#settle(p);
     const elapsedMs = performance.now() - p.start;

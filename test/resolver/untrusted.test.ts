@@ -146,6 +146,33 @@ t.test('source ports are random and short-lived: no port serves more than 128 of
   t.ok(perPort.size >= N / 128, `${perPort.size} distinct source ports`);
 });
 
+/**
+ * The queries each source port served in one lifetime, as the server saw them. The kernel may hand a port number
+ * out again once a rotation released it (about 1 run in 25 here: 50 ports drawn from ~28k), and that is another
+ * socket's port: with `sockets` sockets, each used up after `rotateAfter` queries and, one query at a time, given
+ * its fresh port by the query that follows, a number that is not live takes the place of a live one used up.
+ * The live one that served most is taken to be the one replaced; [Infinity] when a new port came while every socket
+ * had queries left.
+ */
+function perLifetime(ports: readonly number[], sockets: number, rotateAfter: number): number[] {
+  const live = new Map<number, number>();
+  const served: number[] = [];
+  for (const port of ports) {
+    let n = live.get(port);
+    if (n === undefined) {
+      if (live.size === sockets) {
+        const spent = [...live].reduce((a, b) => (b[1] > a[1] ? b : a));
+        if (spent[1] < rotateAfter) return [Infinity];
+        live.delete(spent[0]);
+        served.push(spent[1]);
+      }
+      n = 0;
+    }
+    live.set(port, n + 1);
+  }
+  return [...served, ...live.values()];
+}
+
 t.test('one query at a time, each socket takes a fresh port in place after rotateAfter queries: no port serves more, and replies still arrive', async (t) => {
   const s = await scripted(t, honest);
   const own = new DnsClient({ sockets: 2, rotateAfter: 8 });
@@ -155,11 +182,10 @@ t.test('one query at a time, each socket takes a fresh port in place after rotat
     const r = await lookup(`a.${D}`, 'A', { nameservers: [s.nameserver], client: own, timeoutMs: 1000, tries: 1 });
     if (r.answers.length !== 1) t.fail(`lookup ${i}: ${r.answers.length} answers`);
   }
-  const perPort = new Map<number, number>();
-  for (const p of s.sourcePorts) perPort.set(p, (perPort.get(p) ?? 0) + 1);
+  const served = perLifetime(s.sourcePorts, 2, 8);
   t.equal(s.sourcePorts.length, N);
-  t.ok(Math.max(...perPort.values()) <= 8, `at most ${Math.max(...perPort.values())} queries from one source port`);
-  t.ok(perPort.size >= N / 8, `${perPort.size} distinct source ports`);
+  t.ok(Math.max(...served) <= 8, `at most ${Math.max(...served)} queries from one source port`);
+  t.ok(served.length >= N / 8, `${served.length} source ports`);
   t.ok(own.openSockets <= 2, `${own.openSockets} sockets open`);
   t.match(own.stats.get(s.nameserver), { queries: N, timeouts: 0, rejected: 0 });
 });
