@@ -21,12 +21,13 @@
 // minute and per health-check cycle (one a second). Each contender must hold
 // its ephemeral node in ZooKeeper at the end, or its figures are not shown.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reapOnExit } from '../test/fixtures/reap.ts';
 import { packageLayout } from './lib/package-layout.ts';
+import { waitFor } from '../test/fixtures/wait.ts';
 import { ephemeralOwners, ZooKeeper } from '../test/fixtures/zookeeper.ts';
 
 const SETTLE_S = Number(process.env['SETTLE_S'] ?? 10);
@@ -60,7 +61,7 @@ function nodeMajor(path: string): Promise<string> {
   });
 }
 
-interface Way { name: string; command: string; args: string[]; config?: 'sidecar' | 'registrar'; zk?: ZooKeeper }
+interface Way { name: string; command: string; args: string[]; config?: 'sidecar' | 'registrar'; zk?: ZooKeeper; env?: NodeJS.ProcessEnv }
 interface Contender extends Way { child: ChildProcess; instance: string }
 
 const zk = await ZooKeeper.start();
@@ -78,6 +79,16 @@ try {
     zookeeper: { servers: [{ host: '127.0.0.1', port }], timeout: 10_000 },
     logLevel: 'warn',
   });
+  /** Runs the package's sidecar once, until it has written its compile cache (after it first registered), and stops it. */
+  const warmCompileCache = async (bin: string, file: string, env: NodeJS.ProcessEnv): Promise<void> => {
+    await writeFile(file, JSON.stringify(config('warm', zk.ports[0]!)));
+    const child = spawn(process.execPath, [bin, 'sidecar', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    reapOnExit(child);
+    const cache = env['NODE_COMPILE_CACHE']!;
+    await waitFor('the package sidecar to write its compile cache', () => existsSync(cache) && readdirSync(cache, { recursive: true }).length > 1, 20_000, 100);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
   const idle = ['-e', 'setInterval(() => {}, 1e9)'];
   const ways: Way[] = [{ name: `idle node ${process.versions.node.split('.')[0]}`, command: process.execPath, args: idle }];
   const systemMajor = existsSync(REGISTRAR_NODE) ? await nodeMajor(REGISTRAR_NODE) : '';
@@ -92,8 +103,13 @@ try {
   if (existsSync('dist/cli/main.js')) {
     // As the npm package runs it (the sidecar's bundle, with the compile cache as the launcher sets it).
     const bin = await packageLayout(join(dir, 'package'));
-    ways.push({ name: 'sidecar, npm package', command: process.execPath, args: [bin, 'sidecar', '--config'], config: 'sidecar' });
-    ways.push({ name: 'sidecar, package lite', command: process.execPath, args: ['--lite-mode', bin, 'sidecar', '--config'], config: 'sidecar' });
+    // The launcher's compile cache: a zone's sidecar starts from it once it has run this version before (the
+    // cache outlives reboots, bin/herald.js), so the package is measured warm, and once from an empty cache.
+    const warm = { ...process.env, NODE_COMPILE_CACHE: join(dir, 'cache-warm') };
+    await warmCompileCache(bin, join(dir, 'warm.json'), warm);
+    ways.push({ name: 'sidecar, npm package', command: process.execPath, args: [bin, 'sidecar', '--config'], config: 'sidecar', env: warm });
+    ways.push({ name: 'sidecar, package cold', command: process.execPath, args: [bin, 'sidecar', '--config'], config: 'sidecar', env: { ...process.env, NODE_COMPILE_CACHE: join(dir, 'cache-cold') } });
+    ways.push({ name: 'sidecar, package lite', command: process.execPath, args: ['--lite-mode', bin, 'sidecar', '--config'], config: 'sidecar', env: warm });
   }
   if (existsSync('build/herald')) {
     ways.push({ name: 'sidecar, executable', command: 'build/herald', args: ['sidecar', '--config'], config: 'sidecar' });
@@ -106,7 +122,7 @@ try {
       await writeFile(file, JSON.stringify(config(instance, (way.zk ?? zk).ports[0]!)));
       args.push(file);
     }
-    const child = spawn(way.command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(way.command, args, { stdio: ['ignore', 'ignore', 'inherit'], ...(way.env ? { env: way.env } : {}) });
     reapOnExit(child);
     contenders.push({ ...way, child, instance });
   }

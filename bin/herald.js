@@ -30,11 +30,15 @@ const fail = (err) => {
 const run = (file) => import(require('node:url').pathToFileURL(file).href).then((cli) => cli.runProcess()).catch(fail);
 
 if (!existsSync(source)) {
-  // V8's compiled code kept on disk between runs (NODE_COMPILE_CACHE, else the system's temporary
-  // directory; NODE_DISABLE_COMPILE_CACHE=1 turns it off): a sidecar that starts from it holds 2 MB less
-  // than one that compiled its script itself, and every command starts sooner. A cache that cannot be
-  // written costs nothing but that.
-  enableCompileCache?.();
+  // V8's compiled code kept on disk between runs: a sidecar that starts from it holds 1.5 MB less than
+  // one that compiled its script itself, and every command starts sooner. NODE_COMPILE_CACHE names the
+  // directory, else ~/.cache/herald (XDG_CACHE_HOME): a place that outlives a reboot, since a sidecar
+  // starts once a boot and a zone's /tmp does not; NODE_DISABLE_COMPILE_CACHE=1 turns it off. A cache
+  // that cannot be written costs nothing but that.
+  if (enableCompileCache) {
+    const { homedir } = require('node:os');
+    enableCompileCache(process.env.NODE_COMPILE_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'herald', 'compile-cache'));
+  }
   const bundle = join(root, 'dist', 'sidecar.cjs');
   if (process.argv[2] === 'sidecar' && existsSync(bundle)) require(bundle).runProcess().catch(fail);
   else run(join(root, 'dist', 'cli', 'main.js'));

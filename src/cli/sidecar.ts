@@ -9,6 +9,7 @@ import { describeProgress } from '../drain/index.ts';
 import { UsageError, type Command, type CommandIO, parseCommandLine } from './command.ts';
 import { authOption, ZK_AUTH_OPTION, zkAuthUsage, zkAuth } from './zk-auth.ts';
 import { compactHeap } from '../compact-heap.ts';
+import { flushCompileCache } from 'node:module';
 
 export const DEFAULT_ADMIN_SOCKET = '/var/run/herald-sidecar.sock';
 
@@ -106,6 +107,9 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       if (s.state === 'starting') return;
       sidecar.off('status', settled);
       compactHeap();
+      // Where the launcher turned Node's compile cache on (the npm package), write it now rather than at
+      // exit: a sidecar runs until the zone stops, and its next start, from the cache, holds 1.5 MB less.
+      flushCompileCache?.();
     };
     sidecar.on('status', settled);
     if (!io.signal.aborted) await new Promise((resolve) => io.signal.addEventListener('abort', resolve, { once: true }));

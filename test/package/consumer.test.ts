@@ -200,14 +200,19 @@ function consumerChecks(label: string, node: string): void {
     const urls = (await readFile(loaded, 'utf8')).split('\n').filter(Boolean);
     t.ok(urls.some((u) => u.endsWith('/node_modules/herald/dist/sidecar.cjs')), 'the sidecar runs from dist/sidecar.cjs');
     t.same(urls.filter((u) => u.includes('/dist/cli/') || u.includes('/node_modules/node-zookeeper-client/')), [], 'not from dist/cli/, and with its own copy of the ZooKeeper client');
+    // Written once it has registered, not at exit: the next start (after a reboot, a crash) begins from it.
+    await waitFor('the compile cache written while it runs', () => readdirSync(cache, { recursive: true }).length > 1, 5000, 50);
     child.kill('SIGTERM');
     t.equal(await exited, 0, stderr);
     t.notOk((await ephemeralOwners(zk.ports[0]!)).has(path), 'it left the registry');
-    t.ok(readdirSync(cache).length > 0, 'it kept its compiled code in NODE_COMPILE_CACHE for the next start');
     // The bundle's dispatcher is the same: a usage error is one line and exit 2.
-    const usage = await runTo(bin, ['sidecar', '--bogus'], consumer.dir, env);
+    // Without NODE_COMPILE_CACHE the cache lives under ~/.cache/herald, which outlives a reboot (a zone's /tmp does not).
+    const home = join(consumer.dir, `home-${name}`);
+    const { NODE_COMPILE_CACHE: _, ...withoutCache } = env;
+    const usage = await runTo(bin, ['sidecar', '--bogus'], consumer.dir, { ...withoutCache, HOME: home });
     t.equal(usage.code, 2, usage.stderr);
     t.match(usage.stderr, /^herald sidecar: /);
+    t.ok(readdirSync(join(home, '.cache/herald/compile-cache'), { recursive: true }).length > 1, 'the default cache is under ~/.cache/herald');
   });
 }
 
