@@ -26,6 +26,15 @@ const fail = (err) => {
   process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 };
+/** NODE_COMPILE_CACHE, else ~/.cache/herald/compile-cache; undefined (Node's own default) when there is no home to name. */
+function compileCacheDir() {
+  if (process.env.NODE_COMPILE_CACHE) return process.env.NODE_COMPILE_CACHE;
+  try {
+    return join(process.env.XDG_CACHE_HOME || join(require('node:os').homedir(), '.cache'), 'herald', 'compile-cache');
+  } catch {
+    return undefined; // os.homedir() throws without HOME and without a passwd entry
+  }
+}
 // Each branch loads only what it needs: a sidecar carries every module it loaded.
 const run = (file) => import(require('node:url').pathToFileURL(file).href).then((cli) => cli.runProcess()).catch(fail);
 
@@ -35,10 +44,7 @@ if (!existsSync(source)) {
   // directory, else ~/.cache/herald (XDG_CACHE_HOME): a place that outlives a reboot, since a sidecar
   // starts once a boot and a zone's /tmp does not; NODE_DISABLE_COMPILE_CACHE=1 turns it off. A cache
   // that cannot be written costs nothing but that.
-  if (enableCompileCache) {
-    const { homedir } = require('node:os');
-    enableCompileCache(process.env.NODE_COMPILE_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'herald', 'compile-cache'));
-  }
+  if (enableCompileCache) enableCompileCache(compileCacheDir());
   const bundle = join(root, 'dist', 'sidecar.cjs');
   if (process.argv[2] === 'sidecar' && existsSync(bundle)) require(bundle).runProcess().catch(fail);
   else run(join(root, 'dist', 'cli', 'main.js'));
