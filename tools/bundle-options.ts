@@ -53,14 +53,14 @@ export function otherCommands(standIn: (name: string) => string, names: string[]
 
 /** A bundle's third-party notices: the license of each package it carries, read from the package. */
 export function thirdPartyNotices(inputs: Iterable<string>): string {
-  const packages = new Map<string, string>();
+  const packages = new Set<string>();
   for (const input of inputs) {
     // esbuild's metafile input paths are relative to the working directory; a package is its node_modules folder.
     const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
-    if (m) packages.set(resolve(ROOT, m[1]!), '');
+    if (m) packages.add(resolve(ROOT, m[1]!));
   }
   const sections: string[] = [];
-  for (const dir of [...packages.keys()].sort()) {
+  for (const dir of [...packages].sort()) {
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; version: string; license?: string };
     const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f));
     if (file === undefined) throw new Error(`${pkg.name}: no license file to carry into the bundle's notices`);
