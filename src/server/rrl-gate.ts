@@ -27,10 +27,10 @@ export class RrlGate {
       if (end === undefined) return reply;
       answer = answerHash(reply, end);
     }
-    const source = this.#limiter.prefixOf(address);
     // Monotonic, and cheaper than Date.now() (~70 against ~90 ns a read on the machine measured): the only clock read a reply costs.
     const now = performance.now();
-    const verdict = this.#limiter.check(source.id, answer, now);
+    const source = this.#limiter.prefixOf(address, now);
+    const verdict = this.#limiter.check(source, answer, now);
     if (verdict === 'send') return reply;
     if (this.#onLimited && this.#once.take(source.prefix, now)) this.#onLimited(source.prefix);
     if (verdict === 'drop') { this.#stats.rrlDropped++; return undefined; }

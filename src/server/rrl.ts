@@ -35,6 +35,13 @@ export const RRL_DEFAULTS = { responsesPerSecond: 1000, slip: 2, windowSeconds: 
 
 interface Account { tokens: number; at: number; limited: number }
 
+/** A source's network (`sourcePrefix`) and its accounts, one per answer key: every address of the network shares this object. */
+export interface SourcePrefix {
+  readonly prefix: string;
+  /** Keyed by the answer key as an int32 (`key | 0`), a small integer to V8: no number is boxed per packet. */
+  readonly accounts: Map<number, Account>;
+}
+
 function int(value: number | undefined, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max) throw new InvalidArgumentError(`RRL \`${name}\` must be an integer ${min}..${max}, got ${value}`);
@@ -85,48 +92,52 @@ function expand6(address: string): number[] {
  */
 export class ResponseRateLimiter {
   readonly settings: Required<RrlOptions>;
-  // Keyed by a number (prefix id × 2^32 + answer hash): no string is built per packet.
-  readonly #accounts = new Map<number, Account>();
-  readonly #prefixes = new Map<string, { prefix: string; id: number }>();
-  #nextPrefixId = 1;
+  /** By network; an account lives in its prefix's `accounts`. */
+  readonly #byPrefix = new Map<string, SourcePrefix>();
+  /** By source address, a cache of `sourcePrefix`: cleared when full, or when a sweep forgets a prefix. */
+  readonly #byAddress = new Map<string, SourcePrefix>();
+  #accountCount = 0;
   /** The last address looked up and its prefix: a burst from one client costs a string comparison, not a Map lookup. */
   #lastAddress = '';
-  #lastPrefix: { prefix: string; id: number } | undefined;
+  #lastPrefix: SourcePrefix | undefined;
 
   constructor(options: RrlOptions = {}) {
     this.settings = rrlSettings(options);
     if (this.settings.responsesPerSecond === 0) throw new InvalidArgumentError('RRL with responsesPerSecond 0 is off: do not make a limiter');
   }
 
-  get accounts(): number { return this.#accounts.size; }
+  get accounts(): number { return this.#accountCount; }
 
-  /** The source's prefix and its id (memoised: a flood comes from few addresses). */
-  prefixOf(address: string): { prefix: string; id: number } {
+  /** The source's prefix, one object per network (memoised: a flood comes from few addresses); `nowMs` for a sweep, if one is due. */
+  prefixOf(address: string, nowMs: number): SourcePrefix {
     if (address === this.#lastAddress && this.#lastPrefix !== undefined) return this.#lastPrefix;
-    let p = this.#prefixes.get(address);
+    let p = this.#byAddress.get(address);
     if (p === undefined) {
-      if (this.#prefixes.size >= this.settings.maxAccounts) this.#prefixes.clear();
+      if (this.#byAddress.size >= this.settings.maxAccounts) this.#byAddress.clear();
       const prefix = sourcePrefix(address, this.settings.ipv4PrefixLength, this.settings.ipv6PrefixLength);
-      // Addresses of one prefix share its id (the last one seen of that prefix, found by a scan only on a miss).
-      let id: number | undefined;
-      for (const q of this.#prefixes.values()) if (q.prefix === prefix) { id = q.id; break; }
-      p = { prefix, id: id ?? this.#nextPrefixId++ };
-      this.#prefixes.set(address, p);
+      p = this.#byPrefix.get(prefix);
+      if (p === undefined) {
+        if (this.#byPrefix.size >= this.settings.maxAccounts) this.#sweep(nowMs);
+        p = { prefix, accounts: new Map() };
+        this.#byPrefix.set(prefix, p);
+      }
+      this.#byAddress.set(address, p);
     }
     this.#lastAddress = address;
     this.#lastPrefix = p;
     return p;
   }
 
-  /** `prefixId` from `prefixOf`, `answer` from `answerKey`. */
-  check(prefixId: number, answer: number, nowMs: number): RrlVerdict {
+  /** `source` from `prefixOf` (at the same `nowMs`), `answer` from `answerKey`. */
+  check(source: SourcePrefix, answer: number, nowMs: number): RrlVerdict {
     const rate = this.settings.responsesPerSecond;
-    const key = prefixId * 0x1_0000_0000 + answer;
-    let a = this.#accounts.get(key);
+    const key = answer | 0;
+    let a = source.accounts.get(key);
     if (!a) {
-      if (this.#accounts.size >= this.settings.maxAccounts) this.#sweep(nowMs);
+      if (this.#accountCount >= this.settings.maxAccounts) this.#sweep(nowMs, source);
       a = { tokens: rate, at: nowMs, limited: 0 };
-      this.#accounts.set(key, a);
+      source.accounts.set(key, a);
+      this.#accountCount++;
     } else if (nowMs > a.at) {
       a.tokens = Math.min(rate, a.tokens + ((nowMs - a.at) * rate) / 1000);
       a.at = nowMs;
@@ -137,11 +148,31 @@ export class ResponseRateLimiter {
     return slip > 0 && a.limited % slip === 0 ? 'slip' : 'drop';
   }
 
-  /** Forgets accounts idle for a window (they are full again anyway); if none were, all of them. */
-  #sweep(nowMs: number): void {
+  /**
+   * Forgets accounts idle for a window (they are full again anyway) and the
+   * prefixes left with none; if that freed nothing, everything. A forgotten
+   * prefix must not stay reachable by address, or one network would get a
+   * second object and twice the limit: the address cache goes too. `inUse`,
+   * the prefix a caller is about to add an account to, stays known.
+   */
+  #sweep(nowMs: number, inUse?: SourcePrefix): void {
     const idle = nowMs - this.settings.windowSeconds * 1000;
-    for (const [k, a] of this.#accounts) if (a.at < idle) this.#accounts.delete(k);
-    if (this.#accounts.size >= this.settings.maxAccounts) this.#accounts.clear();
+    let count = 0;
+    for (const [name, p] of this.#byPrefix) {
+      for (const [k, a] of p.accounts) if (a.at < idle) p.accounts.delete(k);
+      if (p.accounts.size === 0) this.#byPrefix.delete(name);
+      count += p.accounts.size;
+    }
+    if (count >= this.settings.maxAccounts || this.#byPrefix.size >= this.settings.maxAccounts) {
+      for (const p of this.#byPrefix.values()) p.accounts.clear();
+      this.#byPrefix.clear();
+      count = 0;
+    }
+    this.#accountCount = count;
+    if (inUse !== undefined) this.#byPrefix.set(inUse.prefix, inUse);
+    this.#byAddress.clear();
+    this.#lastAddress = '';
+    this.#lastPrefix = undefined;
   }
 }
 

@@ -12,6 +12,9 @@ import { waitFor } from '../fixtures/wait.ts';
 import { dig } from './helpers.ts';
 import { herald } from '../sidecar/processes.ts';
 
+/** The clock of the tests that never wait. */
+const NOW = 0;
+
 t.test('source prefixes: /24 for IPv4, /56 for IPv6', async (t) => {
   t.equal(sourcePrefix('10.1.2.3', 24, 56), '10.1.2.0/24');
   t.equal(sourcePrefix('127.0.0.2', 24, 56), sourcePrefix('127.0.0.3', 24, 56));
@@ -25,7 +28,8 @@ t.test('token bucket: the limit a second, one slip in every `slip` limited repli
   const rrl = new ResponseRateLimiter({ responsesPerSecond: 10, slip: 2 });
   const count = (n: number, now: number, key = 1) => {
     const c = { send: 0, slip: 0, drop: 0 };
-    for (let i = 0; i < n; i++) c[rrl.check(1, key, now)]++;
+    const source = rrl.prefixOf('10.0.0.1', NOW);
+    for (let i = 0; i < n; i++) c[rrl.check(source, key, now)]++;
     return c;
   };
   t.same(count(100, 0), { send: 10, slip: 45, drop: 45 }, 'a burst: one second\'s worth, then half slipped');
@@ -33,22 +37,76 @@ t.test('token bucket: the limit a second, one slip in every `slip` limited repli
   t.same(count(5, 500, 2), { send: 5, slip: 0, drop: 0 }, 'another answer has its own account');
   t.same(count(100, 60_000), { send: 10, slip: 45, drop: 45 }, 'an account holds one second at most');
   const never = new ResponseRateLimiter({ responsesPerSecond: 1, slip: 0 });
-  t.same([never.check(1, 1, 0), never.check(1, 1, 0), never.check(1, 1, 0)], ['send', 'drop', 'drop']);
-  t.equal(rrl.prefixOf('127.0.0.2').id, rrl.prefixOf('127.0.0.3').id, 'one /24, one account id');
-  t.not(rrl.prefixOf('127.0.0.2').id, rrl.prefixOf('127.0.1.2').id);
+  const one = never.prefixOf('10.0.0.1', NOW);
+  t.same([never.check(one, 1, 0), never.check(one, 1, 0), never.check(one, 1, 0)], ['send', 'drop', 'drop']);
+  t.equal(rrl.prefixOf('127.0.0.2', NOW), rrl.prefixOf('127.0.0.3', NOW), 'one /24, one set of accounts');
+  t.not(rrl.prefixOf('127.0.0.2', NOW), rrl.prefixOf('127.0.1.2', NOW));
   t.throws(() => new ResponseRateLimiter({ slip: -1 }), { code: 'HERALD_INVALID_ARGUMENT' });
 });
 
 t.test('the prefix of a source looked up again, alone or between others, is the same prefix', async (t) => {
   const rrl = new ResponseRateLimiter({ responsesPerSecond: 10 });
-  const a = rrl.prefixOf('10.0.0.1');
-  t.equal(rrl.prefixOf('10.0.0.1'), a, 'twice in a row');
-  const b = rrl.prefixOf('10.0.1.1');
-  t.not(b.id, a.id);
-  t.equal(rrl.prefixOf('10.0.0.1').id, a.id, 'after another source');
-  t.equal(rrl.prefixOf('10.0.0.2').id, a.id, 'another address of its /24');
-  t.equal(rrl.prefixOf('10.0.1.1').id, b.id);
-  t.equal(rrl.prefixOf('10.0.1.1').prefix, '10.0.1.0/24');
+  const a = rrl.prefixOf('10.0.0.1', NOW);
+  t.equal(rrl.prefixOf('10.0.0.1', NOW), a, 'twice in a row');
+  const b = rrl.prefixOf('10.0.1.1', NOW);
+  t.not(b, a);
+  t.equal(rrl.prefixOf('10.0.0.1', NOW), a, 'after another source');
+  t.equal(rrl.prefixOf('10.0.0.2', NOW), a, 'another address of its /24');
+  t.equal(rrl.prefixOf('10.0.1.1', NOW), b);
+  t.equal(rrl.prefixOf('10.0.1.1', NOW).prefix, '10.0.1.0/24');
+});
+
+t.test('answer keys of all 32 bits are accounts of their own', async (t) => {
+  const rrl = new ResponseRateLimiter({ responsesPerSecond: 1, slip: 0 });
+  const source = rrl.prefixOf('10.0.0.1', NOW);
+  const keys = [0, 1, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff];
+  t.same(keys.map((k) => rrl.check(source, k, 0)), keys.map(() => 'send'), 'each key its first reply');
+  t.same(keys.map((k) => rrl.check(source, k, 0)), keys.map(() => 'drop'), 'each key limited on its own');
+  t.equal(rrl.accounts, keys.length);
+});
+
+t.test('accounts are bounded: idle ones are swept, and if none is idle, all go; a network keeps one set of accounts through a sweep', async (t) => {
+  const rrl = new ResponseRateLimiter({ responsesPerSecond: 1, slip: 0, windowSeconds: 1, maxAccounts: 16 });
+  for (let i = 0; i < 16; i++) rrl.check(rrl.prefixOf(`10.0.${i}.1`, 0), 7, 0);
+  t.equal(rrl.accounts, 16);
+  const busy = rrl.prefixOf('10.9.0.1', 2_000);
+  t.equal(rrl.check(busy, 7, 2_000), 'send', 'a 17th network, a window later: the idle ones were swept');
+  t.equal(rrl.accounts, 1);
+  t.equal(rrl.prefixOf('10.9.0.2', 2_000), busy, 'another address of that network finds its accounts');
+  t.equal(rrl.check(rrl.prefixOf('10.9.0.2', 2_000), 7, 2_000), 'drop', 'and is limited with it: one network, one limit');
+  for (let i = 0; i < 15; i++) rrl.check(rrl.prefixOf(`10.1.${i}.1`, 2_000), 7, 2_000);
+  t.equal(rrl.accounts, 16);
+  const late = rrl.prefixOf('10.8.0.1', 2_000);
+  t.equal(rrl.check(late, 7, 2_000), 'send', 'a 17th network, none idle: all accounts went');
+  t.equal(rrl.accounts, 1);
+  t.equal(rrl.check(rrl.prefixOf('10.9.0.1', 2_000), 7, 2_000), 'send', 'a network limited before starts afresh');
+  t.equal(rrl.prefixOf('10.8.0.2', 2_000), late);
+  t.equal(rrl.check(late, 7, 2_000), 'drop');
+});
+
+t.test('a swept network is one network again, by an address seen before it was swept and by one not', async (t) => {
+  const rrl = new ResponseRateLimiter({ responsesPerSecond: 1, slip: 0, windowSeconds: 1, maxAccounts: 16 });
+  rrl.check(rrl.prefixOf('10.0.0.1', 0), 7, 0);
+  const other = rrl.prefixOf('10.1.0.1', 0);
+  for (let k = 0; k < 15; k++) rrl.check(other, k, 0);
+  rrl.check(other, 15, 2_000);
+  t.equal(rrl.accounts, 1, 'swept');
+  const seen = rrl.prefixOf('10.0.0.1', 2_000);
+  t.equal(rrl.prefixOf('10.0.0.2', 2_000), seen);
+  t.equal(rrl.check(seen, 7, 2_000), 'send');
+  t.equal(rrl.check(rrl.prefixOf('10.0.0.2', 2_000), 7, 2_000), 'drop', 'one limit');
+});
+
+t.test('a 17th answer of one network, none idle: all accounts go, and the network keeps its one set', async (t) => {
+  const rrl = new ResponseRateLimiter({ responsesPerSecond: 1, slip: 0, windowSeconds: 1, maxAccounts: 16 });
+  const source = rrl.prefixOf('10.0.0.1', 0);
+  for (let k = 0; k < 16; k++) rrl.check(source, k, 0);
+  t.equal(rrl.accounts, 16);
+  t.equal(rrl.check(source, 16, 0), 'send');
+  t.equal(rrl.accounts, 1);
+  t.equal(rrl.check(source, 0, 0), 'send', 'an answer limited before starts afresh');
+  t.equal(rrl.prefixOf('10.0.0.2', 0), source, 'another address of the network finds the same accounts');
+  t.equal(rrl.check(rrl.prefixOf('10.0.0.2', 0), 16, 0), 'drop');
 });
 
 function query(name: string, id: number, type = 1): Buffer {
