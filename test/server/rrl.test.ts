@@ -97,6 +97,19 @@ t.test('a swept network is one network again, by an address seen before it was s
   t.equal(rrl.check(rrl.prefixOf('10.0.0.2', 2_000), 7, 2_000), 'drop', 'one limit');
 });
 
+t.test('a sweep keeps the accounts of a network that are not idle, whichever was made first', async (t) => {
+  const rrl = new ResponseRateLimiter({ responsesPerSecond: 1, slip: 0, windowSeconds: 1, maxAccounts: 16 });
+  const p = rrl.prefixOf('10.0.0.1', 0);
+  rrl.check(p, 1, 0);
+  for (let k = 2; k <= 15; k++) rrl.check(p, k, 1_500);
+  rrl.check(rrl.prefixOf('10.1.0.1', 1_500), 1, 1_500);
+  t.equal(rrl.accounts, 16);
+  t.equal(rrl.check(p, 99, 2_000), 'send', 'a new answer: the sweep forgot only the first, idle account');
+  t.equal(rrl.accounts, 16);
+  t.same([2, 9, 15, 99].map((k) => rrl.check(p, k, 2_000)), ['drop', 'drop', 'drop', 'drop'], 'the others kept their spent tokens');
+  t.equal(rrl.check(rrl.prefixOf('10.1.0.1', 2_000), 1, 2_000), 'drop');
+});
+
 t.test('a 17th answer of one network, none idle: all accounts go, and the network keeps its one set', async (t) => {
   const rrl = new ResponseRateLimiter({ responsesPerSecond: 1, slip: 0, windowSeconds: 1, maxAccounts: 16 });
   const source = rrl.prefixOf('10.0.0.1', 0);
