@@ -27,7 +27,7 @@ import { reapOnExit } from '../test/fixtures/reap.ts';
 import { waitFor } from '../test/fixtures/wait.ts';
 import { ZooKeeper } from '../test/fixtures/zookeeper.ts';
 import { dnsperf, type DnsperfResult } from './lib/dnsperf.ts';
-import { threadCpuSeconds, totalCpuSeconds, udpPortPids } from './lib/proc-cpu.ts';
+import { cpuSeconds, threadCpuSeconds, totalCpuSeconds, udpPortPids } from './lib/proc-cpu.ts';
 import { percentile, UdpAsker } from './lib/udp-query.ts';
 import { addressOf, hostJson, serviceJson, ZkWriter } from './lib/zk-writer.ts';
 
@@ -49,6 +49,8 @@ const IN_FLIGHT = 32;
 const THREADS = availableParallelism();
 /** BENCH_HERALD_MAIN=PATH: another checkout's src/cli/main.ts (before/after). */
 const HERALD_MAIN = process.env['BENCH_HERALD_MAIN'] ?? 'src/cli/main.ts';
+/** BENCH_HERALD_MAIN_B=PATH (with QUIET=1): a second herald run beside the first on the same changes, its CPU per change printed too. */
+const HERALD_MAIN_B = process.env['BENCH_HERALD_MAIN_B'];
 /** Extra Node flags for the herald serve process (e.g. `--cpu-prof`), space-separated. */
 /**
  * dnsperf source ports (-c). The kernel pins each to one of the answering
@@ -57,6 +59,12 @@ const HERALD_MAIN = process.env['BENCH_HERALD_MAIN'] ?? 'src/cli/main.ts';
  */
 const CLIENTS = Number(process.env['CLIENTS'] ?? 16);
 const SERVE_NODE_ARGS = (process.env['BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+/**
+ * QUIET=1: only herald's rounds without queries (its CPU per change), no
+ * dnsperf and no BIND: the figure to A/B (with BENCH_HERALD_MAIN) in
+ * interleaved runs, a fraction of the full bench's time.
+ */
+const QUIET_ONLY = process.env['QUIET'] === '1';
 
 /** Writes changes to one server's registry: an instance `i` of service `s` joins or leaves. */
 interface Feed {
@@ -205,53 +213,76 @@ for (let s = 0; s < SERVICES; s++) {
     records += `i${i}.svc${s} 30 IN A ${addressOf(i)}\nsvc${s} 30 IN A ${addressOf(i)}\n_http._tcp.svc${s} 60 IN SRV 0 10 80 i${i}.svc${s}\n`;
   }
 }
-const bind = await Bind.start([{ origin: DOMAIN, records, dynamic: true }]);
+const bind = QUIET_ONLY ? undefined : await Bind.start([{ origin: DOMAIN, records, dynamic: true }]);
 const zk = await ZooKeeper.start();
 const writer = await ZkWriter.open(zk.connectString);
 const probeWriter = await ZkWriter.open(zk.connectString);
 const port = await freePort();
 let herald: ChildProcess | undefined;
+let heraldB: ChildProcess | undefined;
+
+/** Starts `herald serve` from the checkout whose CLI is `main`, on `at`; resolves once it answers. */
+async function startHerald(main: string, at: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...SERVE_NODE_ARGS, main, 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${at}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  reapOnExit(child);
+  // Ready once it says so: with worker threads the main thread's socket answers until they are up.
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('listening ')) resolve(); });
+    child.once('exit', (code) => reject(new Error(`herald serve exited (${code}) before listening`)));
+  });
+  child.stdout!.resume();
+  const asker = await UdpAsker.open(at);
+  await waitFor('herald serve to answer', async () => (await asker.ask(`i0.svc0.${DOMAIN}`, RecordType.A))?.rcode === 0, 30_000, 50);
+  asker.close();
+  return child;
+}
 const feeds: Feed[] = [];
 try {
   for (let s = 0; s < SERVICES; s++) {
     await writer.mkdirp(`/us/joyent/coal/svc${s}`, serviceJson('_http', 80));
     for (let k = 0; k < MEMBERS; k++) await writer.create(`/us/joyent/coal/svc${s}/i${s * MEMBERS + k}`, hostJson(addressOf(s * MEMBERS + k), 80), true);
   }
-  herald = spawn(process.execPath, [...SERVE_NODE_ARGS, HERALD_MAIN, 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-  reapOnExit(herald);
-  // Ready once it says so: with worker threads the main thread's socket answers until they are up.
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    herald!.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('listening ')) resolve(); });
-    herald!.once('exit', (code) => reject(new Error(`herald serve exited (${code}) before listening`)));
-  });
-  herald.stdout!.resume();
-  const asker = await UdpAsker.open(port);
-  await waitFor('herald serve to answer', async () => (await asker.ask(`i0.svc0.${DOMAIN}`, RecordType.A))?.rcode === 0, 30_000, 50);
-  asker.close();
+  herald = await startHerald(HERALD_MAIN, port);
+  // QUIET=1 with BENCH_HERALD_MAIN_B: a second herald (another checkout) follows the same registry at the same time, on its own port.
+  if (QUIET_ONLY && HERALD_MAIN_B) heraldB = await startHerald(HERALD_MAIN_B, await freePort());
 
   const heraldFeeds = { feed: zkFeed(writer), probe: zkFeed(probeWriter) };
-  const bindFeeds = { feed: nsupdateFeed(bind.port), probe: nsupdateFeed(bind.port) };
+  const heraldCharged: Charged = { server: [herald.pid!], registry: [zk.pid()!], writer: [] };
+  if (QUIET_ONLY) {
+    console.log(`herald serve without queries (${SERVICES} services of ${MEMBERS}, ${SECONDS} s per rate, ${HERALD_MAIN}): CPU per change (the churn and the probe's 10/s), µs`);
+    for (const rate of RATES) {
+      const b0 = heraldB && await cpuSeconds(heraldB.pid!);
+      const t0 = performance.now();
+      const r = await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, heraldCharged, false);
+      const coresB = heraldB && ((await cpuSeconds(heraldB.pid!)) - b0!) / ((performance.now() - t0) / 1000);
+      const changes = r.reached + 1000 / PROBE_MS;
+      console.log(`herald serve  ${String(rate).padStart(9)}/s  reached ${r.reached.toFixed(0)}  server ${((r.cores.server / changes) * 1e6).toFixed(0).padStart(6)} µs/change (${r.cores.server.toFixed(2)} cores)  zk ${r.cores.registry.toFixed(2)}  writer ${r.cores.writer.toFixed(2)}  propagation p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms` +
+        (coresB === undefined ? '' : `  B (${HERALD_MAIN_B}) ${((coresB / changes) * 1e6).toFixed(0)} µs/change, A/B ${(r.cores.server / coresB).toFixed(3)}`));
+    }
+  } else {
+  const bindPort = bind!.port;
+  const bindFeeds = { feed: nsupdateFeed(bindPort), probe: nsupdateFeed(bindPort) };
   feeds.push(bindFeeds.feed, bindFeeds.probe);
   const charged = {
-    herald: { server: [herald.pid!], registry: [zk.pid()!], writer: [] },
-    bind: { server: await udpPortPids(bind.port), registry: [], writer: [...bindFeeds.feed.pids, ...bindFeeds.probe.pids] },
+    herald: heraldCharged,
+    bind: { server: await udpPortPids(bindPort), registry: [], writer: [...bindFeeds.feed.pids, ...bindFeeds.probe.pids] },
   };
   const idle = {
     herald: await measured(charged.herald, () => dnsperf(port, queryFile, SECONDS, { clients: CLIENTS })),
-    bind: await measured(charged.bind, () => dnsperf(bind.port, queryFile, SECONDS, { clients: CLIENTS })),
+    bind: await measured(charged.bind, () => dnsperf(bindPort, queryFile, SECONDS, { clients: CLIENTS })),
   };
   const rows: { server: string; idle: { result: DnsperfResult; cores: Cores }; round: Round }[] = [];
   for (const rate of RATES) {
     // herald: a REFUSED (the name is not held) or an answer with the probe's address.
     rows.push({ server: 'herald serve', idle: idle.herald, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.herald) });
-    rows.push({ server: 'BIND nsupdate', idle: idle.bind, round: await churn(bindFeeds.feed, bindFeeds.probe, bind.port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.bind) });
+    rows.push({ server: 'BIND nsupdate', idle: idle.bind, round: await churn(bindFeeds.feed, bindFeeds.probe, bindPort, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.bind) });
   }
   // What following the registry costs each server, without queries: its CPU per change (the churn's and the probe's, 10/s).
   const quiet: { server: string; rate: number; perChange: number; cores: Cores }[] = [];
   for (const rate of RATES) {
-    for (const [server, feeds, at, charge] of [['herald serve', heraldFeeds, port, charged.herald], ['BIND nsupdate', bindFeeds, bind.port, charged.bind]] as const) {
+    for (const [server, feeds, at, charge] of [['herald serve', heraldFeeds, port, charged.herald], ['BIND nsupdate', bindFeeds, bindPort, charged.bind]] as const) {
       const r = await churn(feeds.feed, feeds.probe, at, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charge, false);
       const changes = r.reached + 1000 / PROBE_MS;
       quiet.push({ server, rate, perChange: (r.cores.server / changes) * 1e6, cores: r.cores });
@@ -284,12 +315,13 @@ try {
   const others = (c: Cores) => c.registry + c.writer;
   console.log(`herald at ${top.round.rate}/s: q/s ${(top.round.load.qps / top.idle.result.qps).toFixed(2)}x idle (target >= 0.9x), propagation p99 ${top.round.p99.toFixed(1)} ms (target <= 50 ms); ` +
     `herald's CPU per query ${(perQuery(top.round.cores, top.round.load) / perQuery(top.idle.cores, top.idle.result)).toFixed(2)}x idle; ZooKeeper and the writer took ${others(top.round.cores).toFixed(2)} cores (idle: ${others(top.idle.cores).toFixed(2)}) of the 2 herald and dnsperf share`);
+  }
 } finally {
   for (const f of feeds) await f.close();
-  if (herald && herald.exitCode === null) { herald.kill('SIGTERM'); await new Promise((r) => herald!.once('exit', r)); }
+  for (const h of [herald, heraldB]) if (h && h.exitCode === null) { h.kill('SIGTERM'); await new Promise((r) => h.once('exit', r)); }
   writer.close();
   probeWriter.close();
   await zk.stop();
-  await bind.stop();
+  await bind?.stop();
   await rm(dir, { recursive: true, force: true });
 }
