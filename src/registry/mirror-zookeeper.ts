@@ -43,7 +43,7 @@ const STEP_MS = 5;
  * no read in flight between changes nearly every change was a step of its
  * own. A change after a quiet spell is published at once.
  */
-const STEP_GAP_MS = 4;
+export const STEP_GAP_MS = 3;
 /**
  * A persistent node's children are read at most once per this long: a
  * child watch that fires sooner after the last read waits out the rest.
@@ -53,7 +53,7 @@ const STEP_GAP_MS = 4;
  * event and one read of its whole child list serve several joins and
  * leaves instead of each paying them. A change after a quiet spell is read at once.
  */
-const CHILDREN_GAP_MS = 4;
+export const CHILDREN_GAP_MS = 8;
 
 /**
  * Keeps a copy of a ZooKeeper subtree through one data watch and one child
@@ -177,9 +177,15 @@ export class ZooKeeperMirror extends MirrorBase {
       clearTimeout(this.#stepTimer);
     }
     this.#stepDue = due;
-    this.#stepTimer = setTimeout(this.#step, due - now);
+    this.#stepTimer = setTimeout(this.#stepTimed, due - now);
     this.#stepTimer.unref();
   }
+
+  /** The step timer: it may fire a little early by performance.now() (timers count from the loop's cached clock), so the gap is checked again. */
+  readonly #stepTimed = (): void => {
+    this.#stepTimer = undefined;
+    this.#stepSoon(this.#inflight > 0);
+  };
 
   /** Publishes the delta of what is read so far; nodes still loading wait for their data. */
   readonly #step = (): void => {
@@ -234,7 +240,8 @@ export class ZooKeeperMirror extends MirrorBase {
     if (wait <= 0 || !this.published) { this.#track(() => this.#readChildren(path, false)); return; }
     const timer = setTimeout(() => {
       this.#childrenDue.delete(path);
-      if (!this.#closed && this.#tree.has(path)) this.#track(() => this.#readChildren(path, false));
+      // Checked again (it may fire a little early, see #stepTimed); gone meanwhile: nothing to read.
+      if (!this.#closed && this.#tree.has(path)) this.#childrenChanged(path);
     }, wait);
     timer.unref();
     this.#childrenDue.set(path, timer);
