@@ -86,6 +86,13 @@ interface Cores { server: number; registry: number; writer: number; dnsperf: num
 /** Whose CPU a run is charged to: the server's processes and its registry's. */
 interface Charged { server: number[]; registry: number[]; writer: number[] }
 
+/** herald's threads' cores: a thread busier than the others is where dnsperf's queries wait (SO_REUSEPORT pins each of its source ports to one socket). */
+function threadCols(c: Cores): string {
+  const of = (name: string) => [...c.threads].filter(([k]) => k.startsWith(`${name}/`)).map(([, v]) => v);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  return `main ${sum(of('MainThread')).toFixed(2)}, UDP workers ${of('WorkerThread').map((v) => v.toFixed(2)).join(' / ')}, V8 helpers ${sum(of('V8Worker')).toFixed(2)}`;
+}
+
 async function measured<T extends { cores: number }>(charged: Charged, run: () => Promise<T>): Promise<{ result: T; cores: Cores }> {
   const t0 = performance.now();
   const self0 = process.cpuUsage();
@@ -258,7 +265,7 @@ try {
       const r = await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, heraldCharged, false);
       const coresB = heraldB && ((await cpuSeconds(heraldB.pid!)) - b0!) / ((performance.now() - t0) / 1000);
       const changes = r.reached + 1000 / PROBE_MS;
-      console.log(`herald serve  ${String(rate).padStart(9)}/s  reached ${r.reached.toFixed(0)}  server ${((r.cores.server / changes) * 1e6).toFixed(0).padStart(6)} µs/change (${r.cores.server.toFixed(2)} cores)  zk ${r.cores.registry.toFixed(2)}  writer ${r.cores.writer.toFixed(2)}  propagation p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms` +
+      console.log(`herald serve  ${String(rate).padStart(9)}/s  reached ${r.reached.toFixed(0)}  server ${((r.cores.server / changes) * 1e6).toFixed(0).padStart(6)} µs/change (${r.cores.server.toFixed(2)} cores)  zk ${r.cores.registry.toFixed(2)}  writer ${r.cores.writer.toFixed(2)}  propagation p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms  (${threadCols(r.cores)})` +
         (coresB === undefined ? '' : `  B (${HERALD_MAIN_B}) ${((coresB / changes) * 1e6).toFixed(0)} µs/change, A/B ${(r.cores.server / coresB).toFixed(3)}`));
     }
   } else {
@@ -301,12 +308,7 @@ try {
   for (const { server, idle: base, round: r } of rows) {
     console.log(`${server.padEnd(14)}  ${String(r.rate).padStart(9)}  ${r.reached.toFixed(0).padStart(7)}  ${r.load.qps.toFixed(0).padStart(7)}  ${(r.load.qps / base.result.qps).toFixed(2).padStart(6)}x  ${r.load.latencyMs.toFixed(2).padStart(6)}  ${r.p50.toFixed(1).padStart(18)}  ${r.p99.toFixed(1).padStart(6)}  ${coreCols(r.cores)}  ${perQuery(r.cores, r.load).toFixed(1).padStart(15)}  ${(perQuery(r.cores, r.load) / perQuery(base.cores, base.result)).toFixed(2).padStart(6)}x`);
   }
-  // herald's threads: a thread busier than the others is where dnsperf's queries wait (SO_REUSEPORT pins each of its source ports to one socket).
-  const threadCols = (c: Cores) => {
-    const of = (name: string) => [...c.threads].filter(([k]) => k.startsWith(`${name}/`)).map(([, v]) => v);
-    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-    return `main ${sum(of('MainThread')).toFixed(2)}, UDP workers ${of('WorkerThread').map((v) => v.toFixed(2)).join(' / ')}, V8 helpers ${sum(of('V8Worker')).toFixed(2)}`;
-  };
+
   console.log(`herald serve threads (cores): idle: ${threadCols(idle.herald.cores)}`);
   for (const { round: r } of rows.filter((x) => x.server === 'herald serve')) console.log(`herald serve threads (cores): ${r.rate}/s: ${threadCols(r.cores)}`);
   console.log('without queries: CPU per change (the churn and the probe\'s 10/s), µs');
