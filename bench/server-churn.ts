@@ -113,6 +113,9 @@ function zkFeed(writer: ZkWriter): Feed {
   };
 }
 
+/** How long an UPDATE may wait for nsupdate's answer. */
+const NSUPDATE_MS = 10_000;
+
 /** One nsupdate process; each change is one UPDATE message, acknowledged in order. */
 function nsupdateFeed(port: number): Feed {
   const child: ChildProcess = spawn('nsupdate', ['-v'], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -134,7 +137,12 @@ function nsupdateFeed(port: number): Feed {
       const lines = join
         ? `update add ${name} 30 A ${addressOf(i)}\nupdate add ${srv} 60 SRV 0 10 80 ${name}\nsend\nanswer\n`
         : `update delete ${name} A\nupdate delete ${srv} SRV 0 10 80 ${name}\nsend\nanswer\n`;
-      return new Promise((resolve) => { waiting.push(resolve); child.stdin!.write(lines); });
+      // A send that fails (nsupdate says so on stderr) gets no answer at all: fail the run then, never hang it.
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`nsupdate: no answer to an UPDATE in ${NSUPDATE_MS} ms`)), NSUPDATE_MS);
+        waiting.push(() => { clearTimeout(timer); resolve(); });
+        child.stdin!.write(lines);
+      });
     },
     async close() { child.stdin!.end('quit\n'); await new Promise((r) => child.once('exit', r)); },
     pids: [child.pid!],
