@@ -149,15 +149,17 @@ function nsupdateFeed(port: number): Feed {
   };
 }
 
-interface Round { rate: number; reached: number; load: DnsperfResult; p50: number; p99: number; cores: Cores }
+interface Round { rate: number; reached: number; load: DnsperfResult; p50: number; p99: number; cores: Cores; b?: { p50: number; p99: number } }
 
 /**
  * Runs churn at `rate` changes/s (instances beyond the base MEMBERS of each
  * service joining, then leaving) for SECONDS while dnsperf runs and a probe
  * instance joins and leaves every PROBE_MS, timed until the answer changes.
  */
-async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, present: (m: Awaited<ReturnType<UdpAsker['ask']>>) => boolean, charged: Charged, queries = true): Promise<Round> {
+async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, present: (m: Awaited<ReturnType<UdpAsker['ask']>>) => boolean, charged: Charged, queries = true, portB?: number): Promise<Round> {
   const asker = await UdpAsker.open(port);
+  // The second herald (BENCH_HERALD_MAIN_B) is probed on the same changes, by an asker of its own, at the same time.
+  const askerB = portB === undefined ? undefined : await UdpAsker.open(portB);
   const load = measured(charged, queries
     ? () => dnsperf(port, queryFile, SECONDS, { clients: CLIENTS })
     : async (): Promise<DnsperfResult> => { await new Promise((r) => setTimeout(r, SECONDS * 1000)); return { qps: 0, latencyMs: 0, lost: 0, cores: 0 }; });
@@ -192,24 +194,33 @@ async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: strin
     return reached;
   })();
   const times: number[] = [];
+  const timesB: number[] = [];
   let join = true;
+  /** Asks until the answer shows the probe's change; the time from the write. */
+  const visible = async (a: UdpAsker, t0: number, joined: boolean): Promise<number> => {
+    for (;;) {
+      const m = await a.ask(`i9999.svc0.${DOMAIN}`, RecordType.A, 200);
+      if (m && present(m) === joined) return performance.now() - t0;
+      if (performance.now() - t0 > 5000) throw new Error(`probe change not visible in 5 s at ${rate}/s`);
+    }
+  };
   while (performance.now() < until - PROBE_MS) {
     const t0 = performance.now();
     await probeFeed.change(0, 9_999, join);
-    for (;;) {
-      const m = await asker.ask(`i9999.svc0.${DOMAIN}`, RecordType.A, 200);
-      if (m && present(m) === join) break;
-      if (performance.now() - t0 > 5000) throw new Error(`probe change not visible in 5 s at ${rate}/s`);
-    }
-    times.push(performance.now() - t0);
+    const [t, tB] = await Promise.all([visible(asker, t0, join), askerB && visible(askerB, t0, join)]);
+    times.push(t);
+    if (tB !== undefined) timesB.push(tB);
     join = !join;
     await new Promise((r) => setTimeout(r, Math.max(0, PROBE_MS - (performance.now() - t0))));
   }
   if (!join) await probeFeed.change(0, 9_999, false);
   const [reached, { result, cores }] = await Promise.all([writer, load]);
   asker.close();
+  askerB?.close();
   times.sort((a, b) => a - b);
-  return { rate, reached, load: result, p50: percentile(times, 50), p99: percentile(times, 99), cores };
+  timesB.sort((a, b) => a - b);
+  const b = askerB && { p50: percentile(timesB, 50), p99: percentile(timesB, 99) };
+  return { rate, reached, load: result, p50: percentile(times, 50), p99: percentile(times, 99), cores, ...(b ? { b } : {}) };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'herald-churn-'));
@@ -235,6 +246,7 @@ const probeWriter = await ZkWriter.open(zk.connectString);
 const port = await freePort();
 let herald: ChildProcess | undefined;
 let heraldB: ChildProcess | undefined;
+const portB = await freePort();
 
 /** Starts `herald serve` from the checkout whose CLI is `main`, on `at`; resolves once it answers. */
 async function startHerald(main: string, at: number): Promise<ChildProcess> {
@@ -261,7 +273,7 @@ try {
   }
   herald = await startHerald(HERALD_MAIN, port);
   // QUIET=1 with BENCH_HERALD_MAIN_B: a second herald (another checkout) follows the same registry at the same time, on its own port.
-  if (QUIET_ONLY && HERALD_MAIN_B) heraldB = await startHerald(HERALD_MAIN_B, await freePort());
+  if (QUIET_ONLY && HERALD_MAIN_B) heraldB = await startHerald(HERALD_MAIN_B, portB);
 
   const heraldFeeds = { feed: zkFeed(writer), probe: zkFeed(probeWriter) };
   const heraldCharged: Charged = { server: [herald.pid!], registry: [zk.pid()!], writer: [] };
@@ -270,11 +282,11 @@ try {
     for (const rate of RATES) {
       const b0 = heraldB && await cpuSeconds(heraldB.pid!);
       const t0 = performance.now();
-      const r = await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, heraldCharged, false);
+      const r = await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, heraldCharged, false, heraldB && portB);
       const coresB = heraldB && ((await cpuSeconds(heraldB.pid!)) - b0!) / ((performance.now() - t0) / 1000);
       const changes = r.reached + 1000 / PROBE_MS;
       console.log(`herald serve  ${String(rate).padStart(9)}/s  reached ${r.reached.toFixed(0)}  server ${((r.cores.server / changes) * 1e6).toFixed(0).padStart(6)} µs/change (${r.cores.server.toFixed(2)} cores)  zk ${r.cores.registry.toFixed(2)}  writer ${r.cores.writer.toFixed(2)}  propagation p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms  (${threadCols(r.cores)})` +
-        (coresB === undefined ? '' : `  B (${HERALD_MAIN_B}) ${((coresB / changes) * 1e6).toFixed(0)} µs/change, A/B ${(r.cores.server / coresB).toFixed(3)}`));
+        (coresB === undefined ? '' : `  B (${HERALD_MAIN_B}) ${((coresB / changes) * 1e6).toFixed(0)} µs/change, A/B ${(r.cores.server / coresB).toFixed(3)}, B propagation p50 ${r.b!.p50.toFixed(1)} p99 ${r.b!.p99.toFixed(1)} ms`));
     }
   } else {
   const bindPort = bind!.port;
