@@ -240,8 +240,9 @@ export class ZooKeeperMirror extends MirrorBase {
     if (wait <= 0 || !this.published) { this.#track(() => this.#readChildren(path, false)); return; }
     const timer = setTimeout(() => {
       this.#childrenDue.delete(path);
-      // Checked again (it may fire a little early, see #stepTimed); gone meanwhile: nothing to read.
-      if (!this.#closed && this.#tree.has(path)) this.#childrenChanged(path);
+      // Checked again (it may fire a little early, see #stepTimed); gone meanwhile: nothing to read; the
+      // session away: the resync on its return reads every list (a read now would only fail and be reported).
+      if (!this.#closed && this.#tree.has(path) && this.#source.state() === 'connected') this.#childrenChanged(path);
     }, wait);
     timer.unref();
     this.#childrenDue.set(path, timer);
