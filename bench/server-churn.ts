@@ -14,6 +14,11 @@
 // following the registry costs it, which the machine's load moves far
 // less than q/s. CLIENTS sets dnsperf's -c (16); BENCH_HERALD_MAIN runs
 // another checkout's herald; BENCH_SERVE_NODE_ARGS passes Node flags.
+// QUIET=1 runs only herald's rounds without queries (no dnsperf, no BIND),
+// and with BENCH_HERALD_MAIN_B a second checkout's herald beside the first
+// on the same changes, both probed: a before/after A/B of CPU per change
+// and propagation that the machine's load moves alike for both (run it in
+// both orders: each herald costs the other some ZooKeeper time).
 // Bounded: 2 x SECONDS per rate per server, plus an idle run each.
 // herald serve runs with --rrl off: dnsperf from one address is a flood by RRL's measure, and BIND here has none.
 import { spawn, type ChildProcess } from 'node:child_process';
