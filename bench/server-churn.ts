@@ -14,6 +14,11 @@
 // following the registry costs it, which the machine's load moves far
 // less than q/s. CLIENTS sets dnsperf's -c (16); BENCH_HERALD_MAIN runs
 // another checkout's herald; BENCH_SERVE_NODE_ARGS passes Node flags.
+// QUIET=1 runs only herald's rounds without queries (no dnsperf, no BIND),
+// and with BENCH_HERALD_MAIN_B a second checkout's herald beside the first
+// on the same changes, both probed: a before/after A/B of CPU per change
+// and propagation that the machine's load moves alike for both (run it in
+// both orders: each herald costs the other some ZooKeeper time).
 // Bounded: 2 x SECONDS per rate per server, plus an idle run each.
 // herald serve runs with --rrl off: dnsperf from one address is a flood by RRL's measure, and BIND here has none.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -27,7 +32,7 @@ import { reapOnExit } from '../test/fixtures/reap.ts';
 import { waitFor } from '../test/fixtures/wait.ts';
 import { ZooKeeper } from '../test/fixtures/zookeeper.ts';
 import { dnsperf, type DnsperfResult } from './lib/dnsperf.ts';
-import { threadCpuSeconds, totalCpuSeconds, udpPortPids } from './lib/proc-cpu.ts';
+import { cpuSeconds, threadCpuSeconds, totalCpuSeconds, udpPortPids } from './lib/proc-cpu.ts';
 import { percentile, UdpAsker } from './lib/udp-query.ts';
 import { addressOf, hostJson, serviceJson, ZkWriter } from './lib/zk-writer.ts';
 
@@ -49,6 +54,8 @@ const IN_FLIGHT = 32;
 const THREADS = availableParallelism();
 /** BENCH_HERALD_MAIN=PATH: another checkout's src/cli/main.ts (before/after). */
 const HERALD_MAIN = process.env['BENCH_HERALD_MAIN'] ?? 'src/cli/main.ts';
+/** BENCH_HERALD_MAIN_B=PATH (with QUIET=1): a second herald run beside the first on the same changes, its CPU per change printed too. */
+const HERALD_MAIN_B = process.env['BENCH_HERALD_MAIN_B'];
 /** Extra Node flags for the herald serve process (e.g. `--cpu-prof`), space-separated. */
 /**
  * dnsperf source ports (-c). The kernel pins each to one of the answering
@@ -57,6 +64,12 @@ const HERALD_MAIN = process.env['BENCH_HERALD_MAIN'] ?? 'src/cli/main.ts';
  */
 const CLIENTS = Number(process.env['CLIENTS'] ?? 16);
 const SERVE_NODE_ARGS = (process.env['BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+/**
+ * QUIET=1: only herald's rounds without queries (its CPU per change), no
+ * dnsperf and no BIND: the figure to A/B (with BENCH_HERALD_MAIN) in
+ * interleaved runs, a fraction of the full bench's time.
+ */
+const QUIET_ONLY = process.env['QUIET'] === '1';
 
 /** Writes changes to one server's registry: an instance `i` of service `s` joins or leaves. */
 interface Feed {
@@ -78,6 +91,13 @@ interface Cores { server: number; registry: number; writer: number; dnsperf: num
 /** Whose CPU a run is charged to: the server's processes and its registry's. */
 interface Charged { server: number[]; registry: number[]; writer: number[] }
 
+/** herald's threads' cores: a thread busier than the others is where dnsperf's queries wait (SO_REUSEPORT pins each of its source ports to one socket). */
+function threadCols(c: Cores): string {
+  const of = (name: string) => [...c.threads].filter(([k]) => k.startsWith(`${name}/`)).map(([, v]) => v);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  return `main ${sum(of('MainThread')).toFixed(2)}, UDP workers ${of('WorkerThread').map((v) => v.toFixed(2)).join(' / ')}, V8 helpers ${sum(of('V8Worker')).toFixed(2)}`;
+}
+
 async function measured<T extends { cores: number }>(charged: Charged, run: () => Promise<T>): Promise<{ result: T; cores: Cores }> {
   const t0 = performance.now();
   const self0 = process.cpuUsage();
@@ -97,6 +117,9 @@ function zkFeed(writer: ZkWriter): Feed {
     pids: [],
   };
 }
+
+/** How long an UPDATE may wait for nsupdate's answer. */
+const NSUPDATE_MS = 10_000;
 
 /** One nsupdate process; each change is one UPDATE message, acknowledged in order. */
 function nsupdateFeed(port: number): Feed {
@@ -119,22 +142,29 @@ function nsupdateFeed(port: number): Feed {
       const lines = join
         ? `update add ${name} 30 A ${addressOf(i)}\nupdate add ${srv} 60 SRV 0 10 80 ${name}\nsend\nanswer\n`
         : `update delete ${name} A\nupdate delete ${srv} SRV 0 10 80 ${name}\nsend\nanswer\n`;
-      return new Promise((resolve) => { waiting.push(resolve); child.stdin!.write(lines); });
+      // A send that fails (nsupdate says so on stderr) gets no answer at all: fail the run then, never hang it.
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`nsupdate: no answer to an UPDATE in ${NSUPDATE_MS} ms`)), NSUPDATE_MS);
+        waiting.push(() => { clearTimeout(timer); resolve(); });
+        child.stdin!.write(lines);
+      });
     },
     async close() { child.stdin!.end('quit\n'); await new Promise((r) => child.once('exit', r)); },
     pids: [child.pid!],
   };
 }
 
-interface Round { rate: number; reached: number; load: DnsperfResult; p50: number; p99: number; cores: Cores }
+interface Round { rate: number; reached: number; load: DnsperfResult; p50: number; p99: number; cores: Cores; b?: { p50: number; p99: number } }
 
 /**
  * Runs churn at `rate` changes/s (instances beyond the base MEMBERS of each
  * service joining, then leaving) for SECONDS while dnsperf runs and a probe
  * instance joins and leaves every PROBE_MS, timed until the answer changes.
  */
-async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, present: (m: Awaited<ReturnType<UdpAsker['ask']>>) => boolean, charged: Charged, queries = true): Promise<Round> {
+async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, present: (m: Awaited<ReturnType<UdpAsker['ask']>>) => boolean, charged: Charged, queries = true, portB?: number): Promise<Round> {
   const asker = await UdpAsker.open(port);
+  // The second herald (BENCH_HERALD_MAIN_B) is probed on the same changes, by an asker of its own, at the same time.
+  const askerB = portB === undefined ? undefined : await UdpAsker.open(portB);
   const load = measured(charged, queries
     ? () => dnsperf(port, queryFile, SECONDS, { clients: CLIENTS })
     : async (): Promise<DnsperfResult> => { await new Promise((r) => setTimeout(r, SECONDS * 1000)); return { qps: 0, latencyMs: 0, lost: 0, cores: 0 }; });
@@ -169,24 +199,33 @@ async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: strin
     return reached;
   })();
   const times: number[] = [];
+  const timesB: number[] = [];
   let join = true;
+  /** Asks until the answer shows the probe's change; the time from the write. */
+  const visible = async (a: UdpAsker, t0: number, joined: boolean): Promise<number> => {
+    for (;;) {
+      const m = await a.ask(`i9999.svc0.${DOMAIN}`, RecordType.A, 200);
+      if (m && present(m) === joined) return performance.now() - t0;
+      if (performance.now() - t0 > 5000) throw new Error(`probe change not visible in 5 s at ${rate}/s`);
+    }
+  };
   while (performance.now() < until - PROBE_MS) {
     const t0 = performance.now();
     await probeFeed.change(0, 9_999, join);
-    for (;;) {
-      const m = await asker.ask(`i9999.svc0.${DOMAIN}`, RecordType.A, 200);
-      if (m && present(m) === join) break;
-      if (performance.now() - t0 > 5000) throw new Error(`probe change not visible in 5 s at ${rate}/s`);
-    }
-    times.push(performance.now() - t0);
+    const [t, tB] = await Promise.all([visible(asker, t0, join), askerB && visible(askerB, t0, join)]);
+    times.push(t);
+    if (tB !== undefined) timesB.push(tB);
     join = !join;
     await new Promise((r) => setTimeout(r, Math.max(0, PROBE_MS - (performance.now() - t0))));
   }
   if (!join) await probeFeed.change(0, 9_999, false);
   const [reached, { result, cores }] = await Promise.all([writer, load]);
   asker.close();
+  askerB?.close();
   times.sort((a, b) => a - b);
-  return { rate, reached, load: result, p50: percentile(times, 50), p99: percentile(times, 99), cores };
+  timesB.sort((a, b) => a - b);
+  const b = askerB && { p50: percentile(timesB, 50), p99: percentile(timesB, 99) };
+  return { rate, reached, load: result, p50: percentile(times, 50), p99: percentile(times, 99), cores, ...(b ? { b } : {}) };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'herald-churn-'));
@@ -205,53 +244,77 @@ for (let s = 0; s < SERVICES; s++) {
     records += `i${i}.svc${s} 30 IN A ${addressOf(i)}\nsvc${s} 30 IN A ${addressOf(i)}\n_http._tcp.svc${s} 60 IN SRV 0 10 80 i${i}.svc${s}\n`;
   }
 }
-const bind = await Bind.start([{ origin: DOMAIN, records, dynamic: true }]);
+const bind = QUIET_ONLY ? undefined : await Bind.start([{ origin: DOMAIN, records, dynamic: true }]);
 const zk = await ZooKeeper.start();
 const writer = await ZkWriter.open(zk.connectString);
 const probeWriter = await ZkWriter.open(zk.connectString);
 const port = await freePort();
 let herald: ChildProcess | undefined;
+let heraldB: ChildProcess | undefined;
+const portB = await freePort();
+
+/** Starts `herald serve` from the checkout whose CLI is `main`, on `at`; resolves once it answers. */
+async function startHerald(main: string, at: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...SERVE_NODE_ARGS, main, 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${at}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  reapOnExit(child);
+  // Ready once it says so: with worker threads the main thread's socket answers until they are up.
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('listening ')) resolve(); });
+    child.once('exit', (code) => reject(new Error(`herald serve exited (${code}) before listening`)));
+  });
+  child.stdout!.resume();
+  const asker = await UdpAsker.open(at);
+  await waitFor('herald serve to answer', async () => (await asker.ask(`i0.svc0.${DOMAIN}`, RecordType.A))?.rcode === 0, 30_000, 50);
+  asker.close();
+  return child;
+}
 const feeds: Feed[] = [];
 try {
   for (let s = 0; s < SERVICES; s++) {
     await writer.mkdirp(`/us/joyent/coal/svc${s}`, serviceJson('_http', 80));
     for (let k = 0; k < MEMBERS; k++) await writer.create(`/us/joyent/coal/svc${s}/i${s * MEMBERS + k}`, hostJson(addressOf(s * MEMBERS + k), 80), true);
   }
-  herald = spawn(process.execPath, [...SERVE_NODE_ARGS, HERALD_MAIN, 'serve', '--zk', zk.connectString, '--domain', DOMAIN, '--listen', `127.0.0.1:${port}`, '--threads', String(THREADS), '--rrl', 'off', '--log-level', 'warn'],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-  reapOnExit(herald);
-  // Ready once it says so: with worker threads the main thread's socket answers until they are up.
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    herald!.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('listening ')) resolve(); });
-    herald!.once('exit', (code) => reject(new Error(`herald serve exited (${code}) before listening`)));
-  });
-  herald.stdout!.resume();
-  const asker = await UdpAsker.open(port);
-  await waitFor('herald serve to answer', async () => (await asker.ask(`i0.svc0.${DOMAIN}`, RecordType.A))?.rcode === 0, 30_000, 50);
-  asker.close();
+  herald = await startHerald(HERALD_MAIN, port);
+  // QUIET=1 with BENCH_HERALD_MAIN_B: a second herald (another checkout) follows the same registry at the same time, on its own port.
+  if (QUIET_ONLY && HERALD_MAIN_B) heraldB = await startHerald(HERALD_MAIN_B, portB);
 
   const heraldFeeds = { feed: zkFeed(writer), probe: zkFeed(probeWriter) };
-  const bindFeeds = { feed: nsupdateFeed(bind.port), probe: nsupdateFeed(bind.port) };
+  const heraldCharged: Charged = { server: [herald.pid!], registry: [zk.pid()!], writer: [] };
+  if (QUIET_ONLY) {
+    console.log(`herald serve without queries (${SERVICES} services of ${MEMBERS}, ${SECONDS} s per rate, ${HERALD_MAIN}): CPU per change (the churn and the probe's 10/s), µs`);
+    for (const rate of RATES) {
+      const b0 = heraldB && await cpuSeconds(heraldB.pid!);
+      const t0 = performance.now();
+      const r = await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, heraldCharged, false, heraldB && portB);
+      const coresB = heraldB && ((await cpuSeconds(heraldB.pid!)) - b0!) / ((performance.now() - t0) / 1000);
+      const changes = r.reached + 1000 / PROBE_MS;
+      console.log(`herald serve  ${String(rate).padStart(9)}/s  reached ${r.reached.toFixed(0)}  server ${((r.cores.server / changes) * 1e6).toFixed(0).padStart(6)} µs/change (${r.cores.server.toFixed(2)} cores)  zk ${r.cores.registry.toFixed(2)}  writer ${r.cores.writer.toFixed(2)}  propagation p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms  (${threadCols(r.cores)})` +
+        (coresB === undefined ? '' : `  B (${HERALD_MAIN_B}) ${((coresB / changes) * 1e6).toFixed(0)} µs/change, A/B ${(r.cores.server / coresB).toFixed(3)}, B propagation p50 ${r.b!.p50.toFixed(1)} p99 ${r.b!.p99.toFixed(1)} ms`));
+    }
+  } else {
+  const bindPort = bind!.port;
+  const bindFeeds = { feed: nsupdateFeed(bindPort), probe: nsupdateFeed(bindPort) };
   feeds.push(bindFeeds.feed, bindFeeds.probe);
   const charged = {
-    herald: { server: [herald.pid!], registry: [zk.pid()!], writer: [] },
-    bind: { server: await udpPortPids(bind.port), registry: [], writer: [...bindFeeds.feed.pids, ...bindFeeds.probe.pids] },
+    herald: heraldCharged,
+    bind: { server: await udpPortPids(bindPort), registry: [], writer: [...bindFeeds.feed.pids, ...bindFeeds.probe.pids] },
   };
   const idle = {
     herald: await measured(charged.herald, () => dnsperf(port, queryFile, SECONDS, { clients: CLIENTS })),
-    bind: await measured(charged.bind, () => dnsperf(bind.port, queryFile, SECONDS, { clients: CLIENTS })),
+    bind: await measured(charged.bind, () => dnsperf(bindPort, queryFile, SECONDS, { clients: CLIENTS })),
   };
   const rows: { server: string; idle: { result: DnsperfResult; cores: Cores }; round: Round }[] = [];
   for (const rate of RATES) {
     // herald: a REFUSED (the name is not held) or an answer with the probe's address.
     rows.push({ server: 'herald serve', idle: idle.herald, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.herald) });
-    rows.push({ server: 'BIND nsupdate', idle: idle.bind, round: await churn(bindFeeds.feed, bindFeeds.probe, bind.port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.bind) });
+    rows.push({ server: 'BIND nsupdate', idle: idle.bind, round: await churn(bindFeeds.feed, bindFeeds.probe, bindPort, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.bind) });
   }
   // What following the registry costs each server, without queries: its CPU per change (the churn's and the probe's, 10/s).
   const quiet: { server: string; rate: number; perChange: number; cores: Cores }[] = [];
   for (const rate of RATES) {
-    for (const [server, feeds, at, charge] of [['herald serve', heraldFeeds, port, charged.herald], ['BIND nsupdate', bindFeeds, bind.port, charged.bind]] as const) {
+    for (const [server, feeds, at, charge] of [['herald serve', heraldFeeds, port, charged.herald], ['BIND nsupdate', bindFeeds, bindPort, charged.bind]] as const) {
       const r = await churn(feeds.feed, feeds.probe, at, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charge, false);
       const changes = r.reached + 1000 / PROBE_MS;
       quiet.push({ server, rate, perChange: (r.cores.server / changes) * 1e6, cores: r.cores });
@@ -270,12 +333,7 @@ try {
   for (const { server, idle: base, round: r } of rows) {
     console.log(`${server.padEnd(14)}  ${String(r.rate).padStart(9)}  ${r.reached.toFixed(0).padStart(7)}  ${r.load.qps.toFixed(0).padStart(7)}  ${(r.load.qps / base.result.qps).toFixed(2).padStart(6)}x  ${r.load.latencyMs.toFixed(2).padStart(6)}  ${r.p50.toFixed(1).padStart(18)}  ${r.p99.toFixed(1).padStart(6)}  ${coreCols(r.cores)}  ${perQuery(r.cores, r.load).toFixed(1).padStart(15)}  ${(perQuery(r.cores, r.load) / perQuery(base.cores, base.result)).toFixed(2).padStart(6)}x`);
   }
-  // herald's threads: a thread busier than the others is where dnsperf's queries wait (SO_REUSEPORT pins each of its source ports to one socket).
-  const threadCols = (c: Cores) => {
-    const of = (name: string) => [...c.threads].filter(([k]) => k.startsWith(`${name}/`)).map(([, v]) => v);
-    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-    return `main ${sum(of('MainThread')).toFixed(2)}, UDP workers ${of('WorkerThread').map((v) => v.toFixed(2)).join(' / ')}, V8 helpers ${sum(of('V8Worker')).toFixed(2)}`;
-  };
+
   console.log(`herald serve threads (cores): idle: ${threadCols(idle.herald.cores)}`);
   for (const { round: r } of rows.filter((x) => x.server === 'herald serve')) console.log(`herald serve threads (cores): ${r.rate}/s: ${threadCols(r.cores)}`);
   console.log('without queries: CPU per change (the churn and the probe\'s 10/s), µs');
@@ -284,12 +342,13 @@ try {
   const others = (c: Cores) => c.registry + c.writer;
   console.log(`herald at ${top.round.rate}/s: q/s ${(top.round.load.qps / top.idle.result.qps).toFixed(2)}x idle (target >= 0.9x), propagation p99 ${top.round.p99.toFixed(1)} ms (target <= 50 ms); ` +
     `herald's CPU per query ${(perQuery(top.round.cores, top.round.load) / perQuery(top.idle.cores, top.idle.result)).toFixed(2)}x idle; ZooKeeper and the writer took ${others(top.round.cores).toFixed(2)} cores (idle: ${others(top.idle.cores).toFixed(2)}) of the 2 herald and dnsperf share`);
+  }
 } finally {
   for (const f of feeds) await f.close();
-  if (herald && herald.exitCode === null) { herald.kill('SIGTERM'); await new Promise((r) => herald!.once('exit', r)); }
+  for (const h of [herald, heraldB]) if (h && h.exitCode === null) { h.kill('SIGTERM'); await new Promise((r) => h.once('exit', r)); }
   writer.close();
   probeWriter.close();
   await zk.stop();
-  await bind.stop();
+  await bind?.stop();
   await rm(dir, { recursive: true, force: true });
 }

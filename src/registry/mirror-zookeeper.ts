@@ -1,3 +1,5 @@
+// Imported, not the global: Node 24's global `performance` is an accessor, a getter call at every use.
+import { performance } from 'node:perf_hooks';
 import { MirrorBase } from './mirror-base.ts';
 import { childPath, parentPath } from './path.ts';
 import { treeDelta } from './delta.ts';
@@ -34,6 +36,24 @@ const MAX_READS = 512;
  * flight: under steady churn that moment may not come for seconds.
  */
 const STEP_MS = 5;
+/**
+ * A step follows the one before it by this long at least. Each step costs
+ * its consumers a fixed price whatever it holds (the DNS server posts it to
+ * every answering thread and applies it in each); at 1000 changes/s with
+ * no read in flight between changes nearly every change was a step of its
+ * own. A change after a quiet spell is published at once.
+ */
+export const STEP_GAP_MS = 3;
+/**
+ * A persistent node's children are read at most once per this long: a
+ * child watch that fires sooner after the last read waits out the rest.
+ * ZooKeeper's child watch is one-shot and carries no names, so every
+ * change to the list made while the read waits is picked up by that one
+ * read (and announced by no further event): under churn in a service, one
+ * event and one read of its whole child list serve several joins and
+ * leaves instead of each paying them. A change after a quiet spell is read at once.
+ */
+export const CHILDREN_GAP_MS = 8;
 
 /**
  * Keeps a copy of a ZooKeeper subtree through one data watch and one child
@@ -42,7 +62,8 @@ const STEP_MS = 5;
  * is published only when none is in flight, never a half-loaded tree. After
  * it a step is the delta of the paths touched, O(change) at any size of
  * subtree, published when no read is in flight or STEP_MS after its first
- * change, whichever is first (a burst of watch events is one step); a node
+ * change, whichever is first (a burst of watch events is one step), and
+ * STEP_GAP_MS after the step before at the soonest; a node
  * created but not read yet is left out of it, and out of its parent's
  * children, until its data arrives: every node published is as ZooKeeper
  * last answered for it, and every child listed is there with its data.
@@ -64,6 +85,16 @@ export class ZooKeeperMirror extends MirrorBase {
   /** Nodes created in the tree whose data has not been read yet: not published. */
   readonly #loading = new Set<string>();
   #stepTimer: NodeJS.Timeout | undefined;
+  /** When the armed `#stepTimer` fires (performance.now()). */
+  #stepDue = 0;
+  /** When the last step was published. */
+  #lastStep = -Infinity;
+  /** When the oldest change not yet published was seen while reads were in flight. */
+  #dirtySince: number | undefined;
+  /** Path → when its children were last asked for (CHILDREN_GAP_MS). */
+  readonly #childrenAskedAt = new Map<string, number>();
+  /** Child list re-reads waiting out CHILDREN_GAP_MS, by path. */
+  readonly #childrenDue = new Map<string, NodeJS.Timeout>();
   #failed = false;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
@@ -106,7 +137,7 @@ export class ZooKeeperMirror extends MirrorBase {
       }).finally(() => {
         this.#running--;
         if (--this.#inflight === 0) this.#settle();
-        else if (this.#dirty.size > 0 && !this.#stepTimer && this.published) { this.#stepTimer = setTimeout(this.#step, STEP_MS); this.#stepTimer.unref(); }
+        else this.#stepSoon(true);
         this.#pump();
       });
     }
@@ -126,8 +157,35 @@ export class ZooKeeperMirror extends MirrorBase {
     if (!this.published) {
       this.#dirty.clear();
       this.publish(buildSnapshot(this.root, this.#tree));
-    } else this.#step();
+    } else this.#stepSoon(false);
   }
+
+  /**
+   * Arms the step for what is dirty: with no read in flight as soon as
+   * STEP_GAP_MS after the last step allows (at once after a quiet spell),
+   * with reads in flight (`busy`) STEP_MS after the first change waiting,
+   * and never sooner than that gap.
+   */
+  #stepSoon(busy: boolean): void {
+    if (this.#dirty.size === 0 || !this.published || this.#closed) return;
+    const now = performance.now();
+    let due = this.#lastStep + STEP_GAP_MS;
+    if (busy) due = Math.max(due, (this.#dirtySince ??= now) + STEP_MS);
+    if (due <= now) { this.#step(); return; }
+    if (this.#stepTimer) {
+      if (this.#stepDue <= due) return;
+      clearTimeout(this.#stepTimer);
+    }
+    this.#stepDue = due;
+    this.#stepTimer = setTimeout(this.#stepTimed, due - now);
+    this.#stepTimer.unref();
+  }
+
+  /** The step timer: it may fire a little early by performance.now() (timers count from the loop's cached clock), so the gap is checked again. */
+  readonly #stepTimed = (): void => {
+    this.#stepTimer = undefined;
+    this.#stepSoon(this.#inflight > 0);
+  };
 
   /** Publishes the delta of what is read so far; nodes still loading wait for their data. */
   readonly #step = (): void => {
@@ -135,8 +193,11 @@ export class ZooKeeperMirror extends MirrorBase {
     if (this.#closed || this.#failed || !this.published || this.#dirty.size === 0) return;
     const paths = this.#dirty;
     this.#dirty = new Set();
+    this.#dirtySince = undefined;
     for (const p of this.#loading) if (paths.delete(p)) this.#dirty.add(p);
-    if (paths.size > 0) this.publishDelta(treeDelta(this.#tree, paths, this.#loading));
+    if (paths.size === 0) return;
+    this.#lastStep = performance.now();
+    this.publishDelta(treeDelta(this.#tree, paths, this.#loading));
   };
 
   #dataWatcher(path: string): Watcher {
@@ -146,7 +207,11 @@ export class ZooKeeperMirror extends MirrorBase {
         if (this.#closed) return;
         if (event.type === NODE_DELETED) {
           // The root's deletion must also arm a watch for its re-creation.
-          this.#track(async () => { if (path === this.root) await this.#gone(path); else this.#remove(path); });
+          if (path === this.root) { this.#track(() => this.#gone(path)); return; }
+          // Nothing to read: dropped now, published as any change is.
+          this.#remove(path);
+          if (this.#inflight === 0) this.#settle();
+          else this.#stepSoon(true);
           return;
         }
         this.#track(() => this.#readData(path));
@@ -161,11 +226,26 @@ export class ZooKeeperMirror extends MirrorBase {
     if (!w) {
       w = (event: WatchEvent) => {
         if (this.#closed || event.type === NODE_DELETED) return;
-        this.#track(() => this.#readChildren(path, false));
+        this.#childrenChanged(path);
       };
       this.#childWatchers.set(path, w);
     }
     return w;
+  }
+
+  /** A child watch fired: the list is read again at once, or CHILDREN_GAP_MS after it was last asked for (see there). */
+  #childrenChanged(path: string): void {
+    if (this.#childrenDue.has(path)) return;
+    const wait = (this.#childrenAskedAt.get(path) ?? -Infinity) + CHILDREN_GAP_MS - performance.now();
+    if (wait <= 0 || !this.published) { this.#track(() => this.#readChildren(path, false)); return; }
+    const timer = setTimeout(() => {
+      this.#childrenDue.delete(path);
+      // Checked again (it may fire a little early, see #stepTimed); gone meanwhile: nothing to read; the
+      // session away: the resync on its return reads every list (a read now would only fail and be reported).
+      if (!this.#closed && this.#tree.has(path) && this.#source.state() === 'connected') this.#childrenChanged(path);
+    }, wait);
+    timer.unref();
+    this.#childrenDue.set(path, timer);
   }
 
   /**
@@ -198,6 +278,7 @@ export class ZooKeeperMirror extends MirrorBase {
 
   async #readChildren(path: string, deep: boolean): Promise<void> {
     let names: string[];
+    this.#childrenAskedAt.set(path, performance.now());
     try {
       names = await this.#source.getChildren(path, this.#childWatcher(path));
     } catch (err) {
@@ -240,6 +321,9 @@ export class ZooKeeperMirror extends MirrorBase {
       this.#tree.delete(p);
       this.#dataWatchers.delete(p);
       this.#childWatchers.delete(p);
+      this.#childrenAskedAt.delete(p);
+      const due = this.#childrenDue.get(p);
+      if (due) { clearTimeout(due); this.#childrenDue.delete(p); }
       this.#loading.delete(p);
       this.#dirty.add(p);
     }
@@ -250,6 +334,8 @@ export class ZooKeeperMirror extends MirrorBase {
     this.#closed = true;
     if (this.#retry) clearTimeout(this.#retry);
     if (this.#stepTimer) clearTimeout(this.#stepTimer);
+    for (const timer of this.#childrenDue.values()) clearTimeout(timer);
+    this.#childrenDue.clear();
     this.#onClose();
   }
 }

@@ -65,18 +65,39 @@ export function deltaInstanceChanges(known: KnownInstances, delta: SnapshotDelta
   return out;
 }
 
+/** What the log reads of a record: whether it is a service, and a host's address. */
+interface Reading { service: boolean; address: string | null }
+
+/**
+ * Readings by data, so that each distinct record is parsed once: every
+ * join and leave changes its service's node (its children), whose data is
+ * the same each time, and a member's data is read on its join and on every
+ * step it is in. Cleared when it holds MAX_READINGS (a few records' worth
+ * of memory, however many the registry has).
+ */
+const readings = new Map<string, Reading>();
+const MAX_READINGS = 1024;
+
+function read(data: string): Reading {
+  let r = readings.get(data);
+  if (r !== undefined) return r;
+  try {
+    const rec = parseRecord(data);
+    r = { service: rec.kind === 'service', address: rec.kind === 'host' || rec.kind === 'database' ? rec.address : null };
+  } catch {
+    r = { service: false, address: null };
+  }
+  if (readings.size >= MAX_READINGS) readings.clear();
+  readings.set(data, r);
+  return r;
+}
+
 function isService(data: string): boolean {
-  try { return parseRecord(data).kind === 'service'; } catch { return false; }
+  return read(data).service;
 }
 
 function addressOf(data: string | null): string | null {
-  if (data === null) return null;
-  try {
-    const rec = parseRecord(data);
-    return rec.kind === 'host' || rec.kind === 'database' ? rec.address : null;
-  } catch {
-    return null;
-  }
+  return data === null ? null : read(data).address;
 }
 
 /**

@@ -2,6 +2,7 @@ import { isSubdomain } from '../dns/index.ts';
 // The registry's pure leaves, not its index: this runs in every UDP worker thread, which must not load the ZooKeeper client.
 import { pathToDomain } from '../registry/path.ts';
 import type { Rejection, SnapshotDelta } from '../registry/index.ts';
+import type { RegistryRecord } from '../registry/records.ts';
 import { holds, readNode, recordRejection, rejectionKey, reverseAddress, shadowRejection, type Zone, type ZoneEntry } from './zone.ts';
 
 /** What one `updateZone` changed: whatever answers could depend on, and the rejections that are new. */
@@ -29,9 +30,12 @@ export function updateZone(zone: Zone, delta: SnapshotDelta): ZoneChange {
   const touch = (path: string): void => { if (!before.has(path)) before.set(path, rejectionKey(zone.rejections.get(path))); };
   const step = new ZoneStep(zone, change, touch);
   for (const path of delta.removed) step.detach(path);
+  /** The records of the entries taken out, by data: a node whose data did not change (a service whose members did) is not parsed again. */
+  const parsed = new Map<string, RegistryRecord | Error>();
   for (const node of delta.changed) {
-    step.detach(node.path);
-    const read = readNode(node, zone.domain);
+    const old = step.detach(node.path);
+    if (old && node.data === old.data) parsed.set(old.data, old.record);
+    const read = readNode(node, zone.domain, parsed);
     if (!read) continue;
     if ('problem' in read) zone.rejections.set(node.path, { rejection: read.problem, data: node.data! });
     else step.attach(read.key, read.entry);
@@ -55,15 +59,17 @@ class ZoneStep {
     this.#touch = touch;
   }
 
-  /** Takes the node at `path` out of the zone, wherever it was: held (the next spelling, if any, then holds), shadowed, or rejected by name. */
-  detach(path: string): void {
+  /** Takes the node at `path` out of the zone, wherever it was: held (the next spelling, if any, then holds), shadowed, or rejected by name. Returns the entry it held or shadowed. */
+  detach(path: string): ZoneEntry | undefined {
     const zone = this.#zone;
     this.#touch(path);
     zone.rejections.delete(path);
     const key = pathToDomain(path).toLowerCase();
-    if (!isSubdomain(key, zone.domain)) return;
+    if (!isSubdomain(key, zone.domain)) return undefined;
     const holder = zone.names.get(key);
+    let taken: ZoneEntry | undefined;
     if (holder?.path === path) {
+      taken = holder;
       this.#unindex(holder);
       zone.names.delete(key);
       const losers = zone.shadowed.get(key);
@@ -78,11 +84,12 @@ class ZoneStep {
     } else {
       const losers = zone.shadowed.get(key);
       const at = losers?.findIndex((e) => e.path === path) ?? -1;
-      if (at < 0) return;
-      losers!.splice(at, 1);
+      if (at < 0) return undefined;
+      [taken] = losers!.splice(at, 1);
       if (losers!.length === 0) zone.shadowed.delete(key);
     }
     this.#settle(key);
+    return taken;
   }
 
   /** Puts a read entry in: it holds its name unless a spelling that `holds` over it does. */
