@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { decodeMessage, type Message } from '../dns/index.ts';

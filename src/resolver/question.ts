@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer';
 import { encodeQuery, normalizeName, parseType, typeName } from '../dns/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
