@@ -254,21 +254,23 @@ export class DnsClient {
 
   #onMessage(sock: SocketState, msg: Buffer, rinfo: RemoteInfo): void {
     const p = msg.length >= 12 ? sock.pending.get((msg[0]! << 8) | msg[1]!) : undefined;
-    if (p === undefined || rinfo.port !== sock.ns.port || rinfo.address !== sock.ns.address || !sameQuestion(msg, p.q)) {
+    if (p === undefined || rinfo.port !== sock.ns.port || rinfo.address !== sock.ns.address) {
       // Not ours, spoofed, late or garbage: ignore it and keep waiting for the real reply.
       sock.stats.rejected++;
       return;
     }
-    if ((msg[2]! & 0x02) !== 0) { // TC: the whole answer did not fit; ask again over TCP
-      this.#settle(p);
-      sock.stats.queries++;
-      const remaining = Math.max(1, p.timeoutMs - (performance.now() - p.start));
-      this.#viaTcp(sock.ns, p.q, remaining, p.start, sock.stats).then(p.resolve, p.reject);
-      return;
-    }
-    // The same bytes as a reply to this question decoded and checked before: its records, not decoded again.
+    // The same bytes as a reply to this question decoded and checked before (its question echoed, no TC, its
+    // owner names): its records, not decoded or checked again. What the query decides (ID, source) is checked above.
     let message = this.#images.find(sock.ns.key, p.q, msg);
     if (message === undefined) {
+      if (!sameQuestion(msg, p.q)) { sock.stats.rejected++; return; }
+      if ((msg[2]! & 0x02) !== 0) { // TC: the whole answer did not fit; ask again over TCP
+        this.#settle(p);
+        sock.stats.queries++;
+        const remaining = Math.max(1, p.timeoutMs - (performance.now() - p.start));
+        this.#viaTcp(sock.ns, p.q, remaining, p.start, sock.stats).then(p.resolve, p.reject);
+        return;
+      }
       try {
         message = decodeMessage(msg);
       } catch {
