@@ -5,7 +5,7 @@ import { decodeMessage, type Message } from '../dns/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { QueryTimeoutError, TransportError, UntrustedReplyError } from './errors.ts';
 import type { Nameserver } from './nameserver.ts';
-import type { EncodedQuestion } from './question.ts';
+import { SPARE_QUERIES, type EncodedQuestion } from './question.ts';
 import { RandomIds } from './random-id.ts';
 import { emptyStats, observeReply, type NameserverStats } from './nameserver-stats.ts';
 import { ReplyImages } from './reply-images.ts';
@@ -58,6 +58,8 @@ interface Pending {
   /** performance.now() by which a reply must come. */
   deadline: number;
   timeoutMs: number;
+  /** The datagram sent: once a reply to it came, the kernel has sent it and it can carry another query. */
+  query: Buffer;
   resolve: (reply: Reply) => void;
   reject: (err: Error) => void;
 }
@@ -162,12 +164,12 @@ export class DnsClient {
     const pending = sock.pending;
     let id = this.#ids.next();
     while (pending.has(id)) id = this.#ids.next();
-    const query = Buffer.allocUnsafe(q.wire.length);
-    query.set(q.wire);
+    // A copy of the question that an earlier query went out in and got its reply, else a new one.
+    const query = q.spares.pop() ?? Buffer.from(q.wire);
     query[0] = id >>> 8;
     query[1] = id & 0xff;
     const start = performance.now();
-    const p: Pending = { id, q, sock, start, deadline: start + timeoutMs, timeoutMs, resolve, reject };
+    const p: Pending = { id, q, sock, start, deadline: start + timeoutMs, timeoutMs, query, resolve, reject };
     sock.lastDeadline = p.deadline;
     if (p.deadline < this.#sweepAt) this.#arm(p.deadline);
     if (pending.size === 0) sock.socket.ref();
@@ -286,6 +288,9 @@ export class DnsClient {
       this.#images.remember(sock.ns.key, p.q, msg, message);
     }
     this.#settle(p);
+    // Its reply came, so its datagram was sent: the buffer can carry the next query for this question (a query
+    // that timed out or failed keeps its own, since a send of it could still be queued).
+    if (p.q.spares.length < SPARE_QUERIES) p.q.spares.push(p.query);
     const elapsedMs = performance.now() - p.start;
     observeReply(sock.stats, elapsedMs, message.rcode);
     p.resolve({ message, size: msg.length, tcp: false, elapsedMs });
