@@ -8,6 +8,7 @@ import type { Nameserver } from './nameserver.ts';
 import { SPARE_QUERIES, type EncodedQuestion } from './question.ts';
 import { RandomIds } from './random-id.ts';
 import { emptyStats, observeReply, type NameserverStats } from './nameserver-stats.ts';
+import { FreshPortCheck } from './fresh-port-check.ts';
 import { ReplyImages } from './reply-images.ts';
 import { queryTcp } from './tcp.ts';
 import { sameQuestion, untrustedReason } from './validate.ts';
@@ -47,8 +48,8 @@ function literalLookup(address: string, family: unknown, callback: (err: Error |
   callback(null, address, address.includes(':') ? 6 : 4);
 }
 
-/** Whether a reconnected socket gets a fresh port here (Linux: yes); cleared the first time it does not. */
-let reconnectGivesFreshPort = true;
+/** Whether a reconnected socket gets a fresh port here (Linux: yes), for every client of the process. */
+const freshPorts = new FreshPortCheck();
 
 interface Pending {
   id: number;
@@ -73,6 +74,8 @@ interface SocketState {
   /** Its place in the nameserver's pool. */
   slot: number;
   sent: number;
+  /** Its local port as last read (0: not read yet): a reconnect compares the new one with it. */
+  port: number;
   /** The deadline of the last query sent from it: idle past this, it closes. */
   lastDeadline: number;
   retired: boolean;
@@ -200,7 +203,7 @@ export class DnsClient {
       this.#retire(s);
     }
     const socket = createSocket({ type: ns.family === 4 ? 'udp4' : 'udp6', recvBufferSize: RECV_BUFFER_BYTES, lookup: literalLookup });
-    const state: SocketState = { ns, socket, stats: this.#statsFor(ns), pending: new Map(), slot, sent: 0, lastDeadline: 0, retired: false, closed: false, queue: [] };
+    const state: SocketState = { ns, socket, stats: this.#statsFor(ns), pending: new Map(), slot, sent: 0, port: 0, lastDeadline: 0, retired: false, closed: false, queue: [] };
     socket.on('message', (msg, rinfo) => this.#onMessage(state, msg, rinfo));
     socket.on('error', (err) => this.#onError(state, err));
     this.#connect(state);
@@ -226,23 +229,26 @@ export class DnsClient {
    * Linux, disconnecting a socket that the OS bound to a port of its choice
    * releases that port, and connecting again binds a new random one — the
    * same port choice as a new socket's, without a new socket's setup (its
-   * handle, receive buffer, epoll registration) and teardown. False, and
-   * never tried again in this process, where the port stays the same (other
-   * kernels keep it): the caller then opens a new socket as before.
+   * handle, receive buffer, epoll registration) and teardown. False where
+   * the port stays the same (this time by chance, or always: other kernels
+   * keep it, see `FreshPortCheck`): the caller then opens a new socket.
    */
   #reconnect(s: SocketState): boolean {
-    if (!reconnectGivesFreshPort || s.queue !== undefined || s.closed) return false;
+    if (!freshPorts.trusted || s.queue !== undefined || s.closed) return false;
+    let before = s.port;
+    let after = 0;
     try {
-      const before = s.socket.address().port;
+      if (before === 0) before = s.socket.address().port;
       s.socket.disconnect();
       this.#connect(s);
-      const after = s.socket.address().port;
-      if (after !== 0 && after !== before) { s.sent = 0; return true; }
+      after = s.socket.address().port;
     } catch {
       // Any surprise (a socket closed under us): the caller retires this socket and opens a new one.
     }
-    reconnectGivesFreshPort = false;
-    return false;
+    if (!freshPorts.observe(before, after)) return false;
+    s.port = after;
+    s.sent = 0;
+    return true;
   }
 
   /** Takes a socket out of its pool; it closes once its last query settles. */
