@@ -205,23 +205,31 @@ export class DnsClient {
     const socket = createSocket({ type: ns.family === 4 ? 'udp4' : 'udp6', recvBufferSize: RECV_BUFFER_BYTES, lookup: literalLookup });
     const state: SocketState = { ns, socket, stats: this.#statsFor(ns), pending: new Map(), slot, sent: 0, port: 0, lastDeadline: 0, retired: false, closed: false, queue: [] };
     socket.on('message', (msg, rinfo) => this.#onMessage(state, msg, rinfo));
+    // A connect that fails (no route, no such address) comes as an 'error': nothing can be sent from this socket.
     socket.on('error', (err) => this.#onError(state, err));
+    socket.on('connect', () => this.#onConnect(state));
     this.#connect(state);
     socket.unref();
     pool[slot] = state;
     return state;
   }
 
-  /** Connects (bind, connect: synchronous with `literalLookup`); queries wait in `queue` until the callback. */
+  /**
+   * Connects (bind, connect: synchronous with `literalLookup`); queries wait
+   * in `queue` until the 'connect' event. The socket's one 'connect'
+   * listener serves every connect of its life: a callback per connect is a
+   * `once` wrapper added and removed each time, a cost paid at every fresh
+   * port in place.
+   */
   #connect(state: SocketState): void {
     state.queue = [];
-    state.socket.connect(state.ns.port, state.ns.address, (err?: Error) => {
-      // No route, no such address: nothing can be sent from this socket; its queries fail now.
-      if (err) { this.#onError(state, err); return; }
-      const queue = state.queue ?? [];
-      state.queue = undefined;
-      if (!state.closed) for (const query of queue) this.#send(state, query);
-    });
+    state.socket.connect(state.ns.port, state.ns.address);
+  }
+
+  #onConnect(state: SocketState): void {
+    const queue = state.queue ?? [];
+    state.queue = undefined;
+    if (!state.closed) for (const query of queue) this.#send(state, query);
   }
 
   /**
