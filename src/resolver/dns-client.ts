@@ -9,6 +9,7 @@ import { SPARE_QUERIES, type EncodedQuestion } from './question.ts';
 import { RandomIds } from './random-id.ts';
 import { emptyStats, observeReply, type NameserverStats } from './nameserver-stats.ts';
 import { FreshPortCheck } from './fresh-port-check.ts';
+import { PendingQueries } from './pending-queries.ts';
 import { ReplyImages } from './reply-images.ts';
 import { queryTcp } from './tcp.ts';
 import { sameQuestion, untrustedReason } from './validate.ts';
@@ -70,7 +71,7 @@ interface SocketState {
   ns: Nameserver;
   socket: Socket;
   stats: NameserverStats;
-  pending: Map<number, Pending>;
+  pending: PendingQueries<Pending>;
   /** Its place in the nameserver's pool. */
   slot: number;
   sent: number;
@@ -176,7 +177,7 @@ export class DnsClient {
     sock.lastDeadline = p.deadline;
     if (p.deadline < this.#sweepAt) this.#arm(p.deadline);
     if (pending.size === 0) sock.socket.ref();
-    pending.set(id, p);
+    pending.add(p);
     sock.sent++;
     if (sock.queue === undefined) this.#send(sock, query);
     else sock.queue.push(query);
@@ -203,7 +204,7 @@ export class DnsClient {
       this.#retire(s);
     }
     const socket = createSocket({ type: ns.family === 4 ? 'udp4' : 'udp6', recvBufferSize: RECV_BUFFER_BYTES, lookup: literalLookup });
-    const state: SocketState = { ns, socket, stats: this.#statsFor(ns), pending: new Map(), slot, sent: 0, port: 0, lastDeadline: 0, retired: false, closed: false, queue: [] };
+    const state: SocketState = { ns, socket, stats: this.#statsFor(ns), pending: new PendingQueries<Pending>(), slot, sent: 0, port: 0, lastDeadline: 0, retired: false, closed: false, queue: [] };
     socket.on('message', (msg, rinfo) => this.#onMessage(state, msg, rinfo));
     // A connect that fails (no route, no such address) comes as an 'error': nothing can be sent from this socket.
     socket.on('error', (err) => this.#onError(state, err));
@@ -320,7 +321,7 @@ export class DnsClient {
     if (sock.queue !== undefined) this.#retire(sock);
     const errno = (err as NodeJS.ErrnoException).code;
     const reason = errno !== undefined ? `${(err as NodeJS.ErrnoException).syscall ?? 'socket'} ${errno}` : err.message;
-    for (const p of [...sock.pending.values()]) {
+    for (const p of sock.pending.snapshot()) {
       this.#settle(p);
       sock.stats.errors++;
       p.reject(new TransportError(sock.ns.key, reason, { cause: err }));
@@ -329,7 +330,7 @@ export class DnsClient {
 
   #settle(p: Pending): void {
     const sock = p.sock;
-    sock.pending.delete(p.id);
+    sock.pending.delete(p);
     if (sock.pending.size === 0) {
       if (sock.retired) this.#closeSocket(sock);
       else sock.socket.unref();
@@ -371,7 +372,7 @@ export class DnsClient {
   /** Fails the socket's queries that are due; the next deadline it has, if any. */
   #sweepSocket(sock: SocketState, now: number): number {
     let next = Infinity;
-    for (const p of [...sock.pending.values()]) {
+    for (const p of sock.pending.snapshot()) {
       if (p.deadline <= now) {
         this.#settle(p);
         sock.stats.timeouts++;
@@ -425,7 +426,7 @@ export class DnsClient {
     for (const sock of [...live, ...this.#retired]) {
       const idle = sock.pending.size === 0;
       sock.retired = true; // so that settling its last query closes it
-      for (const p of [...sock.pending.values()]) {
+      for (const p of sock.pending.snapshot()) {
         this.#settle(p);
         p.reject(new TransportError(sock.ns.key, 'the DNS client was closed'));
       }

@@ -51,3 +51,24 @@ t.test('query buffers: used again only after their reply, every query its own ID
   t.equal(q.spares.length, SPARE_QUERIES, 'spares are bounded');
   t.equal(new Set(q.spares).size, SPARE_QUERIES, 'each spare once');
 });
+
+t.test('one socket with many queries in flight: each reply finds its query (past the few an array holds)', async (t) => {
+  const server = createSocket('udp4');
+  await new Promise<void>((r) => server.bind(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  // Replies come back in reverse order, all at once, after the last query.
+  const held: { msg: Buffer; port: number }[] = [];
+  const total = 40;
+  server.on('message', (msg, rinfo) => {
+    held.push({ msg: encodeMessage(replyTo(decodeMessage(msg), { answers: [{ name: NAME, type: RecordType.A, class: 1, ttl: 5, address: '10.9.0.1' }] })), port: rinfo.port });
+    if (held.length === total) for (const h of held.reverse()) server.send(h.msg, h.port, '127.0.0.1');
+  });
+  const client = new DnsClient({ sockets: 1, rotateAfter: 1000 });
+  t.teardown(() => client.close());
+  const ns = parseNameserver(`127.0.0.1:${server.address().port}`);
+  const q = encodeQuestion(NAME, RecordType.A);
+  const replies = await Promise.all(Array.from({ length: total }, () => client.query(ns, q, 2000)));
+  t.equal(new Set(replies.map((r) => r.message.id)).size, total, 'every query its own reply');
+  t.match(client.stats.get(ns.key), { queries: total, rejected: 0, timeouts: 0 });
+  t.equal(client.openSockets, 1, 'all from one socket');
+});

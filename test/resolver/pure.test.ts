@@ -2,6 +2,7 @@ import t from 'tap';
 import { makeBackend } from '../../src/resolver/backend-source.ts';
 import { diffBackends } from '../../src/resolver/backends-diff.ts';
 import { FreshPortCheck } from '../../src/resolver/fresh-port-check.ts';
+import { PendingQueries } from '../../src/resolver/pending-queries.ts';
 import { srvBackends } from '../../src/resolver/srv-backends.ts';
 import { clampTtl, MAX_TIMER_MS, refreshDelayMs, retryDelayMs } from '../../src/resolver/ttl.ts';
 import { parseNameserver, parseNameservers, parseResolvConf } from '../../src/index.ts';
@@ -70,4 +71,27 @@ t.test('fresh ports in place: one reconnect that keeps its port (Linux: by chanc
   t.equal(check.trusted, true, 'a fresh port started the count again');
   t.equal(check.observe(51234, 51234), false);
   t.equal(check.trusted, false, 'three in a row: this kernel keeps ports, open new sockets');
+});
+
+t.test('pending queries by ID: an array for the few a socket holds, a Map past 16, the array again once drained', async (t) => {
+  const pending = new PendingQueries<{ id: number }>();
+  const entries = Array.from({ length: 40 }, (_, i) => ({ id: (i * 7919) & 0xffff }));
+  for (const e of entries.slice(0, 3)) pending.add(e);
+  t.equal(pending.size, 3);
+  t.equal(pending.get(entries[1]!.id), entries[1]);
+  t.equal(pending.has(entries[5]!.id), false);
+  pending.delete(entries[0]!);
+  t.same(pending.snapshot().map((e) => e.id).sort(), [entries[1]!.id, entries[2]!.id].sort(), 'the rest, after a delete from the front');
+  const stranger = { id: entries[1]!.id };
+  pending.delete(stranger);
+  t.equal(pending.get(entries[1]!.id), entries[1], 'deleting another entry with the same ID removes nothing');
+  for (const e of entries.slice(3)) pending.add(e);
+  t.equal(pending.size, 39, 'past 16, in a Map');
+  t.ok(entries.slice(1).every((e) => pending.get(e.id) === e), 'every one found');
+  pending.delete(stranger);
+  t.equal(pending.size, 39, 'in the Map too, only the entry itself is removed');
+  for (const e of pending.snapshot()) pending.delete(e);
+  t.equal(pending.size, 0, 'a snapshot can be settled while it is gone through');
+  pending.add(entries[0]!);
+  t.same(pending.snapshot(), [entries[0]], 'and it starts again');
 });
