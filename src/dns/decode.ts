@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { MalformedPacketError } from './errors.ts';
 import type { Edns, Message, Question, ResourceRecord } from './message.ts';
 import { hashedTextOf, ipv4Text, textHashStep } from './text-cache.ts';

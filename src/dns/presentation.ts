@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { nameAt } from './decode.ts';
 import { isType, type ResourceRecord } from './message.ts';
 import { RecordType, typeName } from './types.ts';

@@ -6,6 +6,7 @@
  * C++). Every hit is checked in full: a collision only costs a new string.
  * Bounded: each table holds at most its slot count of entries.
  */
+import type { Buffer } from 'node:buffer';
 
 const NAME_SLOTS = 1024;
 const names: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);

@@ -1,12 +1,15 @@
+import { Buffer } from 'node:buffer';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { decodeMessage, type Message } from '../dns/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { QueryTimeoutError, TransportError, UntrustedReplyError } from './errors.ts';
 import type { Nameserver } from './nameserver.ts';
-import type { EncodedQuestion } from './question.ts';
+import { SPARE_QUERIES, type EncodedQuestion } from './question.ts';
 import { RandomIds } from './random-id.ts';
 import { emptyStats, observeReply, type NameserverStats } from './nameserver-stats.ts';
+import { FreshPortCheck } from './fresh-port-check.ts';
+import { PendingQueries } from './pending-queries.ts';
 import { ReplyImages } from './reply-images.ts';
 import { queryTcp } from './tcp.ts';
 import { sameQuestion, untrustedReason } from './validate.ts';
@@ -46,8 +49,8 @@ function literalLookup(address: string, family: unknown, callback: (err: Error |
   callback(null, address, address.includes(':') ? 6 : 4);
 }
 
-/** Whether a reconnected socket gets a fresh port here (Linux: yes); cleared the first time it does not. */
-let reconnectGivesFreshPort = true;
+/** Whether a reconnected socket gets a fresh port here (Linux: yes), for every client of the process. */
+const freshPorts = new FreshPortCheck();
 
 interface Pending {
   id: number;
@@ -57,6 +60,8 @@ interface Pending {
   /** performance.now() by which a reply must come. */
   deadline: number;
   timeoutMs: number;
+  /** The datagram sent: once a reply to it came, the kernel has sent it and it can carry another query. */
+  query: Buffer;
   resolve: (reply: Reply) => void;
   reject: (err: Error) => void;
 }
@@ -66,10 +71,12 @@ interface SocketState {
   ns: Nameserver;
   socket: Socket;
   stats: NameserverStats;
-  pending: Map<number, Pending>;
+  pending: PendingQueries<Pending>;
   /** Its place in the nameserver's pool. */
   slot: number;
   sent: number;
+  /** Its local port as last read (0: not read yet): a reconnect compares the new one with it. */
+  port: number;
   /** The deadline of the last query sent from it: idle past this, it closes. */
   lastDeadline: number;
   retired: boolean;
@@ -161,16 +168,16 @@ export class DnsClient {
     const pending = sock.pending;
     let id = this.#ids.next();
     while (pending.has(id)) id = this.#ids.next();
-    const query = Buffer.allocUnsafe(q.wire.length);
-    query.set(q.wire);
+    // A copy of the question that an earlier query went out in and got its reply, else a new one.
+    const query = q.spares.pop() ?? Buffer.from(q.wire);
     query[0] = id >>> 8;
     query[1] = id & 0xff;
     const start = performance.now();
-    const p: Pending = { id, q, sock, start, deadline: start + timeoutMs, timeoutMs, resolve, reject };
+    const p: Pending = { id, q, sock, start, deadline: start + timeoutMs, timeoutMs, query, resolve, reject };
     sock.lastDeadline = p.deadline;
     if (p.deadline < this.#sweepAt) this.#arm(p.deadline);
     if (pending.size === 0) sock.socket.ref();
-    pending.set(id, p);
+    pending.add(p);
     sock.sent++;
     if (sock.queue === undefined) this.#send(sock, query);
     else sock.queue.push(query);
@@ -197,25 +204,33 @@ export class DnsClient {
       this.#retire(s);
     }
     const socket = createSocket({ type: ns.family === 4 ? 'udp4' : 'udp6', recvBufferSize: RECV_BUFFER_BYTES, lookup: literalLookup });
-    const state: SocketState = { ns, socket, stats: this.#statsFor(ns), pending: new Map(), slot, sent: 0, lastDeadline: 0, retired: false, closed: false, queue: [] };
+    const state: SocketState = { ns, socket, stats: this.#statsFor(ns), pending: new PendingQueries<Pending>(), slot, sent: 0, port: 0, lastDeadline: 0, retired: false, closed: false, queue: [] };
     socket.on('message', (msg, rinfo) => this.#onMessage(state, msg, rinfo));
+    // A connect that fails (no route, no such address) comes as an 'error': nothing can be sent from this socket.
     socket.on('error', (err) => this.#onError(state, err));
+    socket.on('connect', () => this.#onConnect(state));
     this.#connect(state);
     socket.unref();
     pool[slot] = state;
     return state;
   }
 
-  /** Connects (bind, connect: synchronous with `literalLookup`); queries wait in `queue` until the callback. */
+  /**
+   * Connects (bind, connect: synchronous with `literalLookup`); queries wait
+   * in `queue` until the 'connect' event. The socket's one 'connect'
+   * listener serves every connect of its life: a callback per connect is a
+   * `once` wrapper added and removed each time, a cost paid at every fresh
+   * port in place.
+   */
   #connect(state: SocketState): void {
     state.queue = [];
-    state.socket.connect(state.ns.port, state.ns.address, (err?: Error) => {
-      // No route, no such address: nothing can be sent from this socket; its queries fail now.
-      if (err) { this.#onError(state, err); return; }
-      const queue = state.queue ?? [];
-      state.queue = undefined;
-      if (!state.closed) for (const query of queue) this.#send(state, query);
-    });
+    state.socket.connect(state.ns.port, state.ns.address);
+  }
+
+  #onConnect(state: SocketState): void {
+    const queue = state.queue ?? [];
+    state.queue = undefined;
+    if (!state.closed) for (const query of queue) this.#send(state, query);
   }
 
   /**
@@ -223,23 +238,26 @@ export class DnsClient {
    * Linux, disconnecting a socket that the OS bound to a port of its choice
    * releases that port, and connecting again binds a new random one — the
    * same port choice as a new socket's, without a new socket's setup (its
-   * handle, receive buffer, epoll registration) and teardown. False, and
-   * never tried again in this process, where the port stays the same (other
-   * kernels keep it): the caller then opens a new socket as before.
+   * handle, receive buffer, epoll registration) and teardown. False where
+   * the port stays the same (this time by chance, or always: other kernels
+   * keep it, see `FreshPortCheck`): the caller then opens a new socket.
    */
   #reconnect(s: SocketState): boolean {
-    if (!reconnectGivesFreshPort || s.queue !== undefined || s.closed) return false;
+    if (!freshPorts.trusted || s.queue !== undefined || s.closed) return false;
+    let before = s.port;
+    let after = 0;
     try {
-      const before = s.socket.address().port;
+      if (before === 0) before = s.socket.address().port;
       s.socket.disconnect();
       this.#connect(s);
-      const after = s.socket.address().port;
-      if (after !== 0 && after !== before) { s.sent = 0; return true; }
+      after = s.socket.address().port;
     } catch {
       // Any surprise (a socket closed under us): the caller retires this socket and opens a new one.
     }
-    reconnectGivesFreshPort = false;
-    return false;
+    if (!freshPorts.observe(before, after)) return false;
+    s.port = after;
+    s.sent = 0;
+    return true;
   }
 
   /** Takes a socket out of its pool; it closes once its last query settles. */
@@ -253,21 +271,23 @@ export class DnsClient {
 
   #onMessage(sock: SocketState, msg: Buffer, rinfo: RemoteInfo): void {
     const p = msg.length >= 12 ? sock.pending.get((msg[0]! << 8) | msg[1]!) : undefined;
-    if (p === undefined || rinfo.port !== sock.ns.port || rinfo.address !== sock.ns.address || !sameQuestion(msg, p.q)) {
+    if (p === undefined || rinfo.port !== sock.ns.port || rinfo.address !== sock.ns.address) {
       // Not ours, spoofed, late or garbage: ignore it and keep waiting for the real reply.
       sock.stats.rejected++;
       return;
     }
-    if ((msg[2]! & 0x02) !== 0) { // TC: the whole answer did not fit; ask again over TCP
-      this.#settle(p);
-      sock.stats.queries++;
-      const remaining = Math.max(1, p.timeoutMs - (performance.now() - p.start));
-      this.#viaTcp(sock.ns, p.q, remaining, p.start, sock.stats).then(p.resolve, p.reject);
-      return;
-    }
-    // The same bytes as a reply to this question decoded and checked before: its records, not decoded again.
+    // The same bytes as a reply to this question decoded and checked before (its question echoed, no TC, its
+    // owner names): its records, not decoded or checked again. What the query decides (ID, source) is checked above.
     let message = this.#images.find(sock.ns.key, p.q, msg);
     if (message === undefined) {
+      if (!sameQuestion(msg, p.q)) { sock.stats.rejected++; return; }
+      if ((msg[2]! & 0x02) !== 0) { // TC: the whole answer did not fit; ask again over TCP
+        this.#settle(p);
+        sock.stats.queries++;
+        const remaining = Math.max(1, p.timeoutMs - (performance.now() - p.start));
+        this.#viaTcp(sock.ns, p.q, remaining, p.start, sock.stats).then(p.resolve, p.reject);
+        return;
+      }
       try {
         message = decodeMessage(msg);
       } catch {
@@ -283,6 +303,9 @@ export class DnsClient {
       this.#images.remember(sock.ns.key, p.q, msg, message);
     }
     this.#settle(p);
+    // Its reply came, so its datagram was sent: the buffer can carry the next query for this question (a query
+    // that timed out or failed keeps its own, since a send of it could still be queued).
+    if (p.q.spares.length < SPARE_QUERIES) p.q.spares.push(p.query);
     const elapsedMs = performance.now() - p.start;
     observeReply(sock.stats, elapsedMs, message.rcode);
     p.resolve({ message, size: msg.length, tcp: false, elapsedMs });
@@ -298,7 +321,7 @@ export class DnsClient {
     if (sock.queue !== undefined) this.#retire(sock);
     const errno = (err as NodeJS.ErrnoException).code;
     const reason = errno !== undefined ? `${(err as NodeJS.ErrnoException).syscall ?? 'socket'} ${errno}` : err.message;
-    for (const p of [...sock.pending.values()]) {
+    for (const p of sock.pending.snapshot()) {
       this.#settle(p);
       sock.stats.errors++;
       p.reject(new TransportError(sock.ns.key, reason, { cause: err }));
@@ -307,7 +330,7 @@ export class DnsClient {
 
   #settle(p: Pending): void {
     const sock = p.sock;
-    sock.pending.delete(p.id);
+    sock.pending.delete(p);
     if (sock.pending.size === 0) {
       if (sock.retired) this.#closeSocket(sock);
       else sock.socket.unref();
@@ -349,7 +372,7 @@ export class DnsClient {
   /** Fails the socket's queries that are due; the next deadline it has, if any. */
   #sweepSocket(sock: SocketState, now: number): number {
     let next = Infinity;
-    for (const p of [...sock.pending.values()]) {
+    for (const p of sock.pending.snapshot()) {
       if (p.deadline <= now) {
         this.#settle(p);
         sock.stats.timeouts++;
@@ -403,7 +426,7 @@ export class DnsClient {
     for (const sock of [...live, ...this.#retired]) {
       const idle = sock.pending.size === 0;
       sock.retired = true; // so that settling its last query closes it
-      for (const p of [...sock.pending.values()]) {
+      for (const p of sock.pending.snapshot()) {
         this.#settle(p);
         p.reject(new TransportError(sock.ns.key, 'the DNS client was closed'));
       }

@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer';
 import { encodeQuery, normalizeName, parseType, typeName } from '../dns/index.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
@@ -16,13 +17,22 @@ export interface EncodedQuestion {
   readonly typeName: string;
   readonly wire: Buffer;
   readonly questionEnd: number;
+  /**
+   * Copies of `wire` that a query was sent in and got its reply (so no send
+   * still reads them): a query takes one and patches its ID instead of
+   * copying `wire` anew. At most `SPARE_QUERIES`; see `DnsClient`.
+   */
+  readonly spares: Buffer[];
 }
+
+/** Spare copies kept per question: enough for the queries a client has in flight for one name. */
+export const SPARE_QUERIES = 8;
 
 export function encodeQuestion(name: string, type: number): EncodedQuestion {
   const normalized = normalizeName(name);
   const wire = encodeQuery({ id: 0, name: normalized, type, rd: true, udpSize: EDNS_UDP_SIZE });
   // The OPT record (11 bytes for an empty one) follows the single question.
-  return Object.freeze({ name: normalized, type, typeName: typeName(type), wire, questionEnd: wire.length - 11 });
+  return Object.freeze({ name: normalized, type, typeName: typeName(type), wire, questionEnd: wire.length - 11, spares: [] });
 }
 
 /** `SRV`, `srv`, `TYPE33` or 33 → 33; throws `InvalidArgumentError` otherwise. */

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { decodeMessage, type Message, type ResourceRecord } from '../dns/index.ts';
 import type { EncodedQuestion } from './question.ts';
 
@@ -19,9 +20,20 @@ const WINDOW = 64;
 const MIN_HITS = 16;
 const RESTING = 1024;
 
+/** Byte positions at most kept per question to tell its images apart (BIND's 6 orders of 3 SRV records need 2). */
+const MAX_PROBES = 8;
+
 /** A question's images, and how well they serve it lately. */
 interface Entry {
   images: Image[];
+  /**
+   * Positions (after the ID) at which some of its images differ: a reply's
+   * bytes there, with its length, are its `signature`, and only an image of
+   * the same signature is compared in full. Orders of a shuffled answer
+   * often differ in a few bytes only (a target's first label), which a hash
+   * of a sample would miss; a hash of every byte cost more than the compare.
+   */
+  probes: number[];
   /** Replies looked for in the current window, and how many matched an image already decoded. */
   tries: number;
   hits: number;
@@ -30,15 +42,17 @@ interface Entry {
 }
 
 interface Image {
-  /** The validated reply datagram as it came (never handed out, never written), at a 4-byte-aligned offset. */
-  bytes: Uint8Array;
-  /** `bytes` as 32-bit words, compared a word at a time (a byte loop cost 3× as much). */
-  words: Int32Array;
-  /** `bytesHash` of `bytes`: images whose hash differs are passed over without a compare. */
-  hash: number;
+  /**
+   * A copy of the validated reply datagram, its own (never handed out); its
+   * first two bytes (the ID) are overwritten with those of each datagram it
+   * is compared with, so that one native compare covers the rest.
+   */
+  bytes: Buffer;
+  /** `signature` of `bytes` at the entry's probes. */
+  signature: number;
   /**
    * The shared decoding, sections frozen, made when the image is first seen
-   * again; `id` is that reply's, so each reuse takes a copy with its own.
+   * again; each reuse takes a copy with the reply's own ID.
    */
   message: Message | undefined;
 }
@@ -48,10 +62,10 @@ interface Image {
  * same names again and again, and the answer rarely changes, so a reply
  * identical after its ID to one already decoded and checked for the same
  * question is not decoded or checked again. Only what the bytes decide is
- * reused — the records and the owner-name checks of a question's reply;
- * what depends on the query (ID, source, question) is checked for every
- * datagram before it comes here. Servers shuffle the order of records, so
- * each question keeps several images (one per order seen), bounded; where
+ * reused — the records, the question and the owner-name checks of a
+ * question's reply; what depends on the query (ID, source) is checked for
+ * every datagram before it comes here. Servers shuffle the order of records,
+ * so each question keeps several images (one per order seen), bounded; where
  * they match too few of its replies (an answer shuffled more ways than it
  * keeps), its replies are decoded for a while without looking.
  *
@@ -59,7 +73,7 @@ interface Image {
  * makes an image is its caller's own (decoded for it, never kept); the
  * first datagram that matches an image is decoded once more, for the image,
  * and that decoding, frozen, is what every later match gets. So a reply
- * seen once costs no more than keeping its bytes — with many orders (BIND
+ * seen once costs no more than a copy of its bytes — with many orders (BIND
  * shuffles 5 records 120 ways) most are — and freezing, which costs about a
  * third of a decoding, is paid once per image, not per reply.
  */
@@ -67,33 +81,31 @@ export class ReplyImages {
   /** Entries by nameserver (`ip:port`), then question. */
   readonly #byNameserver = new Map<string, Map<EncodedQuestion, Entry>>();
   #count = 0;
-  // The last datagram `find` looked for, as it read it: a miss is remembered next, without reading it again.
-  #probe: Uint8Array | undefined;
-  #probeBytes: Uint8Array | undefined;
-  #probeWords: Int32Array | undefined;
-  #probeHash = 0;
 
-  /** The message of a reply from `ns` to `q` whose bytes after the ID are `reply`'s, with `reply`'s ID; undefined when none is known. */
+  /**
+   * The message of a reply from `ns` to `q` whose bytes after the ID are
+   * `reply`'s, with `reply`'s ID; undefined when none is known. A match
+   * proves everything `reply`'s bytes decide: it echoes `q` (the image did,
+   * byte for byte), it is no TC reply, and its records pass the owner checks.
+   */
   find(ns: string, q: EncodedQuestion, reply: Uint8Array): Message | undefined {
     const entry = this.#byNameserver.get(ns)?.get(q);
     if (entry === undefined) return undefined;
     if (entry.resting > 0) { entry.resting--; return undefined; }
     const images = entry.images;
-    const bytes = aligned(reply);
-    const words = wordsOf(bytes);
-    const hash = bytesHash(bytes, words);
-    this.#probe = reply;
-    this.#probeBytes = bytes;
-    this.#probeWords = words;
-    this.#probeHash = hash;
+    const signature = signatureOf(reply, entry.probes);
     let found: Message | undefined;
     for (let k = 0; k < images.length; k++) {
       const image = images[k]!;
-      if (image.hash !== hash || !sameBytes(image, bytes, words)) continue;
+      if (image.signature !== signature) continue;
+      const bytes = image.bytes;
+      bytes[0] = reply[0]!;
+      bytes[1] = reply[1]!;
+      if (!bytes.equals(reply)) continue;
       // Only a match of a decoding already made saves work: the first match of an image decodes it once more.
       if (image.message !== undefined) entry.hits++;
       // The bytes decoded and passed every check before, so they decode again; the copy is the image's own.
-      image.message ??= frozen(decodeMessage(image.bytes));
+      image.message ??= frozen(decodeMessage(bytes));
       found = withId(image.message, (reply[0]! << 8) | reply[1]!);
       break;
     }
@@ -106,22 +118,19 @@ export class ReplyImages {
     if (entry.hits < MIN_HITS) {
       this.#count -= entry.images.length;
       entry.images = [];
+      entry.probes = [];
       entry.resting = RESTING;
     }
     entry.tries = entry.hits = 0;
   }
 
   /**
-   * Keeps the bytes of `reply`, a datagram that passed every check as an
+   * Keeps a copy of `reply`, a datagram that passed every check as an
    * answer to `q` (`message` is its decoding, which stays its caller's).
    * Replies with records held as raw bytes (types Herald does not
    * interpret) are not kept: a byte array cannot be frozen.
    */
   remember(ns: string, q: EncodedQuestion, reply: Uint8Array, message: Message): void {
-    const probed = reply === this.#probe;
-    const probeBytes = this.#probeBytes;
-    const probeWords = this.#probeWords;
-    this.#probe = this.#probeBytes = this.#probeWords = undefined;
     let questions = this.#byNameserver.get(ns);
     let entry = questions?.get(q);
     if (entry?.resting || reply.length > MAX_IMAGE_BYTES || !freezable(message)) return;
@@ -132,49 +141,54 @@ export class ReplyImages {
       questions = entry = undefined;
     }
     if (questions === undefined) { questions = new Map(); this.#byNameserver.set(ns, questions); }
-    if (entry === undefined) { entry = { images: [], tries: 0, hits: 0, resting: 0 }; questions.set(q, entry); }
-    const bytes = probed ? probeBytes! : aligned(reply);
-    const words = probed ? probeWords! : wordsOf(bytes);
-    const image: Image = { bytes, words, hash: probed ? this.#probeHash : bytesHash(bytes, words), message: undefined };
+    if (entry === undefined) { entry = { images: [], probes: [], tries: 0, hits: 0, resting: 0 }; questions.set(q, entry); }
+    const bytes = Buffer.allocUnsafeSlow(reply.length);
+    bytes.set(reply);
+    const image: Image = { bytes, signature: 0, message: undefined };
     const images = entry.images;
-    if (images.length < IMAGES_PER_QUESTION) { images.push(image); this.#count++; return; }
-    // Full: the oldest order goes (it is the likeliest to belong to an answer that has changed since).
-    images.shift();
+    if (images.length < IMAGES_PER_QUESTION) this.#count++;
+    else images.shift(); // full: the oldest order goes (it is the likeliest to belong to an answer that has changed since)
     images.push(image);
+    probeApart(entry, image);
   }
 }
 
-/** `b`, or a copy of it where its offset in its buffer is not a multiple of 4 (a datagram's is 0: it has a buffer of its own). */
-function aligned(b: Uint8Array): Uint8Array {
-  return (b.byteOffset & 3) === 0 ? b : new Uint8Array(b);
-}
-
-/** The whole 32-bit words of `b` (aligned); the last `length % 4` bytes are left to a byte loop. */
-function wordsOf(b: Uint8Array): Int32Array {
-  return new Int32Array(b.buffer, b.byteOffset, b.length >> 2);
-}
-
-/**
- * A hash of everything after the ID: bytes 2 and 3, words 1 and on, the tail
- * bytes. Word 0 holds the ID, and which half it is depends on the byte
- * order, so its two bytes after the ID are taken one by one.
- */
-function bytesHash(b: Uint8Array, words: Int32Array): number {
-  let h = Math.imul(b.length, 0x9e3779b1) ^ (b.length > 3 ? (b[2]! << 8) | b[3]! : 0);
-  for (let i = 1; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
-  for (let i = words.length << 2; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+/** A hash of `b`'s length and its bytes at `probes` (0 past its end). */
+function signatureOf(b: Uint8Array, probes: readonly number[]): number {
+  const n = b.length;
+  let h = Math.imul(n, 0x9e3779b1);
+  for (let i = 0; i < probes.length; i++) {
+    const p = probes[i]!;
+    h = Math.imul(h ^ (p < n ? b[p]! : 0), 0x01000193);
+  }
   return h;
 }
 
-/** Whether `b` (with its `words`) is the image's bytes after the ID. */
-function sameBytes(image: Image, b: Uint8Array, words: Int32Array): boolean {
-  const mine = image.bytes;
-  const n = b.length;
-  if (mine.length !== n || mine[2] !== b[2] || mine[3] !== b[3]) return false;
-  const w = image.words;
-  for (let i = 1; i < words.length; i++) if (w[i] !== words[i]) return false;
-  for (let i = words.length << 2; i < n; i++) if (mine[i] !== b[i]) return false;
-  return true;
+/**
+ * Adds probes (up to MAX_PROBES) until `image`'s signature differs from
+ * every other image's of the entry: each probe is the first position after
+ * the ID where `image` and one it collides with differ. Past the limit,
+ * images share signatures and are told apart by the full compare.
+ */
+function probeApart(entry: Entry, image: Image): void {
+  const images = entry.images;
+  const probes = entry.probes;
+  for (;;) {
+    image.signature = signatureOf(image.bytes, probes);
+    const other = images.find((o) => o !== image && o.signature === image.signature);
+    if (other === undefined || probes.length === MAX_PROBES) return;
+    const at = firstDifference(image.bytes, other.bytes);
+    if (at < 0 || probes.includes(at)) return; // identical after the ID (or a hash collision): nothing a probe could tell
+    probes.push(at);
+    for (const o of images) o.signature = signatureOf(o.bytes, probes);
+  }
+}
+
+/** The first position after the ID where `a` and `b` differ (their common length if one is the other's start), or -1 when equal. */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 2; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
 }
 
 /** `m` with another ID; the same (frozen) sections. Written out, so that every message has the decoder's shape. */

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { connect } from 'node:net';
 import { QueryTimeoutError, TransportError, UntrustedReplyError } from './errors.ts';
 import type { Nameserver } from './nameserver.ts';

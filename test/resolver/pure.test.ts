@@ -1,6 +1,8 @@
 import t from 'tap';
 import { makeBackend } from '../../src/resolver/backend-source.ts';
 import { diffBackends } from '../../src/resolver/backends-diff.ts';
+import { FreshPortCheck } from '../../src/resolver/fresh-port-check.ts';
+import { PendingQueries } from '../../src/resolver/pending-queries.ts';
 import { srvBackends } from '../../src/resolver/srv-backends.ts';
 import { clampTtl, MAX_TIMER_MS, refreshDelayMs, retryDelayMs } from '../../src/resolver/ttl.ts';
 import { parseNameserver, parseNameservers, parseResolvConf } from '../../src/index.ts';
@@ -55,4 +57,41 @@ t.test('SRV backends: every priority group, each with its priority, duplicates o
   t.same(srvBackends(srv, (x) => addrs[x]).map((x) => `${x.priority} ${x.key}`), ['0 a:80@10.0.0.1', '0 b:80@10.0.0.2', '1 c:80@10.0.0.3'], 'the fallback group too, for the agent');
   t.same(srvBackends(srv, (x) => (x === 'c' ? addrs[x] : [])).map((x) => x.key), ['c:80@10.0.0.3'], 'the next group alone when the lowest has no addresses');
   t.same(srvBackends([{ target: 'a', port: 80, priority: 5, weight: 10 }, { target: 'a', port: 80, priority: 1, weight: 3 }], (x) => addrs[x]).map((x) => `${x.priority} ${x.weight}`), ['1 3'], 'listed in two groups: the lower one');
+});
+
+t.test('fresh ports in place: one reconnect that keeps its port (Linux: by chance) does not end them; three in a row do', async (t) => {
+  const check = new FreshPortCheck();
+  t.equal(check.observe(40000, 40001), true, 'a new port');
+  t.equal(check.observe(40001, 40001), false, 'the same port: not fresh, this socket is replaced');
+  t.equal(check.observe(40001, 0), false, 'a reconnect that failed: not fresh');
+  t.equal(check.trusted, true, 'but two in a row are still chance');
+  t.equal(check.observe(40001, 51234), true);
+  t.equal(check.observe(51234, 51234), false);
+  t.equal(check.observe(51234, 51234), false);
+  t.equal(check.trusted, true, 'a fresh port started the count again');
+  t.equal(check.observe(51234, 51234), false);
+  t.equal(check.trusted, false, 'three in a row: this kernel keeps ports, open new sockets');
+});
+
+t.test('pending queries by ID: an array for the few a socket holds, a Map past 16, the array again once drained', async (t) => {
+  const pending = new PendingQueries<{ id: number }>();
+  const entries = Array.from({ length: 40 }, (_, i) => ({ id: (i * 7919) & 0xffff }));
+  for (const e of entries.slice(0, 3)) pending.add(e);
+  t.equal(pending.size, 3);
+  t.equal(pending.get(entries[1]!.id), entries[1]);
+  t.equal(pending.has(entries[5]!.id), false);
+  pending.delete(entries[0]!);
+  t.same(pending.snapshot().map((e) => e.id).sort(), [entries[1]!.id, entries[2]!.id].sort(), 'the rest, after a delete from the front');
+  const stranger = { id: entries[1]!.id };
+  pending.delete(stranger);
+  t.equal(pending.get(entries[1]!.id), entries[1], 'deleting another entry with the same ID removes nothing');
+  for (const e of entries.slice(3)) pending.add(e);
+  t.equal(pending.size, 39, 'past 16, in a Map');
+  t.ok(entries.slice(1).every((e) => pending.get(e.id) === e), 'every one found');
+  pending.delete(stranger);
+  t.equal(pending.size, 39, 'in the Map too, only the entry itself is removed');
+  for (const e of pending.snapshot()) pending.delete(e);
+  t.equal(pending.size, 0, 'a snapshot can be settled while it is gone through');
+  pending.add(entries[0]!);
+  t.same(pending.snapshot(), [entries[0]], 'and it starts again');
 });

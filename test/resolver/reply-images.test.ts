@@ -95,6 +95,35 @@ t.test('a reply that differs in one byte after the ID is decoded afresh: a TTL, 
   t.equal(address(back.additionals), '10.5.0.1');
 });
 
+t.test('shuffled orders a byte or two apart: each reply gets its own order, also past the point where they are told apart', async (t) => {
+  // BIND's answer of 3 SRV records to a.., b.., c..: its 6 orders differ only in the targets' first letters.
+  const orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+  const letters = ['a', 'b', 'c'];
+  let n = 0;
+  let sent: string[] = [];
+  const s = await server(t, (q) => {
+    const order = orders[n++ % orders.length]!;
+    sent = order.map((i) => `${letters[i]}.${D}`);
+    return [replyTo(q, { answers: sent.map((target) => ({ name: q.questions[0]!.name, type: RecordType.SRV, class: 1, ttl: 30, priority: 0, weight: 10, port: 2021, target })) })];
+  });
+  const c = client(t);
+  const o = { nameservers: [s.nameserver], client: c, tries: 1, timeoutMs: 1000 };
+  const seen = new Map<string, readonly ResourceRecord[]>();
+  for (let i = 0; i < 4 * orders.length; i++) {
+    const r = await lookup(SRV, 'SRV', o);
+    const got = r.answers.map((a) => ('target' in a ? a.target : ''));
+    t.same(got, sent, `lookup ${i}: the order this reply carries`);
+    if (i >= 2 * orders.length) {
+      // By the third round every order has an image with a decoding: each order always gets the same one.
+      const key = got.join();
+      if (seen.has(key)) t.equal(r.answers, seen.get(key), `lookup ${i}: from its own order's image`);
+      seen.set(key, r.answers);
+    }
+  }
+  t.equal(seen.size, orders.length);
+  t.match(c.stats.get(s.nameserver), { rejected: 0, timeouts: 0 });
+});
+
 t.test('an image\'s bytes prove nothing about a datagram: wrong ID, foreign answers and another source are still rejected', async (t) => {
   const knobs: Knobs = { ttl: 30, address: '10.5.0.1', aa: true };
   let tricks = false;
