@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
 import { InvalidNameError } from './errors.ts';
 import { expandIPv6 } from './name.ts';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { readFile, stat } from 'node:fs/promises';
 import { inspect } from 'node:util';
 import { HeraldError } from '../errors.ts';

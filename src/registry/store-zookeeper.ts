@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import zookeeper, { type Client, type Stat, type Watcher, type ZkError } from 'node-zookeeper-client';
 import { InvalidArgumentError } from '../errors.ts';
