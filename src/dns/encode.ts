@@ -35,29 +35,55 @@ export class MessageWriter {
   }
 
   u8(v: number): void { this.#reserve(1); this.#buf[this.#offset++] = v; }
-  u16(v: number): void { this.#reserve(2); this.#buf.writeUInt16BE(v, this.#offset); this.#offset += 2; }
-  u32(v: number): void { this.#reserve(4); this.#buf.writeUInt32BE(v >>> 0, this.#offset); this.#offset += 4; }
+  u16(v: number): void {
+    this.#reserve(2);
+    const b = this.#buf;
+    b[this.#offset] = v >>> 8;
+    b[this.#offset + 1] = v;
+    this.#offset += 2;
+  }
+  u32(v: number): void {
+    this.#reserve(4);
+    const b = this.#buf;
+    const at = this.#offset;
+    b[at] = v >>> 24;
+    b[at + 1] = v >>> 16;
+    b[at + 2] = v >>> 8;
+    b[at + 3] = v;
+    this.#offset = at + 4;
+  }
 
   /** Patches a 16-bit field written earlier (counts, RDLENGTH). */
-  setU16(at: number, v: number): void { this.#buf.writeUInt16BE(v, at); }
+  setU16(at: number, v: number): void { this.#buf[at] = v >>> 8; this.#buf[at + 1] = v; }
 
-  /** Writes `name` (no trailing dot; '' is the root), compressing when asked. */
+  /**
+   * Writes `name` (no trailing dot; '' is the root), compressing when asked.
+   * Every suffix written is remembered (lower-cased) for later names to
+   * point at. Labels are written a char at a time as latin1 (the low byte),
+   * as `Buffer.from(label, 'latin1')` would: a Buffer per label was most of
+   * what encoding a large service's reply cost.
+   */
   name(name: string, compress = true): void {
-    let rest = name;
-    while (rest.length > 0) {
-      const key = rest.toLowerCase();
-      const seen = compress ? this.#names.get(key) : undefined;
-      if (seen !== undefined) { this.u16(0xc000 | seen); return; }
+    const lower = name.toLowerCase();
+    let at = 0;
+    while (at < name.length) {
+      const key = at === 0 ? lower : lower.slice(at);
+      if (compress) {
+        const seen = this.#names.get(key);
+        if (seen !== undefined) { this.u16(0xc000 | seen); return; }
+      }
       if (this.#offset < 0x4000) this.#names.set(key, this.#offset);
-      const dot = rest.indexOf('.');
-      const label = dot < 0 ? rest : rest.slice(0, dot);
-      const bytes = Buffer.from(label, 'latin1');
-      if (bytes.length === 0 || bytes.length > 63) throw new InvalidNameError(name, `label "${label}" has ${bytes.length} bytes`);
-      this.u8(bytes.length);
-      this.#reserve(bytes.length);
-      bytes.copy(this.#buf, this.#offset);
-      this.#offset += bytes.length;
-      rest = dot < 0 ? '' : rest.slice(dot + 1);
+      let dot = name.indexOf('.', at);
+      if (dot < 0) dot = name.length;
+      const length = dot - at;
+      if (length === 0 || length > 63) throw new InvalidNameError(name, `label "${name.slice(at, dot)}" has ${length} bytes`);
+      this.#reserve(length + 1);
+      const b = this.#buf;
+      let o = this.#offset;
+      b[o++] = length;
+      for (let i = at; i < dot; i++) b[o++] = name.charCodeAt(i);
+      this.#offset = o;
+      at = dot + 1;
     }
     this.u8(0);
   }
@@ -78,8 +104,7 @@ export class MessageWriter {
     if ('data' in r) { this.#reserve(r.data.length); this.#buf.set(r.data, this.#offset); this.#offset += r.data.length; return; }
     switch (r.type) {
       case RecordType.A:
-        if (isIP(r.address) !== 4) throw new InvalidNameError(r.address, 'not an IPv4 address');
-        for (const part of r.address.split('.')) this.u8(Number(part));
+        this.#ipv4(r.address);
         return;
       case RecordType.AAAA:
         if (isIP(r.address) !== 6) throw new InvalidNameError(r.address, 'not an IPv6 address');
@@ -106,6 +131,34 @@ export class MessageWriter {
         }
         return;
     }
+  }
+
+  /**
+   * The four bytes of a dotted-quad IPv4 address, read as `isIP` accepts
+   * them (decimal, 0-255, no leading zeros), without its regular expression
+   * and a string per part.
+   */
+  #ipv4(address: string): void {
+    this.#reserve(4);
+    const b = this.#buf;
+    let o = this.#offset;
+    let i = 0;
+    for (let part = 0; part < 4; part++) {
+      if (part > 0) { if (address.charCodeAt(i) !== 0x2e) break; i++; }
+      const start = i;
+      let v = 0;
+      while (i < address.length && i - start < 3) {
+        const c = address.charCodeAt(i) - 0x30;
+        if (c < 0 || c > 9) break;
+        v = v * 10 + c;
+        i++;
+      }
+      const digits = i - start;
+      if (digits === 0 || v > 255 || (digits > 1 && address.charCodeAt(start) === 0x30)) break;
+      b[o++] = v;
+    }
+    if (o !== this.#offset + 4 || i !== address.length) throw new InvalidNameError(address, 'not an IPv4 address');
+    this.#offset = o;
   }
 }
 

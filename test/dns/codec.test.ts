@@ -1,5 +1,6 @@
 import t from 'tap';
 import { createSocket } from 'node:dgram';
+import { isIP } from 'node:net';
 import dns2 from 'dns2';
 import {
   decodeMessage, encodeMessage, encodeQuery, emptyMessage, isType, MalformedPacketError,
@@ -26,6 +27,46 @@ t.test('a message survives encode → decode, SRV targets uncompressed', async (
   const parsed = dns2.Packet.parse(wire);
   t.equal(parsed.answers[0].target, 'a.moray.coal.joyent.us');
   t.equal(parsed.answers[0].port, 2021);
+});
+
+t.test('an A record takes the addresses isIP takes as IPv4, and only those', async (t) => {
+  const tricky = ['10.0.0.1', '0.0.0.0', '255.255.255.255', '1.2.3.04', '01.2.3.4', '1.2.3.256', '1.2.3', '1.2.3.4.5', '1.2.3.4.', '.1.2.3.4', '1..2.3',
+    '1.2.3.-4', '1.2.3.4 ', ' 1.2.3.4', '1.2.3.x', '', '1234.1.1.1', '::1', '10.0.0.1/24', '1.2.3.4\u0000', '00.1.2.3', '192.168.1.100', '9.99.199.249'];
+  let random = 0;
+  for (let i = 0; i < 2000; i++) {
+    const parts = Array.from({ length: 3 + Math.floor(Math.random() * 3) }, () => String(Math.floor(Math.random() * 300)).padStart(Math.random() < 0.1 ? 3 : 0, '0'));
+    tricky.push(parts.join('.'));
+  }
+  for (const address of tricky) {
+    const m = emptyMessage(1);
+    m.answers.push({ name: 'a.b', type: RecordType.A, class: 1, ttl: 30, address });
+    if (isIP(address) === 4) {
+      const back = decodeMessage(encodeMessage(m)).answers[0] as { address: string };
+      if (back.address !== address) t.fail(`${address} came back ${back.address}`);
+      random++;
+    } else {
+      try { encodeMessage(m); t.fail(`${JSON.stringify(address)} was encoded`); } catch (err) {
+        if (!(err instanceof InvalidNameError)) t.fail(`${JSON.stringify(address)}: ${String(err)}`);
+      }
+    }
+  }
+  t.ok(random > 200, `${random} valid addresses among them`);
+});
+
+t.test('names are compressed against every suffix written before, case-blind, and written as latin1 bytes', async (t) => {
+  const m = emptyMessage(1);
+  m.questions.push({ name: 'A.Moray.coal.joyent.us', type: RecordType.A, class: 1 });
+  m.answers.push({ name: 'a.moray.COAL.joyent.us', type: RecordType.A, class: 1, ttl: 30, address: '10.0.0.1' });
+  m.answers.push({ name: 'b.moray.coal.joyent.us', type: RecordType.A, class: 1, ttl: 30, address: '10.0.0.2' });
+  m.answers.push({ name: 'caf\u00e9.coal.joyent.us', type: RecordType.A, class: 1, ttl: 30, address: '10.0.0.3' });
+  const wire = encodeMessage(m);
+  t.equal(wire.readUInt16BE(12 + 24 + 4), 0xc00c, 'the first answer points at the question');
+  const second = 12 + 24 + 4 + 2 + 10 + 4;
+  t.same([...wire.subarray(second, second + 4)], [1, 0x62, 0xc0, 14], 'b, then a pointer to moray.coal.joyent.us');
+  t.ok(wire.includes(Buffer.from('\x04caf\xe9', 'latin1')), 'é as one latin1 byte');
+  t.equal(decodeMessage(wire).answers[1]!.name, 'b.Moray.coal.joyent.us', 'a pointer reads back the spelling it points at');
+  t.throws(() => encodeMessage({ ...emptyMessage(1), questions: [{ name: 'a..b', type: 1, class: 1 }] }), { code: 'HERALD_INVALID_NAME' });
+  t.throws(() => encodeMessage({ ...emptyMessage(1), questions: [{ name: `${'x'.repeat(64)}.b`, type: 1, class: 1 }] }), /has 64 bytes/);
 });
 
 t.test('malformed packets are typed errors, never crashes', async (t) => {
