@@ -118,22 +118,50 @@ function zkFeed(writer: ZkWriter): Feed {
   };
 }
 
-/** How long an UPDATE may wait for nsupdate's answer. */
+/** How long an UPDATE may go unanswered, resent or not, before the run fails. */
 const NSUPDATE_MS = 10_000;
+/** Sends of one UPDATE, the first included, before the run fails. */
+const NSUPDATE_TRIES = 20;
+/** UPDATEs that had to be sent again, over the whole run (printed at the end). */
+let nsupdateResent = 0;
 
-/** One nsupdate process; each change is one UPDATE message, acknowledged in order. */
+/**
+ * One nsupdate process; each change is one UPDATE message, acknowledged in
+ * order. nsupdate runs its commands one after another, so the sends not
+ * yet acknowledged are answered, or fail, in the order they were written.
+ * Now and then BIND closes an update's TCP connection unanswered (nsupdate:
+ * "Communication with ... failed: end of file", and it prints no answer),
+ * sometimes for many in a row: such an UPDATE is sent again, behind those
+ * written since, and the run fails only if one stays unanswered.
+ */
 function nsupdateFeed(port: number): Feed {
   const child: ChildProcess = spawn('nsupdate', ['-v'], { stdio: ['pipe', 'pipe', 'pipe'] });
   reapOnExit(child);
-  // nsupdate prints nothing per successful send; a trailing `answer` after each send tells it was answered.
-  const waiting: (() => void)[] = [];
+  interface Sent { lines: string; tries: number; done: () => void; fail: (err: Error) => void }
+  const sent: Sent[] = [];
   let out = '';
+  // nsupdate prints nothing per successful send; a trailing `answer` after each send tells it was answered.
   child.stdout!.on('data', (d: Buffer) => {
     out += d.toString();
     let at;
-    while ((at = out.indexOf(';; ->>HEADER<<-')) >= 0) { out = out.slice(at + 15); waiting.shift()?.(); }
+    while ((at = out.indexOf(';; ->>HEADER<<-')) >= 0) { out = out.slice(at + 15); sent.shift()?.done(); }
   });
-  child.stderr!.on('data', (d: Buffer) => process.stderr.write(`nsupdate: ${d}`));
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+    let nl;
+    while ((nl = err.indexOf('\n')) >= 0) {
+      const line = err.slice(0, nl);
+      err = err.slice(nl + 1);
+      if (!/^; Communication with .* failed/.test(line)) { process.stderr.write(`nsupdate: ${line}\n`); continue; }
+      const failed = sent.shift();
+      if (!failed) continue;
+      if (++failed.tries >= NSUPDATE_TRIES) { failed.fail(new Error(`nsupdate: an UPDATE failed ${failed.tries} times, the last: ${line}`)); continue; }
+      nsupdateResent++;
+      sent.push(failed);
+      child.stdin!.write(failed.lines);
+    }
+  });
   child.stdin!.write(`server 127.0.0.1 ${port}\nzone ${DOMAIN}\n`);
   return {
     change(s, i, join) {
@@ -142,10 +170,9 @@ function nsupdateFeed(port: number): Feed {
       const lines = join
         ? `update add ${name} 30 A ${addressOf(i)}\nupdate add ${srv} 60 SRV 0 10 80 ${name}\nsend\nanswer\n`
         : `update delete ${name} A\nupdate delete ${srv} SRV 0 10 80 ${name}\nsend\nanswer\n`;
-      // A send that fails (nsupdate says so on stderr) gets no answer at all: fail the run then, never hang it.
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`nsupdate: no answer to an UPDATE in ${NSUPDATE_MS} ms`)), NSUPDATE_MS);
-        waiting.push(() => { clearTimeout(timer); resolve(); });
+        sent.push({ lines, tries: 0, done: () => { clearTimeout(timer); resolve(); }, fail: (e) => { clearTimeout(timer); reject(e); } });
         child.stdin!.write(lines);
       });
     },
@@ -342,6 +369,7 @@ try {
   const others = (c: Cores) => c.registry + c.writer;
   console.log(`herald at ${top.round.rate}/s: q/s ${(top.round.load.qps / top.idle.result.qps).toFixed(2)}x idle (target >= 0.9x), propagation p99 ${top.round.p99.toFixed(1)} ms (target <= 50 ms); ` +
     `herald's CPU per query ${(perQuery(top.round.cores, top.round.load) / perQuery(top.idle.cores, top.idle.result)).toFixed(2)}x idle; ZooKeeper and the writer took ${others(top.round.cores).toFixed(2)} cores (idle: ${others(top.idle.cores).toFixed(2)}) of the 2 herald and dnsperf share`);
+    if (nsupdateResent > 0) console.log(`BIND: ${nsupdateResent} UPDATEs sent again after BIND closed their connection unanswered (counted once in its rate, when answered)`);
   }
 } finally {
   for (const f of feeds) await f.close();
