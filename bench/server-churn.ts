@@ -3,8 +3,8 @@
 // `herald serve` fed by a real ZooKeeper (a raw client writing as registrars
 // do) against BIND fed the same changes by RFC 2136 dynamic update (one
 // long-lived `nsupdate`, one UPDATE message per change): q/s and average
-// latency under dnsperf while the changes run, each against its own idle
-// figure, and propagation p50/p99 of a probe change (write issued → answer
+// latency under dnsperf while the changes run, each against an idle run of
+// the same server made just before it, and propagation p50/p99 of a probe change (write issued → answer
 // changed) made every PROBE_MS under that churn and query load. The rate
 // each writer really reached is printed too. Targets (DESIGN.md): at
 // 1000 changes/s herald q/s >= 0.9x idle and propagation p99 <= 50 ms.
@@ -19,7 +19,7 @@
 // on the same changes, both probed: a before/after A/B of CPU per change
 // and propagation that the machine's load moves alike for both (run it in
 // both orders: each herald costs the other some ZooKeeper time).
-// Bounded: 2 x SECONDS per rate per server, plus an idle run each.
+// Bounded: 3 x SECONDS per rate per server (idle, churn, churn without queries).
 // herald serve runs with --rrl off: dnsperf from one address is a flood by RRL's measure, and BIND here has none.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -328,16 +328,19 @@ try {
     herald: heraldCharged,
     bind: { server: await udpPortPids(bindPort), registry: [], writer: [...bindFeeds.feed.pids, ...bindFeeds.probe.pids] },
   };
-  const idle = {
-    herald: await measured(charged.herald, () => dnsperf(port, queryFile, SECONDS, { clients: CLIENTS })),
-    bind: await measured(charged.bind, () => dnsperf(bindPort, queryFile, SECONDS, { clients: CLIENTS })),
-  };
+  // Each churn round against an idle run of its own server just before it: one idle figure for all
+  // rounds swung 70k-100k q/s between runs of the bench, and every ratio with it.
+  const idleRun = (at: number, charge: Charged) => measured(charge, () => dnsperf(at, queryFile, SECONDS, { clients: CLIENTS }));
   const rows: { server: string; idle: { result: DnsperfResult; cores: Cores }; round: Round }[] = [];
   for (const rate of RATES) {
     // herald: a REFUSED (the name is not held) or an answer with the probe's address.
-    rows.push({ server: 'herald serve', idle: idle.herald, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.herald) });
-    rows.push({ server: 'BIND nsupdate', idle: idle.bind, round: await churn(bindFeeds.feed, bindFeeds.probe, bindPort, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.bind) });
+    const heraldIdle = await idleRun(port, charged.herald);
+    rows.push({ server: 'herald serve', idle: heraldIdle, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.herald) });
+    const bindIdle = await idleRun(bindPort, charged.bind);
+    rows.push({ server: 'BIND nsupdate', idle: bindIdle, round: await churn(bindFeeds.feed, bindFeeds.probe, bindPort, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.bind) });
   }
+  const idle = { herald: rows[0]!.idle, bind: rows[1]!.idle };
+  const idleList = (server: string) => rows.filter((r) => r.server === server).map((r) => `${(r.idle.result.qps / 1000).toFixed(1)}k`).join(' / ');
   // What following the registry costs each server, without queries: its CPU per change (the churn's and the probe's, 10/s).
   const quiet: { server: string; rate: number; perChange: number; cores: Cores }[] = [];
   for (const rate of RATES) {
@@ -351,7 +354,7 @@ try {
   const perQuery = (cores: Cores, load: DnsperfResult) => (cores.server / load.qps) * 1e6;
   const coreCols = (c: Cores) => `${c.server.toFixed(2).padStart(6)}  ${c.registry.toFixed(2).padStart(6)}  ${c.writer.toFixed(2).padStart(6)}  ${c.dnsperf.toFixed(2).padStart(7)}`;
   console.log(`server under registry churn (${SERVICES} services of ${MEMBERS}; dnsperf -c ${CLIENTS}, ${SECONDS} s per point; probe change every ${PROBE_MS} ms; ${THREADS} threads)`);
-  console.log(`idle: herald ${idle.herald.result.qps.toFixed(0)} q/s (${idle.herald.result.latencyMs.toFixed(2)} ms), BIND ${idle.bind.result.qps.toFixed(0)} q/s (${idle.bind.result.latencyMs.toFixed(2)} ms)`);
+  console.log(`idle, just before each rate's round ("vs idle" is against it; the table's idle row is the first): herald ${idleList('herald serve')} q/s, BIND ${idleList('BIND nsupdate')} q/s`);
   console.log('cores: CPU seconds per wall second of the server, its registry (ZooKeeper; none for BIND), the writers (this bench process; nsupdate) and dnsperf, on the same cores');
   console.log('server          changes/s  reached      q/s  vs idle  avg ms  propagation p50 ms  p99 ms  server   zk/reg  writer  dnsperf  server µs/query  vs idle');
   for (const { server, idle: base } of rows.filter((r, i) => i < 2)) {
