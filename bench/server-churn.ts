@@ -119,7 +119,7 @@ function zkFeed(writer: ZkWriter): Feed {
 }
 
 /** How long an UPDATE may go unanswered, resent or not, before the run fails. */
-const NSUPDATE_MS = 10_000;
+const NSUPDATE_MS = 30_000;
 /** Sends of one UPDATE, the first included, before the run fails. */
 const NSUPDATE_TRIES = 20;
 /** UPDATEs that had to be sent again, over the whole run (printed at the end). */
@@ -131,8 +131,9 @@ let nsupdateResent = 0;
  * yet acknowledged are answered, or fail, in the order they were written.
  * Now and then BIND closes an update's TCP connection unanswered (nsupdate:
  * "Communication with ... failed: end of file", and it prints no answer),
- * sometimes for many in a row: such an UPDATE is sent again, behind those
- * written since, and the run fails only if one stays unanswered.
+ * sometimes for many in a row: such an UPDATE is sent again after a pause,
+ * behind those written since, and the run fails only if one stays
+ * unanswered.
  */
 function nsupdateFeed(port: number): Feed {
   const child: ChildProcess = spawn('nsupdate', ['-v'], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -158,8 +159,8 @@ function nsupdateFeed(port: number): Feed {
       if (!failed) continue;
       if (++failed.tries >= NSUPDATE_TRIES) { failed.fail(new Error(`nsupdate: an UPDATE failed ${failed.tries} times, the last: ${line}`)); continue; }
       nsupdateResent++;
-      sent.push(failed);
-      child.stdin!.write(failed.lines);
+      // After a pause that grows with each try: such failures come in runs, and a resend at once failed too.
+      setTimeout(() => { if (child.stdin!.writableEnded) return; sent.push(failed); child.stdin!.write(failed.lines); }, 50 * failed.tries);
     }
   });
   child.stdin!.write(`server 127.0.0.1 ${port}\nzone ${DOMAIN}\n`);
