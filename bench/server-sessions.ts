@@ -19,7 +19,7 @@ import { freePort } from '../test/fixtures/ports.ts';
 import { reapOnExit } from '../test/fixtures/reap.ts';
 import { ZooKeeper } from '../test/fixtures/zookeeper.ts';
 import { percentile, UdpAsker } from './lib/udp-query.ts';
-import { addressOf, hostJson, serviceJson, ZkWriter } from './lib/zk-writer.ts';
+import { addressOf, hostJson, isNodeExists, serviceJson, ZkWriter } from './lib/zk-writer.ts';
 
 const SESSIONS = Number(process.env['SESSIONS'] ?? 1000);
 const SERVICES = 10;
@@ -35,8 +35,16 @@ const instancePath = (i: number) => `${ROOT}/svc${i % SERVICES}/i${i}`;
 
 async function register(zk: ZooKeeper, i: number): Promise<ZkWriter> {
   const session = await ZkWriter.open(zk.connectString, 20_000);
-  await session.create(instancePath(i), hostJson(addressOf(i), 80), true);
-  return session;
+  // A restart closes the old session without waiting: until ZooKeeper has closed it, its node is still there.
+  for (let tries = 1; ; tries++) {
+    try {
+      await session.create(instancePath(i), hostJson(addressOf(i), 80), true);
+      return session;
+    } catch (err) {
+      if (!isNodeExists(err) || tries >= 50) { session.close(); throw err; }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
 }
 
 const zk = await ZooKeeper.start({ maxClientCnxns: SESSIONS + 50 });

@@ -18,6 +18,11 @@ export function addressOf(i: number): string {
   return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 }
 
+/** Whether `err` is ZooKeeper's NODE_EXISTS (a create of a node that is there). */
+export function isNodeExists(err: unknown): boolean {
+  return (err as Partial<ZkError> | null)?.getCode?.() === Exception.NODE_EXISTS;
+}
+
 export class ZkWriter {
   readonly #client: Client;
 
