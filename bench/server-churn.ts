@@ -4,8 +4,9 @@
 // do) against BIND fed the same changes by RFC 2136 dynamic update (one
 // long-lived `nsupdate`, one UPDATE message per change): q/s and average
 // latency under dnsperf while the changes run, each against an idle run of
-// the same server made just before it, and propagation p50/p99 of a probe change (write issued → answer
-// changed) made every PROBE_MS under that churn and query load. The rate
+// the same server made just before it, and propagation p50/p99 of a probe
+// change (write issued → answer changed) made every PROBE_MS under that
+// churn and query load. The rate
 // each writer really reached is printed too. Targets (DESIGN.md): at
 // 1000 changes/s herald q/s >= 0.9x idle and propagation p99 <= 50 ms.
 // Every round also prints where the 2 cores went (the server's processes,
@@ -185,12 +186,17 @@ function nsupdateFeed(port: number): Feed {
 
 interface Round { rate: number; reached: number; load: DnsperfResult; p50: number; p99: number; cores: Cores; b?: { p50: number; p99: number } }
 
+/** Whether an answer shows the probe instance: records (not herald's REFUSED nor BIND's NXDOMAIN for a name not held). */
+function probePresent(m: NonNullable<Awaited<ReturnType<UdpAsker['ask']>>>): boolean {
+  return m.rcode === 0 && m.answers.length > 0;
+}
+
 /**
  * Runs churn at `rate` changes/s (instances beyond the base MEMBERS of each
  * service joining, then leaving) for SECONDS while dnsperf runs and a probe
  * instance joins and leaves every PROBE_MS, timed until the answer changes.
  */
-async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, present: (m: Awaited<ReturnType<UdpAsker['ask']>>) => boolean, charged: Charged, queries = true, portB?: number): Promise<Round> {
+async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, charged: Charged, queries = true, portB?: number): Promise<Round> {
   const asker = await UdpAsker.open(port);
   // The second herald (BENCH_HERALD_MAIN_B) is probed on the same changes, by an asker of its own, at the same time.
   const askerB = portB === undefined ? undefined : await UdpAsker.open(portB);
@@ -234,7 +240,7 @@ async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: strin
   const visible = async (a: UdpAsker, t0: number, joined: boolean): Promise<number> => {
     for (;;) {
       const m = await a.ask(`i9999.svc0.${DOMAIN}`, RecordType.A, 200);
-      if (m && present(m) === joined) return performance.now() - t0;
+      if (m && probePresent(m) === joined) return performance.now() - t0;
       if (performance.now() - t0 > 5000) throw new Error(`probe change not visible in 5 s at ${rate}/s`);
     }
   };
@@ -316,7 +322,7 @@ try {
     for (const rate of RATES) {
       const b0 = heraldB && await cpuSeconds(heraldB.pid!);
       const t0 = performance.now();
-      const r = await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, heraldCharged, false, heraldB && portB);
+      const r = await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, heraldCharged, false, heraldB && portB);
       const coresB = heraldB && ((await cpuSeconds(heraldB.pid!)) - b0!) / ((performance.now() - t0) / 1000);
       const changes = r.reached + 1000 / PROBE_MS;
       console.log(`herald serve  ${String(rate).padStart(9)}/s  reached ${r.reached.toFixed(0)}  server ${((r.cores.server / changes) * 1e6).toFixed(0).padStart(6)} µs/change (${r.cores.server.toFixed(2)} cores)  zk ${r.cores.registry.toFixed(2)}  writer ${r.cores.writer.toFixed(2)}  propagation p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms  (${threadCols(r.cores)})` +
@@ -335,11 +341,10 @@ try {
   const idleRun = (at: number, charge: Charged) => measured(charge, () => dnsperf(at, queryFile, SECONDS, { clients: CLIENTS }));
   const rows: { server: string; idle: { result: DnsperfResult; cores: Cores }; round: Round }[] = [];
   for (const rate of RATES) {
-    // herald: a REFUSED (the name is not held) or an answer with the probe's address.
     const heraldIdle = await idleRun(port, charged.herald);
-    rows.push({ server: 'herald serve', idle: heraldIdle, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.herald) });
+    rows.push({ server: 'herald serve', idle: heraldIdle, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, charged.herald) });
     const bindIdle = await idleRun(bindPort, charged.bind);
-    rows.push({ server: 'BIND nsupdate', idle: bindIdle, round: await churn(bindFeeds.feed, bindFeeds.probe, bindPort, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charged.bind) });
+    rows.push({ server: 'BIND nsupdate', idle: bindIdle, round: await churn(bindFeeds.feed, bindFeeds.probe, bindPort, queryFile, rate, charged.bind) });
   }
   const idle = { herald: rows[0]!.idle, bind: rows[1]!.idle };
   const idleList = (server: string) => rows.filter((r) => r.server === server).map((r) => `${(r.idle.result.qps / 1000).toFixed(1)}k`).join(' / ');
@@ -347,7 +352,7 @@ try {
   const quiet: { server: string; rate: number; perChange: number; cores: Cores }[] = [];
   for (const rate of RATES) {
     for (const [server, feeds, at, charge] of [['herald serve', heraldFeeds, port, charged.herald], ['BIND nsupdate', bindFeeds, bindPort, charged.bind]] as const) {
-      const r = await churn(feeds.feed, feeds.probe, at, queryFile, rate, (m) => !!m && m.rcode === 0 && m.answers.length > 0, charge, false);
+      const r = await churn(feeds.feed, feeds.probe, at, queryFile, rate, charge, false);
       const changes = r.reached + 1000 / PROBE_MS;
       quiet.push({ server, rate, perChange: (r.cores.server / changes) * 1e6, cores: r.cores });
     }

@@ -42,7 +42,7 @@ export class ZkWriter {
   create(path: string, data: string | null, ephemeral: boolean, exists: 'keep' | 'fail' = 'fail'): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#client.create(path, data === null ? null : Buffer.from(data), ephemeral ? CreateMode.EPHEMERAL : CreateMode.PERSISTENT, (err: ZkError | null) => {
-        if (err && !(exists === 'keep' && err.getCode() === Exception.NODE_EXISTS)) reject(err);
+        if (err && !(exists === 'keep' && isNodeExists(err))) reject(err);
         else resolve();
       });
     });
