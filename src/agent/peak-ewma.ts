@@ -1,6 +1,6 @@
 // Peak-EWMA latency: jumps up to a worse latency at once and decays towards
-// better ones. Unobserved for `decayMs`, it is unknown again, so a backend
-// once slow gets one request to measure it anew. A peak must be confirmed by
+// better ones. Unobserved for `decayMs`, it is unknown again and warms up
+// anew, so a backend once slow is measured again. A peak must be confirmed by
 // PEAK_AFTER spikes in a row: single pauses (GC, a descheduled process) are
 // noise that would otherwise steer traffic away from a healthy backend.
 
@@ -36,6 +36,10 @@ export function newLatencyState(): LatencyState {
 }
 
 export function observeLatency(state: LatencyState, sampleMs: number, now: number, decayMs: number): void {
+  // Unobserved for the decay time, the old average says nothing, and the
+  // next answers are a first backend's again (a new connection, cold code):
+  // warm up anew rather than let one slow answer price it out for good.
+  if (now - state.stamp > decayMs) state.samples = 0;
   state.samples++;
   const spike = state.samples > WARMUP_SAMPLES && sampleMs > SPIKE * state.ewma;
   if (!spike) {
@@ -47,8 +51,7 @@ export function observeLatency(state: LatencyState, sampleMs: number, now: numbe
     state.spikes++;
     state.spikeSeenAt = now;
   }
-  if (state.samples === 1 || now - state.stamp > decayMs) {
-    // First, or after so long unobserved that the old average says nothing.
+  if (state.samples === 1) {
     state.ewma = sampleMs;
   } else if (state.samples <= WARMUP_SAMPLES) {
     state.ewma = Math.min(state.ewma, sampleMs);

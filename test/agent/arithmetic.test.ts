@@ -180,6 +180,14 @@ t.test('peak-EWMA: warm-up samples are not peaks; later a worse sample is taken 
   t.ok(s.ewma > 7 && s.ewma < 8, `decays slowly (${s.ewma.toFixed(2)})`);
   t.ok(currentLatency(s, 900, 1000) > 7, 'remembered for a while');
   t.equal(currentLatency(s, 1032, 1000), 0, 'unobserved for the decay time: unknown, so it gets a request to measure it');
+  // Measured anew, it warms up anew: one slow first answer (a new connection) does not price it out.
+  observeLatency(s, 30, 1032, 1000);
+  t.equal(currentLatency(s, 1032, 1000), 0, 'one answer after the gap: still unknown');
+  observeLatency(s, 2, 1033, 1000);
+  observeLatency(s, 3, 1034, 1000);
+  t.equal(currentLatency(s, 1034, 1000), 2, 'after the warm-up again: its best answer, not the slow first one');
+  observeLatency(s, 8, 1040, 1000);
+  t.ok(s.ewma < 4, `then one late answer is noise again (${s.ewma.toFixed(2)})`);
 });
 
 t.test('Host from the request origin, unless the caller set one', async (t) => {

@@ -12,6 +12,8 @@ export interface Behaviour {
   status?: number;
   /** Delay before answering (ms). @default 0 */
   delayMs?: number;
+  /** Only the next this many requests wait `delayMs`; later ones are answered at once. @default every request */
+  delayedCount?: number;
 }
 
 export interface Backend {
@@ -55,7 +57,12 @@ export async function startBackend(behaviour: Behaviour = {}, address = '127.0.0
       const id = req.headers['x-request-id'];
       if (typeof id === 'string') ids.push(id);
       b.inFlight++;
-      const { status = 200, delayMs = 0 } = b.behaviour;
+      const { status = 200, delayedCount } = b.behaviour;
+      let { delayMs = 0 } = b.behaviour;
+      if (delayedCount !== undefined) {
+        if (delayedCount > 0) b.behaviour.delayedCount = delayedCount - 1;
+        else delayMs = 0;
+      }
       const answer = (): void => {
         b.inFlight--;
         res.writeHead(status, { 'content-type': 'text/plain', 'x-backend': String(port) });
