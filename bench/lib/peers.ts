@@ -56,17 +56,23 @@ async function answers(port: number, origin: string): Promise<boolean> {
   }
 }
 
+/** The Debian package of each peer's command. */
+const PACKAGES: Record<string, string> = { knotd: 'knot', nsd: 'nsd', unbound: 'unbound', named: 'bind9' };
+
 async function startProcess(name: string, origin: string, dir: string, port: number, command: string, args: string[]): Promise<PeerServer> {
   const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
   reapOnExit(child);
   let log = '';
+  let spawnError: NodeJS.ErrnoException | undefined;
+  child.once('error', (err) => { spawnError = err; });
   child.stderr!.on('data', (chunk: Buffer) => { log = (log + chunk.toString()).slice(-4000); });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
-    await waitFor(`${name} to answer on ${port}`, async () => {
-      if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}:\n${log}`);
-      return answers(port, origin);
-    }, 15_000, 100);
+    // A server that never started or has exited ends the wait at once.
+    await waitFor(`${name} to answer on ${port}`, () => spawnError !== undefined || child.exitCode !== null || child.signalCode !== null || answers(port, origin), 15_000, 100);
+    if (spawnError?.code === 'ENOENT') throw new Error(`${command} is not installed: npm run bench installs it (as root), or apt-get install ${PACKAGES[command] ?? command}`);
+    if (spawnError) throw spawnError;
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited ${child.exitCode ?? child.signalCode}:\n${log}`);
   } catch (err) {
     child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
