@@ -1,10 +1,15 @@
 // Agent throughput and tail latency, against its anchors in the same run:
 // undici Pool (one backend), undici BalancedPool and cueball's HttpAgent
-// (three backends). Concurrency 64. The HTTP servers run in a child process
-// so process.cpuUsage() here measures the client alone.
+// (three backends). Concurrency 64. The HTTP servers run in one child
+// process, and each client in a child of its own, so that process.cpuUsage()
+// measures one client alone: sharing a process, the clients would share
+// undici's code (herald's pools and undici's own run the same functions, whose
+// call sites then see several handler shapes) and one garbage-collected heap,
+// which no application has. Rounds are interleaved: one client runs at a
+// time, the others wait idle.
 //
 //   node_modules/.bin/node bench/agent-throughput.ts
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -18,8 +23,32 @@ const SLOW_ROUNDS = 4;
 const WARM_MS = 300;
 const SETTLE_MS = 200;
 
+type Kind = 'herald' | 'pool' | 'balanced' | 'cueball';
+const NAMES: Record<Kind, string> = { herald: 'herald BalancedAgent (3)', pool: 'undici Pool (1)', balanced: 'undici BalancedPool (3)', cueball: 'cueball HttpAgent (3)' };
+
+interface Result {
+  name: string;
+  requests: number;
+  cpuSeconds: number;
+  perCpuSecond: number;
+  p50: number;
+  p99: number;
+  /** herald only: requests sent to each backend during the run, by port. */
+  sentByPort?: Record<number, number>;
+}
+
+type Command = { run: number; name: string } | { close: true };
+
 if (process.argv[2] === 'serve') {
-  // Child: three servers; server 0's delay is set by the parent.
+  await serve();
+} else if (process.argv[2] === 'client') {
+  await client(process.argv[3] as Kind, JSON.parse(process.argv[4]!) as number[]);
+} else {
+  await main();
+}
+
+async function serve(): Promise<void> {
+  // Three servers; server 0's delay is set by the parent.
   let slowDelay = 0;
   const ports: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -38,25 +67,61 @@ if (process.argv[2] === 'serve') {
   });
   process.on('disconnect', () => process.exit(0));
   process.send!({ ports });
-} else {
-  await main();
 }
 
-interface Result {
-  name: string;
-  requests: number;
-  cpuSeconds: number;
-  perCpuSecond: number;
-  p50: number;
-  p99: number;
+/** One client in its own process: runs a measured load whenever the parent asks. */
+async function client(kind: Kind, ports: number[]): Promise<void> {
+  const origins = ports.map((p) => `http://127.0.0.1:${p}`);
+  let one: () => Promise<void>;
+  let stats: (() => Record<number, number>) | undefined;
+  let close: () => Promise<void>;
+  if (kind === 'cueball') {
+    const cueball = createRequire(import.meta.url)('cueball');
+    const resolver = new cueball.StaticIpResolver({ backends: ports.map((port) => ({ address: '127.0.0.1', port })) });
+    resolver.start();
+    const cagent = new cueball.HttpAgent({ spares: 16, maximum: 96, recovery: { default: { timeout: 2000, retries: 3, delay: 100, maxDelay: 1000 } } });
+    cagent.createPool('service.test', { resolver });
+    one = () =>
+      new Promise<void>((resolve, reject) => {
+        const req = http.request({ host: 'service.test', port: 80, path: '/', agent: cagent }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    close = async () => { cagent.stop(); resolver.stop(); };
+  } else {
+    const d: Dispatcher = kind === 'herald' ? new BalancedAgent({ backends: ports.map((p) => `127.0.0.1:${p}`) }) : kind === 'pool' ? new Pool(origins[1]!) : new BalancedPool(origins);
+    one = undiciOne(d);
+    if (d instanceof BalancedAgent) stats = () => Object.fromEntries(d.stats().backends.map((b) => [b.port, b.requests]));
+    close = () => d.close();
+  }
+  process.on('message', (m: Command) => {
+    if ('close' in m) {
+      void close().then(() => process.exit(0));
+      return;
+    }
+    void (async () => {
+      const before = stats?.();
+      const r = await run(m.name, one, m.run);
+      if (before) {
+        const after = stats!();
+        r.sentByPort = Object.fromEntries(Object.entries(after).map(([port, n]) => [port, n - (before[Number(port)] ?? 0)]));
+      }
+      process.send!(r);
+    })();
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ ready: true });
 }
 
 function pct(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 }
 
-async function run(name: string, one: () => Promise<void>, ms = RUN_MS): Promise<Result> {
-  // A quiet pause first: the previous client's sockets closing and garbage
+async function run(name: string, one: () => Promise<void>, ms: number): Promise<Result> {
+  // Let the previous round's stragglers (and their garbage) clear: work
   // being collected would otherwise be charged to this one.
   await new Promise((r) => setTimeout(r, SETTLE_MS));
   let stop = false;
@@ -100,60 +165,72 @@ function show(r: Result, anchor?: Result): void {
   console.log(`${r.name.padEnd(28)} ${Math.round(r.perCpuSecond).toString().padStart(7)} req/client-CPU-s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.requests} req)${ratio}`);
 }
 
+/** A client's process, and a way to ask it for one measured run. */
+interface ClientProcess {
+  run(ms?: number, name?: string): Promise<Result>;
+  close(): Promise<void>;
+}
+
+async function startClient(kind: Kind, ports: number[]): Promise<ClientProcess> {
+  const child: ChildProcess = fork(new URL(import.meta.url), ['client', kind, JSON.stringify(ports)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise((r) => child.once('message', r));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    run: (ms = RUN_MS, name = NAMES[kind]) =>
+      new Promise<Result>((resolve, reject) => {
+        const onExit = (code: number | null): void => reject(new Error(`${NAMES[kind]}'s process exited ${code}`));
+        child.once('exit', onExit);
+        child.once('message', (r: Result) => { child.off('exit', onExit); resolve(r); });
+        child.send({ run: ms, name } satisfies Command);
+      }),
+    async close() {
+      if (child.connected) child.send({ close: true } satisfies Command);
+      await exited;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const child = fork(new URL(import.meta.url), ['serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ports = await new Promise<number[]>((r) => child.once('message', (m: { ports: number[] }) => r(m.ports)));
   const setSlow = (slowDelay: number): Promise<unknown> => new Promise((r) => { child.once('message', r); child.send({ slowDelay }); });
-  const targets = ports.map((p) => `127.0.0.1:${p}`);
-  const origins = ports.map((p) => `http://127.0.0.1:${p}`);
+  const opened: ClientProcess[] = [];
   try {
-    const herald = new BalancedAgent({ backends: targets });
-    const pool = new Pool(origins[1]!);
-    const balanced = new BalancedPool(origins);
-    const clients: Array<[string, () => Promise<void>]> = [
-      ['herald BalancedAgent (3)', undiciOne(herald)],
-      ['undici Pool (1)', undiciOne(pool)],
-      ['undici BalancedPool (3)', undiciOne(balanced)],
-    ];
+    const kinds = ['herald', 'pool', 'balanced'] as const;
+    const clients: ClientProcess[] = [];
+    for (const kind of kinds) {
+      const c = await startClient(kind, ports);
+      clients.push(c);
+      opened.push(c);
+    }
+    const [herald, , balanced] = clients as [ClientProcess, ClientProcess, ClientProcess];
     // Interleaved rounds, the median of each: the machine is shared, so any
     // one run may be slowed by other work.
     const rounds: Result[][] = clients.map(() => []);
     // One unmeasured pass first, so that no client's first round pays for JIT.
-    for (const [name, one] of clients) await run(name, one);
+    for (const c of clients) await c.run();
     for (let round = 0; round < ROUNDS; round++) {
       // Each round starts with a different client, so none always runs after the same one.
       for (let k = 0; k < clients.length; k++) {
         const i = (k + round) % clients.length;
-        const [name, one] = clients[i]!;
-        rounds[i]!.push(await run(name, one));
+        rounds[i]!.push(await clients[i]!.run());
       }
     }
-    // cueball last and on its own: its pools keep working in the background
-    // (connection state machines, spares, timers) and process.cpuUsage()
-    // would charge that to whichever client ran next.
-    const cueball = createRequire(import.meta.url)('cueball');
-    const resolver = new cueball.StaticIpResolver({ backends: ports.map((port) => ({ address: '127.0.0.1', port })) });
-    resolver.start();
-    const cagent = new cueball.HttpAgent({ spares: 16, maximum: 96, recovery: { default: { timeout: 2000, retries: 3, delay: 100, maxDelay: 1000 } } });
-    cagent.createPool('service.test', { resolver });
-    const cueballOne = (): Promise<void> =>
-      new Promise<void>((resolve, reject) => {
-        const req = http.request({ host: 'service.test', port: 80, path: '/', agent: cagent }, (res) => {
-          res.resume();
-          res.on('end', resolve);
-        });
-        req.on('error', reject);
-        req.end();
-      });
+    // cueball last, its process started only now and closed before the
+    // tail rounds: its pools keep working in the background (connection
+    // state machines, spares, timers), which would take CPU from the
+    // client being measured.
+    const cueball = await startClient('cueball', ports);
+    opened.push(cueball);
     const cueballRounds: Result[] = [];
-    await run('cueball HttpAgent (3)', cueballOne);
-    for (let round = 0; round < ROUNDS / 2; round++) cueballRounds.push(await run('cueball HttpAgent (3)', cueballOne));
-    cagent.stop();
-    resolver.stop();
+    await cueball.run();
+    for (let round = 0; round < ROUNDS / 2; round++) cueballRounds.push(await cueball.run());
+    await cueball.close();
+    opened.pop();
     const byThroughput = (rs: Result[]): Result => [...rs].sort((a, b) => a.perCpuSecond - b.perCpuSecond)[Math.floor(rs.length / 2)]!;
     const results = [...rounds.map(byThroughput), byThroughput(cueballRounds)];
     const [h, p, b, c] = results as [Result, Result, Result, Result];
-    console.log(`\nconcurrency ${CONCURRENCY}, median of ${ROUNDS} interleaved ${RUN_MS} ms runs, servers in a child process`);
+    console.log(`\nconcurrency ${CONCURRENCY}, median of ${ROUNDS} interleaved ${RUN_MS} ms runs, servers in a child process and each client in one of its own`);
     show(h);
     show(p);
     show(b);
@@ -179,19 +256,17 @@ async function main(): Promise<void> {
     const slowShares: number[] = [];
     for (let round = 0; round < SLOW_ROUNDS; round++) {
       await setSlow(0);
-      await run('transition', undiciOne(herald), 500);
-      healthyRuns.push(await run('herald, all healthy', undiciOne(herald)));
+      await herald.run(500, 'transition');
+      healthyRuns.push(await herald.run(RUN_MS, 'herald, all healthy'));
       await setSlow(delay);
       // Three slow answers in a row, each to a request sent after the last
       // came back, before the agent takes it as slow: let that pass unmeasured.
-      await run('transition', undiciOne(herald), 500);
-      const before = herald.stats().backends.map((b) => b.requests);
-      const r = await run('herald, 1 of 3 slow', undiciOne(herald));
-      const sent = herald.stats().backends.map((b, i) => b.requests - before[i]!);
-      const slowIndex = herald.stats().backends.findIndex((b) => b.port === ports[0]);
-      slowShares.push(sent[slowIndex]! / sent.reduce((a, n) => a + n, 0));
+      await herald.run(500, 'transition');
+      const r = await herald.run(RUN_MS, 'herald, 1 of 3 slow');
+      const sent = r.sentByPort!;
+      slowShares.push((sent[ports[0]!] ?? 0) / Object.values(sent).reduce((a, n) => a + n, 0));
       slowRuns[0]!.push(r);
-      slowRuns[1]!.push(await run('BalancedPool, 1 of 3 slow', undiciOne(balanced)));
+      slowRuns[1]!.push(await balanced.run(RUN_MS, 'BalancedPool, 1 of 3 slow'));
     }
     const median = (rs: Result[]): Result => [...rs].sort((a, b) => a.p99 - b.p99)[Math.floor(rs.length / 2)]!;
     console.log(`herald per round, req/client-CPU-s: ${rounds[0]!.map((r) => Math.round(r.perCpuSecond)).join(', ')}; undici Pool: ${rounds[1]!.map((r) => Math.round(r.perCpuSecond)).join(', ')}`);
@@ -203,8 +278,8 @@ async function main(): Promise<void> {
     show(hs);
     show(bs);
     console.log(`herald p99 slow / healthy: ${(hs.p99 / hh.p99).toFixed(2)}×  (target ≤ 2×); BalancedPool p99 slow: ${bs.p99.toFixed(1)} ms (${(bs.p99 / hs.p99).toFixed(1)}× herald's)`);
-    await Promise.all([herald.close(), pool.close(), balanced.close()]);
   } finally {
+    await Promise.all(opened.map((c) => c.close()));
     child.kill();
   }
 }
