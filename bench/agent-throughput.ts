@@ -1,12 +1,12 @@
 // Agent throughput and tail latency, against its anchors in the same run:
 // undici Pool (one backend), undici BalancedPool and cueball's HttpAgent
 // (three backends). Concurrency 64. The HTTP servers run in one child
-// process, and each client in a child of its own, so that process.cpuUsage()
-// measures one client alone: sharing a process, the clients would share
-// undici's code (herald's pools and undici's own run the same functions, whose
-// call sites then see several handler shapes) and one garbage-collected heap,
-// which no application has. Rounds are interleaved: one client runs at a
-// time, the others wait idle.
+// process, and each client's round in a child of its own, started for it,
+// so that process.cpuUsage() measures one client alone: sharing a process,
+// the clients would share undici's code (herald's pools and undici's own run
+// the same functions, whose call sites then see several handler shapes) and
+// one garbage-collected heap, which no application has. Rounds are
+// interleaved, one client at a time.
 //
 //   node_modules/.bin/node bench/agent-throughput.ts
 import { fork, type ChildProcess } from 'node:child_process';
@@ -22,6 +22,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
 const SLOW_ROUNDS = 4;
 const WARM_MS = 300;
 const SETTLE_MS = 200;
+/** A fresh client process's unmeasured run before its measured one: long enough for the JIT to settle on the request path. */
+const WARM_UP_MS = Number(process.env.BENCH_WARM_UP_MS ?? 2000);
 
 type Kind = 'herald' | 'pool' | 'balanced' | 'cueball';
 const NAMES: Record<Kind, string> = { herald: 'herald BalancedAgent (3)', pool: 'undici Pool (1)', balanced: 'undici BalancedPool (3)', cueball: 'cueball HttpAgent (3)' };
@@ -197,40 +199,38 @@ async function main(): Promise<void> {
   const opened: ClientProcess[] = [];
   try {
     const kinds = ['herald', 'pool', 'balanced'] as const;
-    const clients: ClientProcess[] = [];
-    for (const kind of kinds) {
+    // Each round runs every client in a process started for it: one warm-up
+    // run (JIT, connections), then the measured one. A process's own luck
+    // (where its heap landed, what its JIT decided) then counts once in the
+    // median, instead of in every round of a run.
+    const fresh = async (kind: Kind): Promise<Result> => {
       const c = await startClient(kind, ports);
-      clients.push(c);
       opened.push(c);
-    }
-    const [herald, , balanced] = clients as [ClientProcess, ClientProcess, ClientProcess];
+      await c.run(WARM_UP_MS, 'warm-up');
+      const r = await c.run();
+      await c.close();
+      opened.splice(opened.indexOf(c), 1);
+      return r;
+    };
     // Interleaved rounds, the median of each: the machine is shared, so any
     // one run may be slowed by other work.
-    const rounds: Result[][] = clients.map(() => []);
-    // One unmeasured pass first, so that no client's first round pays for JIT.
-    for (const c of clients) await c.run();
+    const rounds: Result[][] = kinds.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
       // Each round starts with a different client, so none always runs after the same one.
-      for (let k = 0; k < clients.length; k++) {
-        const i = (k + round) % clients.length;
-        rounds[i]!.push(await clients[i]!.run());
+      for (let k = 0; k < kinds.length; k++) {
+        const i = (k + round) % kinds.length;
+        rounds[i]!.push(await fresh(kinds[i]!));
       }
     }
-    // cueball last, its process started only now and closed before the
-    // tail rounds: its pools keep working in the background (connection
-    // state machines, spares, timers), which would take CPU from the
-    // client being measured.
-    const cueball = await startClient('cueball', ports);
-    opened.push(cueball);
+    // cueball last, in fewer rounds: its pools keep working in the
+    // background (connection state machines, spares, timers), so its
+    // process never runs beside another client's.
     const cueballRounds: Result[] = [];
-    await cueball.run();
-    for (let round = 0; round < ROUNDS / 2; round++) cueballRounds.push(await cueball.run());
-    await cueball.close();
-    opened.pop();
+    for (let round = 0; round < ROUNDS / 2; round++) cueballRounds.push(await fresh('cueball'));
     const byThroughput = (rs: Result[]): Result => [...rs].sort((a, b) => a.perCpuSecond - b.perCpuSecond)[Math.floor(rs.length / 2)]!;
     const results = [...rounds.map(byThroughput), byThroughput(cueballRounds)];
     const [h, p, b, c] = results as [Result, Result, Result, Result];
-    console.log(`\nconcurrency ${CONCURRENCY}, median of ${ROUNDS} interleaved ${RUN_MS} ms runs, servers in a child process and each client in one of its own`);
+    console.log(`\nconcurrency ${CONCURRENCY}, median of ${ROUNDS} interleaved ${RUN_MS} ms runs, servers in a child process and each client's run in a process of its own`);
     show(h);
     show(p);
     show(b);
@@ -247,8 +247,15 @@ async function main(): Promise<void> {
     console.log(`herald / Pool per round, sorted: ${paired.map((x) => x.toFixed(2)).join(', ')}`);
     console.log(`herald vs cueball:      ${(h.perCpuSecond / c.perCpuSecond).toFixed(2)}×  (target ≥ 2.5×)`);
 
-    // 1 of 3 backends 20× slower than the healthy median latency.
+    // 1 of 3 backends 20× slower than the healthy median latency. The same
+    // herald and BalancedPool processes throughout: herald's state carries
+    // from the healthy runs into the slow ones, as in an application.
     const delay = Math.max(1, Math.round(20 * h.p50));
+    const herald = await startClient('herald', ports);
+    opened.push(herald);
+    const balanced = await startClient('balanced', ports);
+    opened.push(balanced);
+    await balanced.run(RUN_MS, 'warm-up');
     // Tail latency, healthy and with 1 of 3 slow, in alternating rounds so
     // that both see the same machine; medians of the rounds.
     const healthyRuns: Result[] = [];
