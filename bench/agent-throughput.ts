@@ -35,6 +35,8 @@ interface Result {
   perCpuSecond: number;
   p50: number;
   p99: number;
+  /** Requests that failed (not counted in `requests`). */
+  errors: number;
   /** herald only: requests sent to each backend during the run, by port. */
   sentByPort?: Record<number, number>;
 }
@@ -149,10 +151,9 @@ async function run(name: string, one: () => Promise<void>, ms: number): Promise<
   const done = latencies.length;
   stop = true;
   await Promise.all(workers);
-  if (errors > 0) console.log(`  (${name}: ${errors} errors)`);
   const sorted = Float64Array.from(latencies.slice(0, done)).sort();
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { name, requests: done, cpuSeconds, perCpuSecond: done / cpuSeconds, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99) };
+  return { name, requests: done, cpuSeconds, perCpuSecond: done / cpuSeconds, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), errors };
 }
 
 function undiciOne(d: Dispatcher): () => Promise<void> {
@@ -174,7 +175,8 @@ interface ClientProcess {
 }
 
 async function startClient(kind: Kind, ports: number[]): Promise<ClientProcess> {
-  const child: ChildProcess = fork(new URL(import.meta.url), ['client', kind, JSON.stringify(ports)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // stdout ignored: cueball logs each pool's stop there, once per round.
+  const child: ChildProcess = fork(new URL(import.meta.url), ['client', kind, JSON.stringify(ports)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   await new Promise((r) => child.once('message', r));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
@@ -182,7 +184,11 @@ async function startClient(kind: Kind, ports: number[]): Promise<ClientProcess> 
       new Promise<Result>((resolve, reject) => {
         const onExit = (code: number | null): void => reject(new Error(`${NAMES[kind]}'s process exited ${code}`));
         child.once('exit', onExit);
-        child.once('message', (r: Result) => { child.off('exit', onExit); resolve(r); });
+        child.once('message', (r: Result) => {
+          child.off('exit', onExit);
+          if (r.errors > 0) console.log(`  (${r.name}: ${r.errors} errors)`);
+          resolve(r);
+        });
         child.send({ run: ms, name } satisfies Command);
       }),
     async close() {
