@@ -177,8 +177,10 @@ interface ClientProcess {
 async function startClient(kind: Kind, ports: number[]): Promise<ClientProcess> {
   // stdout ignored: cueball logs each pool's stop there, once per round.
   const child: ChildProcess = fork(new URL(import.meta.url), ['client', kind, JSON.stringify(ports)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  await new Promise((r) => child.once('message', r));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  // A client that dies before it is ready (cueball failing to load, say) ends the bench instead of hanging it.
+  const ready = await Promise.race([new Promise<boolean>((r) => child.once('message', () => r(true))), exited.then(() => false)]);
+  if (!ready) throw new Error(`${NAMES[kind]}'s process exited before it was ready`);
   return {
     run: (ms = RUN_MS, name = NAMES[kind]) =>
       new Promise<Result>((resolve, reject) => {

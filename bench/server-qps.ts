@@ -18,8 +18,9 @@
 // a flood by RRL's measure, hence RRL off for the peer comparison).
 // Bounded: BENCH_ROUNDS (5) rounds of BENCH_SECONDS (5) s per contender,
 // and BENCH_RRL_ROUNDS (9) for RRL on and off: its cost is a few percent,
-// and the median of 5 rounds, ±3% here, cannot tell 0.95× from 0.92×. BENCH_PIN=1 runs dnsperf on CPU 0 and
-// every server on CPU 1 (all its threads). dnsperf settings:
+// and the median of 5 rounds, ±3% here, cannot tell 0.95× from 0.92×.
+// BENCH_PIN=1 runs dnsperf on CPU 0 and every server on CPU 1 (all its
+// threads). dnsperf settings:
 // BENCH_CLIENTS (-c, 16), BENCH_DNSPERF_THREADS (-T, 1), BENCH_OUTSTANDING
 // (-q, 200). BENCH_PROFILE=DIR runs herald serve and the floor with --cpu-prof into DIR;
 // BENCH_ONLY=herald,floor[,rrl] measures only those (for iterating);
