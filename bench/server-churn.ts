@@ -9,6 +9,11 @@
 // churn and query load. The rate
 // each writer really reached is printed too. Targets (DESIGN.md): at
 // 1000 changes/s herald q/s >= 0.9x idle and propagation p99 <= 50 ms.
+// ZooKeeper and the writer run on the cores herald and dnsperf share, so
+// herald's rounds have a control between the idle run and the churn: the
+// same churn written outside herald's domain (herald follows none of it),
+// whose q/s is what the machine leaves herald when the churn costs herald
+// nothing; herald's churn q/s over the control's is what following costs.
 // Every round also prints where the 2 cores went (the server's processes,
 // ZooKeeper, the writers, dnsperf; herald's by thread), and each rate is
 // run once more without queries: the server's CPU per change, what
@@ -43,7 +48,12 @@ const PROBE_MS = 100;
 const DOMAIN = 'coal.joyent.us';
 const SERVICES = 3;
 const MEMBERS = 30;
-/** Instances beyond the base that may be registered at once. */
+/**
+ * Instances beyond the base registered at once: the churn registers POOL
+ * instances, then alternates the oldest one leaving with a new one joining,
+ * so each instance is served for about 2 x POOL changes (40 ms at 1000/s,
+ * 4 s at 10/s) before it leaves, and every change is one the zone shows.
+ */
 const POOL = 20;
 /**
  * Changes written and not yet acknowledged, at most: registrars write
@@ -111,9 +121,13 @@ async function measured<T extends { cores: number }>(charged: Charged, run: () =
   return { result, cores: { server: (server1 - server0) / wall, registry: (registry1 - registry0) / wall, writer: ((writer1 - writer0) + (self.user + self.system) / 1e6) / wall, dnsperf: result.cores, threads } };
 }
 
-function zkFeed(writer: ZkWriter): Feed {
+/** The served domain's subtree, and one beside it that herald does not follow (the control round's churn). */
+const SERVED_ROOT = '/us/joyent/coal';
+const ELSEWHERE_ROOT = '/us/joyent/elsewhere';
+
+function zkFeed(writer: ZkWriter, root = SERVED_ROOT): Feed {
   return {
-    change: (s, i, join) => (join ? writer.create(`/us/joyent/coal/svc${s}/i${i}`, hostJson(addressOf(i), 80), true) : writer.remove(`/us/joyent/coal/svc${s}/i${i}`)),
+    change: (s, i, join) => (join ? writer.create(`${root}/svc${s}/i${i}`, hostJson(addressOf(i), 80), true) : writer.remove(`${root}/svc${s}/i${i}`)),
     async close() {},
     pids: [],
   };
@@ -211,17 +225,20 @@ async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: strin
     const pending = new Set<Promise<void>>();
     const issue = (change: Promise<void>) => { pending.add(change); change.then(() => pending.delete(change), () => {}); };
     let next = 10_000;
+    let joins = 0;
     while (performance.now() < until) {
       const due = start + (done * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       if (pending.size >= IN_FLIGHT) await Promise.race(pending);
-      // Joins and leaves alternate, so each service stays within POOL of its base size.
-      if (live.length >= POOL || (live.length > 0 && done % 2 === 1)) {
+      // Once POOL are registered, leaves and joins alternate. (Alternating from the start, as this bench did
+      // before, left each instance registered for one change's interval: at 1000/s nearly all of them left
+      // before any server could read them, and herald's zone changed ~8 times a second.)
+      if (live.length >= POOL || (live.length > 0 && joins >= POOL && done % 2 === 1)) {
         const [s, i] = live.shift()!;
         issue(feed.change(s, i, false));
       } else {
-        const s = done % SERVICES;
+        const s = joins++ % SERVICES;
         const i = next++;
         live.push([s, i]);
         issue(feed.change(s, i, true));
@@ -308,14 +325,18 @@ async function startHerald(main: string, at: number): Promise<ChildProcess> {
 const feeds: Feed[] = [];
 try {
   for (let s = 0; s < SERVICES; s++) {
-    await writer.mkdirp(`/us/joyent/coal/svc${s}`, serviceJson('_http', 80));
-    for (let k = 0; k < MEMBERS; k++) await writer.create(`/us/joyent/coal/svc${s}/i${s * MEMBERS + k}`, hostJson(addressOf(s * MEMBERS + k), 80), true);
+    for (const root of [SERVED_ROOT, ELSEWHERE_ROOT]) {
+      await writer.mkdirp(`${root}/svc${s}`, serviceJson('_http', 80));
+      for (let k = 0; k < MEMBERS; k++) await writer.create(`${root}/svc${s}/i${s * MEMBERS + k}`, hostJson(addressOf(s * MEMBERS + k), 80), true);
+    }
   }
   herald = await startHerald(HERALD_MAIN, port);
   // QUIET=1 with BENCH_HERALD_MAIN_B: a second herald (another checkout) follows the same registry at the same time, on its own port.
   if (QUIET_ONLY && HERALD_MAIN_B) heraldB = await startHerald(HERALD_MAIN_B, portB);
 
   const heraldFeeds = { feed: zkFeed(writer), probe: zkFeed(probeWriter) };
+  // The control: the same churn by the same writer on the same ZooKeeper, in a subtree herald does not follow.
+  const elsewhereFeed = zkFeed(writer, ELSEWHERE_ROOT);
   const heraldCharged: Charged = { server: [herald.pid!], registry: [zk.pid()!], writer: [] };
   if (QUIET_ONLY) {
     console.log(`herald serve without queries (${SERVICES} services of ${MEMBERS}, ${SECONDS} s per rate, ${HERALD_MAIN}): CPU per change (the churn and the probe's 10/s), µs`);
@@ -339,10 +360,11 @@ try {
   // Each churn round against an idle run of its own server just before it: one idle figure for all
   // rounds swung 70k-100k q/s between runs of the bench, and every ratio with it.
   const idleRun = (at: number, charge: Charged) => measured(charge, () => dnsperf(at, queryFile, SECONDS, { clients: CLIENTS }));
-  const rows: { server: string; idle: { result: DnsperfResult; cores: Cores }; round: Round }[] = [];
+  const rows: { server: string; idle: { result: DnsperfResult; cores: Cores }; round: Round; elsewhere?: Round }[] = [];
   for (const rate of RATES) {
     const heraldIdle = await idleRun(port, charged.herald);
-    rows.push({ server: 'herald serve', idle: heraldIdle, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, charged.herald) });
+    const elsewhere = await churn(elsewhereFeed, heraldFeeds.probe, port, queryFile, rate, charged.herald);
+    rows.push({ server: 'herald serve', idle: heraldIdle, elsewhere, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, charged.herald) });
     const bindIdle = await idleRun(bindPort, charged.bind);
     rows.push({ server: 'BIND nsupdate', idle: bindIdle, round: await churn(bindFeeds.feed, bindFeeds.probe, bindPort, queryFile, rate, charged.bind) });
   }
@@ -367,7 +389,11 @@ try {
   for (const { server, idle: base } of rows.filter((r, i) => i < 2)) {
     console.log(`${server.padEnd(14)}  ${'idle'.padStart(9)}  ${'-'.padStart(7)}  ${base.result.qps.toFixed(0).padStart(7)}  ${'1.00'.padStart(6)}x  ${base.result.latencyMs.toFixed(2).padStart(6)}  ${'-'.padStart(18)}  ${'-'.padStart(6)}  ${coreCols(base.cores)}  ${perQuery(base.cores, base.result).toFixed(1).padStart(15)}  ${'1.00'.padStart(6)}x`);
   }
-  for (const { server, idle: base, round: r } of rows) {
+  for (const { server, idle: base, round: r, elsewhere } of rows) {
+    // The control's row: 'herald control' is the same churn outside herald's domain (ZooKeeper's and the writer's cost without herald's).
+    for (const x of elsewhere ? [elsewhere] : []) {
+      console.log(`${'herald control'.padEnd(14)}  ${String(x.rate).padStart(9)}  ${x.reached.toFixed(0).padStart(7)}  ${x.load.qps.toFixed(0).padStart(7)}  ${(x.load.qps / base.result.qps).toFixed(2).padStart(6)}x  ${x.load.latencyMs.toFixed(2).padStart(6)}  ${'-'.padStart(18)}  ${'-'.padStart(6)}  ${coreCols(x.cores)}  ${perQuery(x.cores, x.load).toFixed(1).padStart(15)}  ${(perQuery(x.cores, x.load) / perQuery(base.cores, base.result)).toFixed(2).padStart(6)}x`);
+    }
     console.log(`${server.padEnd(14)}  ${String(r.rate).padStart(9)}  ${r.reached.toFixed(0).padStart(7)}  ${r.load.qps.toFixed(0).padStart(7)}  ${(r.load.qps / base.result.qps).toFixed(2).padStart(6)}x  ${r.load.latencyMs.toFixed(2).padStart(6)}  ${r.p50.toFixed(1).padStart(18)}  ${r.p99.toFixed(1).padStart(6)}  ${coreCols(r.cores)}  ${perQuery(r.cores, r.load).toFixed(1).padStart(15)}  ${(perQuery(r.cores, r.load) / perQuery(base.cores, base.result)).toFixed(2).padStart(6)}x`);
   }
 
@@ -379,6 +405,11 @@ try {
   const others = (c: Cores) => c.registry + c.writer;
   console.log(`herald at ${top.round.rate}/s: q/s ${(top.round.load.qps / top.idle.result.qps).toFixed(2)}x idle (target >= 0.9x), propagation p99 ${top.round.p99.toFixed(1)} ms (target <= 50 ms); ` +
     `herald's CPU per query ${(perQuery(top.round.cores, top.round.load) / perQuery(top.idle.cores, top.idle.result)).toFixed(2)}x idle; ZooKeeper and the writer took ${others(top.round.cores).toFixed(2)} cores (idle: ${others(top.idle.cores).toFixed(2)}) of the 2 herald and dnsperf share`);
+  if (top.elsewhere) {
+    const control = top.elsewhere;
+    console.log(`control at ${control.rate}/s: the same churn outside herald's domain (ZooKeeper ${control.cores.registry.toFixed(2)} and the writer ${control.cores.writer.toFixed(2)} cores, herald following none of it): q/s ${(control.load.qps / top.idle.result.qps).toFixed(2)}x idle, the most the machine leaves; ` +
+      `herald following the churn ${(top.round.load.qps / control.load.qps).toFixed(2)}x the control's q/s (what following costs herald, ZooKeeper's reads for it included)`);
+  }
     if (nsupdateResent > 0) console.log(`BIND: ${nsupdateResent} UPDATEs sent again after BIND closed their connection unanswered (counted once in its rate, when answered)`);
   }
 } finally {
