@@ -14,9 +14,16 @@ export class MessageWriter {
   #buf: Buffer;
   #offset = 0;
   #names = new Map<string, number>();
+  readonly #remember: boolean;
 
-  constructor(size = 512) {
+  /**
+   * `remember: false`: names written are not kept for later ones to point
+   * at (nor compressed): for record bytes that are moved into a message
+   * elsewhere, where offsets in this writer mean nothing.
+   */
+  constructor(size = 512, { remember = true }: { remember?: boolean } = {}) {
     this.#buf = Buffer.allocUnsafe(size);
+    this.#remember = remember;
   }
 
   get length(): number {
@@ -59,37 +66,59 @@ export class MessageWriter {
   /**
    * Writes `name` (no trailing dot; '' is the root), compressing when asked.
    * Every suffix written is remembered (lower-cased) for later names to
-   * point at. Labels are written a char at a time as latin1 (the low byte),
-   * as `Buffer.from(label, 'latin1')` would: a Buffer per label was most of
-   * what encoding a large service's reply cost.
+   * point at, unless the writer remembers none. Labels are written a char
+   * at a time as latin1 (the low byte), as `Buffer.from(label, 'latin1')`
+   * would: a Buffer per label was most of what encoding a large service's
+   * reply cost.
    */
   name(name: string, compress = true): void {
-    const lower = name.toLowerCase();
+    const lower = this.#remember ? name.toLowerCase() : undefined;
     let at = 0;
     while (at < name.length) {
-      const key = at === 0 ? lower : lower.slice(at);
-      if (compress) {
-        const seen = this.#names.get(key);
-        if (seen !== undefined) { this.u16(0xc000 | seen); return; }
+      if (lower !== undefined) {
+        const key = at === 0 ? lower : lower.slice(at);
+        if (compress) {
+          const seen = this.#names.get(key);
+          if (seen !== undefined) { this.u16(0xc000 | seen); return; }
+        }
+        if (this.#offset < 0x4000) this.#names.set(key, this.#offset);
       }
-      if (this.#offset < 0x4000) this.#names.set(key, this.#offset);
-      let dot = name.indexOf('.', at);
-      if (dot < 0) dot = name.length;
-      const length = dot - at;
-      if (length === 0 || length > 63) throw new InvalidNameError(name, `label "${name.slice(at, dot)}" has ${length} bytes`);
-      this.#reserve(length + 1);
-      const b = this.#buf;
-      let o = this.#offset;
-      b[o++] = length;
-      for (let i = at; i < dot; i++) b[o++] = name.charCodeAt(i);
-      this.#offset = o;
-      at = dot + 1;
+      at = this.#label(name, at);
     }
     this.u8(0);
   }
 
+  /** Writes the label of `name` that starts at `at`; returns where the next one starts. */
+  #label(name: string, at: number): number {
+    let dot = name.indexOf('.', at);
+    if (dot < 0) dot = name.length;
+    const length = dot - at;
+    if (length === 0 || length > 63) throw new InvalidNameError(name, `label "${name.slice(at, dot)}" has ${length} bytes`);
+    this.#reserve(length + 1);
+    const b = this.#buf;
+    let o = this.#offset;
+    b[o++] = length;
+    for (let i = at; i < dot; i++) b[o++] = name.charCodeAt(i);
+    this.#offset = o;
+    return dot + 1;
+  }
+
   record(r: ResourceRecord): void {
     this.name(r.name);
+    this.#typeToRdata(r);
+  }
+
+  /**
+   * A record whose owner is the name written earlier at offset `ownerAt` (a
+   * compression pointer, whatever `r.name` says): with no name of its own
+   * to compress, its bytes are the same wherever in a message it goes.
+   */
+  recordOwnedAt(r: ResourceRecord, ownerAt: number): void {
+    this.u16(0xc000 | ownerAt);
+    this.#typeToRdata(r);
+  }
+
+  #typeToRdata(r: ResourceRecord): void {
     this.u16(r.type);
     this.u16(r.class);
     this.u32(r.ttl);

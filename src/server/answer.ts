@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { type ResourceRecord, type SoaRecord, addressFromReverse, isSubdomain, CLASS_IN, Rcode, RecordType } from '../dns/index.ts';
 // The registry's pure leaves, not its index: this runs in every UDP worker thread, which must not load the ZooKeeper client.
 import { isServiceMember, memberPorts, type HostRecord } from '../registry/records.ts';
@@ -95,29 +94,57 @@ function answerAddress(zone: Zone, name: string, family: 4 | 6): Answer {
   if (record.kind === 'service') {
     const answers: ResourceRecord[] = [];
     for (const [, member] of members(zone, entry)) {
-      if (isIP(member.address) === family) answers.push(addressRecord(name, member.address, serviceAddressTtl(member, record)));
+      if (familyOf(member.address) === family) answers.push(addressRecord(name, member.address, serviceAddressTtl(member, record)));
     }
     if (family === 6 && answers.length === 0) return reply(Rcode.NOTIMP);
     return reply(Rcode.NOERROR, { answers, shuffle: answers.length > 1 });
   }
   // A null address (registrar writes one while it has none) is an empty answer, never a crash.
-  if (record.address !== null && isIP(record.address) === family) {
+  if (record.address !== null && familyOf(record.address) === family) {
     return reply(Rcode.NOERROR, { answers: [addressRecord(name, record.address, hostTtl(record))] });
   }
   return family === 6 ? reply(Rcode.NOTIMP) : reply(Rcode.NOERROR);
 }
 
-/** The service's eligible instances with their full names (the nodes' own spelling), in name order. */
-function* members(zone: Zone, service: ZoneEntry): Generator<[string, HostRecord & { address: string }]> {
-  for (const child of service.children) {
-    const target = `${child}.${service.name}`;
-    const record = zone.names.get(target.toLowerCase())?.record;
-    if (record && !(record instanceof Error) && isServiceMember(record)) yield [target, record];
+/** A service entry's children as names: each one's own spelling (the SRV target) and its lower-cased key in the zone. */
+interface ChildNames { targets: string[]; keys: string[] }
+
+/**
+ * By service entry: its children's names. An entry's children never change
+ * (a new child list is a new entry), so they are spelled out once per entry,
+ * not at each answer: a service's answers are worked out again after every
+ * change to any of its members.
+ */
+const childNames = new WeakMap<ZoneEntry, ChildNames>();
+
+function namesOf(service: ZoneEntry): ChildNames {
+  let names = childNames.get(service);
+  if (names === undefined) {
+    const targets = service.children.map((child) => `${child}.${service.name}`);
+    names = { targets, keys: targets.map((t) => t.toLowerCase()) };
+    childNames.set(service, names);
   }
+  return names;
+}
+
+/** The service's eligible instances with their full names (the nodes' own spelling), in name order. */
+function members(zone: Zone, service: ZoneEntry): [string, HostRecord & { address: string }][] {
+  const { targets, keys } = namesOf(service);
+  const out: [string, HostRecord & { address: string }][] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const record = zone.names.get(keys[i]!)?.record;
+    if (record && !(record instanceof Error) && isServiceMember(record)) out.push([targets[i]!, record]);
+  }
+  return out;
+}
+
+/** The family of an address a held record carries: records are checked where they enter (zone.ts `readNode`), so it is an IP, and IPv6 exactly when it has a colon. */
+function familyOf(address: string): 4 | 6 {
+  return address.includes(':') ? 6 : 4;
 }
 
 function addressRecord(name: string, address: string, ttl: number): ResourceRecord {
-  return isIP(address) === 6
+  return familyOf(address) === 6
     ? { name, type: RecordType.AAAA, class: CLASS_IN, ttl, address }
     : { name, type: RecordType.A, class: CLASS_IN, ttl, address };
 }

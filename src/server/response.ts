@@ -2,6 +2,7 @@
 import { Buffer } from 'node:buffer';
 import { MessageWriter, type ResourceRecord, CLASS_IN } from '../dns/index.ts';
 import type { Answer } from './answer.ts';
+import { assembleOrder, replyBlocks } from './reply-blocks.ts';
 
 /** A reply in wire form, ready to be patched for each query. */
 export interface WireAnswer {
@@ -60,10 +61,14 @@ function sampledOrder(n: number, k: number): number[] {
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
+    const x = order[i]!;
+    order[i] = order[j]!;
+    order[j] = x;
   }
   const first = order.indexOf(k % n);
-  return [...order.slice(first), ...order.slice(0, first)];
+  const rotated = new Array<number>(n);
+  for (let i = 0; i < n; i++) rotated[i] = order[(first + i) % n]!;
+  return rotated;
 }
 
 function header(w: MessageWriter, a: Answer, tc: boolean, counts: [number, number, number]): void {
@@ -73,6 +78,16 @@ function header(w: MessageWriter, a: Answer, tc: boolean, counts: [number, numbe
   w.u16(counts[0]);
   w.u16(counts[1]);
   w.u16(counts[2]);
+}
+
+/** A reply's header with these counts, and its question: how every reply starts. */
+function headerAndQuestion(name: string, type: number, a: Answer, tc: boolean, counts: [number, number, number]): Buffer {
+  const w = new MessageWriter(64);
+  header(w, a, tc, counts);
+  w.name(name);
+  w.u16(type);
+  w.u16(CLASS_IN);
+  return w.bytes();
 }
 
 /** Replies are cut to this many bytes, so that an OPT record still fits in binder's TCP limit. */
@@ -116,20 +131,20 @@ function encode(name: string, type: number, a: Answer, answers: ResourceRecord[]
  */
 export function encodeAnswer(name: string, type: number, a: Answer): WireAnswer {
   const count = a.shuffle ? orderCount(a.answers.length) : 1;
-  const w = new MessageWriter(64);
-  header(w, a, true, [0, 0, 0]);
-  w.name(name);
-  w.u16(type);
-  w.u16(CLASS_IN);
-  const truncated = w.bytes();
+  const truncated = headerAndQuestion(name, type, a, true, [0, 0, 0]);
   if (count === 1) return { rcode: a.rcode, variants: [encode(name, type, a, a.answers)], truncated };
   const n = a.answers.length;
   const all = n <= ALL_PERMUTATIONS_UP_TO ? orders(n) : undefined;
   const wire: WireAnswer = { rcode: a.rcode, variants: new Array<Buffer | undefined>(count).fill(undefined), truncated };
+  // Each order laid out from the records' bytes when the reply has that shape (reply-blocks.ts), else encoded whole.
+  const blocks = replyBlocks(headerAndQuestion(name, type, a, false, [n, 0, a.additionals.length]), name, a);
+  const inOrder = blocks
+    ? (order: number[]) => assembleOrder(blocks, order)
+    : (order: number[]) => encode(name, type, a, order.map((i) => a.answers[i]!));
   let filled = 0;
   wire.encodeVariant = (k) => {
     const order = all ? all[k]! : sampledOrder(n, k);
-    const out = encode(name, type, a, order.map((i) => a.answers[i]!));
+    const out = inOrder(order);
     if (++filled === count) wire.encodeVariant = undefined;
     return out;
   };

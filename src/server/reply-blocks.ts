@@ -1,0 +1,128 @@
+// Node 24's global `Buffer` is an accessor: every use through it costs a getter call.
+import { Buffer } from 'node:buffer';
+import { MessageWriter, RecordType } from '../dns/index.ts';
+import type { Answer } from './answer.ts';
+
+/** Where the question's name starts: right after the header. */
+const QUESTION_AT = 12;
+/** Compression pointers reach offsets below this: past it, names are compressed otherwise (so not here). */
+const POINTER_LIMIT = 0x4000;
+/** Where the target starts in an SRV record owned by a pointer: owner 2, type, class 2 each, TTL 4, RDLENGTH, priority, weight, port 2 each. */
+const SRV_TARGET_AT = 18;
+
+/**
+ * A shuffled reply taken apart into the bytes of each of its records, so
+ * that each order of it is those bytes laid end to end, not a new encoding
+ * (a service's reply is encoded again in each order after every change to
+ * it: under churn that was most of what a change cost the answering
+ * threads). Every answer is owned by the question's name (a pointer to it),
+ * and SRV targets are never compressed, so an answer's bytes are the same
+ * wherever it goes; an additional record's owner points at its target in
+ * the answers, the last one holding that name in the order served, exactly
+ * where `MessageWriter` would point it.
+ */
+export interface ReplyBlocks {
+  /** Header (counts set) and question. */
+  readonly prefix: Buffer;
+  /** Every record's bytes, the answers' then the additionals' (these with their owner pointer still to be written: its first two bytes). */
+  readonly records: Buffer;
+  /** Where each record starts in `records`, and where the last one ends. */
+  readonly starts: Int32Array;
+  readonly answerCount: number;
+  /** SRV answers: the id of each one's target (lower-cased), which additionals point at. */
+  readonly targetIds: Int32Array | undefined;
+  readonly targets: number;
+  /** The target id whose position each additional's owner points at. */
+  readonly additionalTargets: Int32Array;
+  readonly length: number;
+}
+
+/**
+ * The blocks of reply `a` to the question `prefix` holds (header and
+ * question as the reply starts, `name` lower-cased), or undefined when the
+ * reply is not of that shape — then it is encoded whole in each order, as
+ * before. The shape: no authorities; every answer owned by the question's
+ * name, all A, all AAAA, or all SRV whose targets have one label count (so
+ * no target is a suffix of another, and each one's own offset is where
+ * `MessageWriter` remembers it); additionals only with SRV, each an address
+ * of one of the targets; the whole reply within pointer reach.
+ */
+export function replyBlocks(prefix: Buffer, name: string, a: Answer): ReplyBlocks | undefined {
+  if (a.authorities.length > 0 || a.answers.length === 0) return undefined;
+  const type = a.answers[0]!.type;
+  if (type !== RecordType.A && type !== RecordType.AAAA && type !== RecordType.SRV) return undefined;
+  if (type !== RecordType.SRV && a.additionals.length > 0) return undefined;
+  const lower = name.toLowerCase();
+  const w = new MessageWriter(64 * (a.answers.length + a.additionals.length), { remember: false });
+  /** Where each record's bytes start in `w`, answers then additionals, and where the last ends. */
+  const starts: number[] = [];
+  /** Target id by lower-cased target, and by the spelling seen (answers and additionals share the strings: no lower-casing each). */
+  const ids = new Map<string, number>();
+  const spelled = new Map<string, number>();
+  const idOf = (target: string) => spelled.get(target) ?? ids.get(target.toLowerCase());
+  const targetIds = type === RecordType.SRV ? new Int32Array(a.answers.length) : undefined;
+  let labels = -1;
+  for (let i = 0; i < a.answers.length; i++) {
+    const r = a.answers[i]!;
+    if (r.type !== type || (r.name !== name && r.name.toLowerCase() !== lower)) return undefined;
+    if (targetIds && 'target' in r) {
+      let id = idOf(r.target);
+      if (id === undefined) {
+        const target = r.target.toLowerCase();
+        const count = labelCount(target);
+        if (labels >= 0 && count !== labels) return undefined;
+        labels = count;
+        ids.set(target, (id = ids.size));
+      }
+      spelled.set(r.target, id);
+      targetIds[i] = id;
+    }
+    starts.push(w.length);
+    w.recordOwnedAt(r, QUESTION_AT);
+  }
+  const additionalTargets = new Int32Array(a.additionals.length);
+  for (let j = 0; j < a.additionals.length; j++) {
+    const r = a.additionals[j]!;
+    const id = idOf(r.name);
+    if (id === undefined || (r.type !== RecordType.A && r.type !== RecordType.AAAA)) return undefined;
+    additionalTargets[j] = id;
+    starts.push(w.length);
+    // Owned by the question for now: `assembleOrder` points it at its target.
+    w.recordOwnedAt(r, QUESTION_AT);
+  }
+  starts.push(w.length);
+  const length = prefix.length + w.length;
+  if (length > POINTER_LIMIT) return undefined;
+  return { prefix, records: w.bytes(), starts: Int32Array.from(starts), answerCount: a.answers.length, targetIds, targets: ids.size, additionalTargets, length };
+}
+
+/** The reply in the order `order` (indexes into the answers): its blocks end to end, each additional's owner pointed at its target. */
+export function assembleOrder(b: ReplyBlocks, order: readonly number[]): Buffer {
+  const out = Buffer.allocUnsafe(b.length);
+  out.set(b.prefix, 0);
+  let at = b.prefix.length;
+  const { records, starts, targetIds } = b;
+  const targetAt = targetIds ? new Int32Array(b.targets) : undefined;
+  // Byte loops, not a subarray and `set` per record: records are a few dozen bytes, and a view each costs more than its copy.
+  for (const i of order) {
+    if (targetAt) targetAt[targetIds![i]!] = at + SRV_TARGET_AT;
+    for (let p = starts[i]!, end = starts[i + 1]!; p < end; p++) out[at++] = records[p]!;
+  }
+  // The additionals keep their order: copied in one piece, then each owner pointed at its target.
+  const first = starts[b.answerCount]!;
+  if (first === records.length) return out;
+  out.set(records.subarray(first), at);
+  for (let j = 0, k = b.answerCount; k < starts.length - 1; j++, k++) {
+    const pointer = targetAt![b.additionalTargets[j]!]!;
+    const owner = at + starts[k]! - first;
+    out[owner] = 0xc0 | (pointer >> 8);
+    out[owner + 1] = pointer & 0xff;
+  }
+  return out;
+}
+
+function labelCount(name: string): number {
+  let n = 1;
+  for (let i = name.indexOf('.'); i >= 0; i = name.indexOf('.', i + 1)) n++;
+  return n;
+}
