@@ -6,7 +6,10 @@
 // latency under dnsperf while the changes run, each against an idle run of
 // the same server made just before it, and propagation p50/p99 of a probe
 // change (write issued → answer changed) made every PROBE_MS under that
-// churn and query load. The rate
+// churn and query load, beside when a bare ZooKeeper watcher of the probe's
+// service (its own session, a child watch re-armed at every event) saw the
+// same change: ZooKeeper's commit and notification, the floor any server
+// fed by it has, and herald's time beyond it. The rate
 // each writer really reached is printed too. Targets (DESIGN.md): at
 // 1000 changes/s herald q/s >= 0.9x idle and propagation p99 <= 50 ms.
 // ZooKeeper and the writer run on the cores herald and dnsperf share, so
@@ -44,7 +47,7 @@ import { addressOf, hostJson, serviceJson, ZkWriter } from './lib/zk-writer.ts';
 
 const RATES = (process.env['RATES'] ?? '10,100,1000').split(',').map(Number);
 const SECONDS = Number(process.env['SECONDS'] ?? 5);
-const PROBE_MS = 100;
+const PROBE_MS = Number(process.env['PROBE_MS'] ?? 100);
 const DOMAIN = 'coal.joyent.us';
 const SERVICES = 3;
 const MEMBERS = 30;
@@ -101,6 +104,12 @@ interface Cores { server: number; registry: number; writer: number; dnsperf: num
 
 /** Whose CPU a run is charged to: the server's processes and its registry's. */
 interface Charged { server: number[]; registry: number[]; writer: number[] }
+
+/** The probe as a bare ZooKeeper watcher saw it (ZooKeeper's commit and notification: the floor of any server's propagation), and herald's time beyond it. */
+function bareCols(r: { bare?: Percentiles; own?: Percentiles }): string {
+  if (!r.bare || !r.own) return '';
+  return `; bare watcher p50 ${r.bare.p50.toFixed(1)} p99 ${r.bare.p99.toFixed(1)} ms, herald beyond it p50 ${r.own.p50.toFixed(1)} p99 ${r.own.p99.toFixed(1)} ms`;
+}
 
 /** herald's threads' cores: a thread busier than the others is where dnsperf's queries wait (SO_REUSEPORT pins each of its source ports to one socket). */
 function threadCols(c: Cores): string {
@@ -198,7 +207,12 @@ function nsupdateFeed(port: number): Feed {
   };
 }
 
-interface Round { rate: number; reached: number; load: DnsperfResult; p50: number; p99: number; cores: Cores; b?: { p50: number; p99: number } }
+interface Percentiles { p50: number; p99: number }
+/** `bare`: when a bare ZooKeeper watcher saw each probe change; `own`: how long after it herald answered it (its own part of the propagation). */
+interface Round { rate: number; reached: number; load: DnsperfResult; p50: number; p99: number; cores: Cores; b?: Percentiles; bare?: Percentiles; own?: Percentiles }
+
+/** What a churn round runs besides the churn: dnsperf (`queries`), a second herald probed on `portB`, a bare watcher of the probe's service. */
+interface RoundOptions { queries?: boolean; portB?: number | undefined; watcher?: ZkWriter }
 
 /** Whether an answer shows the probe instance: records (not herald's REFUSED nor BIND's NXDOMAIN for a name not held). */
 function probePresent(m: NonNullable<Awaited<ReturnType<UdpAsker['ask']>>>): boolean {
@@ -210,7 +224,7 @@ function probePresent(m: NonNullable<Awaited<ReturnType<UdpAsker['ask']>>>): boo
  * service joining, then leaving) for SECONDS while dnsperf runs and a probe
  * instance joins and leaves every PROBE_MS, timed until the answer changes.
  */
-async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, charged: Charged, queries = true, portB?: number): Promise<Round> {
+async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, charged: Charged, { queries = true, portB, watcher }: RoundOptions = {}): Promise<Round> {
   const asker = await UdpAsker.open(port);
   // The second herald (BENCH_HERALD_MAIN_B) is probed on the same changes, by an asker of its own, at the same time.
   const askerB = portB === undefined ? undefined : await UdpAsker.open(portB);
@@ -252,6 +266,8 @@ async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: strin
   })();
   const times: number[] = [];
   const timesB: number[] = [];
+  const bareTimes: number[] = [];
+  const ownTimes: number[] = [];
   let join = true;
   /** Asks until the answer shows the probe's change; the time from the write. */
   const visible = async (a: UdpAsker, t0: number, joined: boolean): Promise<number> => {
@@ -262,11 +278,15 @@ async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: strin
     }
   };
   while (performance.now() < until - PROBE_MS) {
+    const joined = join;
+    const bare = watcher?.childrenUntil(`${SERVED_ROOT}/svc0`, (children) => children.includes('i9999') === joined);
+    await bare?.armed;
     const t0 = performance.now();
     await probeFeed.change(0, 9_999, join);
-    const [t, tB] = await Promise.all([visible(asker, t0, join), askerB && visible(askerB, t0, join)]);
+    const [t, tB, bareAt] = await Promise.all([visible(asker, t0, join), askerB && visible(askerB, t0, join), bare?.seen]);
     times.push(t);
     if (tB !== undefined) timesB.push(tB);
+    if (bareAt !== undefined) { bareTimes.push(bareAt - t0); ownTimes.push(t - (bareAt - t0)); }
     join = !join;
     await new Promise((r) => setTimeout(r, Math.max(0, PROBE_MS - (performance.now() - t0))));
   }
@@ -275,9 +295,11 @@ async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: strin
   asker.close();
   askerB?.close();
   times.sort((a, b) => a - b);
-  timesB.sort((a, b) => a - b);
-  const b = askerB && { p50: percentile(timesB, 50), p99: percentile(timesB, 99) };
-  return { rate, reached, load: result, p50: percentile(times, 50), p99: percentile(times, 99), cores, ...(b ? { b } : {}) };
+  const of = (xs: number[]): Percentiles | undefined => (xs.length === 0 ? undefined : { p50: percentile(xs.sort((x, y) => x - y), 50), p99: percentile(xs, 99) });
+  const b = of(timesB);
+  const bareP = of(bareTimes);
+  const own = of(ownTimes);
+  return { rate, reached, load: result, p50: percentile(times, 50), p99: percentile(times, 99), cores, ...(b ? { b } : {}), ...(bareP ? { bare: bareP } : {}), ...(own ? { own } : {}) };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'herald-churn-'));
@@ -300,6 +322,8 @@ const bind = QUIET_ONLY ? undefined : await Bind.start([{ origin: DOMAIN, record
 const zk = await ZooKeeper.start();
 const writer = await ZkWriter.open(zk.connectString);
 const probeWriter = await ZkWriter.open(zk.connectString);
+/** A bare ZooKeeper client following the probe's service in herald's rounds: when the change could first be known, whatever the server. */
+const watcher = await ZkWriter.open(zk.connectString);
 const port = await freePort();
 let herald: ChildProcess | undefined;
 let heraldB: ChildProcess | undefined;
@@ -343,10 +367,10 @@ try {
     for (const rate of RATES) {
       const b0 = heraldB && await cpuSeconds(heraldB.pid!);
       const t0 = performance.now();
-      const r = await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, heraldCharged, false, heraldB && portB);
+      const r = await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, heraldCharged, { queries: false, portB: heraldB && portB, watcher });
       const coresB = heraldB && ((await cpuSeconds(heraldB.pid!)) - b0!) / ((performance.now() - t0) / 1000);
       const changes = r.reached + 1000 / PROBE_MS;
-      console.log(`herald serve  ${String(rate).padStart(9)}/s  reached ${r.reached.toFixed(0)}  server ${((r.cores.server / changes) * 1e6).toFixed(0).padStart(6)} µs/change (${r.cores.server.toFixed(2)} cores)  zk ${r.cores.registry.toFixed(2)}  writer ${r.cores.writer.toFixed(2)}  propagation p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms  (${threadCols(r.cores)})` +
+      console.log(`herald serve  ${String(rate).padStart(9)}/s  reached ${r.reached.toFixed(0)}  server ${((r.cores.server / changes) * 1e6).toFixed(0).padStart(6)} µs/change (${r.cores.server.toFixed(2)} cores)  zk ${r.cores.registry.toFixed(2)}  writer ${r.cores.writer.toFixed(2)}  propagation p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms${bareCols(r)}  (${threadCols(r.cores)})` +
         (coresB === undefined ? '' : `  B (${HERALD_MAIN_B}) ${((coresB / changes) * 1e6).toFixed(0)} µs/change, A/B ${(r.cores.server / coresB).toFixed(3)}, B propagation p50 ${r.b!.p50.toFixed(1)} p99 ${r.b!.p99.toFixed(1)} ms`));
     }
   } else {
@@ -364,7 +388,7 @@ try {
   for (const rate of RATES) {
     const heraldIdle = await idleRun(port, charged.herald);
     const elsewhere = await churn(elsewhereFeed, heraldFeeds.probe, port, queryFile, rate, charged.herald);
-    rows.push({ server: 'herald serve', idle: heraldIdle, elsewhere, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, charged.herald) });
+    rows.push({ server: 'herald serve', idle: heraldIdle, elsewhere, round: await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, rate, charged.herald, { watcher }) });
     const bindIdle = await idleRun(bindPort, charged.bind);
     rows.push({ server: 'BIND nsupdate', idle: bindIdle, round: await churn(bindFeeds.feed, bindFeeds.probe, bindPort, queryFile, rate, charged.bind) });
   }
@@ -374,7 +398,7 @@ try {
   const quiet: { server: string; rate: number; perChange: number; cores: Cores }[] = [];
   for (const rate of RATES) {
     for (const [server, feeds, at, charge] of [['herald serve', heraldFeeds, port, charged.herald], ['BIND nsupdate', bindFeeds, bindPort, charged.bind]] as const) {
-      const r = await churn(feeds.feed, feeds.probe, at, queryFile, rate, charge, false);
+      const r = await churn(feeds.feed, feeds.probe, at, queryFile, rate, charge, { queries: false });
       const changes = r.reached + 1000 / PROBE_MS;
       quiet.push({ server, rate, perChange: (r.cores.server / changes) * 1e6, cores: r.cores });
     }
@@ -399,6 +423,7 @@ try {
 
   console.log(`herald serve threads (cores): idle: ${threadCols(idle.herald.cores)}`);
   for (const { round: r } of rows.filter((x) => x.server === 'herald serve')) console.log(`herald serve threads (cores): ${r.rate}/s: ${threadCols(r.cores)}`);
+  for (const { round: r } of rows.filter((x) => x.server === 'herald serve')) console.log(`herald serve propagation at ${r.rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms${bareCols(r)}`);
   console.log('without queries: CPU per change (the churn and the probe\'s 10/s), µs');
   for (const q of quiet) console.log(`${q.server.padEnd(14)}  ${String(q.rate).padStart(9)}/s  server ${q.perChange.toFixed(0).padStart(6)} µs/change (${q.cores.server.toFixed(2)} cores)  zk/reg ${q.cores.registry.toFixed(2)}  writer ${q.cores.writer.toFixed(2)}${q.server === 'herald serve' ? `  (${threadCols(q.cores)})` : ''}`);
   const top = rows.filter((r) => r.server === 'herald serve').at(-1)!;
@@ -417,6 +442,7 @@ try {
   for (const h of [herald, heraldB]) if (h && h.exitCode === null) { h.kill('SIGTERM'); await new Promise((r) => h.once('exit', r)); }
   writer.close();
   probeWriter.close();
+  watcher.close();
   await zk.stop();
   await bind?.stop();
   await rm(dir, { recursive: true, force: true });

@@ -74,6 +74,33 @@ export class ZkWriter {
     return { stop() { stopped = true; } };
   }
 
+  /**
+   * Reads `path`'s child list as a bare client does (a child watch, re-armed
+   * and the list read again at every event) until `done` holds for it:
+   * `armed` once the first watch is set (a write after it is seen), `seen`
+   * the time (performance.now()) the list that satisfies `done` arrived.
+   * Rejects after `timeoutMs`.
+   */
+  childrenUntil(path: string, done: (children: string[]) => boolean, timeoutMs = 5000): { armed: Promise<void>; seen: Promise<number> } {
+    let armed!: () => void;
+    const armedP = new Promise<void>((r) => { armed = r; });
+    const seen = new Promise<number>((resolve, reject) => {
+      let over = false;
+      const timer = setTimeout(() => { over = true; reject(new Error(`${path}: children not as expected in ${timeoutMs} ms`)); }, timeoutMs);
+      const read = (): void => {
+        if (over) return;
+        this.#client.getChildren(path, () => read(), (err, children) => {
+          armed();
+          if (over) return;
+          if (err) { over = true; clearTimeout(timer); reject(err); return; }
+          if (done(children)) { over = true; clearTimeout(timer); resolve(performance.now()); }
+        });
+      };
+      read();
+    });
+    return { armed: armedP, seen };
+  }
+
   /** Runs `tasks` with at most `concurrency` in flight. */
   static async pool<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
     let next = 0;

@@ -97,7 +97,9 @@ t.test('replies of another shape are encoded whole, and served the same', async 
   t.equal(replyBlocks(prefixOf(name, RecordType.SRV, a), name, a), undefined, 'over 16 KiB: past where compression pointers reach');
   const w = encodeAnswer(name, RecordType.SRV, a);
   t.ok(w.variants[0]!.length > 0x4000);
-  const mixed = { ...a, answers: [...a.answers.slice(0, 2), { ...a.answers[2]!, target: `x.${a.answers[2]!.type === RecordType.SRV ? a.answers[2]!.target : ''}` }] };
+  const third = a.answers[2]!;
+  if (!('target' in third)) throw new Error('an SRV answer');
+  const mixed = { ...a, answers: [...a.answers.slice(0, 2), { ...third, target: `x.${third.target}` }] };
   t.equal(replyBlocks(prefixOf(name, RecordType.SRV, mixed), name, mixed), undefined, 'targets of different depths (one could be a suffix of another)');
   const authority = { ...a, authorities: [a.additionals[0]!] };
   t.equal(replyBlocks(prefixOf(name, RecordType.SRV, authority), name, authority), undefined, 'an authority section');
