@@ -294,12 +294,12 @@ async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: strin
   const [reached, { result, cores }] = await Promise.all([writer, load]);
   asker.close();
   askerB?.close();
-  times.sort((a, b) => a - b);
   const of = (xs: number[]): Percentiles | undefined => (xs.length === 0 ? undefined : { p50: percentile(xs.sort((x, y) => x - y), 50), p99: percentile(xs, 99) });
+  const { p50, p99 } = of(times)!;
   const b = of(timesB);
   const bareP = of(bareTimes);
   const own = of(ownTimes);
-  return { rate, reached, load: result, p50: percentile(times, 50), p99: percentile(times, 99), cores, ...(b ? { b } : {}), ...(bareP ? { bare: bareP } : {}), ...(own ? { own } : {}) };
+  return { rate, reached, load: result, p50, p99, cores, ...(b ? { b } : {}), ...(bareP ? { bare: bareP } : {}), ...(own ? { own } : {}) };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'herald-churn-'));

