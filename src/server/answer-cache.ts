@@ -97,7 +97,7 @@ export class AnswerCache {
   set(hash: number, qtype: number, wireLength: number, answer: WireAnswer, subject: string): void {
     if (this.#size >= this.#maxEntries) this.clear();
     const slot = hash & this.#mask;
-    const entry: Entry = { words: foldedWords(answer.variants[0]!, 12, 12 + wireLength), length: wireLength, qtype, answer, hash, next: this.#slots[slot], hits: 0 };
+    const entry: Entry = { words: foldedWords(answer.truncated, 12, 12 + wireLength), length: wireLength, qtype, answer, hash, next: this.#slots[slot], hits: 0 };
     this.#slots[slot] = entry;
     const filed = this.#subjects.get(subject);
     if (filed === undefined) this.#subjects.set(subject, [entry]);

@@ -9,6 +9,12 @@ const QUESTION_AT = 12;
 const POINTER_LIMIT = 0x4000;
 /** Where the target starts in an SRV record owned by a pointer: owner 2, type, class 2 each, TTL 4, RDLENGTH, priority, weight, port 2 each. */
 const SRV_TARGET_AT = 18;
+/** A record owned by a pointer, up to its RDATA: owner 2, type 2, class 2, TTL 4, RDLENGTH 2. */
+const OWNED_RECORD = 12;
+/** RDATA lengths: A, AAAA, and an SRV's before its target (priority, weight, port). */
+const A_RDATA = 4;
+const AAAA_RDATA = 16;
+const SRV_FIXED_RDATA = 6;
 
 /**
  * A shuffled reply taken apart into the bytes of each of its records, so
@@ -20,13 +26,20 @@ const SRV_TARGET_AT = 18;
  * wherever it goes; an additional record's owner points at its target in
  * the answers, the last one holding that name in the order served, exactly
  * where `MessageWriter` would point it.
+ *
+ * Where each record starts follows from its fields alone, so the layout
+ * (`replyBlocks`) knows the reply's length without writing a byte; the
+ * bytes are written when an order is first laid out (`assembleOrder`). A
+ * reply too large for plain UDP, as a service of ten or more members' SRV
+ * reply is, goes out truncated to every query without EDNS, and then only
+ * its length is ever needed.
  */
 export interface ReplyBlocks {
   /** Header (counts set) and question. */
   readonly prefix: Buffer;
-  /** Every record's bytes, the answers' then the additionals' (these with their owner pointer still to be written: its first two bytes). */
-  readonly records: Buffer;
-  /** Where each record starts in `records`, and where the last one ends. */
+  /** The reply the records are written from, when first needed. */
+  readonly answer: Answer;
+  /** Where each record starts, counted from the first, answers then additionals, and where the last one ends. */
   readonly starts: Int32Array;
   readonly answerCount: number;
   /** SRV answers: the id of each one's target (lower-cased), which additionals point at. */
@@ -34,11 +47,14 @@ export interface ReplyBlocks {
   readonly targets: number;
   /** The target id whose position each additional's owner points at. */
   readonly additionalTargets: Int32Array;
+  /** The whole reply's length, in every order. */
   readonly length: number;
+  /** Every record's bytes, once written (the additionals with their owner pointer still to be set: its first two bytes). */
+  records: Buffer | undefined;
 }
 
 /**
- * The blocks of reply `a` to the question `prefix` holds (header and
+ * The layout of reply `a` to the question `prefix` holds (header and
  * question as the reply starts, `name` lower-cased), or undefined when the
  * reply is not of that shape — then it is encoded whole in each order, as
  * before. The shape: no authorities; every answer owned by the question's
@@ -53,58 +69,78 @@ export function replyBlocks(prefix: Buffer, name: string, a: Answer): ReplyBlock
   if (type !== RecordType.A && type !== RecordType.AAAA && type !== RecordType.SRV) return undefined;
   if (type !== RecordType.SRV && a.additionals.length > 0) return undefined;
   const lower = name.toLowerCase();
-  const w = new MessageWriter(64 * (a.answers.length + a.additionals.length), { remember: false });
-  /** Where each record's bytes start in `w`, answers then additionals, and where the last ends. */
-  const starts: number[] = [];
-  /** Target id by lower-cased target, and by the spelling seen (answers and additionals share the strings: no lower-casing each). */
-  const ids = new Map<string, number>();
+  const starts = new Int32Array(a.answers.length + a.additionals.length + 1);
+  /** Target id by the spelling seen (answers and additionals share the strings: most are never lower-cased again), and by lower case. */
   const spelled = new Map<string, number>();
-  const idOf = (target: string) => spelled.get(target) ?? ids.get(target.toLowerCase());
+  const ids = new Map<string, number>();
   const targetIds = type === RecordType.SRV ? new Int32Array(a.answers.length) : undefined;
   let labels = -1;
+  let at = 0;
   for (let i = 0; i < a.answers.length; i++) {
     const r = a.answers[i]!;
-    if (r.type !== type || (r.name !== name && r.name.toLowerCase() !== lower)) return undefined;
-    if (targetIds && 'target' in r) {
-      let id = idOf(r.target);
+    // Records given as RDATA bytes are another shape: their lengths are not the fields'.
+    if (r.type !== type || 'data' in r || (r.name !== name && r.name.toLowerCase() !== lower)) return undefined;
+    starts[i] = at;
+    if ('target' in r) {
+      let id = spelled.get(r.target);
       if (id === undefined) {
         const target = r.target.toLowerCase();
-        const count = labelCount(target);
-        if (labels >= 0 && count !== labels) return undefined;
-        labels = count;
-        ids.set(target, (id = ids.size));
+        id = ids.get(target);
+        if (id === undefined) {
+          const count = labelCount(target);
+          if (labels >= 0 && count !== labels) return undefined;
+          labels = count;
+          ids.set(target, (id = ids.size));
+        }
+        spelled.set(r.target, id);
       }
-      spelled.set(r.target, id);
-      targetIds[i] = id;
-    }
-    starts.push(w.length);
-    w.recordOwnedAt(r, QUESTION_AT);
+      targetIds![i] = id;
+      // The target is written whole: a length byte per label and the root's, one byte per character.
+      at += OWNED_RECORD + SRV_FIXED_RDATA + r.target.length + 2;
+    } else at += OWNED_RECORD + (type === RecordType.A ? A_RDATA : AAAA_RDATA);
   }
   const additionalTargets = new Int32Array(a.additionals.length);
   for (let j = 0; j < a.additionals.length; j++) {
     const r = a.additionals[j]!;
-    const id = idOf(r.name);
-    if (id === undefined || (r.type !== RecordType.A && r.type !== RecordType.AAAA)) return undefined;
+    if ((r.type !== RecordType.A && r.type !== RecordType.AAAA) || 'data' in r) return undefined;
+    const id = spelled.get(r.name) ?? ids.get(r.name.toLowerCase());
+    if (id === undefined) return undefined;
     additionalTargets[j] = id;
-    starts.push(w.length);
-    // Owned by the question for now: `assembleOrder` points it at its target.
-    w.recordOwnedAt(r, QUESTION_AT);
+    starts[a.answers.length + j] = at;
+    at += OWNED_RECORD + (r.type === RecordType.A ? A_RDATA : AAAA_RDATA);
   }
-  starts.push(w.length);
-  const length = prefix.length + w.length;
+  starts[starts.length - 1] = at;
+  const length = prefix.length + at;
   if (length > POINTER_LIMIT) return undefined;
-  return { prefix, records: w.bytes(), starts: Int32Array.from(starts), answerCount: a.answers.length, targetIds, targets: ids.size, additionalTargets, length };
+  return { prefix, answer: a, starts, answerCount: a.answers.length, targetIds, targets: ids.size, additionalTargets, length, records: undefined };
+}
+
+/**
+ * Every record's bytes, as the layout placed them. Throws when a record
+ * cannot be written (none can: records are checked where they enter the
+ * zone) or is not where the layout put it.
+ */
+function recordBytes(b: ReplyBlocks): Buffer {
+  const { answers, additionals } = b.answer;
+  const end = b.starts[b.starts.length - 1]!;
+  const w = new MessageWriter(end, { remember: false });
+  // Additionals are owned by the question for now: `assembleOrder` points each one at its target.
+  for (const r of answers) w.recordOwnedAt(r, QUESTION_AT);
+  for (const r of additionals) w.recordOwnedAt(r, QUESTION_AT);
+  if (w.length !== end) throw new Error(`records take ${w.length} bytes, laid out as ${end}`);
+  return w.bytes();
 }
 
 /** The reply in the order `order` (indexes into the answers): its blocks end to end, each additional's owner pointed at its target. */
 export function assembleOrder(b: ReplyBlocks, order: readonly number[]): Buffer {
+  const records = (b.records ??= recordBytes(b));
   const out = Buffer.allocUnsafe(b.length);
   out.set(b.prefix, 0);
   let at = b.prefix.length;
-  const { records, starts, targetIds } = b;
+  const { starts, targetIds } = b;
   const targetAt = targetIds ? new Int32Array(b.targets) : undefined;
   // Byte loops from one buffer: a view per record, made with the blocks, cost the first order (the only one a
-  // reply served truncated needs) more than these copies save the others.
+  // reply served whole to plain UDP needs) more than these copies save the others.
   for (const i of order) {
     if (targetAt) targetAt[targetIds![i]!] = at + SRV_TARGET_AT;
     for (let p = starts[i]!, end = starts[i + 1]!; p < end; p++) out[at++] = records[p]!;

@@ -2,16 +2,17 @@
 import { Buffer } from 'node:buffer';
 import { MessageWriter, type ResourceRecord, CLASS_IN } from '../dns/index.ts';
 import type { Answer } from './answer.ts';
-import { assembleOrder, replyBlocks } from './reply-blocks.ts';
+import { assembleOrder, replyBlocks, type ReplyBlocks } from './reply-blocks.ts';
 
 /** A reply in wire form, ready to be patched for each query. */
 export interface WireAnswer {
   rcode: number;
+  /** The full reply's length, the same in every order: whether a query gets it whole or truncated. */
+  length: number;
   /**
    * The full reply with ID 0, rd clear and the question lower-cased; one
-   * slot per answer order when shuffled. Only the first is encoded up front
-   * (its bytes are every order's length and question); the others when a
-   * query first draws them (`finish`).
+   * slot per answer order when shuffled, each encoded when a query first
+   * draws it (`finish`). An unshuffled reply's one slot is filled up front.
    */
   variants: (Buffer | undefined)[];
   /** The same reply truncated: TC set, question kept, every other section empty. */
@@ -122,34 +123,57 @@ function encode(name: string, type: number, a: Answer, answers: ResourceRecord[]
 }
 
 /**
- * Encodes an answer for the question (name lower-cased, type): the first of
- * the orders it will be served in now, the others when first drawn. Under
- * churn a service's cached reply lives a few ms (every member joining or
- * leaving drops it), and a reply too large for the query's UDP size is
- * served truncated whatever its order: encoding all 16 orders at once was
- * the server's largest cost of a change (bench/server-churn.ts).
+ * Encodes an answer for the question (name lower-cased, type): its length
+ * and truncated form now, each order it is served in when a query first
+ * draws it. Under churn a service's cached reply lives a few ms (every
+ * member joining or leaving drops it), and a reply too large for the
+ * query's UDP size is served truncated whatever its order: encoding all 16
+ * orders at once was the server's largest cost of a change
+ * (bench/server-churn.ts), and a reply laid out from its records' bytes
+ * (reply-blocks.ts) knows its length before any is written, so one that
+ * only ever goes out truncated is never written at all.
  */
 export function encodeAnswer(name: string, type: number, a: Answer): WireAnswer {
   const count = a.shuffle ? orderCount(a.answers.length) : 1;
   const truncated = headerAndQuestion(name, type, a, true, [0, 0, 0]);
-  if (count === 1) return { rcode: a.rcode, variants: [encode(name, type, a, a.answers)], truncated };
+  if (count === 1) {
+    const whole = encode(name, type, a, a.answers);
+    return { rcode: a.rcode, length: whole.length, variants: [whole], truncated };
+  }
   const n = a.answers.length;
   const all = n <= ALL_PERMUTATIONS_UP_TO ? orders(n) : undefined;
-  const wire: WireAnswer = { rcode: a.rcode, variants: new Array<Buffer | undefined>(count).fill(undefined), truncated };
-  // Each order laid out from the records' bytes when the reply has that shape (reply-blocks.ts), else encoded whole.
+  const order = (k: number) => (all ? all[k]! : sampledOrder(n, k));
+  const variants = new Array<Buffer | undefined>(count).fill(undefined);
   const blocks = replyBlocks(headerAndQuestion(name, type, a, false, [n, 0, a.additionals.length]), name, a);
-  const inOrder = blocks
-    ? (order: number[]) => assembleOrder(blocks, order)
-    : (order: number[]) => encode(name, type, a, order.map((i) => a.answers[i]!));
+  // A reply of another shape is encoded whole in each order, its first one now: that is how its length is known.
+  const first = blocks ? undefined : encode(name, type, a, a.answers);
+  const wire: WireAnswer = { rcode: a.rcode, length: blocks ? blocks.length : first!.length, variants, truncated };
   let filled = 0;
   wire.encodeVariant = (k) => {
-    const order = all ? all[k]! : sampledOrder(n, k);
-    const out = inOrder(order);
+    const out = layOut(name, type, a, blocks, order(k)) ?? truncated;
     if (++filled === count) wire.encodeVariant = undefined;
     return out;
   };
-  wire.variants[0] = wire.encodeVariant(0);
+  if (first) { variants[0] = first; filled = 1; }
   return wire;
+}
+
+/**
+ * One order of a shuffled reply: from its blocks, or encoded whole; never
+ * throws, as it runs when a query draws the order. A record the blocks
+ * cannot be written from (intake's checks leave none) is encoded whole,
+ * and undefined when it cannot be encoded at all: the reply then goes out
+ * truncated.
+ */
+function layOut(name: string, type: number, a: Answer, blocks: ReplyBlocks | undefined, order: number[]): Buffer | undefined {
+  try {
+    if (blocks) return assembleOrder(blocks, order);
+  } catch { /* encoded whole below */ }
+  try {
+    return encode(name, type, a, order.map((i) => a.answers[i]!));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The largest reply a query may get: 512 plain UDP, min(EDNS size, 1470) with EDNS, 65530 over TCP (a cached reply always fits). */
@@ -163,17 +187,18 @@ export function sizeLimit(tcp: boolean, ednsSize: number): number {
  * The hot path: one copy of reply `a` with the query's ID, rd bit and
  * question name (its original case: 0x20-safe) patched in, plus an OPT
  * record when the query had one. Truncated when over the UDP size limit
- * (every order has the same length, so then none is drawn); over TCP the
- * cached reply always fits. Else one of `a`'s orders at random, encoded the
- * first time it is drawn. `nameEnd` 12 keeps the cached (lower-cased)
- * question.
+ * (every order has the same length, so then none is drawn, nor ever
+ * written); over TCP the cached reply always fits. Else one of `a`'s
+ * orders at random, encoded the first time it is drawn. `nameEnd` 12
+ * keeps the cached (lower-cased) question.
  */
 export function finish(a: WireAnswer, query: Buffer, nameEnd: number, ednsSize: number, tcp: boolean): Buffer {
   const opt = ednsSize > 0 ? OPT_LENGTH : 0;
   const v = a.variants;
-  let src = v[0]!;
-  if (src.length + opt > sizeLimit(tcp, ednsSize)) src = a.truncated;
-  else if (v.length > 1) {
+  let src: Buffer;
+  if (a.length + opt > sizeLimit(tcp, ednsSize)) src = a.truncated;
+  else if (v.length === 1) src = v[0]!;
+  else {
     const k = (Math.random() * v.length) | 0;
     src = v[k] ??= a.encodeVariant!(k);
   }

@@ -13,7 +13,7 @@ const query = (name: string, type: number = RecordType.A) => {
 /** A stand-in reply: the lower-cased question of `name` as the reply carries it, `tag` in byte 0. */
 const reply = (name: string, tag: number): WireAnswer => {
   const bytes = encodeQuery({ id: tag, name: name.toLowerCase(), type: RecordType.A });
-  return { rcode: 0, variants: [bytes], truncated: bytes };
+  return { rcode: 0, length: bytes.length, variants: [bytes], truncated: bytes };
 };
 const put = (cache: AnswerCache, name: string, type: number, answer: WireAnswer, hash?: number) => {
   const { view } = query(name, type);

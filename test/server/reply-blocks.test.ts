@@ -63,6 +63,8 @@ t.test('every order laid out from the blocks is the generic encoding of that ord
       const whole = generic(name, type, a, a.answers.map((_, i) => i));
       // Every reply these services make is within pointer reach: each must be laid out from blocks.
       if (!blocks) throw new Error(`no blocks for a ${whole.length}-byte ${type} reply`);
+      // Its length is known from the records' fields, before a byte of them is written.
+      if (blocks.records !== undefined || blocks.length !== whole.length) throw new Error(`laid out as ${blocks.length} bytes (written: ${blocks.records !== undefined}), encoded as ${whole.length}`);
       for (const seed of seeds) {
         // A deterministic shuffle per seed: the order a sampled variant might be.
         const order = a.answers.map((_, i) => i).sort((x, y) => ((x * 7919 + seed) % 101) - ((y * 7919 + seed) % 101) || x - y);
@@ -96,7 +98,9 @@ t.test('replies of another shape are encoded whole, and served the same', async 
   const a = answer(zone, name, RecordType.SRV);
   t.equal(replyBlocks(prefixOf(name, RecordType.SRV, a), name, a), undefined, 'over 16 KiB: past where compression pointers reach');
   const w = encodeAnswer(name, RecordType.SRV, a);
-  t.ok(w.variants[0]!.length > 0x4000);
+  t.ok(w.length > 0x4000);
+  t.equal(w.variants.filter((v) => v !== undefined).length, 1, 'its first order encoded up front: that is how its length is known');
+  t.equal(w.variants[0]!.length, w.length);
   const third = a.answers[2]!;
   if (!('target' in third)) throw new Error('an SRV answer');
   const mixed = { ...a, answers: [...a.answers.slice(0, 2), { ...third, target: `x.${third.target}` }] };
