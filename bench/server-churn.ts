@@ -21,14 +21,15 @@
 // ZooKeeper, the writers, dnsperf; herald's by thread), and each rate is
 // run once more without queries: the server's CPU per change, what
 // following the registry costs it, which the machine's load moves far
-// less than q/s. CLIENTS sets dnsperf's -c (16); BENCH_HERALD_MAIN runs
+// less than q/s. Each server first gets WARM_S seconds of churn at the top
+// rate, not measured (see WARM_S). CLIENTS sets dnsperf's -c (16); BENCH_HERALD_MAIN runs
 // another checkout's herald; BENCH_SERVE_NODE_ARGS passes Node flags.
 // QUIET=1 runs only herald's rounds without queries (no dnsperf, no BIND),
 // and with BENCH_HERALD_MAIN_B a second checkout's herald beside the first
 // on the same changes, both probed: a before/after A/B of CPU per change
 // and propagation that the machine's load moves alike for both (run it in
 // both orders: each herald costs the other some ZooKeeper time).
-// Bounded: 3 x SECONDS per rate per server (idle, churn, churn without queries).
+// Bounded: WARM_S, then 3 x SECONDS per rate per server (idle, churn, churn without queries).
 // herald serve runs with --rrl off: dnsperf from one address is a flood by RRL's measure, and BIND here has none.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -47,6 +48,18 @@ import { addressOf, hostJson, serviceJson, ZkWriter } from './lib/zk-writer.ts';
 
 const RATES = (process.env['RATES'] ?? '10,100,1000').split(',').map(Number);
 const SECONDS = Number(process.env['SECONDS'] ?? 5);
+/**
+ * Seconds of churn at the top rate, with queries, that each server gets
+ * before the rounds, not measured: herald's churn path (the mirror, the
+ * zone update, the misses) is compiled by V8 only once it is hot, which at
+ * these rates takes seconds, and a server under churn is measured as it
+ * runs for days, not in its first seconds. Without it the 1000/s round was
+ * herald's first at that rate: V8 compiled in it, its helper threads taking
+ * 0.17 cores there against 0.08 after 15 s of the same churn (--trace-opt:
+ * 100-350 ms of compiling a second in its first 3 s). BIND, compiled
+ * ahead of time, gets the same warm-up.
+ */
+const WARM_S = Number(process.env['WARM_S'] ?? 5);
 const PROBE_MS = Number(process.env['PROBE_MS'] ?? 100);
 const DOMAIN = 'coal.joyent.us';
 const SERVICES = 3;
@@ -211,8 +224,8 @@ interface Percentiles { p50: number; p99: number }
 /** `bare`: when a bare ZooKeeper watcher saw each probe change; `own`: how long after it herald answered it (its own part of the propagation). */
 interface Round { rate: number; reached: number; load: DnsperfResult; p50: number; p99: number; cores: Cores; b?: Percentiles; bare?: Percentiles; own?: Percentiles }
 
-/** What a churn round runs besides the churn: dnsperf (`queries`), a second herald probed on `portB`, a bare watcher of the probe's service. */
-interface RoundOptions { queries?: boolean; portB?: number | undefined; watcher?: ZkWriter }
+/** What a churn round runs besides the churn: dnsperf (`queries`), a second herald probed on `portB`, a bare watcher of the probe's service; for how long (SECONDS). */
+interface RoundOptions { queries?: boolean; portB?: number | undefined; watcher?: ZkWriter; seconds?: number }
 
 /** Whether an answer shows the probe instance: records (not herald's REFUSED nor BIND's NXDOMAIN for a name not held). */
 function probePresent(m: NonNullable<Awaited<ReturnType<UdpAsker['ask']>>>): boolean {
@@ -224,14 +237,14 @@ function probePresent(m: NonNullable<Awaited<ReturnType<UdpAsker['ask']>>>): boo
  * service joining, then leaving) for SECONDS while dnsperf runs and a probe
  * instance joins and leaves every PROBE_MS, timed until the answer changes.
  */
-async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, charged: Charged, { queries = true, portB, watcher }: RoundOptions = {}): Promise<Round> {
+async function churn(feed: Feed, probeFeed: Feed, port: number, queryFile: string, rate: number, charged: Charged, { queries = true, portB, watcher, seconds = SECONDS }: RoundOptions = {}): Promise<Round> {
   const asker = await UdpAsker.open(port);
   // The second herald (BENCH_HERALD_MAIN_B) is probed on the same changes, by an asker of its own, at the same time.
   const askerB = portB === undefined ? undefined : await UdpAsker.open(portB);
   const load = measured(charged, queries
-    ? () => dnsperf(port, queryFile, SECONDS, { clients: CLIENTS })
-    : async (): Promise<DnsperfResult> => { await new Promise((r) => setTimeout(r, SECONDS * 1000)); return { qps: 0, latencyMs: 0, lost: 0, cores: 0 }; });
-  const until = performance.now() + SECONDS * 1000;
+    ? () => dnsperf(port, queryFile, seconds, { clients: CLIENTS })
+    : async (): Promise<DnsperfResult> => { await new Promise((r) => setTimeout(r, seconds * 1000)); return { qps: 0, latencyMs: 0, lost: 0, cores: 0 }; });
+  const until = performance.now() + seconds * 1000;
   let done = 0;
   const writer = (async () => {
     const start = performance.now();
@@ -362,8 +375,10 @@ try {
   // The control: the same churn by the same writer on the same ZooKeeper, in a subtree herald does not follow.
   const elsewhereFeed = zkFeed(writer, ELSEWHERE_ROOT);
   const heraldCharged: Charged = { server: [herald.pid!], registry: [zk.pid()!], writer: [] };
+  const topRate = Math.max(...RATES);
   if (QUIET_ONLY) {
-    console.log(`herald serve without queries (${SERVICES} services of ${MEMBERS}, ${SECONDS} s per rate, ${HERALD_MAIN}): CPU per change (the churn and the probe's 10/s), µs`);
+    if (WARM_S > 0) await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, topRate, heraldCharged, { queries: false, portB: heraldB && portB, seconds: WARM_S });
+    console.log(`herald serve without queries (${SERVICES} services of ${MEMBERS}, ${SECONDS} s per rate after ${WARM_S} s at ${topRate}/s not measured, ${HERALD_MAIN}): CPU per change (the churn and the probe's 10/s), µs`);
     for (const rate of RATES) {
       const b0 = heraldB && await cpuSeconds(heraldB.pid!);
       const t0 = performance.now();
@@ -385,6 +400,10 @@ try {
   // rounds swung 70k-100k q/s between runs of the bench, and every ratio with it.
   const idleRun = (at: number, charge: Charged) => measured(charge, () => dnsperf(at, queryFile, SECONDS, { clients: CLIENTS }));
   const rows: { server: string; idle: { result: DnsperfResult; cores: Cores }; round: Round; elsewhere?: Round }[] = [];
+  if (WARM_S > 0) {
+    await churn(heraldFeeds.feed, heraldFeeds.probe, port, queryFile, topRate, charged.herald, { seconds: WARM_S });
+    await churn(bindFeeds.feed, bindFeeds.probe, bindPort, queryFile, topRate, charged.bind, { seconds: WARM_S });
+  }
   for (const rate of RATES) {
     const heraldIdle = await idleRun(port, charged.herald);
     const elsewhere = await churn(elsewhereFeed, heraldFeeds.probe, port, queryFile, rate, charged.herald);
@@ -406,7 +425,8 @@ try {
   /** The server's CPU per answered query, µs. */
   const perQuery = (cores: Cores, load: DnsperfResult) => (cores.server / load.qps) * 1e6;
   const coreCols = (c: Cores) => `${c.server.toFixed(2).padStart(6)}  ${c.registry.toFixed(2).padStart(6)}  ${c.writer.toFixed(2).padStart(6)}  ${c.dnsperf.toFixed(2).padStart(7)}`;
-  console.log(`server under registry churn (${SERVICES} services of ${MEMBERS}; dnsperf -c ${CLIENTS}, ${SECONDS} s per point; probe change every ${PROBE_MS} ms; ${THREADS} threads)`);
+  console.log(`server under registry churn (${SERVICES} services of ${MEMBERS}; dnsperf -c ${CLIENTS}, ${SECONDS} s per point; probe change every ${PROBE_MS} ms; ${THREADS} threads; ` +
+    `each server warmed by ${WARM_S} s of churn at ${topRate}/s with queries first, not measured)`);
   console.log(`idle, just before each rate's round ("vs idle" is against it; the table's idle row is the first): herald ${idleList('herald serve')} q/s, BIND ${idleList('BIND nsupdate')} q/s`);
   console.log('cores: CPU seconds per wall second of the server, its registry (ZooKeeper; none for BIND), the writers (this bench process; nsupdate) and dnsperf, on the same cores');
   console.log('server          changes/s  reached      q/s  vs idle  avg ms  propagation p50 ms  p99 ms  server   zk/reg  writer  dnsperf  server µs/query  vs idle');
