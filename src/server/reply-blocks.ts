@@ -139,8 +139,8 @@ export function assembleOrder(b: ReplyBlocks, order: readonly number[]): Buffer 
   let at = b.prefix.length;
   const { starts, targetIds } = b;
   const targetAt = targetIds ? new Int32Array(b.targets) : undefined;
-  // Byte loops from one buffer: a view per record, made with the blocks, cost the first order (the only one a
-  // reply served whole to plain UDP needs) more than these copies save the others.
+  // Byte loops from one buffer: a view per record, made with the blocks, cost a reply's first order more
+  // than these copies save its others.
   for (const i of order) {
     if (targetAt) targetAt[targetIds![i]!] = at + SRV_TARGET_AT;
     for (let p = starts[i]!, end = starts[i + 1]!; p < end; p++) out[at++] = records[p]!;
