@@ -146,7 +146,7 @@ export function encodeAnswer(name: string, type: number, a: Answer): WireAnswer 
   const variants = new Array<Buffer | undefined>(count).fill(undefined);
   const blocks = replyBlocks(headerAndQuestion(name, type, a, false, [n, 0, a.additionals.length]), name, a);
   // A reply of another shape is encoded whole in each order, its first one now: that is how its length is known.
-  const first = blocks ? undefined : encode(name, type, a, a.answers);
+  const first = blocks ? undefined : encode(name, type, a, order(0).map((i) => a.answers[i]!));
   const wire: WireAnswer = { rcode: a.rcode, length: blocks ? blocks.length : first!.length, variants, truncated };
   let filled = 0;
   wire.encodeVariant = (k) => {
