@@ -7,14 +7,17 @@ import type { Answer } from './answer.ts';
 const QUESTION_AT = 12;
 /** Compression pointers reach offsets below this: past it, names are compressed otherwise (so not here). */
 const POINTER_LIMIT = 0x4000;
-/** Where the target starts in an SRV record owned by a pointer: owner 2, type, class 2 each, TTL 4, RDLENGTH, priority, weight, port 2 each. */
-const SRV_TARGET_AT = 18;
 /** A record owned by a pointer, up to its RDATA: owner 2, type 2, class 2, TTL 4, RDLENGTH 2. */
 const OWNED_RECORD = 12;
-/** RDATA lengths: A, AAAA, and an SRV's before its target (priority, weight, port). */
-const A_RDATA = 4;
-const AAAA_RDATA = 16;
+/** An SRV's RDATA before its target: priority, weight, port. */
 const SRV_FIXED_RDATA = 6;
+/** Where the target starts in an SRV record owned by a pointer. */
+const SRV_TARGET_AT = OWNED_RECORD + SRV_FIXED_RDATA;
+
+/** The length of an A or AAAA record owned by a pointer. */
+function addressRecordLength(type: number): number {
+  return OWNED_RECORD + (type === RecordType.A ? 4 : 16);
+}
 
 /**
  * A shuffled reply taken apart into the bytes of each of its records, so
@@ -97,7 +100,7 @@ export function replyBlocks(prefix: Buffer, name: string, a: Answer): ReplyBlock
       targetIds![i] = id;
       // The target is written whole: a length byte per label and the root's, one byte per character.
       at += OWNED_RECORD + SRV_FIXED_RDATA + r.target.length + 2;
-    } else at += OWNED_RECORD + (type === RecordType.A ? A_RDATA : AAAA_RDATA);
+    } else at += addressRecordLength(type);
   }
   const additionalTargets = new Int32Array(a.additionals.length);
   for (let j = 0; j < a.additionals.length; j++) {
@@ -107,7 +110,7 @@ export function replyBlocks(prefix: Buffer, name: string, a: Answer): ReplyBlock
     if (id === undefined) return undefined;
     additionalTargets[j] = id;
     starts[a.answers.length + j] = at;
-    at += OWNED_RECORD + (r.type === RecordType.A ? A_RDATA : AAAA_RDATA);
+    at += addressRecordLength(r.type);
   }
   starts[starts.length - 1] = at;
   const length = prefix.length + at;
