@@ -11,17 +11,30 @@ import type { SessionState } from './store.ts';
 export interface WatchEvent { type: number; name: string; path: string }
 export type Watcher = (event: WatchEvent) => void;
 
-/** The client calls a mirror needs, with the store's chroot and timeouts applied. */
+/** An event of a tree watch: a node at or under the watched path created (1), deleted (2) or changed (3); `path` in the store's terms. */
+export interface TreeEvent { type: number; path: string }
+
+/** The client calls a mirror needs, with the store's chroot and timeouts applied. A read without a watcher arms none. */
 export interface WatchSource {
   /** The node's data and, for an ephemeral node, its owner session (hex). */
-  getData(path: string, watcher: Watcher): Promise<{ data: string | null; session: string | undefined }>;
-  getChildren(path: string, watcher: Watcher): Promise<string[]>;
+  getData(path: string, watcher: Watcher | undefined): Promise<{ data: string | null; session: string | undefined }>;
+  getChildren(path: string, watcher: Watcher | undefined): Promise<string[]>;
   exists(path: string, watcher: Watcher): Promise<boolean>;
+  /**
+   * Sets a persistent recursive watch on `path` for this connection (see
+   * zk-tree-watch.ts): 'set'; 'off' when the source does not use them or
+   * the server cannot hold them; 'refused' when the server does not know
+   * them (it then drops the connection). Without it, or when it is not
+   * 'set', the mirror watches each node.
+   */
+  watchTree?(path: string, onEvent: (event: TreeEvent) => void): Promise<'set' | 'off' | 'refused'>;
   isNoNode(err: unknown): boolean;
   state(): SessionState;
 }
 
+const NODE_CREATED = 1;
 const NODE_DELETED = 2;
+const NODE_DATA_CHANGED = 3;
 const RETRY_MS = 500;
 /**
  * Reads in flight at once. A resync reads every node (data and children): at
@@ -56,9 +69,16 @@ export const STEP_GAP_MS = 3;
 export const CHILDREN_GAP_MS = 8;
 
 /**
- * Keeps a copy of a ZooKeeper subtree through one data watch and one child
- * watch per node (the same function per path, which the client deduplicates,
- * so re-reads never stack watchers). Reads run concurrently. The first sync
+ * Keeps a copy of a ZooKeeper subtree through one persistent recursive
+ * watch on its root where the server has them (3.6 and later; set again on
+ * every connection), else through one data watch and one child watch per
+ * node (the same function per path, which the client deduplicates, so
+ * re-reads never stack watchers). With the tree watch a join is one data
+ * read, a leave none, and no child list is read after the sync: a node's
+ * children follow from the creations and deletions reported under it,
+ * which ZooKeeper delivers in order with the replies, so a list read
+ * before a change is answered before the change is reported, and one read
+ * after it already holds it. Reads run concurrently. The first sync
  * is published only when none is in flight, never a half-loaded tree. After
  * it a step is the delta of the paths touched, O(change) at any size of
  * subtree, published when no read is in flight or STEP_MS after its first
@@ -98,6 +118,10 @@ export class ZooKeeperMirror extends MirrorBase {
   #failed = false;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
+  /** Counts connections (each 'connected', and each loss): a reply about an earlier one is ignored. */
+  #connection = 0;
+  /** This connection follows the tree watch (asked for, or set): no per-node watches are armed. */
+  #treeWatch = false;
 
   constructor(root: string, source: WatchSource, onClose: () => void) {
     super(root);
@@ -108,9 +132,51 @@ export class ZooKeeperMirror extends MirrorBase {
   /** Called by the store on every session state change. */
   sessionState(state: SessionState): void {
     if (this.#closed) return;
-    if (state === 'connected') this.#resync();
-    else this.markStale(true);
+    const connection = ++this.#connection;
+    this.#treeWatch = false;
+    if (state !== 'connected') { this.markStale(true); return; }
+    if (!this.#source.watchTree) { this.#resync(); return; }
+    // Events may come before the reply is seen (the client handles a whole read's worth of packets in
+    // one go): they are taken from the moment it is asked for.
+    this.#treeWatch = true;
+    const current = () => !this.#closed && connection === this.#connection;
+    this.#source.watchTree(this.root, this.#treeEvent).then((result) => {
+      if (!current()) return;
+      this.#treeWatch = result === 'set';
+      if (result !== 'refused') { this.#resync(); return; }
+      // The server closes the connection after refusing: the resync comes with the next one (and one-shot
+      // watches), not as reads failing now. Should it not close, the resync comes anyway.
+      const wait = setTimeout(() => { if (current() && this.#source.state() === 'connected') this.#resync(); }, RETRY_MS);
+      wait.unref();
+    }, () => {
+      // Not set (no reply in time): this connection watches each node; the next one asks again.
+      if (!current()) return;
+      this.#treeWatch = false;
+      this.#resync();
+    });
   }
+
+  /** The tree watch: a node created under one held is loaded, one held created again is read; a deletion needs no read; a change is read. */
+  readonly #treeEvent = (event: TreeEvent): void => {
+    if (this.#closed || !this.#treeWatch) return;
+    const path = event.path;
+    if (event.type === NODE_DELETED) {
+      this.#remove(path);
+      if (this.#inflight === 0) this.#settle();
+      else this.#stepSoon(true);
+    } else if (event.type === NODE_DATA_CHANGED || (event.type === NODE_CREATED && this.#tree.has(path))) {
+      if (this.#tree.has(path)) this.#track(() => this.#readData(path));
+    } else if (event.type === NODE_CREATED) {
+      if (path === this.root) { this.#load(path, true); return; }
+      // Under a node not held yet, nothing: the read of that node's children lists it.
+      const parent = this.#tree.get(parentPath(path));
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      if (!parent || parent.session !== undefined || parent.children.has(name)) return;
+      parent.children.add(name);
+      this.#dirty.add(parentPath(path));
+      this.#load(path, false);
+    }
+  };
 
   #resync(): void {
     this.#failed = false;
@@ -204,7 +270,8 @@ export class ZooKeeperMirror extends MirrorBase {
     let w = this.#dataWatchers.get(path);
     if (!w) {
       w = (event: WatchEvent) => {
-        if (this.#closed) return;
+        // Armed on an earlier connection that had no tree watch, and re-armed by the client: this one has.
+        if (this.#closed || this.#treeWatch) return;
         if (event.type === NODE_DELETED) {
           // The root's deletion must also arm a watch for its re-creation.
           if (path === this.root) { this.#track(() => this.#gone(path)); return; }
@@ -225,7 +292,7 @@ export class ZooKeeperMirror extends MirrorBase {
     let w = this.#childWatchers.get(path);
     if (!w) {
       w = (event: WatchEvent) => {
-        if (this.#closed || event.type === NODE_DELETED) return;
+        if (this.#closed || this.#treeWatch || event.type === NODE_DELETED) return;
         this.#childrenChanged(path);
       };
       this.#childWatchers.set(path, w);
@@ -265,7 +332,7 @@ export class ZooKeeperMirror extends MirrorBase {
 
   async #readData(path: string): Promise<void> {
     try {
-      const { data, session } = await this.#source.getData(path, this.#dataWatcher(path));
+      const { data, session } = await this.#source.getData(path, this.#treeWatch ? undefined : this.#dataWatcher(path));
       const node = this.#tree.get(path);
       if (node && (node.data !== data || node.session !== session)) { node.data = data; node.session = session; this.#dirty.add(path); }
       // Read at last: it and its parent's child list (which left it out) can be published.
@@ -280,7 +347,7 @@ export class ZooKeeperMirror extends MirrorBase {
     let names: string[];
     this.#childrenAskedAt.set(path, performance.now());
     try {
-      names = await this.#source.getChildren(path, this.#childWatcher(path));
+      names = await this.#source.getChildren(path, this.#treeWatch ? undefined : this.#childWatcher(path));
     } catch (err) {
       if (!this.#source.isNoNode(err)) throw err;
       await this.#gone(path);
@@ -299,14 +366,14 @@ export class ZooKeeperMirror extends MirrorBase {
     }
   }
 
-  /** A node is gone: drop its subtree; for the root, watch for it to be created. */
+  /** A node is gone: drop its subtree; for the root, watch for it to be created (the tree watch reports that itself). */
   async #gone(path: string): Promise<void> {
     this.#remove(path);
-    if (path !== this.root) return;
+    if (path !== this.root || this.#treeWatch) return;
     if (await this.#source.exists(path, this.#rootCreated)) this.#load(this.root, true);
   }
 
-  readonly #rootCreated: Watcher = () => { if (!this.#closed) this.#load(this.root, true); };
+  readonly #rootCreated: Watcher = () => { if (!this.#closed && !this.#treeWatch) this.#load(this.root, true); };
 
   /** Drops `path` and its subtree, walking the children it holds: O(subtree), not O(tree), so one leaving instance costs the same at 100k nodes as at 10. */
   #remove(path: string): void {

@@ -9,7 +9,8 @@ import { NodeConflictError, NodeOwnedError, RegistryAccessError, RegistryClosedE
 import { ancestors, validatePath } from './path.ts';
 import { sessionIdHex } from './session-id.ts';
 import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store.ts';
-import { ZooKeeperMirror, type WatchSource } from './mirror-zookeeper.ts';
+import { ZooKeeperMirror, type TreeEvent, type WatchSource } from './mirror-zookeeper.ts';
+import { addTreeWatch, CANNOT_HOLD, canWatchTrees, tapEvents, UNIMPLEMENTED } from './zk-tree-watch.ts';
 import { backoffDelay } from '../backoff.ts';
 
 const { ACL, CreateMode, Event, Exception, Id, State } = zookeeper;
@@ -36,6 +37,16 @@ export interface ZooKeeperStoreOptions {
    * permissions, as registrar makes them.
    */
   auth?: Credentials;
+  /**
+   * Mirrors follow their subtree through one persistent recursive watch
+   * (ZooKeeper 3.6 and later) rather than a data and a child watch per
+   * node: no child list is read again after a join or a leave, and a leave
+   * costs no read at all. A server that does not know the call (3.4, 3.5)
+   * answers it with an error and drops the connection once; the store then
+   * uses one-shot watches for the rest of its life. `false` uses them from
+   * the start. @default true
+   */
+  persistentWatches?: boolean;
 }
 
 function positive(value: number | undefined, name: string, fallback: number): number {
@@ -66,6 +77,10 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
   /** The client socket corked until the end of this turn (`#cork`). */
   #corked: object | undefined;
   readonly #mirrors = new Set<ZooKeeperMirror>();
+  /** False once a server did not know persistent watches, or when the options say so. */
+  #persistentWatches: boolean;
+  /** Each mirror's tree watch: its events → the server path of its root. */
+  readonly #treeWatchers = new Map<(event: TreeEvent) => void, string>();
 
   constructor(options: ZooKeeperStoreOptions) {
     super();
@@ -75,6 +90,7 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
     this.#backoffMs = positive(options.backoffMs, 'backoffMs', 100);
     this.#maxBackoffMs = positive(options.maxBackoffMs, 'maxBackoffMs', 5000);
     this.#auth = options.auth;
+    this.#persistentWatches = options.persistentWatches ?? true;
   }
 
   /** Opens a store and starts connecting (without waiting: see `ready()`). */
@@ -94,6 +110,7 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
     this.#client = client;
     // Queued before connect(): the library sends it after every handshake.
     if (this.#auth) client.addAuthInfo('digest', this.#auth.authBytes());
+    tapEvents(client, (event) => { if (this.#client === client) this.#treeEvent(event.type, event.path); });
     client.on('state', (s: { code: number }) => {
       if (this.#client !== client) return;
       if (s.code === State.SYNC_CONNECTED.code) { this.#failures = 0; this.#policy = undefined; this.#setState('connected'); }
@@ -157,6 +174,38 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
       const done = () => { clearTimeout(timer); resolve(); };
       this.once('connected', done);
     });
+  }
+
+  /** A watch event, to the tree watch of each mirror whose root is the node or above it. */
+  #treeEvent(type: number, serverPath: string): void {
+    for (const [onEvent, root] of this.#treeWatchers) {
+      if (serverPath === root || serverPath.startsWith(root === '/' ? '/' : `${root}/`)) onEvent({ type, path: this.rel(serverPath) });
+    }
+  }
+
+  /**
+   * Sets a mirror's tree watch on this connection: 'off' when this store
+   * does not use them or the server cannot hold them, 'refused' when the
+   * server does not know them and drops the connection (from then on this
+   * store never asks again). Events reach `onEvent` from the
+   * moment the server has it, until the mirror closes (the server keeps the
+   * watch until the connection ends; its events then reach no one).
+   */
+  async #watchTree(path: string, onEvent: (event: TreeEvent) => void): Promise<'set' | 'off' | 'refused'> {
+    const client = this.#client;
+    if (!this.#persistentWatches || !client || !canWatchTrees(client)) return 'off';
+    const abs = this.#abs(path);
+    this.#treeWatchers.set(onEvent, abs);
+    try {
+      await this.#call<void>('addWatch', (c, done) => { addTreeWatch(c, abs).then(() => done(null), (err: ZkError) => done(err)); });
+      return 'set';
+    } catch (err) {
+      const code = zkCode(err);
+      if (code !== UNIMPLEMENTED && code !== CANNOT_HOLD) throw err;
+      this.#persistentWatches = false;
+      this.#treeWatchers.delete(onEvent);
+      return code === UNIMPLEMENTED ? 'refused' : 'off';
+    }
   }
 
   /** Store path → server path (the chroot applied). */
@@ -438,14 +487,16 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
   mirror(root: string): Mirror {
     if (this.#state === 'closed') throw new RegistryClosedError();
     validatePath(root);
+    let tree: ((event: TreeEvent) => void) | undefined;
     const source: WatchSource = {
       getData: (path, watcher) => this.#call('getData', (c, done) => c.getData(this.#abs(path), watcher, (e, d, s) => done(e, { data: text(d), session: s ? sessionIdHex(s.ephemeralOwner) : undefined }))),
       getChildren: (path, watcher) => this.#call('getChildren', (c, done) => c.getChildren(this.#abs(path), watcher, (e, ch) => done(e, ch))),
       exists: (path, watcher) => this.#call('exists', (c, done) => c.exists(this.#abs(path), watcher, (e, s) => done(e, s !== null))),
+      watchTree: (path, onEvent) => { tree = onEvent; return this.#watchTree(path, onEvent); },
       isNoNode: (err) => zkCode(err) === Exception.NO_NODE,
       state: () => this.#state,
     };
-    const mirror = new ZooKeeperMirror(root, source, () => this.#mirrors.delete(mirror));
+    const mirror = new ZooKeeperMirror(root, source, () => { this.#mirrors.delete(mirror); if (tree) this.#treeWatchers.delete(tree); });
     this.#mirrors.add(mirror);
     mirror.sessionState(this.#state);
     return mirror;

@@ -1,10 +1,13 @@
 // The ZooKeeper mirror's pacing under churn, against a real ZooKeeper: the
 // mirror is given a WatchSource over a plain node-zookeeper-client session
-// that records each read it issues, so what it asks of ZooKeeper is seen.
+// that records each read it issues, so what it asks of ZooKeeper is seen:
+// with one-shot watches per node (what ZooKeeper before 3.6 offers), and
+// with the persistent recursive watch (zk-tree-watch.ts).
 import t from 'tap';
 import { performance } from 'node:perf_hooks';
 import zookeeper, { type Client, type ZkError } from 'node-zookeeper-client';
-import { CHILDREN_GAP_MS, STEP_GAP_MS, ZooKeeperMirror, type WatchSource, type Watcher } from '../../src/registry/mirror-zookeeper.ts';
+import { CHILDREN_GAP_MS, STEP_GAP_MS, ZooKeeperMirror, type TreeEvent, type WatchSource, type Watcher } from '../../src/registry/mirror-zookeeper.ts';
+import { addTreeWatch, tapEvents } from '../../src/registry/zk-tree-watch.ts';
 import { applySnapshotDelta } from '../../src/registry/delta.ts';
 import type { SnapshotNode } from '../../src/registry/store.ts';
 import { ZooKeeper } from '../fixtures/zookeeper.ts';
@@ -36,20 +39,29 @@ function children(path: string): Promise<string[]> {
 
 interface Read { path: string; at: number }
 
-/** A mirror of `root` over its own session, with every getChildren it issues and every child watch event recorded. */
-async function recordedMirror(root: string): Promise<{ mirror: ZooKeeperMirror; childReads: Read[]; childEvents: Read[]; close(): void }> {
+/**
+ * A mirror of `root` over its own session, with every read it issues and
+ * every child watch event recorded; `tree`: it is offered the tree watch
+ * ('refused': the source answers as a server before 3.6 does, but keeps
+ * the connection).
+ */
+async function recordedMirror(root: string, tree: boolean | 'refused' = false): Promise<{ mirror: ZooKeeperMirror; childReads: Read[]; dataReads: Read[]; childEvents: Read[]; close(): void }> {
   const client = await session();
   const childReads: Read[] = [];
+  const dataReads: Read[] = [];
   const childEvents: Read[] = [];
+  let onTree: ((event: TreeEvent) => void) | undefined;
+  tapEvents(client, (event) => onTree?.({ type: event.type, path: event.path }));
   // The same wrapper for the same watcher: the client deduplicates watchers by identity.
   const wrapped = new WeakMap<Watcher, Watcher>();
-  const recording = (w: Watcher): Watcher => {
+  const recording = (w: Watcher | undefined): Watcher | undefined => {
+    if (!w) return undefined;
     let r = wrapped.get(w);
     if (!r) { r = (event) => { if (event.type === 4) childEvents.push({ path: event.path, at: performance.now() }); w(event); }; wrapped.set(w, r); }
     return r;
   };
   const source: WatchSource = {
-    getData: (path, watcher) => new Promise((resolve, reject) => client.getData(path, watcher, (e: ZkError | null, d?: Buffer, s?: { ephemeralOwner: Buffer }) => {
+    getData: (path, watcher) => new Promise((resolve, reject) => client.getData(path, (dataReads.push({ path, at: performance.now() }), watcher), (e: ZkError | null, d?: Buffer, s?: { ephemeralOwner: Buffer }) => {
       if (e) { reject(e); return; }
       const owner = s?.ephemeralOwner.toString('hex').replace(/^0+/, '');
       resolve({ data: d && d.length > 0 ? d.toString() : null, session: owner ? `0x${owner}` : undefined });
@@ -61,11 +73,13 @@ async function recordedMirror(root: string): Promise<{ mirror: ZooKeeperMirror; 
     exists: (path, watcher) => new Promise((resolve, reject) => client.exists(path, watcher, (e: ZkError | null, s: unknown) => (e ? reject(e) : resolve(s !== null)))),
     isNoNode: (err) => (err as ZkError | undefined)?.getCode?.() === zookeeper.Exception.NO_NODE,
     state: () => 'connected',
+    ...(tree === 'refused' ? { watchTree: () => Promise.resolve('refused' as const) } : {}),
+    ...(tree === true ? { watchTree: async (path: string, onEvent: (event: TreeEvent) => void) => { onTree = onEvent; await addTreeWatch(client, path); return 'set' as const; } } : {}),
   };
   const mirror = new ZooKeeperMirror(root, source, () => {});
   mirror.sessionState('connected');
   await mirror.synced(10_000);
-  return { mirror, childReads, childEvents, close: () => { mirror.close(); client.close(); } };
+  return { mirror, childReads, dataReads, childEvents, close: () => { mirror.close(); client.close(); } };
 }
 
 await create('/pace', null);
@@ -136,4 +150,64 @@ t.test('steps are STEP_GAP_MS apart at least, and replay to ZooKeeper\'s state',
   for (let s = 0; s < 4; s++) {
     for (let i = 0; i < 10; i++) t.equal(nodes.get(`/pace/steps/s${s}/i${i}`)?.data, `{"type":"load_balancer","address":"10.0.2.${i}"}`);
   }
+});
+
+t.test('with the tree watch: joins and leaves in bursts cost a data read per join, no child list, and nothing is lost', async (t) => {
+  await create('/pace/tree', '{"type":"service"}');
+  await create('/pace/tree/old', '{"type":"load_balancer","address":"10.0.3.250"}', true);
+  const m = await recordedMirror('/pace', true);
+  t.teardown(() => m.close());
+  const nodes = new Map(m.mirror.snapshot!);
+  m.mirror.on('delta', (d) => { applySnapshotDelta(nodes, d); });
+  t.equal(nodes.get('/pace/tree/old')?.data, '{"type":"load_balancer","address":"10.0.3.250"}', 'the sync read what was there');
+  const childReads0 = m.childReads.length;
+  const dataReads0 = m.dataReads.length;
+  for (let i = 0; i < 40; i++) {
+    await create(`/pace/tree/i${i}`, `{"type":"load_balancer","address":"10.0.3.${i}"}`, true);
+    if (i % 2 === 1) await remove(`/pace/tree/i${i - 1}`);
+  }
+  // A service created with members, a member's data changed, the first member gone: all followed.
+  await create('/pace/tree2', '{"type":"service"}');
+  await create('/pace/tree2/a', '{"type":"load_balancer","address":"10.0.4.1"}', true);
+  await new Promise<void>((resolve, reject) => writer.setData('/pace/tree/i39', Buffer.from('{"type":"load_balancer","address":"10.0.3.99"}'), -1, (e: ZkError | null) => (e ? reject(e) : resolve())));
+  await remove('/pace/tree/old');
+  const truth = (await children('/pace/tree')).sort();
+  await waitFor('the mirror to hold the last state', () => (JSON.stringify(nodes.get('/pace/tree')?.children) === JSON.stringify(truth) && nodes.get('/pace/tree2/a') && nodes.get('/pace/tree/i39')?.data?.includes('10.0.3.99')) || undefined, 10_000, 5);
+  t.same(m.childReads.slice(childReads0).map((r) => r.path), ['/pace/tree2'], 'no child list read but the new service\'s own, once');
+  // One read per node created (40 members, a service and its member) and one for the changed data; leaves cost none.
+  t.equal(m.dataReads.slice(dataReads0).length, 43, 'a data read per join and per change, none per leave');
+  for (const name of truth) t.match(nodes.get(`/pace/tree/${name}`)?.data, /"address":"10\.0\.3\./);
+  t.same([...nodes.keys()].filter((p) => p.startsWith('/pace/tree/')).sort(), truth.map((n) => `/pace/tree/${n}`).sort(), 'no member left over, none missing');
+  t.same(nodes.get('/pace/tree2')?.children, ['a']);
+});
+
+t.test('with the tree watch: the root deleted and made again is followed back', async (t) => {
+  await create('/tree-root', null);
+  await create('/tree-root/s', '{"type":"service"}');
+  const m = await recordedMirror('/tree-root', true);
+  t.teardown(() => m.close());
+  const nodes = new Map(m.mirror.snapshot!);
+  m.mirror.on('delta', (d) => { applySnapshotDelta(nodes, d); });
+  await remove('/tree-root/s');
+  await remove('/tree-root');
+  await waitFor('the root gone', () => !nodes.has('/tree-root') || undefined, 5000, 5);
+  await create('/tree-root', null);
+  await create('/tree-root/t', '{"type":"service"}');
+  await waitFor('the root back with a child', () => nodes.get('/tree-root/t')?.data === '{"type":"service"}' || undefined, 5000, 5);
+  t.same(nodes.get('/tree-root')?.children, ['t']);
+});
+
+t.test('the tree watch refused: the mirror syncs by one-shot watches, without waiting for a reconnect that does not come', async (t) => {
+  await create('/pace/refused', '{"type":"service"}');
+  const start = performance.now();
+  const m = await recordedMirror('/pace', 'refused');
+  t.teardown(() => m.close());
+  // A server that refuses closes the connection, and the resync comes with the next one: this one did not close.
+  t.ok(performance.now() - start < 1500, `synced in ${(performance.now() - start).toFixed(0)} ms`);
+  t.ok(m.childReads.some((r) => r.path === '/pace/refused'), 'child lists read, with watches');
+  const nodes = new Map(m.mirror.snapshot!);
+  m.mirror.on('delta', (d) => { applySnapshotDelta(nodes, d); });
+  await create('/pace/refused/a', '{"type":"load_balancer","address":"10.0.5.1"}', true);
+  await waitFor('the join followed', () => nodes.get('/pace/refused/a') || undefined, 5000, 5);
+  t.same(nodes.get('/pace/refused')?.children, ['a']);
 });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import type { Store } from '../../src/registry/store.ts';
-import { ZooKeeper, ephemeralOwners } from '../fixtures/zookeeper.ts';
+import { ZooKeeper, ephemeralOwners, fourLetter } from '../fixtures/zookeeper.ts';
 import { freePort } from '../fixtures/ports.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { snapshotWhere, storeContract } from './contract.ts';
@@ -10,8 +10,8 @@ import { snapshotWhere, storeContract } from './contract.ts';
 const zk = await ZooKeeper.start();
 t.teardown(() => zk.stop());
 
-async function open(connect: string, sessionTimeoutMs = 4000): Promise<Store> {
-  const store = ZooKeeperStore.open({ connect, sessionTimeoutMs, operationTimeoutMs: 3000, backoffMs: 50 });
+async function open(connect: string, sessionTimeoutMs = 4000, persistentWatches = true): Promise<Store> {
+  const store = ZooKeeperStore.open({ connect, sessionTimeoutMs, operationTimeoutMs: 3000, backoffMs: 50, persistentWatches });
   await store.ready(10_000);
   return store;
 }
@@ -23,43 +23,93 @@ t.test('validates options up front', async (t) => {
   t.throws(() => new ZooKeeperStore({ connect: '127.0.0.1', sessionTimeoutMs: -1 }), { code: 'HERALD_INVALID_ARGUMENT' });
 });
 
-t.test('ZooKeeper store keeps the Store contract (several servers, a chroot)', async (t) => {
-  // A dead server first in the list: the client moves on to the live one.
-  const dead = await freePort();
-  const connect = `127.0.0.1:${dead},${zk.connectString}/herald/contract`;
-  await storeContract(t, () => open(connect));
-  // The chroot is real: the same nodes seen without it.
-  const plain = await open(zk.connectString);
-  t.teardown(() => plain.close());
-  t.same(await plain.children('/herald/contract/us/joyent/coal'), ['delta', 'mirrored', 'own', 'svc']);
+// Both ways a mirror can follow its subtree: ZooKeeper 3.6's persistent recursive watch, and the one-shot
+// watches per node that a server before 3.6 offers (herald falls back to them when the server refuses the first).
+for (const [persistentWatches, name, how] of [[true, 'tree', 'by a tree watch'], [false, 'oneshot', 'by one-shot watches']] as const) {
+  t.test(`ZooKeeper store keeps the Store contract (several servers, a chroot), mirrors ${how}`, async (t) => {
+    // A dead server first in the list: the client moves on to the live one.
+    const dead = await freePort();
+    const connect = `127.0.0.1:${dead},${zk.connectString}/herald/contract-${name}`;
+    await storeContract(t, () => open(connect, 4000, persistentWatches));
+    // The chroot is real: the same nodes seen without it.
+    const plain = await open(zk.connectString);
+    t.teardown(() => plain.close());
+    t.same(await plain.children(`/herald/contract-${name}/us/joyent/coal`), ['delta', 'mirrored', 'own', 'svc']);
+  });
+
+  t.test(`ZooKeeper killed: the mirror keeps its last copy; back: watches re-armed (mirrors ${how})`, async (t) => {
+    const writer = await open(zk.connectString, 20_000);
+    const reader = await open(zk.connectString, 20_000, persistentWatches);
+    const root = `/outage-${name}`;
+    t.teardown(async () => { await writer.close(); await reader.close(); });
+    await writer.putPersistent(`${root}/svc`, 'service');
+    await writer.putPersistent(`${root}/svc/a`, 'A');
+    const m = reader.mirror(root);
+    t.teardown(() => m.close());
+    await snapshotWhere(m, (s) => s.has(`${root}/svc/a`), 'a mirrored');
+    const states: string[] = [];
+    reader.on('state', (s) => states.push(s));
+    const events: string[] = [];
+    m.on('stale', (since) => events.push(`stale ${typeof since}`));
+    m.on('current', () => events.push('current'));
+    await zk.kill();
+    await waitFor('disconnected', () => reader.state === 'disconnected', 10_000, 10);
+    t.ok(m.staleSince !== undefined, 'the mirror says it is stale');
+    t.equal(m.snapshot?.get(`${root}/svc/a`)?.data, 'A', 'last copy still there');
+    await zk.restart();
+    await waitFor(`reconnected (reader ${reader.state}, writer ${writer.state}, states ${states.join(',')})`, () => reader.state === 'connected' && writer.state === 'connected', 30_000, 20);
+    await writer.putPersistent(`${root}/svc/b`, 'B');
+    await writer.putPersistent(`${root}/svc/a`, 'A2');
+    await snapshotWhere(m, (s) => s.get(`${root}/svc/b`)?.data === 'B' && s.get(`${root}/svc/a`)?.data === 'A2', 'changes after the outage');
+    await waitFor('current again', () => m.staleSince === undefined, 5000, 10);
+    t.ok(states.includes('disconnected') && states.at(-1) === 'connected', `states: ${states.join(',')}`);
+    t.same(events, ['stale number', 'current'], 'the mirror says so once each way');
+  });
+}
+
+t.test('a mirror by a tree watch holds one watch on the server; by one-shot watches, one or two a node', async (t) => {
+  const writer = await open(zk.connectString);
+  t.teardown(() => writer.close());
+  for (let s = 0; s < 3; s++) for (let i = 0; i < 10; i++) await writer.putEphemeral(`/watches/s${s}/i${i}`, 'x');
+  const watches = async () => Number(/zk_watch_count\s+(\d+)/.exec(await fourLetter(zk.ports[0]!, 'mntr'))![1]);
+  const before = await watches();
+  const counted: number[] = [];
+  for (const persistentWatches of [true, false]) {
+    const reader = await open(zk.connectString, 4000, persistentWatches);
+    const m = reader.mirror('/watches');
+    await m.synced(10_000);
+    counted.push((await watches()) - before);
+    m.close();
+    await reader.close();
+  }
+  // 34 nodes: the root, 3 services, 30 members. One-shot: a data watch on each, and a child watch on each of the 4
+  // persistent ones. The tree watch is counted twice (ZooKeeper files it with the data watches and the child watches).
+  t.same(counted, [2, 38], `watches set: by a tree watch ${counted[0]}, by one-shot watches ${counted[1]}`);
+  await writer.putEphemeral('/watches/s0/late', 'y');
+  t.equal(await watches(), before, 'none left once the mirrors\' sessions closed');
 });
 
-t.test('ZooKeeper killed: the mirror keeps its last copy; back: watches re-armed', async (t) => {
-  const writer = await open(zk.connectString, 20_000);
-  const reader = await open(zk.connectString, 20_000);
+t.test('a server that cannot hold persistent watches: the store follows by one-shot watches', async (t) => {
+  // ZooKeeper 3.8 with the watch manager that has no persistent watches: it answers addWatch with an error.
+  const plainWatches = await ZooKeeper.start({ config: ['watchManagerName=org.apache.zookeeper.server.watch.WatchManagerOptimized'] });
+  t.teardown(() => plainWatches.stop());
+  const writer = await open(plainWatches.connectString);
+  const reader = await open(plainWatches.connectString);
   t.teardown(async () => { await writer.close(); await reader.close(); });
-  await writer.putPersistent('/outage/svc', 'service');
-  await writer.putPersistent('/outage/svc/a', 'A');
-  const m = reader.mirror('/outage');
+  await writer.putEphemeral('/plain/svc/a', 'A');
+  const m = reader.mirror('/plain');
   t.teardown(() => m.close());
-  await snapshotWhere(m, (s) => s.has('/outage/svc/a'), 'a mirrored');
-  const states: string[] = [];
-  reader.on('state', (s) => states.push(s));
-  const events: string[] = [];
-  m.on('stale', (since) => events.push(`stale ${typeof since}`));
-  m.on('current', () => events.push('current'));
-  await zk.kill();
-  await waitFor('disconnected', () => reader.state === 'disconnected', 10_000, 10);
-  t.ok(m.staleSince !== undefined, 'the mirror says it is stale');
-  t.equal(m.snapshot?.get('/outage/svc/a')?.data, 'A', 'last copy still there');
-  await zk.restart();
-  await waitFor(`reconnected (reader ${reader.state}, writer ${writer.state}, states ${states.join(',')})`, () => reader.state === 'connected' && writer.state === 'connected', 30_000, 20);
-  await writer.putPersistent('/outage/svc/b', 'B');
-  await writer.putPersistent('/outage/svc/a', 'A2');
-  await snapshotWhere(m, (s) => s.get('/outage/svc/b')?.data === 'B' && s.get('/outage/svc/a')?.data === 'A2', 'changes after the outage');
-  await waitFor('current again', () => m.staleSince === undefined, 5000, 10);
-  t.ok(states.includes('disconnected') && states.at(-1) === 'connected', `states: ${states.join(',')}`);
-  t.same(events, ['stale number', 'current'], 'the mirror says so once each way');
+  await snapshotWhere(m, (s) => s.get('/plain/svc/a')?.data === 'A', 'the first sync');
+  await writer.putEphemeral('/plain/svc/b', 'B');
+  await writer.delete('/plain/svc/a');
+  await snapshotWhere(m, (s) => s.get('/plain/svc/b')?.data === 'B' && !s.has('/plain/svc/a'), 'a join and a leave followed');
+  // A second mirror, by one-shot watches too.
+  const other = reader.mirror('/plain/svc');
+  t.teardown(() => other.close());
+  await snapshotWhere(other, (s) => s.get('/plain/svc/b')?.data === 'B', 'a second mirror synced');
+  const watches = Number(/zk_watch_count\s+(\d+)/.exec(await fourLetter(plainWatches.ports[0]!, 'mntr'))![1]);
+  // Data watches on /plain, svc and b; child watches on /plain and svc (the second mirror's are the same ones: one session).
+  t.equal(watches, 5, `${watches} one-shot watches on the server`);
 });
 
 t.test("the owner session of an ephemeral node is ZooKeeper's own id, in zkCli's hex", async (t) => {

@@ -1,0 +1,86 @@
+// ZooKeeper 3.6's persistent recursive watch (`addWatch`, opcode 106) over
+// node-zookeeper-client, which predates it: one watch on a subtree's root
+// that stays armed and reports every node created, deleted or changed under
+// it, where one-shot watches need a data and a child watch per node, each
+// re-armed by a read after it fires. Both halves reach into the library's
+// connection manager (as the store's cork and watchdog do), guarded: a
+// client without the parts used here gets no tree watch, never a broken one.
+import type { Client, WatchEvent, ZkError } from 'node-zookeeper-client';
+
+const OP_ADD_WATCH = 106;
+/** A request whose successful reply the library takes without reading a body (SetWatches, opcode 101). */
+const OP_BODILESS = 101;
+const MODE_PERSISTENT_RECURSIVE = 1;
+/** KeeperException.Code.UNIMPLEMENTED: what a server before 3.6 answers to an opcode it does not know (and then closes the connection). */
+export const UNIMPLEMENTED = -6;
+/**
+ * KeeperException.Code.MARSHALLINGERROR: what a 3.6+ server answers when its
+ * watch manager cannot hold persistent watches (`zookeeper.watchManagerName`
+ * set to WatchManagerOptimized); the connection stays.
+ */
+export const CANNOT_HOLD = -5;
+
+interface Queued { header: { xid: number; type: number }; payload: null; toBuffer(): Buffer }
+interface ConnectionManager {
+  queue(request: Queued, callback: (err: ZkError | null) => void): void;
+  watcherManager: { emit(event: WatchEvent): void };
+}
+
+function managerOf(client: Client): ConnectionManager | undefined {
+  const m = (client as unknown as { connectionManager?: Partial<ConnectionManager> }).connectionManager;
+  return m && typeof m.queue === 'function' && m.watcherManager && typeof m.watcherManager.emit === 'function' ? (m as ConnectionManager) : undefined;
+}
+
+/** True when `client` is one this module can add tree watches to (`tapEvents` and `addTreeWatch`). */
+export function canWatchTrees(client: Client): boolean {
+  return managerOf(client) !== undefined;
+}
+
+/**
+ * Routes every watch event the client receives to `onEvent` as well as to
+ * the library's own one-shot watchers. Those it passes on only for the four
+ * event types the library knows: it throws on any other (a watch-removed
+ * event, type 7, for one) from inside its socket's data handler. Once per client.
+ */
+export function tapEvents(client: Client, onEvent: (event: WatchEvent) => void): void {
+  const wm = managerOf(client)?.watcherManager;
+  if (!wm) return;
+  const own = wm.emit.bind(wm);
+  wm.emit = (event: WatchEvent) => {
+    onEvent(event);
+    if (event.type >= 1 && event.type <= 4) own(event);
+  };
+}
+
+/**
+ * Sets a persistent recursive watch on `path` (a server path: any chroot
+ * applied), which may not exist yet: its creation is reported too. It lasts
+ * as long as the connection: after a reconnect it must be set again (the
+ * library re-sends only its own watches). Rejects with the server's error:
+ * `UNIMPLEMENTED` from a server before 3.6.
+ */
+export function addTreeWatch(client: Client, path: string): Promise<void> {
+  const manager = managerOf(client);
+  if (!manager) return Promise.reject(new Error('this ZooKeeper client cannot set tree watches'));
+  const name = Buffer.from(path, 'utf8');
+  const header = { xid: 0, type: OP_ADD_WATCH };
+  const request: Queued = {
+    header,
+    payload: null,
+    toBuffer() {
+      // length, xid, type; path (length-prefixed); mode.
+      const out = Buffer.alloc(4 + 8 + 4 + name.length + 4);
+      out.writeInt32BE(out.length - 4, 0);
+      out.writeInt32BE(header.xid, 4);
+      out.writeInt32BE(OP_ADD_WATCH, 8);
+      out.writeInt32BE(name.length, 12);
+      name.copy(out, 16);
+      out.writeInt32BE(MODE_PERSISTENT_RECURSIVE, 16 + name.length);
+      // Written: the library matches the reply by xid, then decodes it by this type, and resets the
+      // connection on one it does not know. addWatch's reply carries nothing to decode.
+      header.type = OP_BODILESS;
+      return out;
+    },
+  };
+  return new Promise((resolve, reject) => manager.queue(request, (err) => (err ? reject(err) : resolve())));
+}
