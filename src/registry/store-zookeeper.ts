@@ -10,6 +10,7 @@ import { ancestors, validatePath } from './path.ts';
 import { sessionIdHex } from './session-id.ts';
 import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store.ts';
 import { ZooKeeperMirror, type TreeEvent, type WatchSource } from './mirror-zookeeper.ts';
+import { deliverWholeReplies } from './zk-reply-framing.ts';
 import { addTreeWatch, CANNOT_HOLD, canWatchTrees, tapEvents, UNIMPLEMENTED } from './zk-tree-watch.ts';
 import { backoffDelay } from '../backoff.ts';
 
@@ -108,6 +109,7 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
   #startSession(): void {
     const client = zookeeper.createClient(serversString(this.#connect), { sessionTimeout: this.#sessionTimeoutMs, spinDelay: 200, retries: 0 });
     this.#client = client;
+    deliverWholeReplies(client);
     // Queued before connect(): the library sends it after every handshake.
     if (this.#auth) client.addAuthInfo('digest', this.#auth.authBytes());
     tapEvents(client, (event) => { if (this.#client === client) this.#treeEvent(event.type, event.path); });

@@ -112,6 +112,25 @@ t.test('a server that cannot hold persistent watches: the store follows by one-s
   t.equal(watches, 5, `${watches} one-shot watches on the server`);
 });
 
+t.test('replies larger than a socket read, and hundreds in one: each arrives whole', async (t) => {
+  const writer = await open(zk.connectString);
+  const reader = await open(zk.connectString);
+  t.teardown(async () => { await writer.close(); await reader.close(); });
+  // ~900 KB of data (ZooKeeper's limit is 1 MiB): one reply over many reads.
+  const big = 'x'.repeat(900_000);
+  await writer.putPersistent('/framing/big', big);
+  t.equal((await reader.get('/framing/big'))?.data, big, 'a reply over many reads');
+  // 2,000 small nodes read at once: many replies per read, some split across two.
+  await Promise.all(Array.from({ length: 2000 }, (_, i) => writer.putPersistent(`/framing/many/n${i}`, `value ${i}`)));
+  const m = reader.mirror('/framing');
+  t.teardown(() => m.close());
+  const s = await m.synced(20_000);
+  t.equal(s.get('/framing/big')?.data, big);
+  const wrong = Array.from({ length: 2000 }, (_, i) => i).filter((i) => s.get(`/framing/many/n${i}`)?.data !== `value ${i}`);
+  t.same(wrong, [], 'every small reply whole and matched to its read');
+  t.equal(reader.state, 'connected', 'no reply misread (the library would have reset the connection)');
+});
+
 t.test("the owner session of an ephemeral node is ZooKeeper's own id, in zkCli's hex", async (t) => {
   const owner = await open(zk.connectString);
   const reader = await open(zk.connectString);
