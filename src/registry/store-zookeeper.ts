@@ -11,6 +11,7 @@ import { sessionIdHex } from './session-id.ts';
 import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store.ts';
 import { ZooKeeperMirror, type TreeEvent, type WatchSource } from './mirror-zookeeper.ts';
 import { deliverWholeReplies } from './zk-reply-framing.ts';
+import { fastReplies } from './zk-fast-replies.ts';
 import { addTreeWatch, CANNOT_HOLD, canWatchTrees, tapEvents, UNIMPLEMENTED } from './zk-tree-watch.ts';
 import { backoffDelay } from '../backoff.ts';
 
@@ -109,7 +110,7 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
   #startSession(): void {
     const client = zookeeper.createClient(serversString(this.#connect), { sessionTimeout: this.#sessionTimeoutMs, spinDelay: 200, retries: 0 });
     this.#client = client;
-    deliverWholeReplies(client);
+    deliverWholeReplies(client, fastReplies(client));
     // Queued before connect(): the library sends it after every handshake.
     if (this.#auth) client.addAuthInfo('digest', this.#auth.authBytes());
     tapEvents(client, (event) => { if (this.#client === client) this.#treeEvent(event.type, event.path); });

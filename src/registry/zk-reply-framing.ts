@@ -11,8 +11,13 @@ import type { Client } from 'node-zookeeper-client';
 
 interface Manager { socket?: { destroyed?: boolean }; onSocketData: (chunk: Buffer) => void }
 
-/** Makes `client` take its socket's bytes one whole reply at a time. Call before `connect()`: each connection binds the handler then. */
-export function deliverWholeReplies(client: Client): void {
+/**
+ * Makes `client` take its socket's bytes one whole reply at a time. Call
+ * before `connect()`: each connection binds the handler then. `first`, when
+ * given, sees each reply before the library, which gets only those it
+ * returns false for (zk-fast-replies.ts).
+ */
+export function deliverWholeReplies(client: Client, first?: (reply: Buffer) => boolean): void {
   const manager = (client as unknown as { connectionManager?: Partial<Manager> }).connectionManager;
   if (!manager || typeof manager.onSocketData !== 'function') return;
   const own = manager.onSocketData;
@@ -41,7 +46,8 @@ export function deliverWholeReplies(client: Client): void {
       // A length no reply has: the library's own handling of the stream decides (it resets the connection).
       if (size < 0) { own.call(manager, buf.subarray(at)); return; }
       if (buf.length - at < 4 + size) break;
-      own.call(manager, buf.subarray(at, at + 4 + size));
+      const reply = buf.subarray(at, at + 4 + size);
+      if (first === undefined || !first(reply)) own.call(manager, reply);
       at += 4 + size;
       if (manager.socket !== socket || manager.socket?.destroyed) return;
     }
