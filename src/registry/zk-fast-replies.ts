@@ -67,6 +67,7 @@ export function fastReplies(client: Client): ((reply: Buffer) => boolean) | unde
     const xid = reply.readInt32BE(4);
     if (reply.readInt32BE(16) !== 0) return false;
     if (xid === XID_NOTIFICATION) {
+      if (reply.length < 32) return false;
       const type = reply.readInt32BE(20);
       const state = reply.readInt32BE(24);
       const length = reply.readInt32BE(28);
@@ -77,6 +78,7 @@ export function fastReplies(client: Client): ((reply: Buffer) => boolean) | unde
     const pending = manager.pendingQueue[0];
     const type = pending?.request.header.type;
     if (!pending || pending.request.header.xid !== xid || (type !== OP_GET_DATA && type !== OP_GET_CHILDREN2)) return false;
+    // Decoded whole before anything changes: a reply that does not read right is the library's to judge.
     const payload = type === OP_GET_DATA ? dataReply(reply) : childrenReply(reply);
     if (payload === undefined) return false;
     manager.pendingQueue.shift();
@@ -89,6 +91,7 @@ export function fastReplies(client: Client): ((reply: Buffer) => boolean) | unde
 
 /** A GetDataResponse after the reply header (at 20): data (length-prefixed, -1 for none), then the Stat. */
 function dataReply(reply: Buffer): { data: Buffer | undefined; stat: WireStat } | undefined {
+  if (reply.length < 24) return undefined;
   const length = reply.readInt32BE(20);
   const statAt = 24 + Math.max(length, 0);
   if (length < -1 || statAt + STAT_BYTES > reply.length) return undefined;
@@ -97,8 +100,10 @@ function dataReply(reply: Buffer): { data: Buffer | undefined; stat: WireStat } 
 
 /** A GetChildren2Response after the reply header: the names (a count, then each length-prefixed), then the Stat. */
 function childrenReply(reply: Buffer): { children: string[]; stat: WireStat } | undefined {
+  if (reply.length < 24) return undefined;
   const count = reply.readInt32BE(20);
-  if (count < 0) return undefined;
+  // Each name takes 4 bytes at least: a count beyond that is not a reply this reads.
+  if (count < 0 || count > (reply.length - 24) / 4) return undefined;
   const children = new Array<string>(count);
   let at = 24;
   for (let i = 0; i < count; i++) {
