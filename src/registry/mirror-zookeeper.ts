@@ -14,11 +14,21 @@ export type Watcher = (event: WatchEvent) => void;
 /** An event of a tree watch: a node at or under the watched path created (1), deleted (2) or changed (3); `path` in the store's terms. */
 export interface TreeEvent { type: number; path: string }
 
-/** The client calls a mirror needs, with the store's chroot and timeouts applied. A read without a watcher arms none. */
+/** How a read's reply reaches the mirror: once, with the error or the value. */
+export type OnReply<T> = (err: unknown, value?: T) => void;
+
+/**
+ * The client calls a mirror needs, with the store's chroot and timeouts
+ * applied. A read without a watcher arms none. A read's `onReply` runs in
+ * the client's handling of the reply itself, not a turn later: replies and
+ * tree events then reach the mirror in the order ZooKeeper sent them (with
+ * a promise, a list read before a join was applied after the join's event,
+ * and took the new member out again).
+ */
 export interface WatchSource {
   /** The node's data and, for an ephemeral node, its owner session (hex). */
-  getData(path: string, watcher: Watcher | undefined): Promise<{ data: string | null; session: string | undefined }>;
-  getChildren(path: string, watcher: Watcher | undefined): Promise<string[]>;
+  getData(path: string, watcher: Watcher | undefined, onReply: OnReply<{ data: string | null; session: string | undefined }>): void;
+  getChildren(path: string, watcher: Watcher | undefined, onReply: OnReply<string[]>): void;
   exists(path: string, watcher: Watcher): Promise<boolean>;
   /**
    * Sets a persistent recursive watch on `path` for this connection (see
@@ -330,40 +340,41 @@ export class ZooKeeperMirror extends MirrorBase {
     });
   }
 
-  async #readData(path: string): Promise<void> {
-    try {
-      const { data, session } = await this.#source.getData(path, this.#treeWatch ? undefined : this.#dataWatcher(path));
+  #readData(path: string): Promise<void> {
+    return applied<{ data: string | null; session: string | undefined }>((done) => this.#source.getData(path, this.#treeWatch ? undefined : this.#dataWatcher(path), done), (err, value) => {
+      if (err) {
+        if (!this.#source.isNoNode(err)) throw err;
+        return this.#gone(path);
+      }
+      const { data, session } = value!;
       const node = this.#tree.get(path);
       if (node && (node.data !== data || node.session !== session)) { node.data = data; node.session = session; this.#dirty.add(path); }
       // Read at last: it and its parent's child list (which left it out) can be published.
       if (node && this.#loading.delete(path)) { this.#dirty.add(path); if (path !== this.root) this.#dirty.add(parentPath(path)); }
-    } catch (err) {
-      if (!this.#source.isNoNode(err)) throw err;
-      await this.#gone(path);
-    }
+      return undefined;
+    });
   }
 
-  async #readChildren(path: string, deep: boolean): Promise<void> {
-    let names: string[];
+  #readChildren(path: string, deep: boolean): Promise<void> {
     this.#childrenAskedAt.set(path, performance.now());
-    try {
-      names = await this.#source.getChildren(path, this.#treeWatch ? undefined : this.#childWatcher(path));
-    } catch (err) {
-      if (!this.#source.isNoNode(err)) throw err;
-      await this.#gone(path);
-      return;
-    }
-    const node = this.#tree.get(path);
-    if (!node) return;
-    const next = new Set(names);
-    for (const name of node.children) {
-      if (!next.has(name)) { this.#remove(childPath(path, name)); node.children.delete(name); this.#dirty.add(path); }
-    }
-    for (const name of names) {
-      const child = childPath(path, name);
-      if (!node.children.has(name)) { node.children.add(name); this.#dirty.add(path); this.#load(child, deep); }
-      else if (deep) this.#load(child, true);
-    }
+    return applied<string[]>((done) => this.#source.getChildren(path, this.#treeWatch ? undefined : this.#childWatcher(path), done), (err, names) => {
+      if (err) {
+        if (!this.#source.isNoNode(err)) throw err;
+        return this.#gone(path);
+      }
+      const node = this.#tree.get(path);
+      if (!node) return undefined;
+      const next = new Set(names);
+      for (const name of node.children) {
+        if (!next.has(name)) { this.#remove(childPath(path, name)); node.children.delete(name); this.#dirty.add(path); }
+      }
+      for (const name of names!) {
+        const child = childPath(path, name);
+        if (!node.children.has(name)) { node.children.add(name); this.#dirty.add(path); this.#load(child, deep); }
+        else if (deep) this.#load(child, true);
+      }
+      return undefined;
+    });
   }
 
   /** A node is gone: drop its subtree; for the root, watch for it to be created (the tree watch reports that itself). */
@@ -405,4 +416,15 @@ export class ZooKeeperMirror extends MirrorBase {
     this.#childrenDue.clear();
     this.#onClose();
   }
+}
+
+/** A read settled for the mirror's bookkeeping once `apply` has dealt with its reply, which it does the moment the reply arrives. */
+function applied<T>(issue: (done: OnReply<T>) => void, apply: (err: unknown, value: T | undefined) => Promise<void> | undefined): Promise<void> {
+  return new Promise((resolve, reject) => issue((err, value) => {
+    try {
+      resolve(apply(err, value));
+    } catch (e) {
+      reject(e);
+    }
+  }));
 }

@@ -247,20 +247,33 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
 
   /** Runs one client call with a timeout; ZooKeeper errors pass through with their numeric `code`. */
   #call<T>(operation: string, fn: (client: Client, done: (err: ZkError | null, value?: T) => void) => void): Promise<T> {
-    if (this.#state === 'closed') return Promise.reject(new RegistryClosedError());
+    return new Promise<T>((resolve, reject) => this.#send<T>(operation, fn, (err, value) => (err ? reject(err) : resolve(value as T))));
+  }
+
+  /**
+   * `#call` with a callback, which runs in the client's own handling of the
+   * reply: in the order ZooKeeper sent the replies and watch events (a
+   * promise's continuation runs after every other packet of that read).
+   * Called once: with the error when the call cannot be made, or makes no
+   * reply within the operation timeout (a later reply is then dropped).
+   */
+  #send<T>(operation: string, fn: (client: Client, done: (err: ZkError | null, value?: T) => void) => void, done: (err: unknown, value?: T) => void): void {
+    if (this.#state === 'closed') { done(new RegistryClosedError()); return; }
     const client = this.#client;
-    if (!client || this.#state !== 'connected') {
-      return Promise.reject(new RegistryUnavailableError(operation, `session is ${this.#state}`));
-    }
+    if (!client || this.#state !== 'connected') { done(new RegistryUnavailableError(operation, `session is ${this.#state}`)); return; }
     this.#cork(client);
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new RegistryUnavailableError(operation, `no reply in ${this.#opTimeoutMs} ms`)), this.#opTimeoutMs);
-      timer.unref();
-      fn(client, (err, value) => {
-        clearTimeout(timer);
-        if (err) reject(err);
-        else resolve(value as T);
-      });
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      done(new RegistryUnavailableError(operation, `no reply in ${this.#opTimeoutMs} ms`));
+    }, this.#opTimeoutMs);
+    timer.unref();
+    fn(client, (err, value) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      done(err, value);
     });
   }
 
@@ -492,8 +505,8 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
     validatePath(root);
     let tree: ((event: TreeEvent) => void) | undefined;
     const source: WatchSource = {
-      getData: (path, watcher) => this.#call('getData', (c, done) => c.getData(this.#abs(path), watcher, (e, d, s) => done(e, { data: text(d), session: s ? sessionIdHex(s.ephemeralOwner) : undefined }))),
-      getChildren: (path, watcher) => this.#call('getChildren', (c, done) => c.getChildren(this.#abs(path), watcher, (e, ch) => done(e, ch))),
+      getData: (path, watcher, onReply) => this.#send('getData', (c, done) => c.getData(this.#abs(path), watcher, (e, d, s) => done(e, { data: text(d), session: s ? sessionIdHex(s.ephemeralOwner) : undefined })), onReply),
+      getChildren: (path, watcher, onReply) => this.#send('getChildren', (c, done) => c.getChildren(this.#abs(path), watcher, (e, ch) => done(e, ch)), onReply),
       exists: (path, watcher) => this.#call('exists', (c, done) => c.exists(this.#abs(path), watcher, (e, s) => done(e, s !== null))),
       watchTree: (path, onEvent) => { tree = onEvent; return this.#watchTree(path, onEvent); },
       isNoNode: (err) => zkCode(err) === Exception.NO_NODE,

@@ -10,7 +10,7 @@
 // chroot of its own goes to the library as before. Reaches into the
 // library's connection manager (as the store's cork and watchdog do),
 // guarded.
-import type { Client } from 'node-zookeeper-client';
+// The client is taken as any object (node-zookeeper-client ships no types, and the published declarations must not name it).
 
 const XID_NOTIFICATION = -1;
 const OP_GET_DATA = 4;
@@ -47,7 +47,7 @@ export function readStat(reply: Buffer, at: number): WireStat {
   };
 }
 
-function managerOf(client: Client): Manager | undefined {
+function managerOf(client: object): Manager | undefined {
   const m = (client as unknown as { connectionManager?: Partial<Manager> }).connectionManager;
   const ok = m && typeof m.state === 'number' && Buffer.isBuffer(m.zxid) && Array.isArray(m.pendingQueue) && typeof m.watcherManager?.emit === 'function';
   return ok ? (m as Manager) : undefined;
@@ -59,7 +59,7 @@ function managerOf(client: Client): Manager | undefined {
  * false when the library must; undefined when the client lacks the parts
  * this needs.
  */
-export function fastReplies(client: Client): ((reply: Buffer) => boolean) | undefined {
+export function fastReplies(client: object): ((reply: Buffer) => boolean) | undefined {
   const manager = managerOf(client);
   if (!manager) return undefined;
   return (reply) => {

@@ -7,7 +7,7 @@
 // when its last byte arrives. Reaches into the library's connection
 // manager (as the store's cork and watchdog do), guarded: without the part
 // used here, the client reads as before.
-import type { Client } from 'node-zookeeper-client';
+// The client is taken as any object (node-zookeeper-client ships no types, and the published declarations must not name it).
 
 interface Manager { socket?: { destroyed?: boolean }; onSocketData: (chunk: Buffer) => void }
 
@@ -17,7 +17,7 @@ interface Manager { socket?: { destroyed?: boolean }; onSocketData: (chunk: Buff
  * given, sees each reply before the library, which gets only those it
  * returns false for (zk-fast-replies.ts).
  */
-export function deliverWholeReplies(client: Client, first?: (reply: Buffer) => boolean): void {
+export function deliverWholeReplies(client: object, first?: (reply: Buffer) => boolean): void {
   const manager = (client as unknown as { connectionManager?: Partial<Manager> }).connectionManager;
   if (!manager || typeof manager.onSocketData !== 'function') return;
   const own = manager.onSocketData;

@@ -5,7 +5,9 @@
 // re-armed by a read after it fires. Both halves reach into the library's
 // connection manager (as the store's cork and watchdog do), guarded: a
 // client without the parts used here gets no tree watch, never a broken one.
-import type { Client, WatchEvent, ZkError } from 'node-zookeeper-client';
+/** A watch event as the client delivers it. */
+export interface ClientWatchEvent { type: number; path: string }
+// The client is taken as any object (node-zookeeper-client ships no types, and the published declarations must not name it).
 
 const OP_ADD_WATCH = 106;
 /** A request whose successful reply the library takes without reading a body (SetWatches, opcode 101). */
@@ -22,17 +24,17 @@ export const CANNOT_HOLD = -5;
 
 interface Queued { header: { xid: number; type: number }; payload: null; toBuffer(): Buffer }
 interface ConnectionManager {
-  queue(request: Queued, callback: (err: ZkError | null) => void): void;
-  watcherManager: { emit(event: WatchEvent): void };
+  queue(request: Queued, callback: (err: Error | null) => void): void;
+  watcherManager: { emit(event: ClientWatchEvent): void };
 }
 
-function managerOf(client: Client): ConnectionManager | undefined {
+function managerOf(client: object): ConnectionManager | undefined {
   const m = (client as unknown as { connectionManager?: Partial<ConnectionManager> }).connectionManager;
   return m && typeof m.queue === 'function' && m.watcherManager && typeof m.watcherManager.emit === 'function' ? (m as ConnectionManager) : undefined;
 }
 
 /** True when `client` is one this module can add tree watches to (`tapEvents` and `addTreeWatch`). */
-export function canWatchTrees(client: Client): boolean {
+export function canWatchTrees(client: object): boolean {
   return managerOf(client) !== undefined;
 }
 
@@ -42,11 +44,11 @@ export function canWatchTrees(client: Client): boolean {
  * event types the library knows: it throws on any other (a watch-removed
  * event, type 7, for one) from inside its socket's data handler. Once per client.
  */
-export function tapEvents(client: Client, onEvent: (event: WatchEvent) => void): void {
+export function tapEvents(client: object, onEvent: (event: ClientWatchEvent) => void): void {
   const wm = managerOf(client)?.watcherManager;
   if (!wm) return;
   const own = wm.emit.bind(wm);
-  wm.emit = (event: WatchEvent) => {
+  wm.emit = (event: ClientWatchEvent) => {
     onEvent(event);
     if (event.type >= 1 && event.type <= 4) own(event);
   };
@@ -59,7 +61,7 @@ export function tapEvents(client: Client, onEvent: (event: WatchEvent) => void):
  * library re-sends only its own watches). Rejects with the server's error:
  * `UNIMPLEMENTED` from a server before 3.6.
  */
-export function addTreeWatch(client: Client, path: string): Promise<void> {
+export function addTreeWatch(client: object, path: string): Promise<void> {
   const manager = managerOf(client);
   if (!manager) return Promise.reject(new Error('this ZooKeeper client cannot set tree watches'));
   const name = Buffer.from(path, 'utf8');

@@ -61,14 +61,18 @@ async function recordedMirror(root: string, tree: boolean | 'refused' = false): 
     return r;
   };
   const source: WatchSource = {
-    getData: (path, watcher) => new Promise((resolve, reject) => client.getData(path, (dataReads.push({ path, at: performance.now() }), watcher), (e: ZkError | null, d?: Buffer, s?: { ephemeralOwner: Buffer }) => {
-      if (e) { reject(e); return; }
-      const owner = s?.ephemeralOwner.toString('hex').replace(/^0+/, '');
-      resolve({ data: d && d.length > 0 ? d.toString() : null, session: owner ? `0x${owner}` : undefined });
-    })),
-    getChildren: (path, watcher) => {
+    // Replies handed on in the client's own callbacks, as the store does (see WatchSource).
+    getData: (path, watcher, done) => {
+      dataReads.push({ path, at: performance.now() });
+      client.getData(path, watcher, (e: ZkError | null, d?: Buffer, s?: { ephemeralOwner: Buffer }) => {
+        if (e) { done(e); return; }
+        const owner = s?.ephemeralOwner.toString('hex').replace(/^0+/, '');
+        done(null, { data: d && d.length > 0 ? d.toString() : null, session: owner ? `0x${owner}` : undefined });
+      });
+    },
+    getChildren: (path, watcher, done) => {
       childReads.push({ path, at: performance.now() });
-      return new Promise((resolve, reject) => client.getChildren(path, recording(watcher), (e: ZkError | null, c: string[]) => (e ? reject(e) : resolve(c))));
+      client.getChildren(path, recording(watcher), (e: ZkError | null, c: string[]) => done(e, c));
     },
     exists: (path, watcher) => new Promise((resolve, reject) => client.exists(path, watcher, (e: ZkError | null, s: unknown) => (e ? reject(e) : resolve(s !== null)))),
     isNoNode: (err) => (err as ZkError | undefined)?.getCode?.() === zookeeper.Exception.NO_NODE,
