@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import type { Store } from '../../src/registry/store.ts';
@@ -14,6 +15,14 @@ async function open(connect: string, sessionTimeoutMs = 4000, persistentWatches 
   const store = ZooKeeperStore.open({ connect, sessionTimeoutMs, operationTimeoutMs: 3000, backoffMs: 50, persistentWatches });
   await store.ready(10_000);
   return store;
+}
+
+/** A writing and a reading session on `connect`, closed when `t` ends; `persistentWatches` for the reader. */
+async function writerAndReader(t: Test, connect: string, sessionTimeoutMs = 4000, persistentWatches = true): Promise<{ writer: Store; reader: Store }> {
+  const writer = await open(connect, sessionTimeoutMs);
+  const reader = await open(connect, sessionTimeoutMs, persistentWatches);
+  t.teardown(async () => { await writer.close(); await reader.close(); });
+  return { writer, reader };
 }
 
 t.test('validates options up front', async (t) => {
@@ -38,10 +47,8 @@ for (const [persistentWatches, name, how] of [[true, 'tree', 'by a tree watch'],
   });
 
   t.test(`ZooKeeper killed: the mirror keeps its last copy; back: watches re-armed (mirrors ${how})`, async (t) => {
-    const writer = await open(zk.connectString, 20_000);
-    const reader = await open(zk.connectString, 20_000, persistentWatches);
+    const { writer, reader } = await writerAndReader(t, zk.connectString, 20_000, persistentWatches);
     const root = `/outage-${name}`;
-    t.teardown(async () => { await writer.close(); await reader.close(); });
     await writer.putPersistent(`${root}/svc`, 'service');
     await writer.putPersistent(`${root}/svc/a`, 'A');
     const m = reader.mirror(root);
@@ -93,9 +100,7 @@ t.test('a server that cannot hold persistent watches: the store follows by one-s
   // ZooKeeper 3.8 with the watch manager that has no persistent watches: it answers addWatch with an error.
   const plainWatches = await ZooKeeper.start({ config: ['watchManagerName=org.apache.zookeeper.server.watch.WatchManagerOptimized'] });
   t.teardown(() => plainWatches.stop());
-  const writer = await open(plainWatches.connectString);
-  const reader = await open(plainWatches.connectString);
-  t.teardown(async () => { await writer.close(); await reader.close(); });
+  const { writer, reader } = await writerAndReader(t, plainWatches.connectString);
   await writer.putEphemeral('/plain/svc/a', 'A');
   const m = reader.mirror('/plain');
   t.teardown(() => m.close());
@@ -113,9 +118,7 @@ t.test('a server that cannot hold persistent watches: the store follows by one-s
 });
 
 t.test('replies larger than a socket read, and hundreds in one: each arrives whole', async (t) => {
-  const writer = await open(zk.connectString);
-  const reader = await open(zk.connectString);
-  t.teardown(async () => { await writer.close(); await reader.close(); });
+  const { writer, reader } = await writerAndReader(t, zk.connectString);
   // ~900 KB of data (ZooKeeper's limit is 1 MiB): one reply over many reads.
   const big = 'x'.repeat(900_000);
   await writer.putPersistent('/framing/big', big);
@@ -134,9 +137,7 @@ t.test('replies larger than a socket read, and hundreds in one: each arrives who
 t.test('a tree-watch mirror under bursts of nested creations, joins and leaves ends as a fresh mirror reads', async (t) => {
   // Each burst's child list reads race the creations under them: a list read before a creation whose
   // reply comes in the same socket read as the creation's event must not take the new node out again.
-  const writer = await open(zk.connectString);
-  const reader = await open(zk.connectString);
-  t.teardown(async () => { await writer.close(); await reader.close(); });
+  const { writer, reader } = await writerAndReader(t, zk.connectString);
   const root = '/race';
   await writer.putPersistent(`${root}/svc`, 'service');
   const m = reader.mirror(root);
@@ -160,9 +161,7 @@ t.test('a tree-watch mirror under bursts of nested creations, joins and leaves e
 });
 
 t.test("the owner session of an ephemeral node is ZooKeeper's own id, in zkCli's hex", async (t) => {
-  const owner = await open(zk.connectString);
-  const reader = await open(zk.connectString);
-  t.teardown(async () => { await owner.close(); await reader.close(); });
+  const { writer: owner, reader } = await writerAndReader(t, zk.connectString);
   await owner.putEphemeral('/sessions/svc/i1', 'x');
   const m = reader.mirror('/sessions');
   t.teardown(() => m.close());
