@@ -174,8 +174,9 @@ export class ZooKeeperMirror extends MirrorBase {
       this.#remove(path);
       if (this.#inflight === 0) this.#settle();
       else this.#stepSoon(true);
-    } else if (event.type === NODE_DATA_CHANGED || (event.type === NODE_CREATED && this.#tree.has(path))) {
-      if (this.#tree.has(path)) this.#track(() => this.#readData(path));
+    } else if (this.#tree.has(path)) {
+      // Changed, or created again (its data and owner may be new): read.
+      if (event.type === NODE_DATA_CHANGED || event.type === NODE_CREATED) this.#track(() => this.#readData(path));
     } else if (event.type === NODE_CREATED) {
       if (path === this.root) { this.#load(path, true); return; }
       // Under a node not held yet, nothing: the read of that node's children lists it.
