@@ -34,6 +34,9 @@ or from an in-memory registry. UDP and TCP on each --listen (default 127.0.0.1:5
                           retry over TCP; 0 never (default ${RRL_DEFAULTS.slip})
   --rrl-window S          seconds between two log lines about one prefix (default ${RRL_DEFAULTS.windowSeconds})
   --session-timeout MS    ZooKeeper session timeout (default 30000)
+  --one-shot-watches      follow ZooKeeper by a data and a child watch per node, not by
+                          one persistent recursive watch (3.6+; an older server is
+                          detected and gets one-shot watches anyway)
   --log-level LEVEL       trace, debug, info (default), warn, error or fatal
 
 Prints on stdout, one line each: "registry memory://ADDR:PORT" (with
@@ -73,6 +76,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       listen: { type: 'string', multiple: true }, metrics: { type: 'string' }, 'session-timeout': { type: 'string' }, threads: { type: 'string' },
       rrl: { type: 'string' }, 'rrl-slip': { type: 'string' }, 'rrl-window': { type: 'string' },
       'registry-listen': { type: 'string' }, 'registry-token': { type: 'string' }, 'log-level': { type: 'string' },
+      'one-shot-watches': { type: 'boolean' },
     },
     strict: true, allowPositionals: false,
   });
@@ -97,7 +101,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const memory = values.zk === undefined
     ? await openMemoryStore({ ...(registryAt ? { listen: registryAt } : {}), ...(registryToken ? { token: registryToken } : {}) })
     : undefined;
-  const store: Store = memory?.store ?? openStore(values.zk!, { sessionTimeoutMs });
+  if (values['one-shot-watches'] && values.zk === undefined) throw new UsageError('--one-shot-watches goes with --zk');
+  const store: Store = memory?.store ?? openStore(values.zk!, { sessionTimeoutMs, persistentWatches: !values['one-shot-watches'] });
   // The command's own stderr (process.stderr when run as `herald`), written synchronously.
   const log = createLogger('herald-serve', { level, destination: io.stderr });
   const mirror = store.mirror(domainToPath(values.domain));

@@ -39,7 +39,7 @@ async function stop(r: Running): Promise<number | null> {
 t.test('bad usage exits 2 with one clear line', async (t) => {
   for (const args of [[], ['--domain', 'x.us'], ['--zk', '127.0.0.1:1', '--registry', 'memory', '--domain', 'x.us'], ['--registry', 'disk', '--domain', 'x.us'],
     ['--registry', 'memory', '--domain', 'x.us', '--threads', '0'], ['--zk', '127.0.0.1:1', '--domain', 'x.us', '--registry-listen', '127.0.0.1:0'],
-    ['--registry', 'memory', '--domain', 'x.us', '--log-level', 'loud']]) {
+    ['--registry', 'memory', '--domain', 'x.us', '--log-level', 'loud'], ['--registry', 'memory', '--domain', 'x.us', '--one-shot-watches']]) {
     const r = herald(args);
     t.equal(await r.exit, 2, args.join(' '));
     t.match(r.stderr, /^herald serve: .+\nusage:/);
@@ -119,4 +119,31 @@ t.test('--zk: ZooKeeper away and back is logged (disconnected, stale, resynced);
   t.equal(await stop(r), 0);
   await waitFor('session closed', async () => (await connections()) === before, 3000, 20);
   t.match(r.stderr, /registry session closed/);
+});
+
+t.test('--one-shot-watches: a data and a child watch per node; without it one tree watch; both follow a join', async (t) => {
+  const zk = await ZooKeeper.start();
+  t.teardown(() => zk.stop());
+  const writer = ZooKeeperStore.open({ connect: zk.connectString });
+  t.teardown(() => writer.close());
+  await writer.ready(10_000);
+  await writer.putPersistent('/us/joyent/coal/web', '{"type":"service","service":{"type":"service","service":{"srvce":"_http","proto":"_tcp","port":80,"ttl":60}}}');
+  for (let i = 0; i < 3; i++) await writer.putEphemeral(`/us/joyent/coal/web/w${i}`, `{"type":"load_balancer","address":"10.0.1.${i}","ttl":30,"load_balancer":{"address":"10.0.1.${i}","ports":[80]}}`);
+  const watches = async () => Number(/zk_watch_count\s+(\d+)/.exec(await fourLetter(zk.ports[0]!, 'mntr'))![1]);
+  const counted: number[] = [];
+  for (const flags of [[], ['--one-shot-watches']]) {
+    const r = herald(['--zk', zk.connectString, '--domain', 'coal.joyent.us', '--listen', '127.0.0.1:0', ...flags]);
+    await waitFor('listening', () => /listening 127\.0\.0\.1:(\d+)/.test(r.stdout), 30_000, 20);
+    const port = Number(/listening 127\.0\.0\.1:(\d+)/.exec(r.stdout)![1]);
+    await waitFor('the first sync', async () => (await dig(port, ['A', 'web.coal.joyent.us'])).answer.length === 3, 10_000, 20);
+    counted.push(await watches());
+    await writer.putEphemeral('/us/joyent/coal/web/late', '{"type":"load_balancer","address":"10.0.1.9","ttl":30,"load_balancer":{"address":"10.0.1.9","ports":[80]}}');
+    await waitFor(`the join served (${flags.join(' ') || 'tree watch'})`, async () => (await dig(port, ['A', 'web.coal.joyent.us'])).answer.length === 4, 5000, 10);
+    await writer.delete('/us/joyent/coal/web/late');
+    t.equal(await stop(r), 0);
+  }
+  // Two mirrors: the domain's (/us/joyent/coal: coal, web and 3 members) and the TTL overrides' (absent here).
+  // Tree watches: one each, each counted twice by ZooKeeper (with the data and with the child watches). One-shot: a
+  // data watch on each of the 5 nodes, a child watch on the 2 persistent ones, and an exists watch on the absent root.
+  t.same(counted, [4, 8], `watches on the server: ${counted.join(', ')}`);
 });
