@@ -132,6 +132,8 @@ export class ZooKeeperMirror extends MirrorBase {
   #connection = 0;
   /** This connection follows the tree watch (asked for, or set): no per-node watches are armed. */
   #treeWatch = false;
+  /** How the last connection watched, as last announced (`watches`). */
+  #watchesBy: 'tree' | 'node' | undefined;
 
   constructor(root: string, source: WatchSource, onClose: () => void) {
     super(root);
@@ -190,6 +192,8 @@ export class ZooKeeperMirror extends MirrorBase {
   };
 
   #resync(): void {
+    const by = this.#treeWatch ? 'tree' : 'node';
+    if (by !== this.#watchesBy) { this.#watchesBy = by; this.emit('watches', by); }
     this.#failed = false;
     this.#load(this.root, true);
   }

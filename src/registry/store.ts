@@ -67,6 +67,12 @@ export interface MirrorEvents {
   stale: [since: number];
   /** Current again after `stale`: the subtree was re-read (a snapshot follows only if something changed). */
   current: [];
+  /**
+   * ZooKeeper only, when how the subtree is watched changes (and the first
+   * time): `tree`, one persistent recursive watch (ZooKeeper 3.6+); `node`,
+   * a data and a child watch per node.
+   */
+  watches: [by: 'tree' | 'node'];
 }
 
 /**

@@ -113,6 +113,9 @@ export function logServeEvents(store: Store, mirror: Mirror, log: Logger): void 
     const level = state === 'disconnected' || state === 'expired' ? 'warn' : 'info';
     log[level]({ state }, `registry session ${state}`);
   });
+  mirror.on('watches', (by) => log.info({ watches: by }, by === 'tree'
+    ? 'following the registry by one persistent recursive watch'
+    : 'following the registry by a watch per node (ZooKeeper before 3.6, or --one-shot-watches)'));
   mirror.on('error', (err) => log.warn({ err: { message: err.message } }, `registry read failed, will retry: ${err.message}`));
   mirror.on('stale', (since) => {
     // Before the first sync nothing is served yet (SERVFAIL), so nothing is stale.

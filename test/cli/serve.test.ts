@@ -140,6 +140,7 @@ t.test('--one-shot-watches: a data and a child watch per node; without it one tr
     await writer.putEphemeral('/us/joyent/coal/web/late', '{"type":"load_balancer","address":"10.0.1.9","ttl":30,"load_balancer":{"address":"10.0.1.9","ports":[80]}}');
     await waitFor(`the join served (${flags.join(' ') || 'tree watch'})`, async () => (await dig(port, ['A', 'web.coal.joyent.us'])).answer.length === 4, 5000, 10);
     await writer.delete('/us/joyent/coal/web/late');
+    t.ok(logged(r, flags.length === 0 ? /^following the registry by one persistent recursive watch$/ : /^following the registry by a watch per node/), 'how it watches, logged');
     t.equal(await stop(r), 0);
   }
   // Two mirrors: the domain's (/us/joyent/coal: coal, web and 3 members) and the TTL overrides' (absent here).

@@ -104,7 +104,10 @@ t.test('a server that cannot hold persistent watches: the store follows by one-s
   await writer.putEphemeral('/plain/svc/a', 'A');
   const m = reader.mirror('/plain');
   t.teardown(() => m.close());
+  const by: string[] = [];
+  m.on('watches', (b) => by.push(b));
   await snapshotWhere(m, (s) => s.get('/plain/svc/a')?.data === 'A', 'the first sync');
+  t.same(by, ['node'], 'it says it watches each node');
   await writer.putEphemeral('/plain/svc/b', 'B');
   await writer.delete('/plain/svc/a');
   await snapshotWhere(m, (s) => s.get('/plain/svc/b')?.data === 'B' && !s.has('/plain/svc/a'), 'a join and a leave followed');
