@@ -172,11 +172,8 @@ export class ZooKeeperMirror extends MirrorBase {
   readonly #treeEvent = (event: TreeEvent): void => {
     if (this.#closed || !this.#treeWatch) return;
     const path = event.path;
-    if (event.type === NODE_DELETED) {
-      this.#remove(path);
-      if (this.#inflight === 0) this.#settle();
-      else this.#stepSoon(true);
-    } else if (this.#tree.has(path)) {
+    if (event.type === NODE_DELETED) this.#removeNow(path);
+    else if (this.#tree.has(path)) {
       // Changed, or created again (its data and owner may be new): read.
       if (event.type === NODE_DATA_CHANGED || event.type === NODE_CREATED) this.#track(() => this.#readData(path));
     } else if (event.type === NODE_CREATED) {
@@ -290,10 +287,7 @@ export class ZooKeeperMirror extends MirrorBase {
         if (event.type === NODE_DELETED) {
           // The root's deletion must also arm a watch for its re-creation.
           if (path === this.root) { this.#track(() => this.#gone(path)); return; }
-          // Nothing to read: dropped now, published as any change is.
-          this.#remove(path);
-          if (this.#inflight === 0) this.#settle();
-          else this.#stepSoon(true);
+          this.#removeNow(path);
           return;
         }
         this.#track(() => this.#readData(path));
@@ -346,40 +340,46 @@ export class ZooKeeperMirror extends MirrorBase {
   }
 
   #readData(path: string): Promise<void> {
-    return applied<{ data: string | null; session: string | undefined }>((done) => this.#source.getData(path, this.#treeWatch ? undefined : this.#dataWatcher(path), done), (err, value) => {
-      if (err) {
-        if (!this.#source.isNoNode(err)) throw err;
-        return this.#gone(path);
-      }
-      const { data, session } = value!;
+    return this.#read<{ data: string | null; session: string | undefined }>(path, (done) => this.#source.getData(path, this.#treeWatch ? undefined : this.#dataWatcher(path), done), ({ data, session }) => {
       const node = this.#tree.get(path);
       if (node && (node.data !== data || node.session !== session)) { node.data = data; node.session = session; this.#dirty.add(path); }
       // Read at last: it and its parent's child list (which left it out) can be published.
       if (node && this.#loading.delete(path)) { this.#dirty.add(path); if (path !== this.root) this.#dirty.add(parentPath(path)); }
-      return undefined;
     });
   }
 
   #readChildren(path: string, deep: boolean): Promise<void> {
     this.#childrenAskedAt.set(path, performance.now());
-    return applied<string[]>((done) => this.#source.getChildren(path, this.#treeWatch ? undefined : this.#childWatcher(path), done), (err, names) => {
-      if (err) {
-        if (!this.#source.isNoNode(err)) throw err;
-        return this.#gone(path);
-      }
+    return this.#read<string[]>(path, (done) => this.#source.getChildren(path, this.#treeWatch ? undefined : this.#childWatcher(path), done), (names) => {
       const node = this.#tree.get(path);
-      if (!node) return undefined;
+      if (!node) return;
       const next = new Set(names);
       for (const name of node.children) {
         if (!next.has(name)) { this.#remove(childPath(path, name)); node.children.delete(name); this.#dirty.add(path); }
       }
-      for (const name of names!) {
+      for (const name of names) {
         const child = childPath(path, name);
         if (!node.children.has(name)) { node.children.add(name); this.#dirty.add(path); this.#load(child, deep); }
         else if (deep) this.#load(child, true);
       }
-      return undefined;
     });
+  }
+
+  /**
+   * A read of `path` whose reply `apply` deals with the moment it arrives
+   * (see WatchSource); a node gone meanwhile is dropped (`#gone`). Settles,
+   * for the bookkeeping, once the reply is dealt with.
+   */
+  #read<T>(path: string, issue: (done: OnReply<T>) => void, apply: (value: T) => void): Promise<void> {
+    return new Promise((resolve, reject) => issue((err, value) => {
+      try {
+        if (!err) { apply(value!); resolve(); }
+        else if (this.#source.isNoNode(err)) resolve(this.#gone(path));
+        else reject(err);
+      } catch (e) {
+        reject(e);
+      }
+    }));
   }
 
   /** A node is gone: drop its subtree; for the root, watch for it to be created (the tree watch reports that itself). */
@@ -390,6 +390,13 @@ export class ZooKeeperMirror extends MirrorBase {
   }
 
   readonly #rootCreated: Watcher = () => { if (!this.#closed && !this.#treeWatch) this.#load(this.root, true); };
+
+  /** A deletion, which needs no read: dropped now, published as any change is. */
+  #removeNow(path: string): void {
+    this.#remove(path);
+    if (this.#inflight === 0) this.#settle();
+    else this.#stepSoon(true);
+  }
 
   /** Drops `path` and its subtree, walking the children it holds: O(subtree), not O(tree), so one leaving instance costs the same at 100k nodes as at 10. */
   #remove(path: string): void {
@@ -423,13 +430,3 @@ export class ZooKeeperMirror extends MirrorBase {
   }
 }
 
-/** A read settled for the mirror's bookkeeping once `apply` has dealt with its reply, which it does the moment the reply arrives. */
-function applied<T>(issue: (done: OnReply<T>) => void, apply: (err: unknown, value: T | undefined) => Promise<void> | undefined): Promise<void> {
-  return new Promise((resolve, reject) => issue((err, value) => {
-    try {
-      resolve(apply(err, value));
-    } catch (e) {
-      reject(e);
-    }
-  }));
-}

@@ -6,7 +6,7 @@ import { parseConnectString, serversString, type ConnectString } from './connect
 import { aclFor, parsePolicy, POLICY_PATH, type AclEntry, type AclPolicy, type NodeKind } from './acl-policy.ts';
 import type { Credentials } from './credentials.ts';
 import { NodeConflictError, NodeOwnedError, RegistryAccessError, RegistryClosedError, RegistryUnavailableError } from './errors.ts';
-import { ancestors, validatePath } from './path.ts';
+import { ancestors, isUnder, validatePath } from './path.ts';
 import { sessionIdHex } from './session-id.ts';
 import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store.ts';
 import { ZooKeeperMirror, type TreeEvent, type WatchSource } from './mirror-zookeeper.ts';
@@ -182,7 +182,7 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
   /** A watch event, to the tree watch of each mirror whose root is the node or above it. */
   #treeEvent(type: number, serverPath: string): void {
     for (const [onEvent, root] of this.#treeWatchers) {
-      if (serverPath === root || serverPath.startsWith(root === '/' ? '/' : `${root}/`)) onEvent({ type, path: this.rel(serverPath) });
+      if (isUnder(serverPath, root)) onEvent({ type, path: this.rel(serverPath) });
     }
   }
 

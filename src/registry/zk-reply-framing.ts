@@ -33,8 +33,8 @@ export function deliverWholeReplies(client: object, first?: (reply: Buffer) => b
     if (held > 0) {
       parts.push(chunk);
       held += chunk.length;
-      const first = parts[0]!;
-      const need = held >= 4 ? 4 + (first.length >= 4 ? first.readInt32BE(0) : Buffer.concat(parts, 4).readInt32BE(0)) : Infinity;
+      const head = parts[0]!;
+      const need = held >= 4 ? 4 + (head.length >= 4 ? head.readInt32BE(0) : Buffer.concat(parts, 4).readInt32BE(0)) : Infinity;
       if (held < need) return;
       buf = Buffer.concat(parts, held);
       parts = [];

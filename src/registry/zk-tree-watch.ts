@@ -5,9 +5,10 @@
 // re-armed by a read after it fires. Both halves reach into the library's
 // connection manager (as the store's cork and watchdog do), guarded: a
 // client without the parts used here gets no tree watch, never a broken one.
+// The client is taken as any object (node-zookeeper-client ships no types, and the published declarations must not name it).
+
 /** A watch event as the client delivers it. */
 export interface ClientWatchEvent { type: number; path: string }
-// The client is taken as any object (node-zookeeper-client ships no types, and the published declarations must not name it).
 
 const OP_ADD_WATCH = 106;
 /** A request whose successful reply the library takes without reading a body (SetWatches, opcode 101). */
