@@ -1,10 +1,11 @@
 import t from 'tap';
+import type { Test } from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/registry/open.ts';
 import { hostRecordJson, serviceRecordJson } from '../../src/registry/records.ts';
 import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
-import { ZooKeeper, fourLetter } from '../fixtures/zookeeper.ts';
+import { ZooKeeper, mntrValue } from '../fixtures/zookeeper.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { reapOnExit } from '../fixtures/reap.ts';
 import { dig } from '../server/helpers.ts';
@@ -34,6 +35,22 @@ async function stop(r: Running): Promise<number | null> {
   const code = await r.exit;
   clearTimeout(timer);
   return code;
+}
+
+/** Waits for `listening ADDR:PORT` on stdout; its port. */
+async function listeningPort(r: Running): Promise<number> {
+  await waitFor('listening', () => /listening 127\.0\.0\.1:(\d+)/.test(r.stdout), 30_000, 20);
+  return Number(/listening 127\.0\.0\.1:(\d+)/.exec(r.stdout)![1]);
+}
+
+/** A ZooKeeper of its own and a writing session on it, both stopped when `t` ends. */
+async function zookeeperWithWriter(t: Test): Promise<{ zk: ZooKeeper; writer: ZooKeeperStore }> {
+  const zk = await ZooKeeper.start();
+  t.teardown(() => zk.stop());
+  const writer = ZooKeeperStore.open({ connect: zk.connectString });
+  t.teardown(() => writer.close());
+  await writer.ready(10_000);
+  return { zk, writer };
 }
 
 t.test('bad usage exits 2 with one clear line', async (t) => {
@@ -85,24 +102,19 @@ t.test('--registry memory: sidecars in other processes register through memory:/
 t.test('--log-level warn: the info lines are left out', async (t) => {
   const r = herald(['--registry', 'memory', '--domain', 'coal.joyent.us', '--listen', '127.0.0.1:0', '--threads', '1', '--log-level', 'warn']);
   t.teardown(() => stop(r));
-  await waitFor('listening', () => /listening 127\.0\.0\.1:(\d+)/.test(r.stdout), 30_000, 20);
+  await listeningPort(r);
   t.equal(await stop(r), 0);
   t.equal(r.stderr, '');
 });
 
 t.test('--zk: ZooKeeper away and back is logged (disconnected, stale, resynced); SIGTERM closes the session at once', async (t) => {
-  const zk = await ZooKeeper.start();
-  t.teardown(() => zk.stop());
-  const writer = ZooKeeperStore.open({ connect: zk.connectString });
-  t.teardown(() => writer.close());
-  await writer.ready(10_000);
+  const { zk, writer } = await zookeeperWithWriter(t);
   await writer.putPersistent('/us/joyent/coal/db', '{"type":"host","address":"10.0.0.9","ttl":15}');
-  const connections = async () => Number(/zk_num_alive_connections\s+(\d+)/.exec(await fourLetter(zk.ports[0]!, 'mntr'))?.[1]);
+  const connections = () => mntrValue(zk.ports[0]!, 'zk_num_alive_connections');
   const before = await connections();
   const r = herald(['--zk', zk.connectString, '--domain', 'coal.joyent.us', '--listen', '127.0.0.1:0']);
   t.teardown(() => stop(r));
-  await waitFor('listening', () => /listening 127\.0\.0\.1:(\d+)/.test(r.stdout), 30_000, 20);
-  const port = Number(/listening 127\.0\.0\.1:(\d+)/.exec(r.stdout)![1]);
+  const port = await listeningPort(r);
   await waitFor('answer', async () => (await dig(port, ['A', 'db.coal.joyent.us'])).answer.length === 1, 10_000, 20);
   t.same((await dig(port, ['A', 'db.coal.joyent.us'])).answer, ['db.coal.joyent.us. 15 IN A 10.0.0.9']);
   t.equal(await connections(), before + 1, 'one session while serving');
@@ -122,22 +134,17 @@ t.test('--zk: ZooKeeper away and back is logged (disconnected, stale, resynced);
 });
 
 t.test('--one-shot-watches: a data and a child watch per node; without it one tree watch; both follow a join', async (t) => {
-  const zk = await ZooKeeper.start();
-  t.teardown(() => zk.stop());
-  const writer = ZooKeeperStore.open({ connect: zk.connectString });
-  t.teardown(() => writer.close());
-  await writer.ready(10_000);
-  await writer.putPersistent('/us/joyent/coal/web', '{"type":"service","service":{"type":"service","service":{"srvce":"_http","proto":"_tcp","port":80,"ttl":60}}}');
-  for (let i = 0; i < 3; i++) await writer.putEphemeral(`/us/joyent/coal/web/w${i}`, `{"type":"load_balancer","address":"10.0.1.${i}","ttl":30,"load_balancer":{"address":"10.0.1.${i}","ports":[80]}}`);
-  const watches = async () => Number(/zk_watch_count\s+(\d+)/.exec(await fourLetter(zk.ports[0]!, 'mntr'))![1]);
+  const { zk, writer } = await zookeeperWithWriter(t);
+  await writer.putPersistent('/us/joyent/coal/web', serviceRecordJson({ service: { srvce: '_http', proto: '_tcp', port: 80 } }));
+  for (let i = 0; i < 3; i++) await writer.putEphemeral(`/us/joyent/coal/web/w${i}`, hostRecordJson({ type: 'load_balancer', address: `10.0.1.${i}`, ports: [80], ttl: 30 }));
+  const watches = () => mntrValue(zk.ports[0]!, 'zk_watch_count');
   const counted: number[] = [];
   for (const flags of [[], ['--one-shot-watches']]) {
     const r = herald(['--zk', zk.connectString, '--domain', 'coal.joyent.us', '--listen', '127.0.0.1:0', ...flags]);
-    await waitFor('listening', () => /listening 127\.0\.0\.1:(\d+)/.test(r.stdout), 30_000, 20);
-    const port = Number(/listening 127\.0\.0\.1:(\d+)/.exec(r.stdout)![1]);
+    const port = await listeningPort(r);
     await waitFor('the first sync', async () => (await dig(port, ['A', 'web.coal.joyent.us'])).answer.length === 3, 10_000, 20);
     counted.push(await watches());
-    await writer.putEphemeral('/us/joyent/coal/web/late', '{"type":"load_balancer","address":"10.0.1.9","ttl":30,"load_balancer":{"address":"10.0.1.9","ports":[80]}}');
+    await writer.putEphemeral('/us/joyent/coal/web/late', hostRecordJson({ type: 'load_balancer', address: '10.0.1.9', ports: [80], ttl: 30 }));
     await waitFor(`the join served (${flags.join(' ') || 'tree watch'})`, async () => (await dig(port, ['A', 'web.coal.joyent.us'])).answer.length === 4, 5000, 10);
     await writer.delete('/us/joyent/coal/web/late');
     t.ok(logged(r, flags.length === 0 ? /^following the registry by one persistent recursive watch$/ : /^following the registry by a watch per node/), 'how it watches, logged');

@@ -8,7 +8,7 @@ import type { Store } from '../../src/registry/store.ts';
 import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import { freePort } from '../fixtures/ports.ts';
 import { TcpProxy } from '../fixtures/tcp-proxy.ts';
-import { ZooKeeper, fourLetter } from '../fixtures/zookeeper.ts';
+import { ZooKeeper, mntrValue } from '../fixtures/zookeeper.ts';
 
 const SESSION_MS = 2000;
 const zk = await ZooKeeper.start();
@@ -21,8 +21,7 @@ async function open(sessionTimeoutMs = SESSION_MS): Promise<Store> {
 }
 
 async function watchCount(): Promise<number> {
-  const m = /zk_watch_count\s+(\d+)/.exec(await fourLetter(zk.ports[0]!, 'mntr'));
-  return Number(m?.[1]);
+  return mntrValue(zk.ports[0]!, 'zk_watch_count');
 }
 
 function settled<T>(p: Promise<T>): { value: T | undefined; done: boolean } {

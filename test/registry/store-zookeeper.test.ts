@@ -3,7 +3,7 @@ import type { Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { ZooKeeperStore } from '../../src/registry/store-zookeeper.ts';
 import type { Store } from '../../src/registry/store.ts';
-import { ZooKeeper, ephemeralOwners, fourLetter } from '../fixtures/zookeeper.ts';
+import { ZooKeeper, ephemeralOwners, mntrValue } from '../fixtures/zookeeper.ts';
 import { freePort } from '../fixtures/ports.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { snapshotWhere, storeContract } from './contract.ts';
@@ -78,7 +78,7 @@ t.test('a mirror by a tree watch holds one watch on the server; by one-shot watc
   const writer = await open(zk.connectString);
   t.teardown(() => writer.close());
   for (let s = 0; s < 3; s++) for (let i = 0; i < 10; i++) await writer.putEphemeral(`/watches/s${s}/i${i}`, 'x');
-  const watches = async () => Number(/zk_watch_count\s+(\d+)/.exec(await fourLetter(zk.ports[0]!, 'mntr'))![1]);
+  const watches = () => mntrValue(zk.ports[0]!, 'zk_watch_count');
   const before = await watches();
   const counted: number[] = [];
   for (const persistentWatches of [true, false]) {
@@ -115,7 +115,7 @@ t.test('a server that cannot hold persistent watches: the store follows by one-s
   const other = reader.mirror('/plain/svc');
   t.teardown(() => other.close());
   await snapshotWhere(other, (s) => s.get('/plain/svc/b')?.data === 'B', 'a second mirror synced');
-  const watches = Number(/zk_watch_count\s+(\d+)/.exec(await fourLetter(plainWatches.ports[0]!, 'mntr'))![1]);
+  const watches = await mntrValue(plainWatches.ports[0]!, 'zk_watch_count');
   // Data watches on /plain, svc and b; child watches on /plain and svc (the second mirror's are the same ones: one session).
   t.equal(watches, 5, `${watches} one-shot watches on the server`);
 });
