@@ -12,7 +12,7 @@ import type { Mirror, NodeData, SessionState, Store, StoreEvents } from './store
 import { ZooKeeperMirror, type TreeEvent, type WatchSource } from './mirror-zookeeper.ts';
 import { deliverWholeReplies } from './zk-reply-framing.ts';
 import { fastReplies } from './zk-fast-replies.ts';
-import { addTreeWatch, CANNOT_HOLD, canWatchTrees, tapEvents, UNIMPLEMENTED } from './zk-tree-watch.ts';
+import { addTreeWatch, CANNOT_HOLD, canWatchTrees, removeTreeWatch, tapEvents, UNIMPLEMENTED } from './zk-tree-watch.ts';
 import { backoffDelay } from '../backoff.ts';
 
 const { ACL, CreateMode, Event, Exception, Id, State } = zookeeper;
@@ -191,8 +191,7 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
    * does not use them or the server cannot hold them, 'refused' when the
    * server does not know them and drops the connection (from then on this
    * store never asks again). Events reach `onEvent` from the
-   * moment the server has it, until the mirror closes (the server keeps the
-   * watch until the connection ends; its events then reach no one).
+   * moment the server has it, until the mirror closes (`#unwatchTree`).
    */
   async #watchTree(path: string, onEvent: (event: TreeEvent) => void): Promise<'set' | 'off' | 'refused'> {
     const client = this.#client;
@@ -209,6 +208,22 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
       this.#treeWatchers.delete(onEvent);
       return code === UNIMPLEMENTED ? 'refused' : 'off';
     }
+  }
+
+  /**
+   * A closed mirror's tree watch, off the server unless another mirror of
+   * this store watches the same root (the server holds one watch per path
+   * and connection). Without this, a process that opens and closes mirrors
+   * on one session (`herald roll`'s drain of one instance after another)
+   * leaves a watch per mirror, each sending its subtree's events until the
+   * connection ends. Not after a reconnect: a new connection holds only the
+   * watches set on it. Its failure costs nothing but that watch.
+   */
+  #unwatchTree(onEvent: (event: TreeEvent) => void): void {
+    const abs = this.#treeWatchers.get(onEvent);
+    if (abs === undefined || !this.#treeWatchers.delete(onEvent)) return;
+    for (const root of this.#treeWatchers.values()) if (root === abs) return;
+    this.#send<void>('removeWatches', (c, done) => { removeTreeWatch(c, abs).then(() => done(null), (err: ZkError) => done(err)); }, () => {});
   }
 
   /** Store path → server path (the chroot applied). */
@@ -512,7 +527,7 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
       isNoNode: (err) => zkCode(err) === Exception.NO_NODE,
       state: () => this.#state,
     };
-    const mirror = new ZooKeeperMirror(root, source, () => { this.#mirrors.delete(mirror); if (tree) this.#treeWatchers.delete(tree); });
+    const mirror = new ZooKeeperMirror(root, source, () => { this.#mirrors.delete(mirror); if (tree) this.#unwatchTree(tree); });
     this.#mirrors.add(mirror);
     mirror.sessionState(this.#state);
     return mirror;
@@ -520,6 +535,7 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
 
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
+    this.#treeWatchers.clear(); // the session's end takes its watches
     for (const m of [...this.#mirrors]) m.close();
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     if (this.#watchdog) clearInterval(this.#watchdog);

@@ -11,6 +11,9 @@
 export interface ClientWatchEvent { type: number; path: string }
 
 const OP_ADD_WATCH = 106;
+const OP_REMOVE_WATCHES = 18;
+/** Watcher.WatcherType.Any: data, child and persistent watches alike. */
+const WATCHER_TYPE_ANY = 3;
 /** A request whose successful reply the library takes without reading a body (SetWatches, opcode 101). */
 const OP_BODILESS = 101;
 const MODE_PERSISTENT_RECURSIVE = 1;
@@ -63,24 +66,40 @@ export function tapEvents(client: object, onEvent: (event: ClientWatchEvent) => 
  * `UNIMPLEMENTED` from a server before 3.6.
  */
 export function addTreeWatch(client: object, path: string): Promise<void> {
+  return sendPathAndInt(client, OP_ADD_WATCH, path, MODE_PERSISTENT_RECURSIVE);
+}
+
+/**
+ * Takes this connection's watches on `path` off the server (`removeWatches`,
+ * opcode 18, any kind): the tree watch set there, and with it any one-shot
+ * watch on that very node. Without it a closed mirror's tree watch stays
+ * until the connection ends, and the server goes on sending its events.
+ * Rejects with NOWATCHER (-121) when there was none.
+ */
+export function removeTreeWatch(client: object, path: string): Promise<void> {
+  return sendPathAndInt(client, OP_REMOVE_WATCHES, path, WATCHER_TYPE_ANY);
+}
+
+/** Queues a request whose body is a path and one int, and whose reply carries nothing but its error. */
+function sendPathAndInt(client: object, opcode: number, path: string, value: number): Promise<void> {
   const manager = managerOf(client);
   if (!manager) return Promise.reject(new Error('this ZooKeeper client cannot set tree watches'));
   const name = Buffer.from(path, 'utf8');
-  const header = { xid: 0, type: OP_ADD_WATCH };
+  const header = { xid: 0, type: opcode };
   const request: Queued = {
     header,
     payload: null,
     toBuffer() {
-      // length, xid, type; path (length-prefixed); mode.
+      // length, xid, type; path (length-prefixed); the int.
       const out = Buffer.alloc(4 + 8 + 4 + name.length + 4);
       out.writeInt32BE(out.length - 4, 0);
       out.writeInt32BE(header.xid, 4);
-      out.writeInt32BE(OP_ADD_WATCH, 8);
+      out.writeInt32BE(opcode, 8);
       out.writeInt32BE(name.length, 12);
       name.copy(out, 16);
-      out.writeInt32BE(MODE_PERSISTENT_RECURSIVE, 16 + name.length);
+      out.writeInt32BE(value, 16 + name.length);
       // Written: the library matches the reply by xid, then decodes it by this type, and resets the
-      // connection on one it does not know. addWatch's reply carries nothing to decode.
+      // connection on one it does not know. These replies carry nothing to decode.
       header.type = OP_BODILESS;
       return out;
     },

@@ -96,6 +96,31 @@ t.test('a mirror by a tree watch holds one watch on the server; by one-shot watc
   t.equal(await watches(), before, 'none left once the mirrors\' sessions closed');
 });
 
+t.test('a closed mirror takes its tree watch off the server; one that shares its root keeps following', async (t) => {
+  const { writer, reader } = await writerAndReader(t, zk.connectString);
+  for (let i = 0; i < 20; i++) await writer.putEphemeral(`/unwatch/i${i}/status`, 'x');
+  const watches = () => mntrValue(zk.ports[0]!, 'zk_watch_count');
+  const before = await watches();
+  // As `herald roll` drains: a mirror on one instance's directory after another, on one session.
+  for (let i = 0; i < 20; i++) {
+    const m = reader.mirror(`/unwatch/i${i}`);
+    await m.synced(10_000);
+    m.close();
+  }
+  await reader.get('/unwatch/i0/status'); // a round trip: the removals ahead of it are done
+  t.equal(await watches(), before, 'twenty mirrors opened and closed on one session leave no watch');
+  const kept = reader.mirror('/unwatch/i0');
+  t.teardown(() => kept.close());
+  const twin = reader.mirror('/unwatch/i0');
+  await Promise.all([kept.synced(10_000), twin.synced(10_000)]);
+  t.equal((await watches()) - before, 2, 'two mirrors of one root: one tree watch (counted twice)');
+  twin.close();
+  await reader.get('/unwatch/i0/status');
+  t.equal((await watches()) - before, 2, 'closing one leaves the other\'s watch');
+  await writer.putEphemeral('/unwatch/i0/late', 'y');
+  await snapshotWhere(kept, (s) => s.get('/unwatch/i0/late')?.data === 'y', 'the mirror left open follows a join');
+});
+
 t.test('a server that cannot hold persistent watches: the store follows by one-shot watches', async (t) => {
   // ZooKeeper 3.8 with the watch manager that has no persistent watches: it answers addWatch with an error.
   const plainWatches = await ZooKeeper.start({ config: ['watchManagerName=org.apache.zookeeper.server.watch.WatchManagerOptimized'] });
