@@ -429,4 +429,3 @@ export class ZooKeeperMirror extends MirrorBase {
     this.#onClose();
   }
 }
-

@@ -221,7 +221,8 @@ export class ZooKeeperStore extends EventEmitter<StoreEvents> implements Store {
    */
   #unwatchTree(onEvent: (event: TreeEvent) => void): void {
     const abs = this.#treeWatchers.get(onEvent);
-    if (abs === undefined || !this.#treeWatchers.delete(onEvent)) return;
+    if (abs === undefined) return;
+    this.#treeWatchers.delete(onEvent);
     for (const root of this.#treeWatchers.values()) if (root === abs) return;
     this.#send<void>('removeWatches', (c, done) => { removeTreeWatch(c, abs).then(() => done(null), (err: ZkError) => done(err)); }, () => {});
   }

@@ -83,7 +83,7 @@ export function removeTreeWatch(client: object, path: string): Promise<void> {
 /** Queues a request whose body is a path and one int, and whose reply carries nothing but its error. */
 function sendPathAndInt(client: object, opcode: number, path: string, value: number): Promise<void> {
   const manager = managerOf(client);
-  if (!manager) return Promise.reject(new Error('this ZooKeeper client cannot set tree watches'));
+  if (!manager) return Promise.reject(new Error('this ZooKeeper client cannot send watch requests'));
   const name = Buffer.from(path, 'utf8');
   const header = { xid: 0, type: opcode };
   const request: Queued = {
